@@ -1,0 +1,3 @@
+"""Fieldbox: field operations for vehicle telematics."""
+
+__version__ = "0.1.0"

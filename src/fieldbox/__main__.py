@@ -1,0 +1,15 @@
+"""The ``fieldbox`` console script: Django's manage.py for an installed Fieldbox."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldbox.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""API authentication: personal Bearer tokens, or the browser session (with CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import APIKeyCookie, HttpBearer
+
+from fieldbox.accounts.models import ApiToken
+from fieldbox.accounts.selectors import scope_for
+from fieldbox.core.tokens import hash_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        row = (
+            ApiToken.objects.select_related("user", "organisation")
+            .filter(token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=timezone.now(),
+                    user__is_active=True, organisation__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        scope = scope_for(row.user, row.organisation_id)
+        if scope is None or scope.organisation.pk != row.organisation_id:
+            return None  # no longer a member of the token's organisation
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        request.scope = scope  # type: ignore[attr-defined]
+        return row.user
+
+
+class SessionScopeAuth(APIKeyCookie):
+    """The signed-in browser session; CSRF is checked on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated and getattr(request, "scope", None) is not None:
+            return request.user
+        return None

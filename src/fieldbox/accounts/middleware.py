@@ -1,0 +1,55 @@
+"""Per-request scope (organisation and role) and the two-factor gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django_otp import user_has_device
+
+from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES
+from fieldbox.accounts.selectors import has_role_anywhere, scope_for
+from fieldbox.core.audit import current_ip
+from fieldbox.core.http import client_ip
+
+SESSION_ORG_KEY = "fieldbox_organisation_id"
+
+# Paths a signed-in person may open before finishing two-factor set-up.
+TWO_FACTOR_OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/",
+                            "/healthz", "/readyz", "/api/")
+
+
+class ScopeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_ip.set(client_ip(request))
+        try:
+            user = request.user
+            scope = None
+            if user.is_authenticated:
+                scope = scope_for(user, request.session.get(SESSION_ORG_KEY))
+            request.scope = scope  # type: ignore[attr-defined]
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)
+
+
+class TwoFactorMiddleware:
+    """Provider admins must set up TOTP before they can do anything else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES)
+            and not user_has_device(user, confirmed=True)
+            and has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES))
+        ):
+            return redirect("accounts:two_factor")
+        return self.get_response(request)

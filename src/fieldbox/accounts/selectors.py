@@ -1,0 +1,139 @@
+"""Reads of the accounts app, always scoped to what the asking user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from fieldbox.accounts.choices import PartnershipStatus, Role
+from fieldbox.accounts.models import ApiToken, Invitation, Membership, Organisation, Partnership, User
+from fieldbox.core.models import AuditEvent
+from fieldbox.core.tenancy import Scope
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, organisation__is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation_id")
+    )
+
+
+def scope_for(user: User, organisation_id: int | None) -> Scope | None:
+    """The user's scope in ``organisation_id``, or in its first organisation when that is not one of its own."""
+    memberships = list(memberships_of(user))
+    if not memberships:
+        return None
+    chosen = next((m for m in memberships if m.organisation_id == organisation_id), memberships[0])
+    return Scope(user=user, membership=chosen)
+
+
+def user_exists(email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def has_role_anywhere(user: User, roles: tuple[str, ...]) -> bool:
+    return Membership.objects.filter(user=user, role__in=roles, organisation__is_active=True).exists()
+
+
+def _addresses_of(organisation: Organisation) -> list[str]:
+    addresses = [e.lower() for e in organisation.memberships.values_list("user__email", flat=True)]
+    if organisation.email:
+        addresses.append(organisation.email.lower())
+    return addresses
+
+
+def partnerships_for(scope: Scope, status: str | None = None) -> QuerySet[Partnership]:
+    org = scope.organisation
+    if org.is_provider:
+        qs = Partnership.objects.filter(provider=org)
+    else:
+        unclaimed = Q(installer__isnull=True, status=PartnershipStatus.PENDING, invited_email__in=_addresses_of(org))
+        qs = Partnership.objects.filter(Q(installer=org) | unclaimed)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("provider", "installer").order_by("-created_at", "-id")
+
+
+def partnership_for(scope: Scope, partnership_id: int) -> Partnership:
+    try:
+        return partnerships_for(scope).get(pk=partnership_id)
+    except Partnership.DoesNotExist:
+        raise Http404 from None
+
+
+def partnership_counts(scope: Scope) -> dict[str, int]:
+    counts = {status: 0 for status in PartnershipStatus.values}
+    for row in partnerships_for(scope).order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def accepted_installers_for(scope: Scope) -> QuerySet[Organisation]:
+    """Installer companies that may receive this provider's jobs."""
+    return Organisation.objects.filter(
+        is_active=True,
+        provider_partnerships__provider=scope.organisation,
+        provider_partnerships__status=PartnershipStatus.ACCEPTED,
+    ).order_by("name")
+
+
+def members_for(scope: Scope) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organisation=scope.organisation)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+
+
+def member_for(scope: Scope, membership_id: int) -> Membership:
+    try:
+        return members_for(scope).get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+def invitations_for(scope: Scope, status: str | None = None) -> QuerySet[Invitation]:
+    qs = Invitation.objects.filter(organisation=scope.organisation).select_related("invited_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def invitation_for(scope: Scope, invitation_id: int) -> Invitation:
+    try:
+        return invitations_for(scope).get(pk=invitation_id)
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+
+
+def tokens_for(scope: Scope) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=scope.user, organisation=scope.organisation).order_by("-created_at", "-id")
+
+
+def token_for(scope: Scope, token_id: int) -> ApiToken:
+    try:
+        return tokens_for(scope).get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None
+
+
+def audit_events_for(scope: Scope, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
+    """The organisation's audit log, for its admins only."""
+    if scope.role not in (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN):
+        return AuditEvent.objects.none()
+    qs = AuditEvent.objects.filter(organisation=scope.organisation)
+    filters = filters or {}
+    if filters.get("action"):
+        qs = qs.filter(action__startswith=filters["action"])
+    if filters.get("actor"):
+        qs = qs.filter(actor_label__icontains=filters["actor"])
+    if filters.get("object_type"):
+        qs = qs.filter(object_type=filters["object_type"])
+    if filters.get("since"):
+        qs = qs.filter(at__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(at__lt=filters["until"])
+    return qs.order_by("-at", "-id")

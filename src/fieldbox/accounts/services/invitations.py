@@ -1,0 +1,124 @@
+"""Inviting people into an organisation; the link sets the new account's password."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldbox.accounts import emails
+from fieldbox.accounts.choices import INVITATION_TRANSITIONS, InvitationStatus
+from fieldbox.accounts.models import Invitation, Membership, User
+from fieldbox.accounts.services.organisations import check_role_grant
+from fieldbox.accounts.services.users import set_new_password
+from fieldbox.core import audit
+from fieldbox.core.errors import Conflict
+from fieldbox.core.tenancy import Scope
+from fieldbox.core.tokens import hash_token, new_token
+
+
+def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
+    check_role_grant(scope, role)
+    org = scope.organisation
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    if Invitation.objects.filter(organisation=org, email__iexact=email, status=InvitationStatus.PENDING).exists():
+        raise ValidationError({"email": _("An invitation to this address is already pending.")})
+    raw, token_hash = new_token()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=org, email=email, role=role, token_hash=token_hash, invited_by=scope.user,
+            expires_at=timezone.now() + settings.INVITATION_TTL,
+        )
+        audit.record(actor=scope.user, organisation=org, obj=invitation, action="invitation.create",
+                     to_state=InvitationStatus.PENDING, data={"email": email, "role": role})
+        existing = User.objects.filter(email__iexact=email).first()
+        emails.send_on_commit(
+            "invitation",
+            to=email,
+            language=existing.language if existing else org.language,
+            organisation_name=org.name,
+            context={
+                "organisation": org,
+                "invited_by": scope.user,
+                "role": invitation.get_role_display(),
+                "has_account": existing is not None,
+                "link": f"{settings.SITE_URL}/invitations/{raw}/",
+                "expires_at": invitation.expires_at,
+            },
+        )
+    return invitation
+
+
+def invitation_by_token(raw_token: str) -> Invitation | None:
+    return Invitation.objects.select_related("organisation").filter(token_hash=hash_token(raw_token)).first()
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why a link cannot be used, in words for the person who opened it; None when it can."""
+    if invitation is None:
+        return _("This invitation link is not valid. Check that you copied the whole link.")
+    if invitation.status == InvitationStatus.ACCEPTED:
+        return _("This invitation has already been used. Sign in with your e-mail address.")
+    if invitation.status == InvitationStatus.REVOKED:
+        return _("This invitation was withdrawn. Ask the person who invited you for a new one.")
+    if invitation.is_expired or not invitation.organisation.is_active:
+        return _("This invitation has expired. Ask the person who invited you for a new one.")
+    return None
+
+
+def invitation_accept(
+    *,
+    raw_token: str,
+    user: User | None,
+    first_name: str = "",
+    last_name: str = "",
+    password: str = "",
+    language: str = "it",
+) -> User:
+    """Use an invitation: a new person sets a password; a signed-in person joins."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("organisation")
+            .filter(token_hash=hash_token(raw_token)).first()
+        )
+        problem = invitation_problem(invitation)
+        if problem or invitation is None:
+            raise Conflict(problem or "")
+        existing = User.objects.filter(email__iexact=invitation.email).first()
+        if user is None:
+            if existing is not None:
+                raise Conflict(_("An account with this address exists already: sign in to accept."))
+            user = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip(),
+                        language=language)
+            set_new_password(user, password)
+            user.save()
+            audit.record(actor=user, organisation=invitation.organisation, obj=user, action="user.register")
+        elif user.email.lower() != invitation.email.lower():
+            raise Conflict(_("This invitation was sent to another address than the one you signed in with."))
+        Membership.objects.get_or_create(user=user, organisation=invitation.organisation,
+                                         defaults={"role": invitation.role})
+        invitation.status = INVITATION_TRANSITIONS[invitation.status]["accept"]
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["status", "accepted_at"])
+        audit.record(actor=user, organisation=invitation.organisation, obj=invitation,
+                     action="invitation.accept", from_state=InvitationStatus.PENDING,
+                     to_state=invitation.status, data={"role": invitation.role})
+    return user
+
+
+def invitation_revoke(*, scope: Scope, invitation_id: int) -> Invitation:
+    scope.require_admin()
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation_id, organisation=scope.organisation)
+        new_status = INVITATION_TRANSITIONS[invitation.status].get("revoke")
+        if new_status is None:
+            raise Conflict(_("Only a pending invitation can be withdrawn."))
+        invitation.status = new_status
+        invitation.save(update_fields=["status"])
+        audit.record(actor=scope.user, organisation=scope.organisation, obj=invitation,
+                     action="invitation.revoke", from_state=InvitationStatus.PENDING, to_state=new_status)
+    return invitation

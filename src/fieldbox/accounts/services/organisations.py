@@ -1,0 +1,157 @@
+"""Organisation settings, members, and the deletion of an installer company."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldbox.accounts.choices import (
+    OPEN_PARTNERSHIP_STATUSES,
+    ROLE_RANK,
+    ROLES_BY_KIND,
+    InvitationStatus,
+    OrganisationKind,
+    PartnershipStatus,
+    Role,
+)
+from fieldbox.accounts.models import Membership, Organisation, Partnership
+from fieldbox.core import audit
+from fieldbox.core.errors import Conflict
+from fieldbox.core.tenancy import Scope
+
+SETTINGS_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "address",
+    "time_zone",
+    "language",
+    "install_deadline_days",
+    "installer_change_days",
+    "job_visible_after_days",
+)
+
+
+def next_installer_code(name: str) -> str:
+    """A free public code for a new installer company: two letters of its name and a number."""
+    letters = re.sub(r"[^A-Z]", "", name.upper())[:2].ljust(2, "X")
+    taken = set(
+        Organisation.objects.filter(installer_code__startswith=letters).values_list("installer_code", flat=True)
+    )
+    number = 1
+    while f"{letters}{number:03d}" in taken:
+        number += 1
+    return f"{letters}{number:03d}"
+
+
+def organisation_update(*, scope: Scope, changes: dict[str, Any]) -> Organisation:
+    """An admin changes the organisation's name, contacts, time zone, language and deadlines."""
+    scope.require_admin()
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
+        before = {name: getattr(org, name) for name in changes}
+        for name, value in changes.items():
+            setattr(org, name, value)
+        org.full_clean()
+        org.save(update_fields=list(changes))
+        audit.record(
+            actor=scope.user, organisation=org, obj=org, action="organisation.update",
+            data={"before": before, "after": {name: getattr(org, name) for name in changes}},
+        )
+    return org
+
+
+def check_role_grant(scope: Scope, role: str) -> None:
+    """Admins grant roles of their kind of organisation, never above their own."""
+    scope.require_admin()
+    if role not in ROLES_BY_KIND[scope.organisation.kind]:
+        raise ValidationError({"role": _("This role does not exist in this kind of organisation.")})
+    if ROLE_RANK[role] > ROLE_RANK[scope.role]:
+        raise ValidationError({"role": _("You cannot grant a role higher than your own.")})
+
+
+def _lock_member(scope: Scope, membership_id: int) -> Membership:
+    return (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .get(pk=membership_id, organisation=scope.organisation)
+    )
+
+
+def _ensure_another_admin(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        organisation=membership.organisation, role=membership.role
+    ).exclude(pk=membership.pk)
+    if membership.is_admin and not others.exists():
+        raise Conflict(_("An organisation keeps at least one admin."))
+
+
+def member_change_role(*, scope: Scope, membership_id: int, role: str) -> Membership:
+    check_role_grant(scope, role)
+    with transaction.atomic():
+        membership = _lock_member(scope, membership_id)
+        if ROLE_RANK[membership.role] > ROLE_RANK[scope.role]:
+            raise PermissionDenied
+        old = membership.role
+        if old == role:
+            return membership
+        if membership.is_admin:
+            _ensure_another_admin(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(actor=scope.user, organisation=scope.organisation, obj=membership,
+                     action="member.role", from_state=old, to_state=role)
+    return membership
+
+
+def member_remove(*, scope: Scope, membership_id: int) -> None:
+    scope.require_admin()
+    with transaction.atomic():
+        membership = _lock_member(scope, membership_id)
+        _ensure_another_admin(membership)
+        audit.record(actor=scope.user, organisation=scope.organisation, obj=membership,
+                     action="member.remove", from_state=membership.role, to_state="removed",
+                     data={"email": membership.user.email})
+        membership.delete()
+
+
+def organisation_delete(*, scope: Scope, confirm_name: str) -> None:
+    """An installer company admin deletes the company: its users go, its partnerships end.
+
+    The organisation row stays, marked deleted, so that the history of its work remains.
+    """
+    scope.require_role(Role.INSTALLER_ADMIN)
+    user_model = get_user_model()
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=scope.organisation.pk, kind=OrganisationKind.INSTALLER)
+        if confirm_name.strip() != org.name:
+            raise ValidationError({"confirm_name": _("Type the company's name exactly to confirm.")})
+        ended = Partnership.objects.filter(installer=org, status__in=OPEN_PARTNERSHIP_STATUSES)
+        for partnership in ended.select_for_update():
+            audit.record(actor=scope.user, organisation=org, obj=partnership, action="partnership.end",
+                         from_state=partnership.status, to_state=PartnershipStatus.ENDED,
+                         reason=_("The installer company was deleted."))
+        now = timezone.now()
+        ended.update(status=PartnershipStatus.ENDED, ended_at=now, reason=_("The installer company was deleted."))
+        org.invitations.filter(status=InvitationStatus.PENDING).update(status=InvitationStatus.REVOKED)
+        org.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+        org.is_active = False
+        org.deleted_at = now
+        org.save(update_fields=["is_active", "deleted_at"])
+        audit.record(actor=scope.user, organisation=org, obj=org, action="organisation.delete",
+                     from_state="active", to_state="deleted")
+        member_ids = list(org.memberships.values_list("user_id", flat=True))
+        org.memberships.all().delete()
+        # People who belonged to this company only are deleted with it.
+        user_model.objects.filter(pk__in=member_ids, is_superuser=False).exclude(
+            pk__in=Membership.objects.values("user_id")
+        ).delete()

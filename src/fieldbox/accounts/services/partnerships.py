@@ -1,0 +1,217 @@
+"""Partnerships between a provider and installer companies (INVERS "Manage Companies")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldbox.accounts import emails
+from fieldbox.accounts.choices import (
+    OPEN_PARTNERSHIP_STATUSES,
+    PARTNERSHIP_TRANSITIONS,
+    OrganisationKind,
+    PartnershipStatus,
+    Role,
+)
+from fieldbox.accounts.models import Membership, Organisation, Partnership, User
+from fieldbox.accounts.services.organisations import next_installer_code
+from fieldbox.accounts.services.users import set_new_password
+from fieldbox.core import audit
+from fieldbox.core.errors import Conflict
+from fieldbox.core.tenancy import Scope
+from fieldbox.core.tokens import hash_token, new_token
+
+
+def installer_company_for_address(email: str) -> Organisation | None:
+    """The installer company an address reaches: its own address or any of its members'."""
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.INSTALLER, is_active=True)
+        .filter(Q(email__iexact=email) | Q(memberships__user__email__iexact=email))
+        .order_by("id")
+        .first()
+    )
+
+
+def partnership_invite(*, scope: Scope, email: str) -> Partnership:
+    """A provider admin invites an installer company by e-mail; the link starts PENDING."""
+    scope.require_role(Role.PROVIDER_ADMIN)
+    provider = scope.organisation
+    email = email.strip().lower()
+    installer = installer_company_for_address(email)
+    if installer is None and User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("This address belongs to a person who is not in an installer company.")})
+    open_links = Partnership.objects.filter(provider=provider, status__in=OPEN_PARTNERSHIP_STATUSES)
+    if installer is not None:
+        open_links = open_links.filter(installer=installer)
+    else:
+        open_links = open_links.filter(installer__isnull=True, invited_email__iexact=email)
+    if open_links.exists():
+        raise ValidationError({"email": _("This company is already a partner or has a pending invitation.")})
+    raw, token_hash = new_token()
+    with transaction.atomic():
+        partnership = Partnership.objects.create(
+            provider=provider,
+            installer=installer,
+            invited_email=email,
+            token_hash=token_hash,
+            invited_by=scope.user,
+            expires_at=timezone.now() + settings.PARTNERSHIP_INVITATION_TTL,
+        )
+        audit.record(
+            actor=scope.user, organisation=provider, obj=partnership, action="partnership.invite",
+            to_state=PartnershipStatus.PENDING, data={"email": email},
+        )
+        _notify_installer(partnership, raw)
+    return partnership
+
+
+def _notify_installer(partnership: Partnership, raw_token: str) -> None:
+    language = partnership.installer.language if partnership.installer else partnership.provider.language
+    emails.send_on_commit(
+        "partnership_invitation",
+        to=partnership.invited_email,
+        language=language,
+        organisation_name=partnership.provider.name,
+        context={
+            "provider": partnership.provider,
+            "has_company": partnership.installer is not None,
+            "link": f"{settings.SITE_URL}/partners/join/{raw_token}/",
+            "expires_at": partnership.expires_at,
+        },
+    )
+
+
+def partnership_by_token(raw_token: str) -> Partnership | None:
+    return Partnership.objects.select_related("provider", "installer").filter(
+        token_hash=hash_token(raw_token)
+    ).first()
+
+
+def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str = "") -> Partnership:
+    organisation = scope.organisation
+    with transaction.atomic():
+        partnership = (
+            Partnership.objects.select_for_update()
+            .filter(Q(provider=organisation) | Q(installer=organisation))
+            .get(pk=partnership_id)
+        )
+        allowed = PARTNERSHIP_TRANSITIONS[partnership.status]
+        if action not in allowed:
+            raise Conflict(
+                _("This partnership is %(status)s: it cannot be changed that way.")
+                % {"status": partnership.get_status_display().lower()}
+            )
+        new_status, sides = allowed[action]
+        if organisation.kind not in sides:
+            raise Conflict(_("Only the installer company can answer an invitation."))
+        old_status = partnership.status
+        partnership.status = new_status
+        now = timezone.now()
+        fields = ["status"]
+        if new_status in (PartnershipStatus.ACCEPTED, PartnershipStatus.DECLINED):
+            partnership.responded_at = now
+            fields.append("responded_at")
+        if new_status == PartnershipStatus.ENDED:
+            partnership.ended_at = now
+            partnership.reason = reason
+            fields += ["ended_at", "reason"]
+        partnership.save(update_fields=fields)
+        audit.record(
+            actor=scope.user, organisation=organisation, obj=partnership,
+            action=f"partnership.{action}", from_state=old_status, to_state=new_status, reason=reason,
+        )
+        _tell_other_side(partnership, organisation, action)
+    return partnership
+
+
+def _tell_other_side(partnership: Partnership, acting: Organisation, action: str) -> None:
+    other = partnership.installer if acting == partnership.provider else partnership.provider
+    if other is None:
+        return
+    admins = User.objects.filter(
+        is_active=True, memberships__organisation=other, memberships__role__in=(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
+    )
+    for admin in admins:
+        emails.send_on_commit(
+            "partnership_changed",
+            to=admin.email,
+            language=admin.language,
+            organisation_name=acting.name,
+            context={"partnership": partnership, "acting": acting, "action": action, "user": admin},
+        )
+
+
+def _claim_for_scope(scope: Scope, partnership_id: int) -> None:
+    """An invitation sent to an address of this company, before it was known, becomes this company's."""
+    Partnership.objects.filter(
+        pk=partnership_id, installer__isnull=True, status=PartnershipStatus.PENDING,
+        invited_email__in=list(
+            scope.organisation.memberships.values_list("user__email", flat=True)
+        ) + [scope.organisation.email.lower()],
+    ).update(installer=scope.organisation)
+
+
+def partnership_accept(*, scope: Scope, partnership_id: int) -> Partnership:
+    scope.require_role(Role.INSTALLER_ADMIN)
+    _claim_for_scope(scope, partnership_id)
+    return _transition(scope=scope, partnership_id=partnership_id, action="accept")
+
+
+def partnership_decline(*, scope: Scope, partnership_id: int, reason: str = "") -> Partnership:
+    scope.require_role(Role.INSTALLER_ADMIN)
+    _claim_for_scope(scope, partnership_id)
+    return _transition(scope=scope, partnership_id=partnership_id, action="decline", reason=reason)
+
+
+def partnership_end(*, scope: Scope, partnership_id: int, reason: str = "") -> Partnership:
+    scope.require_role(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
+    return _transition(scope=scope, partnership_id=partnership_id, action="end", reason=reason)
+
+
+def company_register(
+    *,
+    raw_token: str,
+    company_name: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    language: str,
+) -> User:
+    """"Complete Registration": the invited address creates its installer company and account.
+
+    The partnership stays PENDING: the new company then accepts or declines it.
+    """
+    with transaction.atomic():
+        partnership = (
+            Partnership.objects.select_for_update()
+            .filter(token_hash=hash_token(raw_token), status=PartnershipStatus.PENDING, installer__isnull=True)
+            .first()
+        )
+        if partnership is None or partnership.expires_at <= timezone.now():
+            raise Conflict(_("This invitation link is no longer valid."))
+        if User.objects.filter(email__iexact=partnership.invited_email).exists():
+            raise Conflict(_("An account with this address exists already: sign in instead."))
+        user = User(
+            email=partnership.invited_email, first_name=first_name, last_name=last_name, language=language
+        )
+        set_new_password(user, password)
+        user.save()
+        company = Organisation.objects.create(
+            name=company_name,
+            kind=OrganisationKind.INSTALLER,
+            installer_code=next_installer_code(company_name),
+            email=partnership.invited_email,
+            language=language,
+            time_zone=partnership.provider.time_zone,
+        )
+        Membership.objects.create(user=user, organisation=company, role=Role.INSTALLER_ADMIN)
+        partnership.installer = company
+        partnership.save(update_fields=["installer"])
+        audit.record(actor=user, organisation=company, obj=company, action="organisation.register",
+                     to_state="active")
+        audit.record(actor=user, organisation=company, obj=user, action="user.register")
+    return user

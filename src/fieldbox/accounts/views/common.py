@@ -1,0 +1,39 @@
+"""Bridges between services and forms in the web views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from fieldbox.core.errors import Conflict
+
+T = TypeVar("T")
+
+
+def run_service(request: HttpRequest, form: forms.Form | None, call: Callable[[], T]) -> T | None:
+    """Run ``call``; field errors go on the form, state conflicts into a message. None when refused."""
+    try:
+        return call()
+    except ValidationError as exc:
+        if form is not None and hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        elif form is not None:
+            form.add_error(None, exc.messages)
+        else:
+            for message in exc.messages:
+                messages.error(request, message)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return None
+
+
+def page_of(request: HttpRequest, items: Any, per_page: int = 50) -> Any:
+    from django.core.paginator import Paginator
+
+    return Paginator(items, per_page).get_page(request.GET.get("page"))

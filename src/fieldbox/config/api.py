@@ -1,0 +1,24 @@
+"""The HTTP API: /api/v1, OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+
+from fieldbox.accounts.api import router as accounts_router
+from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
+from fieldbox.core import problems
+
+api = NinjaAPI(
+    title="Fieldbox API",
+    version="1",
+    description=(
+        "Field operations for vehicle telematics. Authenticate with a personal token "
+        "(`Authorization: Bearer fbx_…`); errors are `application/problem+json` (RFC 9457)."
+    ),
+    auth=[TokenAuth(), SessionScopeAuth()],
+    throttle=[AnonRateThrottle("60/m"), AuthRateThrottle("1200/m")],
+    urls_namespace="api",
+)
+problems.install(api)
+api.add_router("/v1/", accounts_router)

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from fieldbox.config.api import api
+
+admin.site.site_header = "Fieldbox"
+
+urlpatterns = [
+    path("", include("fieldbox.web.urls")),
+    path("", include("fieldbox.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,47 @@
+"""Load the demo data (a second run keeps it; --reset starts again) and print the logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from fieldbox.accounts import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations, partnerships and users; print the logins."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--reset", action="store_true", help="Delete the demo data and load it again.")
+        parser.add_argument("--code", action="store_true", help="Print the current two-factor code of the demo.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["code"]:
+            if not (settings.DEMO or settings.DEBUG):
+                raise CommandError("Only in the demo.")
+            self.stdout.write(demo.current_code())
+            return
+        call_command("createcachetable", verbosity=0)
+        if options["reset"]:
+            demo.reset()
+        if demo.is_loaded():
+            self.stdout.write("Demo data already loaded (use --reset to start again).")
+        else:
+            demo.load()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        out = self.stdout.write
+        out("")
+        out(f"Fieldbox demo: {settings.SITE_URL}/")
+        out(f"Every password: {demo.PASSWORD}")
+        for email, _first, _last, _lang, org_key, role in demo.USERS:
+            org = next(o[1] for o in demo.ORGANISATIONS if o[0] == org_key)
+            out(f"  {email:<28} {role.label:<26} {org}")
+        out(f"Provider admins use two-factor: authenticator key {demo.TOTP_KEY_BASE32}")
+        out("  or print the current code with: .venv/bin/fieldbox demo --code")
+        out("")

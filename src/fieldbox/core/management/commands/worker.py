@@ -1,0 +1,26 @@
+"""Run a Celery worker (with ``--beat`` also the scheduler) against the configured broker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run a Celery worker for background work (needs REDIS_URL)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--beat", action="store_true", help="Also run the scheduler (one per deployment).")
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.REDIS_URL:
+            raise CommandError("Set REDIS_URL: without a broker, 'fieldbox serve' runs the work in-process.")
+        from fieldbox.config.celery import app
+
+        argv = ["worker", "--loglevel=INFO", f"--concurrency={options['concurrency']}"]
+        if options["beat"]:
+            argv.append("--beat")
+        app.worker_main(argv)

@@ -1,0 +1,37 @@
+"""What every page of the shell needs: the scope, the organisations to switch to, the menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from fieldbox.accounts.choices import Role
+from fieldbox.accounts.selectors import memberships_of
+
+ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
+
+# (label, url name, roles that see it; empty = everyone in an organisation)
+MENU: list[tuple[Any, str, set[str]]] = [
+    (_("Home"), "web:home", set()),
+    (_("Partners"), "accounts:partners", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY,
+                                           Role.INSTALLER_ADMIN}),
+    (_("People"), "accounts:members", ADMINS),
+    (_("Audit log"), "accounts:audit", ADMINS),
+    (_("Settings"), "accounts:organisation", ADMINS),
+]
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    scope = getattr(request, "scope", None)
+    if scope is None:
+        return {"scope": None, "menu": [], "switchable": []}
+    menu = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        for label, name, roles in MENU
+        if not roles or scope.role in roles
+    ]
+    switchable = [m for m in memberships_of(scope.user) if m.organisation_id != scope.organisation.pk]
+    return {"scope": scope, "menu": menu, "switchable": switchable}

@@ -1,0 +1,59 @@
+"""The shell: home page and health probes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from fieldbox.accounts import selectors
+from fieldbox.accounts.decorators import scope_required
+
+
+@scope_required()
+def home(request: HttpRequest) -> HttpResponse:
+    scope = request.scope  # type: ignore[attr-defined]
+    return render(request, "web/home.html", {"partner_counts": selectors.partnership_counts(scope)})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process runs."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return f"database: {exc.__class__.__name__}"
+    return None
+
+
+def _check_broker() -> str | None:
+    if not settings.REDIS_URL:
+        return None
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+    except Exception as exc:
+        return f"broker: {exc.__class__.__name__}"
+    return None
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to serve: the database (and the broker, where one is configured) answer."""
+    problems = [p for p in (_check_database(), _check_broker()) if p]
+    if problems:
+        return JsonResponse({"status": "unavailable", "reasons": problems}, status=503)
+    return JsonResponse({"status": "ok"})
