@@ -28,7 +28,7 @@ messages: $(BIN)/fieldbox
 	cd src/fieldbox && ../../$(BIN)/fieldbox compilemessages --verbosity 0
 
 demo: $(BIN)/fieldbox node_modules/.installed messages
-	mkdir -p var
+	mkdir -p var/static
 	FIELDBOX_DEMO=1 $(BIN)/fieldbox migrate --verbosity 0
 	FIELDBOX_DEMO=1 $(BIN)/fieldbox demo
 	FIELDBOX_DEMO=1 $(BIN)/fieldbox serve --port $(PORT)

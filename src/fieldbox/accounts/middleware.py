@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django_otp import user_has_device
@@ -45,6 +46,10 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if user.is_authenticated and not user.is_verified() and user_has_device(user, confirmed=True):
+            # A session that never passed the second factor (it cannot normally exist): start again.
+            logout(request)
+            return redirect("accounts:login")
         if (
             user.is_authenticated
             and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES)

@@ -1,0 +1,139 @@
+import re
+from datetime import timedelta
+
+import time_machine
+from django.utils import timezone
+
+import pytest
+from django.contrib.auth.hashers import identify_hasher
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from fieldbox.accounts.models import User
+from fieldbox.accounts.tests.factories import PASSWORD
+from fieldbox.accounts.tests.fixtures import totp_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LOGIN = "/accounts/login/"
+
+
+def sign_in(client: Client, email: str, password: str, **extra):
+    return client.post(LOGIN, {"username": email, "password": password}, **extra)
+
+
+def test_installer_signs_in_with_email_and_password(tenant):
+    client = Client()
+    response = sign_in(client, tenant.installer.email.upper(), PASSWORD)
+    assert response.status_code == 302 and response.url == "/"
+    home = client.get("/")
+    assert tenant.company.name in home.content.decode()
+    assert identify_hasher(User.objects.get(pk=tenant.installer.pk).password).algorithm == "argon2"
+
+
+def test_wrong_password_is_refused_with_a_message(tenant):
+    response = sign_in(Client(), tenant.installer.email, "wrong password!!")
+    assert response.status_code == 200
+    assert "Please enter a correct" in response.content.decode()
+
+
+def test_two_factor_is_asked_after_the_password(tenant):
+    client = Client()
+    response = sign_in(client, tenant.provider_admin.email, PASSWORD)
+    assert response.url == reverse("accounts:login_verify")
+    assert client.get("/").status_code == 302  # not signed in yet
+    bad = client.post(reverse("accounts:login_verify"), {"token": "000000"})
+    assert "wrong or has expired" in bad.content.decode()
+    # After a wrong code the device waits before it accepts another (brute-force protection).
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
+        good = client.post(reverse("accounts:login_verify"), {"token": totp_code(tenant.provider_admin)})
+        assert good.status_code == 302
+    assert tenant.provider.name in client.get("/").content.decode()
+
+
+def test_provider_admin_without_two_factor_must_set_it_up(tenant):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=tenant.provider_admin).delete()
+    client = Client()
+    sign_in(client, tenant.provider_admin.email, PASSWORD)
+    response = client.get(reverse("accounts:partners"))
+    assert response.status_code == 302 and response.url == reverse("accounts:two_factor")
+    page = client.get(reverse("accounts:two_factor"))
+    assert "requires two-factor" in page.content.decode()
+    device = TOTPDevice.objects.get(user=tenant.provider_admin, confirmed=False)
+    code = f"{TOTP(device.bin_key).token():06d}"
+    client.post(reverse("accounts:two_factor"), {"token": code})
+    assert TOTPDevice.objects.get(user=tenant.provider_admin).confirmed
+    assert client.get(reverse("accounts:partners")).status_code == 200
+
+
+def test_installer_may_use_two_factor_and_turn_it_off(tenant):
+    client = Client()
+    sign_in(client, tenant.installer.email, PASSWORD)
+    assert client.get("/").status_code == 200  # not required for installers
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.get(reverse("accounts:two_factor"))
+    device = TOTPDevice.objects.get(user=tenant.installer)
+    client.post(reverse("accounts:two_factor"), {"token": f"{TOTP(device.bin_key).token():06d}"})
+    assert TOTPDevice.objects.filter(user=tenant.installer, confirmed=True).exists()
+    client.post(reverse("accounts:two_factor_disable"))
+    assert not TOTPDevice.objects.filter(user=tenant.installer).exists()
+
+
+def test_repeated_failures_lock_the_account_from_any_address(tenant, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(REMOTE_ADDR=f"10.0.0.{i + 1}"), tenant.installer.email, "wrong password!!")
+    response = sign_in(Client(REMOTE_ADDR="10.0.9.9"), tenant.installer.email, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+
+
+def test_repeated_failures_lock_the_address_and_forged_forwarded_for_does_not_help(tenant, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(REMOTE_ADDR="192.0.2.7"), f"nobody{i}@x.example", "wrong password!!",
+                HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+    forged = sign_in(Client(REMOTE_ADDR="192.0.2.7"), tenant.installer.email, PASSWORD,
+                     HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert forged.status_code == 429
+    elsewhere = sign_in(Client(REMOTE_ADDR="192.0.2.8"), tenant.installer.email, PASSWORD)
+    assert elsewhere.status_code == 302
+
+
+def test_behind_trusted_proxy_the_proxy_entry_counts_not_the_clients(tenant, settings):
+    from django.test import RequestFactory
+
+    from fieldbox.core.http import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5")
+    assert client_ip(request) == "203.0.113.5"
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.1.1.1"
+
+
+def test_password_reset_by_email(tenant):
+    client = Client()
+    client.post(reverse("accounts:password_reset"), {"email": tenant.installer.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://\S+/accounts/password-reset/\S+/\S+/", mail.outbox[0].body).group(0)
+    assert PASSWORD not in mail.outbox[0].body
+    form_page = client.get(link, follow=True)
+    weak = client.post(form_page.redirect_chain[-1][0], {"new_password1": "password1234", "new_password2": "password1234"})
+    assert "too common" in weak.content.decode()
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": "new long passphrase", "new_password2": "new long passphrase"})
+    assert User.objects.get(pk=tenant.installer.pk).check_password("new long passphrase")
+    reused = Client().get(link, follow=True)
+    assert "expired or was already used" in reused.content.decode()
+
+
+def test_logout_needs_post(tenant):
+    client = Client()
+    sign_in(client, tenant.installer.email, PASSWORD)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    client.post(reverse("accounts:logout"))
+    assert client.get("/").status_code == 302
