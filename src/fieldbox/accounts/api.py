@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from fieldbox.accounts import selectors, services
 from fieldbox.accounts.choices import PartnershipStatus
@@ -113,7 +113,7 @@ def partnership_list(
              summary="Invite an installer company by e-mail (provider admins)")
 def partnership_invite(request: HttpRequest, payload: PartnershipIn) -> Any:
     partnership = services.partnership_invite(scope=_scope(request), email=str(payload.email))
-    return 201, _partnership(selectors.partnership_for(_scope(request), partnership.pk))
+    return Status(201, _partnership(selectors.partnership_for(_scope(request), partnership.pk)))
 
 
 @router.get("/partnerships/{partnership_id}", response={200: PartnershipOut, **errors_of(404)})
@@ -160,7 +160,7 @@ def invitation_list(request: HttpRequest) -> Any:
 @router.post("/invitations", response={201: InvitationOut, **errors_of(403, 422)},
              summary="Invite a person with a role no higher than mine (admins)")
 def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
-    return 201, services.invitation_create(scope=_scope(request), email=str(payload.email), role=payload.role)
+    return Status(201, services.invitation_create(scope=_scope(request), email=str(payload.email), role=payload.role))
 
 
 @router.post("/invitations/{invitation_id}/revoke", response={200: InvitationOut, **errors_of(403, 404, 409)})
@@ -191,7 +191,7 @@ def member_delete(request: HttpRequest, membership_id: int) -> Any:
     scope = _scope(request)
     selectors.member_for(scope, membership_id)
     services.member_remove(scope=scope, membership_id=membership_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/tokens", response={200: list[TokenOut], **errors_of()}, summary="My API tokens here")
@@ -203,7 +203,7 @@ def token_list(request: HttpRequest) -> Any:
              summary="Create a token; its secret is in this answer only")
 def token_create(request: HttpRequest, payload: TokenIn) -> Any:
     token, raw = services.token_create(scope=_scope(request), name=payload.name, days=payload.days)
-    return 201, {**_token(token), "token": raw}
+    return Status(201, {**_token(token), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **errors_of(404, 409)})

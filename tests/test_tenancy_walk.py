@@ -1,0 +1,254 @@
+"""Walk every URL and every API operation as users of another organisation: nothing may leak.
+
+An object of another organisation must answer exactly like an object that does not exist,
+lists, counts and exports must not show it, and no action may change it. A route or API
+operation added without an entry here makes this test fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from fieldbox.accounts import services
+from fieldbox.accounts.choices import InvitationStatus, PartnershipStatus, Role
+from fieldbox.accounts.models import ApiToken, Invitation, Membership, Partnership
+from fieldbox.accounts.tests.fixtures import Tenant, make_tenant, signed_in
+from fieldbox.config.api import api
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987654321
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+    ids: dict[str, int]
+    markers: list[str]
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    a, b = make_tenant("alpha"), make_tenant("beta")
+    invitation = services.invitation_create(scope=a.scope(a.company_admin), email="secret.hire@alpha.example",
+                                            role=Role.INSTALLER)
+    pending = services.partnership_invite(scope=a.scope(a.provider_admin), email="prospect@alpha-only.example")
+    token, _raw = services.token_create(scope=a.scope(a.company_admin), name="alpha-integration", days=10)
+    ids = {
+        "partnership": Partnership.objects.get(provider=a.provider, installer=a.company).pk,
+        "pending_partnership": pending.pk,
+        "member": Membership.objects.get(user=a.installer).pk,
+        "invitation": invitation.pk,
+        "token": token.pk,
+    }
+    markers = [a.provider.name, a.company.name, a.company.installer_code, a.installer.email,
+               "secret.hire@alpha.example", "prospect@alpha-only.example", "alpha-integration"]
+    return World(a=a, b=b, ids=ids, markers=markers)
+
+
+def a_state(world: World) -> tuple[Any, ...]:
+    return (
+        Partnership.objects.get(pk=world.ids["partnership"]).status,
+        Partnership.objects.get(pk=world.ids["pending_partnership"]).status,
+        Membership.objects.get(pk=world.ids["member"]).role,
+        Invitation.objects.get(pk=world.ids["invitation"]).status,
+        ApiToken.objects.get(pk=world.ids["token"]).revoked_at,
+    )
+
+
+A_STATE = (PartnershipStatus.ACCEPTED, PartnershipStatus.PENDING, Role.INSTALLER, InvitationStatus.PENDING, None)
+
+# Every named web route: how to call it with the other organisation's object.
+#   ("object", id key)  -> must answer like a missing object and change nothing
+#   ("page", None)      -> the caller's own page: must show nothing of the other organisation
+#   ("link", None)      -> secret-bearing public link: a guessed token is refused
+#   ("public", None)    -> no tenant data at all
+WEB_ROUTES: dict[str, tuple[str, str | None]] = {
+    "web:home": ("page", None),
+    "web:healthz": ("public", None),
+    "web:readyz": ("public", None),
+    "accounts:login": ("public", None),
+    "accounts:login_verify": ("public", None),
+    "accounts:logout": ("public", None),
+    "accounts:two_factor": ("page", None),
+    "accounts:two_factor_disable": ("page", None),
+    "accounts:password_reset": ("public", None),
+    "accounts:password_reset_done": ("public", None),
+    "accounts:password_reset_confirm": ("link", None),
+    "accounts:password_reset_complete": ("public", None),
+    "accounts:profile": ("page", None),
+    "accounts:tokens": ("page", None),
+    "accounts:token_revoke": ("object", "token"),
+    "accounts:invitation": ("link", None),
+    "accounts:organisation": ("page", None),
+    "accounts:switch": ("page", None),
+    "accounts:organisation_delete": ("page", None),
+    "accounts:audit": ("page", None),
+    "accounts:members": ("page", None),
+    "accounts:member_invite": ("page", None),
+    "accounts:member_role": ("object", "member"),
+    "accounts:member_remove": ("object", "member"),
+    "accounts:invitation_revoke": ("object", "invitation"),
+    "accounts:partners": ("page", None),
+    "accounts:partner_invite": ("page", None),
+    "accounts:partner_join": ("link", None),
+    "accounts:partner_detail": ("object", "partnership"),
+    "accounts:partner_accept": ("object", "pending_partnership"),
+    "accounts:partner_decline": ("object", "pending_partnership"),
+    "accounts:partner_end": ("object", "partnership"),
+    "set_language": ("public", None),
+    "javascript-catalog": ("public", None),
+}
+
+
+def named_routes() -> dict[str, URLPattern]:
+    found: dict[str, URLPattern] = {}
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace or namespace
+                if ns in ("admin", "api"):
+                    continue
+                walk(p.url_patterns, ":".join(filter(None, [namespace, p.namespace])) or None)
+            elif isinstance(p, URLPattern) and p.name:
+                found[f"{namespace}:{p.name}" if namespace else p.name] = p
+    walk(get_resolver().url_patterns, None)
+    return found
+
+
+def url_of(name: str, pk: int | None) -> str:
+    from django.urls import reverse
+
+    return reverse(name, kwargs={"pk": pk} if pk is not None else None)
+
+
+def callers(world: World) -> list[Client]:
+    b = world.b
+    return [signed_in(u) for u in (b.provider_admin, b.dispatcher, b.care, b.company_admin, b.installer)]
+
+
+def test_every_web_route_is_walked():
+    assert set(named_routes()) == set(WEB_ROUTES), "Add the new route to WEB_ROUTES with how it is scoped."
+
+
+def test_objects_of_another_organisation_answer_like_missing_ones(world):
+    for name, (kind, key) in WEB_ROUTES.items():
+        if kind != "object":
+            continue
+        for client in callers(world):
+            for method in ("get", "post"):
+                foreign = getattr(client, method)(url_of(name, world.ids[key]))
+                missing = getattr(client, method)(url_of(name, MISSING))
+                assert foreign.status_code == missing.status_code, (name, method)
+                assert foreign.status_code in (403, 404, 405), (name, method, foreign.status_code)
+                body = foreign.content.decode()
+                assert not any(m in body for m in world.markers), (name, method)
+    assert a_state(world) == A_STATE
+
+
+def test_pages_show_nothing_of_another_organisation(world):
+    for name, (kind, _key) in WEB_ROUTES.items():
+        if kind != "page":
+            continue
+        for client in callers(world):
+            for query in ("", "?status=pending", "?status=accepted", "?format=csv", "?actor=alpha"):
+                response = client.get(url_of(name, None) + query)
+                body = response.content.decode(errors="replace")
+                leaked = [m for m in world.markers if m in body]
+                assert not leaked, (name, query, leaked)
+    assert a_state(world) == A_STATE
+
+
+def test_switching_into_another_organisation_is_refused(world):
+    client = signed_in(world.b.company_admin)
+    client.post(url_of("accounts:switch", None), {"organisation": world.a.company.pk})
+    body = client.get("/").content.decode()
+    assert world.a.company.name not in body and world.b.company.name in body
+
+
+def test_guessed_links_are_refused(world):
+    client = Client()
+    assert client.get("/invitations/not-a-real-token/").status_code == 410
+    assert client.get("/partners/join/not-a-real-token/").status_code == 410
+    response = client.get("/accounts/password-reset/MQ/bad-token/", follow=True)
+    assert "expired or was already used" in response.content.decode()
+
+
+def test_admin_is_for_superusers_only(world):
+    response = signed_in(world.b.provider_admin).get("/admin/accounts/organisation/")
+    assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+# Every API operation: ("object", id key, body) or ("list", None, None) or ("own", None, body).
+API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | None]] = {
+    ("get", "/api/v1/me"): ("list", None, None),
+    ("get", "/api/v1/organisations"): ("list", None, None),
+    ("get", "/api/v1/organisations/current"): ("list", None, None),
+    ("patch", "/api/v1/organisations/current"): ("own", None, {"phone": "+390000"}),
+    ("get", "/api/v1/partnerships"): ("list", None, None),
+    ("post", "/api/v1/partnerships"): ("own", None, {"email": "someone@else.example"}),
+    ("get", "/api/v1/partnerships/{partnership_id}"): ("object", "partnership", None),
+    ("post", "/api/v1/partnerships/{partnership_id}/accept"): ("object", "pending_partnership", None),
+    ("post", "/api/v1/partnerships/{partnership_id}/decline"): ("object", "pending_partnership", {"reason": "x"}),
+    ("post", "/api/v1/partnerships/{partnership_id}/end"): ("object", "partnership", {"reason": "x"}),
+    ("get", "/api/v1/invitations"): ("list", None, None),
+    ("post", "/api/v1/invitations"): ("own", None, {"email": "hire@else.example", "role": "installer"}),
+    ("post", "/api/v1/invitations/{invitation_id}/revoke"): ("object", "invitation", None),
+    ("get", "/api/v1/members"): ("list", None, None),
+    ("patch", "/api/v1/members/{membership_id}"): ("object", "member", {"role": "installer"}),
+    ("delete", "/api/v1/members/{membership_id}"): ("object", "member", None),
+    ("get", "/api/v1/tokens"): ("list", None, None),
+    ("post", "/api/v1/tokens"): ("own", None, {"name": "mine", "days": 3}),
+    ("post", "/api/v1/tokens/{token_id}/revoke"): ("object", "token", None),
+    ("get", "/api/v1/audit-events"): ("list", None, None),
+}
+
+
+def api_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(method, path) for path, ops in paths.items() for method in ops}
+
+
+def api_callers(world: World) -> list[dict[str, str]]:
+    b = world.b
+    headers = []
+    for user in (b.provider_admin, b.dispatcher, b.company_admin, b.installer):
+        _t, raw = services.token_create(scope=b.scope(user), name="walk", days=1)
+        headers.append({"HTTP_AUTHORIZATION": f"Bearer {raw}"})
+    return headers
+
+
+def fill(path: str, pk: int) -> str:
+    import re
+
+    return re.sub(r"\{\w+\}", str(pk), path)
+
+
+def test_every_api_operation_is_walked():
+    assert api_operations() == set(API_OPERATIONS), "Add the new operation to API_OPERATIONS."
+
+
+def test_api_never_leaks_another_organisation(world):
+    client = Client()
+    for auth in api_callers(world):
+        for (method, path), (kind, key, body) in API_OPERATIONS.items():
+            call = getattr(client, method)
+            extra = {"content_type": "application/json", "data": body} if body is not None else {}
+            if kind == "object":
+                foreign = call(fill(path, world.ids[key]), **extra, **auth)
+                missing = call(fill(path, MISSING), **extra, **auth)
+                assert foreign.status_code == missing.status_code, (method, path)
+                assert foreign.status_code in (403, 404), (method, path, foreign.status_code)
+                text = foreign.content.decode()
+            else:
+                text = call(path, **extra, **auth).content.decode()
+            leaked = [m for m in world.markers if m in text]
+            assert not leaked, (method, path, leaked)
+    assert a_state(world) == A_STATE
