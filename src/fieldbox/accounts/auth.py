@@ -9,7 +9,10 @@ from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fieldbox.accounts.models import ApiToken
-from fieldbox.accounts.selectors import scope_for
+from django_otp import user_has_device
+
+from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES
+from fieldbox.accounts.selectors import has_role_anywhere, scope_for
 from fieldbox.core.tokens import hash_token
 
 
@@ -38,6 +41,9 @@ class SessionScopeAuth(APIKeyCookie):
     param_name = "sessionid"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        if request.user.is_authenticated and getattr(request, "scope", None) is not None:
-            return request.user
-        return None
+        user = request.user
+        if not user.is_authenticated or getattr(request, "scope", None) is None:
+            return None
+        if not user_has_device(user, confirmed=True) and has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES)):
+            return None  # two-factor set-up comes first, for the API too
+        return user

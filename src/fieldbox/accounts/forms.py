@@ -97,6 +97,12 @@ class MemberRoleForm(RoleChoiceMixin, forms.Form):
 
 
 class OrganisationSettingsForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_provider:  # job deadlines are set by providers
+            for name in ("install_deadline_days", "installer_change_days", "job_visible_after_days"):
+                del self.fields[name]
+
     class Meta:
         model = Organisation
         fields = [

@@ -25,6 +25,7 @@ from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 
+DEADLINE_FIELDS = ("install_deadline_days", "installer_change_days", "job_visible_after_days")
 SETTINGS_FIELDS = (
     "name",
     "email",
@@ -53,7 +54,8 @@ def next_installer_code(name: str) -> str:
 def organisation_update(*, scope: Scope, changes: dict[str, Any]) -> Organisation:
     """An admin changes the organisation's name, contacts, time zone, language and deadlines."""
     scope.require_admin()
-    unknown = set(changes) - set(SETTINGS_FIELDS)
+    allowed = set(SETTINGS_FIELDS) if scope.organisation.is_provider else set(SETTINGS_FIELDS) - set(DEADLINE_FIELDS)
+    unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
     with transaction.atomic():

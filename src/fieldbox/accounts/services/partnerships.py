@@ -106,6 +106,9 @@ def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str =
                 % {"status": partnership.get_status_display().lower()}
             )
         new_status, sides = allowed[action]
+        if action in ("accept", "decline") and partnership.is_expired:
+            raise Conflict(_("This invitation has expired. Ask %(provider)s for a new one.")
+                           % {"provider": partnership.provider.name})
         if organisation.kind not in sides:
             raise Conflict(_("Only the installer company can answer an invitation."))
         old_status = partnership.status

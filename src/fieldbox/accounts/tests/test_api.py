@@ -158,3 +158,13 @@ def test_api_is_rate_limited_per_token(tenant, monkeypatch):
 
 def test_api_registers_the_operations(db):
     assert len(api.get_openapi_schema()["paths"]) >= 15
+
+
+def test_provider_admin_without_two_factor_cannot_use_the_api_by_session(tenant):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=tenant.provider_admin).delete()
+    client = Client()
+    client.force_login(tenant.provider_admin)
+    assert client.get("/api/v1/me").status_code == 401
+    assert signed_in(tenant.dispatcher).get("/api/v1/me").status_code == 200

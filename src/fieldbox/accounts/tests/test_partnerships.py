@@ -146,3 +146,18 @@ def test_unusable_registration_links_say_why(tenant, case):
     expected = {"unknown": "not valid", "used": "already answered", "expired": "expired"}[case]
     assert expected in response.content.decode()
     assert not User.objects.filter(email="late@x.example").exists()
+
+
+def test_an_expired_invitation_cannot_be_accepted_anywhere(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    company = InstallerCompanyFactory()
+    boss = member(company, Role.INSTALLER_ADMIN)
+    pending = services.partnership_invite(scope=tenant.scope(tenant.provider_admin), email=boss.email)
+    Partnership.objects.filter(pk=pending.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(Conflict, match="expired"):
+        services.partnership_accept(scope=selectors.scope_for(boss, company.pk), partnership_id=pending.pk)
+    pending.refresh_from_db()
+    assert pending.status == PartnershipStatus.PENDING
