@@ -44,7 +44,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 
 types: $(VENV)/.dev
-	$(BIN)/mypy
+	FIELDBOX_TESTING=1 $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules var

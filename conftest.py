@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("FIELDBOX_TESTING", "1")
 
-import pytest  # noqa: E402
+import pytest
 
 pytest_plugins = ["fieldbox.accounts.tests.fixtures"]
 

@@ -36,8 +36,9 @@ class World:
 @pytest.fixture
 def world(db: Any) -> World:
     a, b = make_tenant("alpha"), make_tenant("beta")
-    invitation = services.invitation_create(scope=a.scope(a.company_admin), email="secret.hire@alpha.example",
-                                            role=Role.INSTALLER)
+    invitation = services.invitation_create(
+        scope=a.scope(a.company_admin), email="secret.hire@alpha.example", role=Role.INSTALLER
+    )
     pending = services.partnership_invite(scope=a.scope(a.provider_admin), email="prospect@alpha-only.example")
     token, _raw = services.token_create(scope=a.scope(a.company_admin), name="alpha-integration", days=10)
     ids = {
@@ -47,8 +48,15 @@ def world(db: Any) -> World:
         "invitation": invitation.pk,
         "token": token.pk,
     }
-    markers = [a.provider.name, a.company.name, a.company.installer_code, a.installer.email,
-               "secret.hire@alpha.example", "prospect@alpha-only.example", "alpha-integration"]
+    markers = [
+        a.provider.name,
+        a.company.name,
+        a.company.installer_code,
+        a.installer.email,
+        "secret.hire@alpha.example",
+        "prospect@alpha-only.example",
+        "alpha-integration",
+    ]
     return World(a=a, b=b, ids=ids, markers=markers)
 
 
@@ -119,6 +127,7 @@ def named_routes() -> dict[str, URLPattern]:
                 walk(p.url_patterns, ":".join(filter(None, [namespace, p.namespace])) or None)
             elif isinstance(p, URLPattern) and p.name:
                 found[f"{namespace}:{p.name}" if namespace else p.name] = p
+
     walk(get_resolver().url_patterns, None)
     return found
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -13,15 +13,14 @@ from fieldbox.accounts import selectors, services
 from fieldbox.accounts.choices import PartnershipStatus
 from fieldbox.accounts.models import ApiToken, Membership, Organisation, Partnership
 from fieldbox.accounts.schemas import (
-    AuditEventOut,
     AuditFilters,
     AuditPage,
     InvitationIn,
     InvitationOut,
     MemberOut,
     MemberPatch,
-    MeOut,
     MembershipOut,
+    MeOut,
     OrganisationOut,
     OrganisationPatch,
     PartnershipIn,
@@ -32,6 +31,7 @@ from fieldbox.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
+from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import errors_of
 from fieldbox.core.tenancy import Scope
@@ -40,7 +40,7 @@ router = Router(tags=["accounts"])
 
 
 def _scope(request: HttpRequest) -> Scope:
-    return request.scope  # type: ignore[attr-defined,no-any-return]
+    return cast(AuthedRequest, request).scope
 
 
 def _org(o: Organisation) -> dict[str, Any]:
@@ -49,17 +49,32 @@ def _org(o: Organisation) -> dict[str, Any]:
 
 def _partnership(p: Partnership) -> dict[str, Any]:
     return {
-        "id": p.pk, "provider_id": p.provider_id, "provider_name": p.provider.name,
-        "installer_id": p.installer_id, "installer_name": p.installer.name if p.installer else None,
+        "id": p.pk,
+        "provider_id": p.provider_id,
+        "provider_name": p.provider.name,
+        "installer_id": p.installer_id,
+        "installer_name": p.installer.name if p.installer else None,
         "installer_code": p.installer.installer_code if p.installer else None,
-        "invited_email": p.invited_email, "status": p.status, "created_at": p.created_at,
-        "expires_at": p.expires_at, "responded_at": p.responded_at, "ended_at": p.ended_at, "reason": p.reason,
+        "invited_email": p.invited_email,
+        "status": p.status,
+        "created_at": p.created_at,
+        "expires_at": p.expires_at,
+        "responded_at": p.responded_at,
+        "ended_at": p.ended_at,
+        "reason": p.reason,
     }
 
 
 def _member(m: Membership) -> dict[str, Any]:
-    return {"id": m.pk, "user_id": m.user_id, "email": m.user.email, "first_name": m.user.first_name,
-            "last_name": m.user.last_name, "role": m.role, "created_at": m.created_at}
+    return {
+        "id": m.pk,
+        "user_id": m.user_id,
+        "email": m.user.email,
+        "first_name": m.user.first_name,
+        "last_name": m.user.last_name,
+        "role": m.role,
+        "created_at": m.created_at,
+    }
 
 
 def _token(t: ApiToken) -> dict[str, Any]:
@@ -74,13 +89,21 @@ def me(request: HttpRequest) -> Any:
         {"id": m.pk, "organisation_id": m.organisation_id, "organisation_name": m.organisation.name, "role": m.role}
         for m in selectors.memberships_of(user)
     ]
-    return {"id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-            "language": user.language, "organisation": _org(scope.organisation), "role": scope.role,
-            "memberships": memberships}
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "language": user.language,
+        "organisation": _org(scope.organisation),
+        "role": scope.role,
+        "memberships": memberships,
+    }
 
 
-@router.get("/organisations", response={200: list[MembershipOut], **errors_of()},
-            summary="The organisations I belong to")
+@router.get(
+    "/organisations", response={200: list[MembershipOut], **errors_of()}, summary="The organisations I belong to"
+)
 def organisations(request: HttpRequest) -> Any:
     return [
         {"id": m.pk, "organisation_id": m.organisation_id, "organisation_name": m.organisation.name, "role": m.role}
@@ -88,14 +111,20 @@ def organisations(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/organisations/current", response={200: OrganisationOut, **errors_of()},
-            summary="The organisation this token or session acts for")
+@router.get(
+    "/organisations/current",
+    response={200: OrganisationOut, **errors_of()},
+    summary="The organisation this token or session acts for",
+)
 def organisation_current(request: HttpRequest) -> Any:
     return _org(_scope(request).organisation)
 
 
-@router.patch("/organisations/current", response={200: OrganisationOut, **errors_of(403, 422)},
-              summary="Change settings and deadlines (admins)")
+@router.patch(
+    "/organisations/current",
+    response={200: OrganisationOut, **errors_of(403, 422)},
+    summary="Change settings and deadlines (admins)",
+)
 def organisation_update(request: HttpRequest, payload: OrganisationPatch) -> Any:
     changes = payload.model_dump(exclude_unset=True, exclude_none=True)
     return _org(services.organisation_update(scope=_scope(request), changes=changes))
@@ -109,8 +138,11 @@ def partnership_list(
     return {"items": [_partnership(p) for p in items], "next_cursor": next_cursor}
 
 
-@router.post("/partnerships", response={201: PartnershipOut, **errors_of(403, 422)},
-             summary="Invite an installer company by e-mail (provider admins)")
+@router.post(
+    "/partnerships",
+    response={201: PartnershipOut, **errors_of(403, 422)},
+    summary="Invite an installer company by e-mail (provider admins)",
+)
 def partnership_invite(request: HttpRequest, payload: PartnershipIn) -> Any:
     partnership = services.partnership_invite(scope=_scope(request), email=str(payload.email))
     return Status(201, _partnership(selectors.partnership_for(_scope(request), partnership.pk)))
@@ -121,8 +153,11 @@ def partnership_get(request: HttpRequest, partnership_id: int) -> Any:
     return _partnership(selectors.partnership_for(_scope(request), partnership_id))
 
 
-@router.post("/partnerships/{partnership_id}/accept", response={200: PartnershipOut, **errors_of(403, 404, 409)},
-             summary="Accept an invitation (installer company admins)")
+@router.post(
+    "/partnerships/{partnership_id}/accept",
+    response={200: PartnershipOut, **errors_of(403, 404, 409)},
+    summary="Accept an invitation (installer company admins)",
+)
 def partnership_accept(request: HttpRequest, partnership_id: int) -> Any:
     scope = _scope(request)
     selectors.partnership_for(scope, partnership_id)
@@ -130,8 +165,11 @@ def partnership_accept(request: HttpRequest, partnership_id: int) -> Any:
     return _partnership(selectors.partnership_for(scope, partnership_id))
 
 
-@router.post("/partnerships/{partnership_id}/decline", response={200: PartnershipOut, **errors_of(403, 404, 409, 422)},
-             summary="Decline an invitation (installer company admins)")
+@router.post(
+    "/partnerships/{partnership_id}/decline",
+    response={200: PartnershipOut, **errors_of(403, 404, 409, 422)},
+    summary="Decline an invitation (installer company admins)",
+)
 def partnership_decline(request: HttpRequest, partnership_id: int, payload: ReasonIn) -> Any:
     scope = _scope(request)
     selectors.partnership_for(scope, partnership_id)
@@ -139,8 +177,11 @@ def partnership_decline(request: HttpRequest, partnership_id: int, payload: Reas
     return _partnership(selectors.partnership_for(scope, partnership_id))
 
 
-@router.post("/partnerships/{partnership_id}/end", response={200: PartnershipOut, **errors_of(403, 404, 409, 422)},
-             summary="End a partnership or withdraw an invitation (either side's admins)")
+@router.post(
+    "/partnerships/{partnership_id}/end",
+    response={200: PartnershipOut, **errors_of(403, 404, 409, 422)},
+    summary="End a partnership or withdraw an invitation (either side's admins)",
+)
 def partnership_end(request: HttpRequest, partnership_id: int, payload: ReasonIn) -> Any:
     scope = _scope(request)
     selectors.partnership_for(scope, partnership_id)
@@ -148,8 +189,11 @@ def partnership_end(request: HttpRequest, partnership_id: int, payload: ReasonIn
     return _partnership(selectors.partnership_for(scope, partnership_id))
 
 
-@router.get("/invitations", response={200: list[InvitationOut], **errors_of()},
-            summary="Invitations of people into my organisation (admins see them)")
+@router.get(
+    "/invitations",
+    response={200: list[InvitationOut], **errors_of()},
+    summary="Invitations of people into my organisation (admins see them)",
+)
 def invitation_list(request: HttpRequest) -> Any:
     scope = _scope(request)
     if not scope.is_admin:
@@ -157,8 +201,11 @@ def invitation_list(request: HttpRequest) -> Any:
     return list(selectors.invitations_for(scope)[:500])
 
 
-@router.post("/invitations", response={201: InvitationOut, **errors_of(403, 422)},
-             summary="Invite a person with a role no higher than mine (admins)")
+@router.post(
+    "/invitations",
+    response={201: InvitationOut, **errors_of(403, 422)},
+    summary="Invite a person with a role no higher than mine (admins)",
+)
 def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
     return Status(201, services.invitation_create(scope=_scope(request), email=str(payload.email), role=payload.role))
 
@@ -176,8 +223,11 @@ def member_list(request: HttpRequest) -> Any:
     return [_member(m) for m in selectors.members_for(_scope(request))]
 
 
-@router.patch("/members/{membership_id}", response={200: MemberOut, **errors_of(403, 404, 409, 422)},
-              summary="Change a member's role (admins)")
+@router.patch(
+    "/members/{membership_id}",
+    response={200: MemberOut, **errors_of(403, 404, 409, 422)},
+    summary="Change a member's role (admins)",
+)
 def member_update(request: HttpRequest, membership_id: int, payload: MemberPatch) -> Any:
     scope = _scope(request)
     selectors.member_for(scope, membership_id)
@@ -185,8 +235,11 @@ def member_update(request: HttpRequest, membership_id: int, payload: MemberPatch
     return _member(selectors.member_for(scope, membership_id))
 
 
-@router.delete("/members/{membership_id}", response={204: None, **errors_of(403, 404, 409)},
-               summary="Remove a member from my organisation (admins)")
+@router.delete(
+    "/members/{membership_id}",
+    response={204: None, **errors_of(403, 404, 409)},
+    summary="Remove a member from my organisation (admins)",
+)
 def member_delete(request: HttpRequest, membership_id: int) -> Any:
     scope = _scope(request)
     selectors.member_for(scope, membership_id)
@@ -199,8 +252,11 @@ def token_list(request: HttpRequest) -> Any:
     return [_token(t) for t in selectors.tokens_for(_scope(request))]
 
 
-@router.post("/tokens", response={201: TokenCreated, **errors_of(422)},
-             summary="Create a token; its secret is in this answer only")
+@router.post(
+    "/tokens",
+    response={201: TokenCreated, **errors_of(422)},
+    summary="Create a token; its secret is in this answer only",
+)
 def token_create(request: HttpRequest, payload: TokenIn) -> Any:
     token, raw = services.token_create(scope=_scope(request), name=payload.name, days=payload.days)
     return Status(201, {**_token(token), "token": raw})
@@ -213,8 +269,11 @@ def token_revoke(request: HttpRequest, token_id: int) -> Any:
     return _token(services.token_revoke(scope=scope, token_id=token_id))
 
 
-@router.get("/audit-events", response={200: AuditPage, **errors_of(403, 422)},
-            summary="My organisation's audit log (admins), newest first")
+@router.get(
+    "/audit-events",
+    response={200: AuditPage, **errors_of(403, 422)},
+    summary="My organisation's audit log (admins), newest first",
+)
 def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
     scope = _scope(request)
     scope.require_admin()
@@ -227,9 +286,19 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
     items, next_cursor = keyset_page(selectors.audit_events_for(scope, data), filters.cursor, filters.limit)
     return {
         "items": [
-            {"id": e.pk, "at": e.at, "actor": e.actor_label, "action": e.action, "object_type": e.object_type,
-             "object_id": e.object_id, "object_label": e.object_label, "from_state": e.from_state,
-             "to_state": e.to_state, "reason": e.reason, "ip_address": e.ip_address}
+            {
+                "id": e.pk,
+                "at": e.at,
+                "actor": e.actor_label,
+                "action": e.action,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "object_label": e.object_label,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "reason": e.reason,
+                "ip_address": e.ip_address,
+            }
             for e in items
         ],
         "next_cursor": next_cursor,

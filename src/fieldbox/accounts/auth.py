@@ -6,12 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp import user_has_device
 from ninja.security import APIKeyCookie, HttpBearer
 
-from fieldbox.accounts.models import ApiToken
-from django_otp import user_has_device
-
 from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES
+from fieldbox.accounts.models import ApiToken
 from fieldbox.accounts.selectors import has_role_anywhere, scope_for
 from fieldbox.core.tokens import hash_token
 
@@ -20,8 +19,13 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         row = (
             ApiToken.objects.select_related("user", "organisation")
-            .filter(token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=timezone.now(),
-                    user__is_active=True, organisation__is_active=True)
+            .filter(
+                token_hash=hash_token(token),
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+                user__is_active=True,
+                organisation__is_active=True,
+            )
             .first()
         )
         if row is None:

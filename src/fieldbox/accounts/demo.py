@@ -16,7 +16,7 @@ from fieldbox.core.tokens import new_token
 
 PASSWORD = "fieldbox-demo"
 # Provider admins must use two-factor authentication: in the demo their authenticator key is public.
-TOTP_KEY_HEX = "6669656c64626f782d64656d6f2d746f74702d6b6579"  # noqa: S105 - demo only
+TOTP_KEY_HEX = "6669656c64626f782d64656d6f2d746f74702d6b6579"
 TOTP_KEY_BASE32 = base64.b32encode(bytes.fromhex(TOTP_KEY_HEX)).decode().rstrip("=")
 
 ORGANISATIONS = [
@@ -71,7 +71,11 @@ def reset() -> None:
 def load() -> None:
     orgs = {
         key: Organisation.objects.create(
-            name=name, kind=kind, installer_code=code, language=lang, time_zone=tz,
+            name=name,
+            kind=kind,
+            installer_code=code,
+            language=lang,
+            time_zone=tz,
             email=f"info@{key}.example",
         )
         for key, name, kind, code, lang, tz in ORGANISATIONS
@@ -84,14 +88,19 @@ def load() -> None:
     now = timezone.now()
     for provider, installer, status in PARTNERSHIPS:
         Partnership.objects.create(
-            provider=orgs[provider], installer=orgs[installer], invited_email=orgs[installer].email,
-            status=status, token_hash=new_token()[1], expires_at=now + timedelta(days=14),
+            provider=orgs[provider],
+            installer=orgs[installer],
+            invited_email=orgs[installer].email,
+            status=status,
+            token_hash=new_token()[1],
+            expires_at=now + timedelta(days=14),
             responded_at=now if status != PartnershipStatus.PENDING else None,
             ended_at=now if status == PartnershipStatus.ENDED else None,
         )
     provider, email = UNREGISTERED_INVITE
-    Partnership.objects.create(provider=orgs[provider], invited_email=email, token_hash=new_token()[1],
-                               expires_at=now + timedelta(days=14))
+    Partnership.objects.create(
+        provider=orgs[provider], invited_email=email, token_hash=new_token()[1], expires_at=now + timedelta(days=14)
+    )
 
 
 def current_code() -> str:

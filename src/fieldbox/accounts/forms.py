@@ -16,8 +16,12 @@ from fieldbox.core.tenancy import Scope
 class EmailAuthenticationForm(forms.Form):
     """Fields of the sign-in page; checking is done by Django's AuthenticationForm."""
 
-    username = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class TokenForm(forms.Form):
@@ -34,7 +38,9 @@ class TokenForm(forms.Form):
 
 class NewPasswordMixin(forms.Form):
     password1 = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validators_help_text_html(),
     )
     password2 = forms.CharField(
@@ -67,13 +73,16 @@ class PartnerInviteForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RoleChoiceMixin:
     def limit_roles(self, scope: Scope) -> None:
         allowed = [
-            (value, label) for value, label in Role.choices
+            (value, label)
+            for value, label in Role.choices
             if value in ROLES_BY_KIND[scope.organisation.kind] and ROLE_RANK[value] <= ROLE_RANK[scope.role]
         ]
         self.fields["role"].choices = allowed  # type: ignore[attr-defined]
@@ -106,8 +115,15 @@ class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = [
-            "name", "email", "phone", "address", "time_zone", "language",
-            "install_deadline_days", "installer_change_days", "job_visible_after_days",
+            "name",
+            "email",
+            "phone",
+            "address",
+            "time_zone",
+            "language",
+            "install_deadline_days",
+            "installer_change_days",
+            "job_visible_after_days",
         ]
 
 

@@ -17,8 +17,15 @@ from fieldbox.core.http import client_ip
 SESSION_ORG_KEY = "fieldbox_organisation_id"
 
 # Paths a signed-in person may open before finishing two-factor set-up.
-TWO_FACTOR_OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/",
-                            "/healthz", "/readyz", "/api/")
+TWO_FACTOR_OPEN_PREFIXES = (
+    "/accounts/two-factor/",
+    "/accounts/logout/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+    "/readyz",
+    "/api/",
+)
 
 
 class ScopeMiddleware:
@@ -46,7 +53,8 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified() and user_has_device(user, confirmed=True):
+        verified = getattr(user, "is_verified", lambda: False)()
+        if user.is_authenticated and not verified and user_has_device(user, confirmed=True):
             # A session that never passed the second factor (it cannot normally exist): start again.
             logout(request)
             return redirect("accounts:login")

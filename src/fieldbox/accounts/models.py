@@ -108,9 +108,7 @@ class Organisation(models.Model):
     email = models.EmailField(_("e-mail address"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
-    time_zone = models.CharField(
-        _("time zone"), max_length=64, default="Europe/Rome", validators=[validate_time_zone]
-    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Rome", validators=[validate_time_zone])
     language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES, default="it")
     install_deadline_days = models.PositiveSmallIntegerField(
         _("days to install after assignment"),

@@ -38,7 +38,7 @@ def has_role_anywhere(user: User, roles: tuple[str, ...]) -> bool:
     return Membership.objects.filter(user=user, role__in=roles, organisation__is_active=True).exists()
 
 
-def _addresses_of(organisation: Organisation) -> list[str]:
+def addresses_of(organisation: Organisation) -> list[str]:
     addresses = [e.lower() for e in organisation.memberships.values_list("user__email", flat=True)]
     if organisation.email:
         addresses.append(organisation.email.lower())
@@ -50,7 +50,7 @@ def partnerships_for(scope: Scope, status: str | None = None) -> QuerySet[Partne
     if org.is_provider:
         qs = Partnership.objects.filter(provider=org)
     else:
-        unclaimed = Q(installer__isnull=True, status=PartnershipStatus.PENDING, invited_email__in=_addresses_of(org))
+        unclaimed = Q(installer__isnull=True, status=PartnershipStatus.PENDING, invited_email__in=addresses_of(org))
         qs = Partnership.objects.filter(Q(installer=org) | unclaimed)
     if status:
         qs = qs.filter(status=status)
@@ -65,7 +65,7 @@ def partnership_for(scope: Scope, partnership_id: int) -> Partnership:
 
 
 def partnership_counts(scope: Scope) -> dict[str, int]:
-    counts = {status: 0 for status in PartnershipStatus.values}
+    counts = dict.fromkeys(PartnershipStatus.values, 0)
     for row in partnerships_for(scope).order_by().values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts

@@ -202,9 +202,7 @@ WHITENOISE_USE_FINDERS = DEBUG or DEMO or TESTING
 # E-mail: SMTP in production, files under var/mail in the demo.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend"
-    if DEMO
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend" if DEMO else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

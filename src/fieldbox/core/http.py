@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -23,3 +25,16 @@ def client_ip(request: HttpRequest) -> str:
     if len(forwarded) < count:
         return remote
     return forwarded[-count]
+
+
+if TYPE_CHECKING:
+    from fieldbox.accounts.models import User
+    from fieldbox.core.tenancy import Scope
+
+    class AuthedRequest(HttpRequest):
+        """A request of a signed-in person, with the scope the middleware set."""
+
+        user: User
+        scope: Scope
+else:
+    AuthedRequest = HttpRequest

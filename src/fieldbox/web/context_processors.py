@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,10 +15,13 @@ from fieldbox.accounts.selectors import memberships_of
 ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
 
 # (label, url name, roles that see it; empty = everyone in an organisation)
-MENU: list[tuple[Any, str, set[str]]] = [
+MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Home"), "web:home", set()),
-    (_("Partners"), "accounts:partners", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY,
-                                           Role.INSTALLER_ADMIN}),
+    (
+        _("Partners"),
+        "accounts:partners",
+        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, Role.INSTALLER_ADMIN},
+    ),
     (_("People"), "accounts:members", ADMINS),
     (_("Audit log"), "accounts:audit", ADMINS),
     (_("Settings"), "accounts:organisation", ADMINS),

@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET
 
 from fieldbox.accounts import selectors
 from fieldbox.accounts.decorators import scope_required
+from fieldbox.core.http import AuthedRequest
 
 
 @scope_required()
-def home(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def home(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
     return render(request, "web/home.html", {"partner_counts": selectors.partnership_counts(scope)})
 
 

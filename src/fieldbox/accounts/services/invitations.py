@@ -30,11 +30,21 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
     raw, token_hash = new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            organisation=org, email=email, role=role, token_hash=token_hash, invited_by=scope.user,
+            organisation=org,
+            email=email,
+            role=role,
+            token_hash=token_hash,
+            invited_by=scope.user,
             expires_at=timezone.now() + settings.INVITATION_TTL,
         )
-        audit.record(actor=scope.user, organisation=org, obj=invitation, action="invitation.create",
-                     to_state=InvitationStatus.PENDING, data={"email": email, "role": role})
+        audit.record(
+            actor=scope.user,
+            organisation=org,
+            obj=invitation,
+            action="invitation.create",
+            to_state=InvitationStatus.PENDING,
+            data={"email": email, "role": role},
+        )
         existing = User.objects.filter(email__iexact=email).first()
         emails.send_on_commit(
             "invitation",
@@ -82,8 +92,10 @@ def invitation_accept(
     """Use an invitation: a new person sets a password; a signed-in person joins."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().select_related("organisation")
-            .filter(token_hash=hash_token(raw_token)).first()
+            Invitation.objects.select_for_update()
+            .select_related("organisation")
+            .filter(token_hash=hash_token(raw_token))
+            .first()
         )
         problem = invitation_problem(invitation)
         if problem or invitation is None:
@@ -92,21 +104,29 @@ def invitation_accept(
         if user is None:
             if existing is not None:
                 raise Conflict(_("An account with this address exists already: sign in to accept."))
-            user = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip(),
-                        language=language)
+            user = User(
+                email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip(), language=language
+            )
             set_new_password(user, password)
             user.save()
             audit.record(actor=user, organisation=invitation.organisation, obj=user, action="user.register")
         elif user.email.lower() != invitation.email.lower():
             raise Conflict(_("This invitation was sent to another address than the one you signed in with."))
-        Membership.objects.get_or_create(user=user, organisation=invitation.organisation,
-                                         defaults={"role": invitation.role})
+        Membership.objects.get_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+        )
         invitation.status = INVITATION_TRANSITIONS[invitation.status]["accept"]
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["status", "accepted_at"])
-        audit.record(actor=user, organisation=invitation.organisation, obj=invitation,
-                     action="invitation.accept", from_state=InvitationStatus.PENDING,
-                     to_state=invitation.status, data={"role": invitation.role})
+        audit.record(
+            actor=user,
+            organisation=invitation.organisation,
+            obj=invitation,
+            action="invitation.accept",
+            from_state=InvitationStatus.PENDING,
+            to_state=invitation.status,
+            data={"role": invitation.role},
+        )
     return user
 
 
@@ -119,6 +139,12 @@ def invitation_revoke(*, scope: Scope, invitation_id: int) -> Invitation:
             raise Conflict(_("Only a pending invitation can be withdrawn."))
         invitation.status = new_status
         invitation.save(update_fields=["status"])
-        audit.record(actor=scope.user, organisation=scope.organisation, obj=invitation,
-                     action="invitation.revoke", from_state=InvitationStatus.PENDING, to_state=new_status)
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=invitation,
+            action="invitation.revoke",
+            from_state=InvitationStatus.PENDING,
+            to_state=new_status,
+        )
     return invitation

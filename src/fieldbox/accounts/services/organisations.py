@@ -58,6 +58,8 @@ def organisation_update(*, scope: Scope, changes: dict[str, Any]) -> Organisatio
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    if not changes:
+        return scope.organisation
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
         before = {name: getattr(org, name) for name in changes}
@@ -66,7 +68,10 @@ def organisation_update(*, scope: Scope, changes: dict[str, Any]) -> Organisatio
         org.full_clean()
         org.save(update_fields=list(changes))
         audit.record(
-            actor=scope.user, organisation=org, obj=org, action="organisation.update",
+            actor=scope.user,
+            organisation=org,
+            obj=org,
+            action="organisation.update",
             data={"before": before, "after": {name: getattr(org, name) for name in changes}},
         )
     return org
@@ -90,9 +95,9 @@ def _lock_member(scope: Scope, membership_id: int) -> Membership:
 
 
 def _ensure_another_admin(membership: Membership) -> None:
-    others = Membership.objects.filter(
-        organisation=membership.organisation, role=membership.role
-    ).exclude(pk=membership.pk)
+    others = Membership.objects.filter(organisation=membership.organisation, role=membership.role).exclude(
+        pk=membership.pk
+    )
     if membership.is_admin and not others.exists():
         raise Conflict(_("An organisation keeps at least one admin."))
 
@@ -110,23 +115,36 @@ def member_change_role(*, scope: Scope, membership_id: int, role: str) -> Member
             _ensure_another_admin(membership)
         membership.role = role
         membership.save(update_fields=["role"])
-        audit.record(actor=scope.user, organisation=scope.organisation, obj=membership,
-                     action="member.role", from_state=old, to_state=role)
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=membership,
+            action="member.role",
+            from_state=old,
+            to_state=role,
+        )
     return membership
 
 
-def member_remove(*, scope: Scope, membership_id: int) -> None:
+def member_remove(*, scope: Scope, membership_id: int) -> Membership:
     scope.require_admin()
     with transaction.atomic():
         membership = _lock_member(scope, membership_id)
         _ensure_another_admin(membership)
-        audit.record(actor=scope.user, organisation=scope.organisation, obj=membership,
-                     action="member.remove", from_state=membership.role, to_state="removed",
-                     data={"email": membership.user.email})
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=membership,
+            action="member.remove",
+            from_state=membership.role,
+            to_state="removed",
+            data={"email": membership.user.email},
+        )
         membership.delete()
+    return membership
 
 
-def organisation_delete(*, scope: Scope, confirm_name: str) -> None:
+def organisation_delete(*, scope: Scope, confirm_name: str) -> Organisation:
     """An installer company admin deletes the company: its users go, its partnerships end.
 
     The organisation row stays, marked deleted, so that the history of its work remains.
@@ -139,9 +157,15 @@ def organisation_delete(*, scope: Scope, confirm_name: str) -> None:
             raise ValidationError({"confirm_name": _("Type the company's name exactly to confirm.")})
         ended = Partnership.objects.filter(installer=org, status__in=OPEN_PARTNERSHIP_STATUSES)
         for partnership in ended.select_for_update():
-            audit.record(actor=scope.user, organisation=org, obj=partnership, action="partnership.end",
-                         from_state=partnership.status, to_state=PartnershipStatus.ENDED,
-                         reason=_("The installer company was deleted."))
+            audit.record(
+                actor=scope.user,
+                organisation=org,
+                obj=partnership,
+                action="partnership.end",
+                from_state=partnership.status,
+                to_state=PartnershipStatus.ENDED,
+                reason=_("The installer company was deleted."),
+            )
         now = timezone.now()
         ended.update(status=PartnershipStatus.ENDED, ended_at=now, reason=_("The installer company was deleted."))
         org.invitations.filter(status=InvitationStatus.PENDING).update(status=InvitationStatus.REVOKED)
@@ -149,11 +173,18 @@ def organisation_delete(*, scope: Scope, confirm_name: str) -> None:
         org.is_active = False
         org.deleted_at = now
         org.save(update_fields=["is_active", "deleted_at"])
-        audit.record(actor=scope.user, organisation=org, obj=org, action="organisation.delete",
-                     from_state="active", to_state="deleted")
+        audit.record(
+            actor=scope.user,
+            organisation=org,
+            obj=org,
+            action="organisation.delete",
+            from_state="active",
+            to_state="deleted",
+        )
         member_ids = list(org.memberships.values_list("user_id", flat=True))
         org.memberships.all().delete()
         # People who belonged to this company only are deleted with it.
         user_model.objects.filter(pk__in=member_ids, is_superuser=False).exclude(
             pk__in=Membership.objects.values("user_id")
         ).delete()
+    return org

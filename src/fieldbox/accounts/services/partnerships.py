@@ -18,6 +18,7 @@ from fieldbox.accounts.choices import (
     Role,
 )
 from fieldbox.accounts.models import Membership, Organisation, Partnership, User
+from fieldbox.accounts.selectors import addresses_of
 from fieldbox.accounts.services.organisations import next_installer_code
 from fieldbox.accounts.services.users import set_new_password
 from fieldbox.core import audit
@@ -62,8 +63,12 @@ def partnership_invite(*, scope: Scope, email: str) -> Partnership:
             expires_at=timezone.now() + settings.PARTNERSHIP_INVITATION_TTL,
         )
         audit.record(
-            actor=scope.user, organisation=provider, obj=partnership, action="partnership.invite",
-            to_state=PartnershipStatus.PENDING, data={"email": email},
+            actor=scope.user,
+            organisation=provider,
+            obj=partnership,
+            action="partnership.invite",
+            to_state=PartnershipStatus.PENDING,
+            data={"email": email},
         )
         _notify_installer(partnership, raw)
     return partnership
@@ -86,9 +91,7 @@ def _notify_installer(partnership: Partnership, raw_token: str) -> None:
 
 
 def partnership_by_token(raw_token: str) -> Partnership | None:
-    return Partnership.objects.select_related("provider", "installer").filter(
-        token_hash=hash_token(raw_token)
-    ).first()
+    return Partnership.objects.select_related("provider", "installer").filter(token_hash=hash_token(raw_token)).first()
 
 
 def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str = "") -> Partnership:
@@ -107,8 +110,10 @@ def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str =
             )
         new_status, sides = allowed[action]
         if action in ("accept", "decline") and partnership.is_expired:
-            raise Conflict(_("This invitation has expired. Ask %(provider)s for a new one.")
-                           % {"provider": partnership.provider.name})
+            raise Conflict(
+                _("This invitation has expired. Ask %(provider)s for a new one.")
+                % {"provider": partnership.provider.name}
+            )
         if organisation.kind not in sides:
             raise Conflict(_("Only the installer company can answer an invitation."))
         old_status = partnership.status
@@ -124,8 +129,13 @@ def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str =
             fields += ["ended_at", "reason"]
         partnership.save(update_fields=fields)
         audit.record(
-            actor=scope.user, organisation=organisation, obj=partnership,
-            action=f"partnership.{action}", from_state=old_status, to_state=new_status, reason=reason,
+            actor=scope.user,
+            organisation=organisation,
+            obj=partnership,
+            action=f"partnership.{action}",
+            from_state=old_status,
+            to_state=new_status,
+            reason=reason,
         )
         _tell_other_side(partnership, organisation, action)
     return partnership
@@ -136,7 +146,9 @@ def _tell_other_side(partnership: Partnership, acting: Organisation, action: str
     if other is None:
         return
     admins = User.objects.filter(
-        is_active=True, memberships__organisation=other, memberships__role__in=(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
+        is_active=True,
+        memberships__organisation=other,
+        memberships__role__in=(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN),
     )
     for admin in admins:
         emails.send_on_commit(
@@ -151,10 +163,10 @@ def _tell_other_side(partnership: Partnership, acting: Organisation, action: str
 def _claim_for_scope(scope: Scope, partnership_id: int) -> None:
     """An invitation sent to an address of this company, before it was known, becomes this company's."""
     Partnership.objects.filter(
-        pk=partnership_id, installer__isnull=True, status=PartnershipStatus.PENDING,
-        invited_email__in=list(
-            scope.organisation.memberships.values_list("user__email", flat=True)
-        ) + [scope.organisation.email.lower()],
+        pk=partnership_id,
+        installer__isnull=True,
+        status=PartnershipStatus.PENDING,
+        invited_email__in=addresses_of(scope.organisation),
     ).update(installer=scope.organisation)
 
 
@@ -184,7 +196,7 @@ def company_register(
     password: str,
     language: str,
 ) -> User:
-    """"Complete Registration": the invited address creates its installer company and account.
+    """ "Complete Registration": the invited address creates its installer company and account.
 
     The partnership stays PENDING: the new company then accepts or declines it.
     """
@@ -198,9 +210,7 @@ def company_register(
             raise Conflict(_("This invitation link is no longer valid."))
         if User.objects.filter(email__iexact=partnership.invited_email).exists():
             raise Conflict(_("An account with this address exists already: sign in instead."))
-        user = User(
-            email=partnership.invited_email, first_name=first_name, last_name=last_name, language=language
-        )
+        user = User(email=partnership.invited_email, first_name=first_name, last_name=last_name, language=language)
         set_new_password(user, password)
         user.save()
         company = Organisation.objects.create(
@@ -214,7 +224,6 @@ def company_register(
         Membership.objects.create(user=user, organisation=company, role=Role.INSTALLER_ADMIN)
         partnership.installer = company
         partnership.save(update_fields=["installer"])
-        audit.record(actor=user, organisation=company, obj=company, action="organisation.register",
-                     to_state="active")
+        audit.record(actor=user, organisation=company, obj=company, action="organisation.register", to_state="active")
         audit.record(actor=user, organisation=company, obj=user, action="user.register")
     return user

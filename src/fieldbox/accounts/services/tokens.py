@@ -32,11 +32,21 @@ def token_create(*, scope: Scope, name: str, days: int) -> tuple[ApiToken, str]:
     raw, token_hash = new_token(TOKEN_PREFIX)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=scope.user, organisation=scope.organisation, name=name, prefix=raw[:10],
-            token_hash=token_hash, expires_at=timezone.now() + timedelta(days=days),
+            user=scope.user,
+            organisation=scope.organisation,
+            name=name,
+            prefix=raw[:10],
+            token_hash=token_hash,
+            expires_at=timezone.now() + timedelta(days=days),
         )
-        audit.record(actor=scope.user, organisation=scope.organisation, obj=token, action="token.create",
-                     to_state="active", data={"expires_at": token.expires_at.isoformat()})
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=token,
+            action="token.create",
+            to_state="active",
+            data={"expires_at": token.expires_at.isoformat()},
+        )
     return token, raw
 
 
@@ -47,6 +57,12 @@ def token_revoke(*, scope: Scope, token_id: int) -> ApiToken:
             raise Conflict(_("This token was already revoked."))
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=scope.user, organisation=token.organisation, obj=token, action="token.revoke",
-                     from_state="active", to_state="revoked")
+        audit.record(
+            actor=scope.user,
+            organisation=token.organisation,
+            obj=token,
+            action="token.revoke",
+            from_state="active",
+            to_state="revoked",
+        )
     return token

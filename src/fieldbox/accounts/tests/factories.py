@@ -24,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -53,10 +53,16 @@ def member(organisation: Organisation, role: str, **user_fields: object) -> User
     return user
 
 
-def partnership(provider: Organisation, installer: Organisation, status: str = PartnershipStatus.ACCEPTED) -> Partnership:
+def partnership(
+    provider: Organisation, installer: Organisation, status: str = PartnershipStatus.ACCEPTED
+) -> Partnership:
     return Partnership.objects.create(
-        provider=provider, installer=installer, invited_email=installer.email, status=status,
-        token_hash=new_token()[1], expires_at=timezone.now() + timedelta(days=14),
+        provider=provider,
+        installer=installer,
+        invited_email=installer.email,
+        status=status,
+        token_hash=new_token()[1],
+        expires_at=timezone.now() + timedelta(days=14),
     )
 
 

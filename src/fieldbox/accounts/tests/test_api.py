@@ -36,7 +36,7 @@ def test_openapi_is_valid_and_every_operation_documents_its_errors():
 
 
 def test_token_is_shown_once_hashed_at_rest_and_opens_the_api(tenant):
-    token, raw = token_for(tenant, tenant.company_admin)
+    _token, raw = token_for(tenant, tenant.company_admin)
     assert raw.startswith("fbx_") and raw not in ApiToken.objects.values_list("token_hash", flat=True)
     response = Client().get("/api/v1/me", **bearer(raw))
     assert response.status_code == 200
@@ -76,19 +76,29 @@ def test_invalid_input_answers_422_listing_fields_and_writes_nothing(tenant):
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["errors"][0]["field"] == "email"
-    response = client.post("/api/v1/invitations", {"email": "a@b.example", "role": "superhero"},
-                           content_type="application/json", **bearer(raw))
+    response = client.post(
+        "/api/v1/invitations",
+        {"email": "a@b.example", "role": "superhero"},
+        content_type="application/json",
+        **bearer(raw),
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "role"
-    response = client.patch("/api/v1/organisations/current", {"time_zone": "Mars/Olympus"},
-                            content_type="application/json", **bearer(raw))
+    response = client.patch(
+        "/api/v1/organisations/current", {"time_zone": "Mars/Olympus"}, content_type="application/json", **bearer(raw)
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "time_zone"
     assert Partnership.objects.count() == before and Invitation.objects.count() == 0
 
 
 def test_error_messages_follow_the_language(tenant):
     _token, raw = token_for(tenant, tenant.provider_admin)
-    response = Client().patch("/api/v1/organisations/current", {"time_zone": "Mars/Olympus"},
-                              content_type="application/json", HTTP_ACCEPT_LANGUAGE="it", **bearer(raw))
+    response = Client().patch(
+        "/api/v1/organisations/current",
+        {"time_zone": "Mars/Olympus"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="it",
+        **bearer(raw),
+    )
     assert "fuso orario" in response.json()["errors"][0]["message"]
 
 
@@ -96,8 +106,12 @@ def test_partnership_flow_through_the_api(tenant, other_tenant):
     _t, provider_raw = token_for(tenant, tenant.provider_admin)
     _t, company_raw = token_for(other_tenant, other_tenant.company_admin)
     client = Client()
-    created = client.post("/api/v1/partnerships", {"email": other_tenant.company.email},
-                          content_type="application/json", **bearer(provider_raw))
+    created = client.post(
+        "/api/v1/partnerships",
+        {"email": other_tenant.company.email},
+        content_type="application/json",
+        **bearer(provider_raw),
+    )
     assert created.status_code == 201 and created.json()["status"] == "pending"
     pid = created.json()["id"]
     refused = client.post(f"/api/v1/partnerships/{pid}/accept", **bearer(provider_raw))
@@ -107,23 +121,31 @@ def test_partnership_flow_through_the_api(tenant, other_tenant):
     again = client.post(f"/api/v1/partnerships/{pid}/accept", **bearer(company_raw))
     assert again.status_code == 409 and again["Content-Type"] == "application/problem+json"
     listed = client.get("/api/v1/partnerships?status=accepted", **bearer(provider_raw)).json()
-    assert {p["installer_code"] for p in listed["items"]} == {tenant.company.installer_code,
-                                                              other_tenant.company.installer_code}
-    ended = client.post(f"/api/v1/partnerships/{pid}/end", {"reason": "done"}, content_type="application/json",
-                        **bearer(provider_raw))
+    assert {p["installer_code"] for p in listed["items"]} == {
+        tenant.company.installer_code,
+        other_tenant.company.installer_code,
+    }
+    ended = client.post(
+        f"/api/v1/partnerships/{pid}/end", {"reason": "done"}, content_type="application/json", **bearer(provider_raw)
+    )
     assert ended.json()["status"] == PartnershipStatus.ENDED
 
 
 def test_members_invitations_and_audit_through_the_api(tenant):
     _t, raw = token_for(tenant, tenant.company_admin)
     client = Client()
-    invited = client.post("/api/v1/invitations", {"email": "new@ws.example", "role": "installer"},
-                          content_type="application/json", **bearer(raw))
+    invited = client.post(
+        "/api/v1/invitations",
+        {"email": "new@ws.example", "role": "installer"},
+        content_type="application/json",
+        **bearer(raw),
+    )
     assert invited.status_code == 201
     members = client.get("/api/v1/members", **bearer(raw)).json()
     fitter = next(m for m in members if m["email"] == tenant.installer.email)
-    promoted = client.patch(f"/api/v1/members/{fitter['id']}", {"role": "installer_admin"},
-                            content_type="application/json", **bearer(raw))
+    promoted = client.patch(
+        f"/api/v1/members/{fitter['id']}", {"role": "installer_admin"}, content_type="application/json", **bearer(raw)
+    )
     assert promoted.json()["role"] == "installer_admin"
     audit = client.get("/api/v1/audit-events?limit=1", **bearer(raw)).json()
     assert audit["items"][0]["action"] == "member.role" and audit["next_cursor"]

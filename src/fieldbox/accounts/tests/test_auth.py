@@ -1,14 +1,13 @@
 import re
 from datetime import timedelta
 
-import time_machine
-from django.utils import timezone
-
 import pytest
+import time_machine
 from django.contrib.auth.hashers import identify_hasher
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from fieldbox.accounts.models import User
 from fieldbox.accounts.tests.factories import PASSWORD
@@ -95,10 +94,15 @@ def test_repeated_failures_lock_the_account_from_any_address(tenant, settings):
 
 def test_repeated_failures_lock_the_address_and_forged_forwarded_for_does_not_help(tenant, settings):
     for i in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(Client(REMOTE_ADDR="192.0.2.7"), f"nobody{i}@x.example", "wrong password!!",
-                HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
-    forged = sign_in(Client(REMOTE_ADDR="192.0.2.7"), tenant.installer.email, PASSWORD,
-                     HTTP_X_FORWARDED_FOR="198.51.100.1")
+        sign_in(
+            Client(REMOTE_ADDR="192.0.2.7"),
+            f"nobody{i}@x.example",
+            "wrong password!!",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
+        )
+    forged = sign_in(
+        Client(REMOTE_ADDR="192.0.2.7"), tenant.installer.email, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.1"
+    )
     assert forged.status_code == 429
     elsewhere = sign_in(Client(REMOTE_ADDR="192.0.2.8"), tenant.installer.email, PASSWORD)
     assert elsewhere.status_code == 302
@@ -123,9 +127,14 @@ def test_password_reset_by_email(tenant):
     link = re.search(r"http://\S+/accounts/password-reset/\S+/\S+/", mail.outbox[0].body).group(0)
     assert PASSWORD not in mail.outbox[0].body
     form_page = client.get(link, follow=True)
-    weak = client.post(form_page.redirect_chain[-1][0], {"new_password1": "password1234", "new_password2": "password1234"})
+    weak = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "password1234", "new_password2": "password1234"}
+    )
     assert "too common" in weak.content.decode()
-    client.post(form_page.redirect_chain[-1][0], {"new_password1": "new long passphrase", "new_password2": "new long passphrase"})
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "new long passphrase", "new_password2": "new long passphrase"},
+    )
     assert User.objects.get(pk=tenant.installer.pk).check_password("new long passphrase")
     reused = Client().get(link, follow=True)
     assert "expired or was already used" in reused.content.decode()

@@ -27,8 +27,13 @@ def invite(tenant, email="new.fitter@example.com", role=Role.INSTALLER):
 
 
 def setup_form(**overrides):
-    data = {"first_name": "Nuovo", "last_name": "Tecnico", "language": "it",
-            "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    data = {
+        "first_name": "Nuovo",
+        "last_name": "Tecnico",
+        "language": "it",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
     return {**data, **overrides}
 
 
@@ -88,8 +93,9 @@ def test_withdrawn_invitation_link_says_so(tenant):
 
 def test_role_no_higher_than_own(tenant):
     with pytest.raises(ValidationError) as exc:
-        services.invitation_create(scope=tenant.scope(tenant.company_admin), email="x@y.example",
-                                   role=Role.PROVIDER_ADMIN)
+        services.invitation_create(
+            scope=tenant.scope(tenant.company_admin), email="x@y.example", role=Role.PROVIDER_ADMIN
+        )
     assert "role" in exc.value.message_dict
     response = signed_in(tenant.installer).get(reverse("accounts:member_invite"))
     assert response.status_code == 403
@@ -99,8 +105,9 @@ def test_role_no_higher_than_own(tenant):
 
 
 def test_existing_user_joins_a_second_organisation_and_switches(tenant, other_tenant):
-    services.invitation_create(scope=other_tenant.scope(other_tenant.company_admin),
-                               email=tenant.installer.email, role=Role.INSTALLER)
+    services.invitation_create(
+        scope=other_tenant.scope(other_tenant.company_admin), email=tenant.installer.email, role=Role.INSTALLER
+    )
     link = re.search(r"http://\S+/invitations/[\w-]+/", mail.outbox[-1].body).group(0)
     client = signed_in(tenant.installer)
     client.post(link)

@@ -18,9 +18,15 @@ def test_admin_changes_deadlines_and_the_change_is_audited(tenant):
     page = client.get(reverse("accounts:organisation"))
     assert page.status_code == 200
     data = {
-        "name": tenant.provider.name, "email": "ops@alpha.example", "phone": "", "address": "",
-        "time_zone": "Europe/Paris", "language": "fr", "install_deadline_days": 15,
-        "installer_change_days": 2, "job_visible_after_days": 0,
+        "name": tenant.provider.name,
+        "email": "ops@alpha.example",
+        "phone": "",
+        "address": "",
+        "time_zone": "Europe/Paris",
+        "language": "fr",
+        "install_deadline_days": 15,
+        "installer_change_days": 2,
+        "job_visible_after_days": 0,
     }
     assert client.post(reverse("accounts:organisation"), data).status_code == 302
     org = Organisation.objects.get(pk=tenant.provider.pk)
@@ -30,16 +36,26 @@ def test_admin_changes_deadlines_and_the_change_is_audited(tenant):
 
 
 def test_defaults_are_the_reference_deadlines(tenant):
-    assert (tenant.provider.install_deadline_days, tenant.provider.installer_change_days,
-            tenant.provider.job_visible_after_days) == (20, 1, 2)
+    assert (
+        tenant.provider.install_deadline_days,
+        tenant.provider.installer_change_days,
+        tenant.provider.job_visible_after_days,
+    ) == (20, 1, 2)
 
 
 def test_bad_settings_name_the_field_and_change_nothing(tenant):
     client = signed_in(tenant.provider_admin)
-    response = client.post(reverse("accounts:organisation"), {
-        "name": "", "time_zone": "Nowhere/Land", "language": "en", "install_deadline_days": 0,
-        "installer_change_days": 1, "job_visible_after_days": 2,
-    })
+    response = client.post(
+        reverse("accounts:organisation"),
+        {
+            "name": "",
+            "time_zone": "Nowhere/Land",
+            "language": "en",
+            "install_deadline_days": 0,
+            "installer_change_days": 1,
+            "job_visible_after_days": 2,
+        },
+    )
     body = response.content.decode()
     assert "This field is required" in body and "is not a known time zone" in body
     assert "greater than or equal to 1" in body

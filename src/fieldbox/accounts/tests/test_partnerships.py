@@ -34,10 +34,17 @@ def test_invite_unknown_address_leads_to_registration_then_accept(tenant):
     visitor = Client()
     page = visitor.get(link)
     assert page.status_code == 200 and b"Company name" in page.content
-    response = visitor.post(link, {
-        "company_name": "New Workshop", "first_name": "Ada", "last_name": "Boss", "language": "en",
-        "password1": "a long enough passphrase", "password2": "a long enough passphrase",
-    })
+    response = visitor.post(
+        link,
+        {
+            "company_name": "New Workshop",
+            "first_name": "Ada",
+            "last_name": "Boss",
+            "language": "en",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+    )
     assert response.status_code == 302
     company = Organisation.objects.get(name="New Workshop")
     assert re.fullmatch(r"NE\d{3}", company.installer_code)
@@ -61,8 +68,9 @@ def test_invite_existing_company_by_any_member_address(tenant):
     admin = member(company, Role.INSTALLER_ADMIN)
     partnership = services.partnership_invite(scope=tenant.scope(tenant.provider_admin), email=fitter.email.upper())
     assert partnership.installer == company
-    services.partnership_decline(scope=selectors.scope_for(admin, company.pk), partnership_id=partnership.pk,
-                                 reason="Too far")
+    services.partnership_decline(
+        scope=selectors.scope_for(admin, company.pk), partnership_id=partnership.pk, reason="Too far"
+    )
     partnership.refresh_from_db()
     assert partnership.status == PartnershipStatus.DECLINED and partnership.responded_at is not None
     assert company not in selectors.accepted_installers_for(tenant.scope(tenant.provider_admin))
@@ -137,7 +145,9 @@ def test_unusable_registration_links_say_why(tenant, case):
     raw, token_hash = new_token()
     if case != "unknown":
         Partnership.objects.create(
-            provider=tenant.provider, invited_email="late@x.example", token_hash=token_hash,
+            provider=tenant.provider,
+            invited_email="late@x.example",
+            token_hash=token_hash,
             status=PartnershipStatus.ENDED if case == "used" else PartnershipStatus.PENDING,
             expires_at=timezone.now() + timedelta(days=-1 if case == "expired" else 1),
         )

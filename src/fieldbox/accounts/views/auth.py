@@ -28,6 +28,7 @@ from fieldbox.accounts.forms import EmailAuthenticationForm, TokenForm
 from fieldbox.accounts.models import User
 from fieldbox.accounts.selectors import has_role_anywhere
 from fieldbox.core import audit
+from fieldbox.core.http import AuthedRequest
 
 PENDING_USER_KEY = "fieldbox_2fa_user"
 PENDING_NEXT_KEY = "fieldbox_2fa_next"
@@ -43,8 +44,13 @@ def _next_url(request: HttpRequest) -> str:
 def _finish_login(request: HttpRequest, user: User, backend: str, next_url: str) -> HttpResponse:
     login(request, user, backend=backend)
     response = redirect(next_url)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax",
-                        secure=request.is_secure(), max_age=365 * 24 * 3600)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        user.language,
+        samesite="Lax",
+        secure=request.is_secure(),
+        max_age=365 * 24 * 3600,
+    )
     return response
 
 
@@ -124,7 +130,7 @@ def _qr_svg(uri: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthedRequest) -> HttpResponse:
     """Set up TOTP: scan the code, type one code to confirm. Shows the state once set up."""
     user = request.user
     required = has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES))
@@ -138,21 +144,29 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                audit.record(actor=user, organisation=None, obj=user, action="user.two_factor",
-                             from_state="off", to_state="on")
+                audit.record(
+                    actor=user, organisation=None, obj=user, action="user.two_factor", from_state="off", to_state="on"
+                )
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is on."))
             return redirect(settings.LOGIN_REDIRECT_URL)
         form.add_error("token", _("This code is wrong or has expired. Wait for the next code and try again."))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "accounts/two_factor.html", {
-        "form": form, "qr": _qr_svg(device.config_url), "secret": secret, "required": required,
-    })
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "form": form,
+            "qr": _qr_svg(device.config_url),
+            "secret": secret,
+            "required": required,
+        },
+    )
 
 
 @login_required
 @require_POST
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES)):
         messages.error(request, _("Your role requires two-factor authentication: it cannot be turned off."))
@@ -162,5 +176,3 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         audit.record(actor=user, organisation=None, obj=user, action="user.two_factor", from_state="on", to_state="off")
     messages.success(request, _("Two-factor authentication is off."))
     return redirect("accounts:two_factor")
-
-

@@ -15,7 +15,7 @@ from fieldbox.core.errors import Conflict
 T = TypeVar("T")
 
 
-def run_service(request: HttpRequest, form: forms.Form | None, call: Callable[[], T]) -> T | None:
+def run_service(request: HttpRequest, form: forms.BaseForm | None, call: Callable[[], T]) -> T | None:
     """Run ``call``; field errors go on the form, state conflicts into a message. None when refused."""
     try:
         return call()

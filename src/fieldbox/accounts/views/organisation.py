@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from fieldbox.accounts.forms import (
 from fieldbox.accounts.middleware import SESSION_ORG_KEY
 from fieldbox.accounts.models import Organisation
 from fieldbox.accounts.views.common import page_of, run_service
+from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import safe_cell
 
 ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
@@ -33,33 +34,38 @@ ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
 
 @scope_required(*ADMINS)
 @require_http_methods(["GET", "POST"])
-def organisation_settings(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def organisation_settings(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
     org = Organisation.objects.get(pk=scope.organisation.pk)
     form = OrganisationSettingsForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if not changes or run_service(request, form, lambda: services.organisation_update(scope=scope, changes=changes)):
+        saved = run_service(request, form, lambda: services.organisation_update(scope=scope, changes=changes))
+        if saved is not None:
             messages.success(request, _("Settings saved."))
             return redirect("accounts:organisation")
     return render(request, "accounts/organisation.html", {"form": form, "organisation": scope.organisation})
 
 
 @scope_required()
-def member_list(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
-    return render(request, "accounts/members.html", {
-        "members": selectors.members_for(scope),
-        "invitations": selectors.invitations_for(scope, InvitationStatus.PENDING) if scope.is_admin else [],
-        "invite_form": MemberInviteForm(scope=scope) if scope.is_admin else None,
-        "role_form": MemberRoleForm(scope=scope) if scope.is_admin else None,
-    })
+def member_list(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "members": selectors.members_for(scope),
+            "invitations": selectors.invitations_for(scope, InvitationStatus.PENDING) if scope.is_admin else [],
+            "invite_form": MemberInviteForm(scope=scope) if scope.is_admin else None,
+            "role_form": MemberRoleForm(scope=scope) if scope.is_admin else None,
+        },
+    )
 
 
 @scope_required(*ADMINS)
 @require_http_methods(["GET", "POST"])
-def member_invite(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def member_invite(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
     form = MemberInviteForm(request.POST or None, scope=scope)
     if request.method == "POST" and form.is_valid():
         email, role = form.cleaned_data["email"], form.cleaned_data["role"]
@@ -71,42 +77,45 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 
 @scope_required(*ADMINS)
 @require_POST
-def member_role(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def member_role(request: AuthedRequest, pk: int) -> HttpResponse:
+    scope = request.scope
     selectors.member_for(scope, pk)
     form = MemberRoleForm(request.POST, scope=scope)
     if not form.is_valid():
         messages.error(request, _("Choose one of the roles offered."))
-    elif run_service(request, form, lambda: services.member_change_role(
-            scope=scope, membership_id=pk, role=form.cleaned_data["role"])):
+    elif run_service(
+        request,
+        form,
+        lambda: services.member_change_role(scope=scope, membership_id=pk, role=form.cleaned_data["role"]),
+    ):
         messages.success(request, _("Role changed."))
     else:
         for error in form.non_field_errors() + form.errors.get("role", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
     return redirect("accounts:members")
 
 
 @scope_required(*ADMINS)
 @require_POST
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def member_remove(request: AuthedRequest, pk: int) -> HttpResponse:
+    scope = request.scope
     member = selectors.member_for(scope, pk)
-    if run_service(request, None, lambda: services.member_remove(scope=scope, membership_id=pk) or True):
+    if run_service(request, None, lambda: services.member_remove(scope=scope, membership_id=pk)):
         messages.success(request, _("%(name)s is no longer a member.") % {"name": member.user})
     return redirect("accounts:members")
 
 
 @scope_required(*ADMINS)
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    scope = request.scope
     selectors.invitation_for(scope, pk)
     if run_service(request, None, lambda: services.invitation_revoke(scope=scope, invitation_id=pk)):
         messages.success(request, _("Invitation withdrawn."))
     return redirect("accounts:members")
 
 
-def _audit_filters(form: AuditFilterForm, tz: timezone.tzinfo) -> dict[str, object]:
+def _audit_filters(form: AuditFilterForm, tz: tzinfo) -> dict[str, object]:
     if not form.is_valid():
         return {}
     data = dict(form.cleaned_data)
@@ -118,8 +127,8 @@ def _audit_filters(form: AuditFilterForm, tz: timezone.tzinfo) -> dict[str, obje
 
 
 @scope_required(*ADMINS)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def audit_log(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
     form = AuditFilterForm(request.GET or None)
     events = selectors.audit_events_for(scope, _audit_filters(form, timezone.get_current_timezone()))
     if request.GET.get("format") == "csv":
@@ -128,18 +137,30 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         writer = csv.writer(response)
         writer.writerow([_("Time"), _("Who"), _("Action"), _("Object"), _("From"), _("To"), _("Reason"), _("Address")])
         for e in events.iterator(chunk_size=2000):
-            writer.writerow([safe_cell(v) for v in (
-                e.at.isoformat(), e.actor_label, e.action, e.object_label, e.from_state, e.to_state,
-                e.reason, e.ip_address or "")])
+            writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        e.at.isoformat(),
+                        e.actor_label,
+                        e.action,
+                        e.object_label,
+                        e.from_state,
+                        e.to_state,
+                        e.reason,
+                        e.ip_address or "",
+                    )
+                ]
+            )
         return response
     return render(request, "accounts/audit.html", {"form": form, "page": page_of(request, events)})
 
 
 @scope_required()
 @require_POST
-def switch_organisation(request: HttpRequest) -> HttpResponse:
+def switch_organisation(request: AuthedRequest) -> HttpResponse:
     wanted = request.POST.get("organisation", "")
-    mine = {m.organisation_id: m for m in selectors.memberships_of(request.user)}  # type: ignore[arg-type]
+    mine = {m.organisation_id: m for m in selectors.memberships_of(request.user)}
     if wanted.isdigit() and int(wanted) in mine:
         request.session[SESSION_ORG_KEY] = int(wanted)
         messages.success(request, _("You now work in %(name)s.") % {"name": mine[int(wanted)].organisation.name})
@@ -150,13 +171,13 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
 
 @scope_required(Role.INSTALLER_ADMIN)
 @require_http_methods(["GET", "POST"])
-def organisation_delete(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def organisation_delete(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
     form = OrganisationDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["confirm_name"]
-        if run_service(request, form, lambda: services.organisation_delete(scope=scope, confirm_name=name) or True):
-            still_member = selectors.memberships_of(request.user).exists()  # type: ignore[arg-type]
+        if run_service(request, form, lambda: services.organisation_delete(scope=scope, confirm_name=name)):
+            still_member = selectors.memberships_of(request.user).exists()
             if not still_member:
                 logout(request)
             messages.success(request, _("The company %(name)s has been deleted.") % {"name": scope.organisation.name})

@@ -15,29 +15,34 @@ from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import CompanyRegistrationForm, PartnerInviteForm, ReasonForm
 from fieldbox.accounts.services.partnerships import partnership_by_token
 from fieldbox.accounts.views.common import page_of, run_service
+from fieldbox.core.http import AuthedRequest
 
 ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
 
 
 @scope_required()
-def partner_list(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def partner_list(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
     status = request.GET.get("status") or ""
     if status not in PartnershipStatus.values:
         status = ""
-    return render(request, "accounts/partners.html", {
-        "page": page_of(request, selectors.partnerships_for(scope, status or None)),
-        "status": status,
-        "statuses": PartnershipStatus.choices,
-        "counts": selectors.partnership_counts(scope),
-        "invite_form": PartnerInviteForm() if scope.role == Role.PROVIDER_ADMIN else None,
-    })
+    return render(
+        request,
+        "accounts/partners.html",
+        {
+            "page": page_of(request, selectors.partnerships_for(scope, status or None)),
+            "status": status,
+            "statuses": PartnershipStatus.choices,
+            "counts": selectors.partnership_counts(scope),
+            "invite_form": PartnerInviteForm() if scope.role == Role.PROVIDER_ADMIN else None,
+        },
+    )
 
 
 @scope_required(Role.PROVIDER_ADMIN)
 @require_http_methods(["GET", "POST"])
-def partner_invite(request: HttpRequest) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def partner_invite(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
     form = PartnerInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -48,14 +53,14 @@ def partner_invite(request: HttpRequest) -> HttpResponse:
 
 
 @scope_required()
-def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def partner_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    scope = request.scope
     partnership = selectors.partnership_for(scope, pk)
     return render(request, "accounts/partner_detail.html", {"partnership": partnership, "form": ReasonForm()})
 
 
-def _act(request: HttpRequest, pk: int, action: str, done: str) -> HttpResponse:
-    scope = request.scope  # type: ignore[attr-defined]
+def _act(request: AuthedRequest, pk: int, action: str, done: str) -> HttpResponse:
+    scope = request.scope
     selectors.partnership_for(scope, pk)  # 404 outside the scope
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -71,19 +76,19 @@ def _act(request: HttpRequest, pk: int, action: str, done: str) -> HttpResponse:
 
 @scope_required(Role.INSTALLER_ADMIN)
 @require_POST
-def partner_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def partner_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "accept", _("Invitation accepted: this client can now assign you jobs."))
 
 
 @scope_required(Role.INSTALLER_ADMIN)
 @require_POST
-def partner_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def partner_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "decline", _("Invitation declined."))
 
 
 @scope_required(*ADMINS)
 @require_POST
-def partner_end(request: HttpRequest, pk: int) -> HttpResponse:
+def partner_end(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "end", _("The partnership has ended."))
 
 
@@ -98,23 +103,33 @@ def partner_join(request: HttpRequest, token: str) -> HttpResponse:
         problem = _("This invitation was already answered or withdrawn.")
     elif partnership.is_expired:
         problem = _("This invitation has expired. Ask %(provider)s for a new one.") % {
-            "provider": partnership.provider.name}
+            "provider": partnership.provider.name
+        }
     if problem or partnership is None:
         return render(request, "accounts/link_problem.html", {"problem": problem}, status=410)
     known = partnership.installer is not None or selectors.user_exists(partnership.invited_email)
     if known:
         if request.user.is_authenticated:
             return redirect("accounts:partners")
-        messages.info(request, _("Sign in to answer the invitation of %(provider)s.") % {
-            "provider": partnership.provider.name})
+        messages.info(
+            request, _("Sign in to answer the invitation of %(provider)s.") % {"provider": partnership.provider.name}
+        )
         return redirect("/accounts/login/?next=/partners/%3Fstatus%3Dpending")
     form = CompanyRegistrationForm(request.POST or None, initial={"language": partnership.provider.language})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = run_service(request, form, lambda: services.company_register(
-            raw_token=token, company_name=data["company_name"], first_name=data["first_name"],
-            last_name=data["last_name"], password=data["password1"], language=data["language"],
-        ))
+        user = run_service(
+            request,
+            form,
+            lambda: services.company_register(
+                raw_token=token,
+                company_name=data["company_name"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+                language=data["language"],
+            ),
+        )
         if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your company is registered. Accept or decline the invitation below."))

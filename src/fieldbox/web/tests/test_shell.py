@@ -46,8 +46,15 @@ def test_demo_data_is_complete_and_a_second_run_keeps_it(db):
     assert set(Partnership.objects.values_list("status", flat=True)) == set(PartnershipStatus.values)
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"provider_admin", "dispatcher", "customer_care", "agency", "installer_admin", "installer"}
-    for email in ("admin@iot.example", "dispatch@iot.example", "care@iot.example", "admin@traqueur.example",
-                  "admin@rossi.example", "mario@rossi.example", "luca@tramosa.example"):
+    for email in (
+        "admin@iot.example",
+        "dispatch@iot.example",
+        "care@iot.example",
+        "admin@traqueur.example",
+        "admin@rossi.example",
+        "mario@rossi.example",
+        "luca@tramosa.example",
+    ):
         assert User.objects.get(email=email).check_password(demo.PASSWORD)
     User.objects.filter(email="mario@rossi.example").update(first_name="Changed")
     call_command("demo", reset=True)
@@ -73,8 +80,9 @@ def test_static_assets_come_from_installed_packages(db):
 
 
 def _fieldbox(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fieldbox", *args], env=env, capture_output=True, text=True,
-                          check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "fieldbox", *args], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
 
 
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
@@ -82,10 +90,14 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
 
     drop = ("FIELDBOX_TESTING", "FIELDBOX_DEMO", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update({
-        "SECRET_KEY": "a-production-secret-" + "k7#Qz" * 12, "ALLOWED_HOSTS": "fieldbox.example.com",
-        "SITE_URL": "https://fieldbox.example.com", "FIELDBOX_VAR_DIR": str(tmp_path),
-    })
+    env.update(
+        {
+            "SECRET_KEY": "a-production-secret-" + "k7#Qz" * 12,
+            "ALLOWED_HOSTS": "fieldbox.example.com",
+            "SITE_URL": "https://fieldbox.example.com",
+            "FIELDBOX_VAR_DIR": str(tmp_path),
+        }
+    )
     result = _fieldbox("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     missing = _fieldbox("check", env={k: v for k, v in env.items() if k != "SECRET_KEY"})

@@ -48,9 +48,13 @@ class Command(BaseCommand):
             threading.Thread(target=run_schedule_forever, args=(stop,), daemon=True, name="scheduler").start()
             self.stdout.write("In-process worker and scheduler: on (no REDIS_URL).")
         sys.argv = [
-            "gunicorn", "fieldbox.config.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]),
-            "--access-logfile", "-",
+            "gunicorn",
+            "fieldbox.config.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
         ]
         run()
