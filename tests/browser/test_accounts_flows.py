@@ -149,3 +149,18 @@ def test_pages_fit_a_360px_phone(page: Page, live_server, path):
     page.goto(f"{live_server.url}{path}")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+
+
+def test_removing_a_person_asks_for_confirmation(page: Page, live_server):
+    tenant = make_tenant("alpha")
+    sign_in(page, live_server.url, tenant.company_admin.email)
+    page.goto(f"{live_server.url}/organisation/members/")
+    row = page.get_by_test_id(f"member-{tenant.installer.email}")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    row.get_by_role("button", name="Remove").click()
+    expect(row).to_be_visible()
+    assert Membership.objects.filter(user=tenant.installer).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Remove").click()
+    expect(page.get_by_text("is no longer a member")).to_be_visible()
+    assert not Membership.objects.filter(user=tenant.installer).exists()

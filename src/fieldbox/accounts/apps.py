@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "fieldbox.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from fieldbox.accounts import audit_labels  # noqa: F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrganisationKind(models.TextChoices):
@@ -39,10 +40,10 @@ TWO_FACTOR_REQUIRED_ROLES = frozenset({Role.PROVIDER_ADMIN})
 
 
 class PartnershipStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    ENDED = "ended", _("Ended")
+    PENDING = "pending", pgettext_lazy("partnership status", "Pending")
+    ACCEPTED = "accepted", pgettext_lazy("partnership status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("partnership status", "Declined")
+    ENDED = "ended", pgettext_lazy("partnership status", "Ended")
 
 
 # status -> {action: (new status, which side may do it)}
@@ -62,9 +63,9 @@ OPEN_PARTNERSHIP_STATUSES = (PartnershipStatus.PENDING, PartnershipStatus.ACCEPT
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
-    REVOKED = "revoked", _("Revoked")
+    PENDING = "pending", pgettext_lazy("invitation status", "Pending")
+    ACCEPTED = "accepted", pgettext_lazy("invitation status", "Accepted")
+    REVOKED = "revoked", pgettext_lazy("invitation status", "Revoked")
 
 
 INVITATION_TRANSITIONS: dict[str, dict[str, str]] = {

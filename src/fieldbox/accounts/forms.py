@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.choices import ROLE_RANK, ROLES_BY_KIND, Role
 from fieldbox.accounts.models import LANGUAGE_CHOICES, Organisation
+from fieldbox.core.audit import ACTION_LABELS
 from fieldbox.core.tenancy import Scope
 
 
@@ -143,7 +144,12 @@ class TokenCreateForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("Who"), required=False, max_length=254)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labelled = sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda c: c[1])
+        self.fields["action"].choices = [("", _("All")), *labelled]

@@ -46,3 +46,15 @@ def record(
         ip_address=current_ip.get() or None,
         data=data or {},
     )
+
+
+# Words for the actions people read in the audit log; apps add theirs with ``label_actions``.
+ACTION_LABELS: dict[str, Any] = {}
+
+
+def label_actions(labels: dict[str, Any]) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

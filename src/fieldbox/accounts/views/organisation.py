@@ -26,6 +26,7 @@ from fieldbox.accounts.forms import (
 from fieldbox.accounts.middleware import SESSION_ORG_KEY
 from fieldbox.accounts.models import Organisation
 from fieldbox.accounts.views.common import page_of, run_service
+from fieldbox.core.audit import action_label
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import safe_cell
 
@@ -143,7 +144,7 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
                     for v in (
                         e.at.isoformat(),
                         e.actor_label,
-                        e.action,
+                        action_label(e.action),
                         e.object_label,
                         e.from_state,
                         e.to_state,
