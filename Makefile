@@ -25,7 +25,7 @@ node_modules/.installed: package.json package-lock.json
 
 messages: $(BIN)/fieldbox
 	scripts/ensure-tools.sh gettext
-	cd src/fieldbox && ../../$(BIN)/fieldbox compilemessages --verbosity 0
+	cd src/fieldbox && FIELDBOX_DEMO=1 ../../$(BIN)/fieldbox compilemessages --verbosity 0
 
 demo: $(BIN)/fieldbox node_modules/.installed messages
 	mkdir -p var/static
