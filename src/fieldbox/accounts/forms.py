@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.choices import ROLE_RANK, ROLES_BY_KIND, Role
 from fieldbox.accounts.models import LANGUAGE_CHOICES, Organisation
+from fieldbox.accounts.services.organisations import DEADLINE_FIELDS, SETTINGS_FIELDS
 from fieldbox.core.audit import ACTION_LABELS
 from fieldbox.core.tenancy import Scope
 
@@ -110,22 +111,12 @@ class OrganisationSettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.instance.is_provider:  # job deadlines are set by providers
-            for name in ("install_deadline_days", "installer_change_days", "job_visible_after_days"):
+            for name in DEADLINE_FIELDS:
                 del self.fields[name]
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "email",
-            "phone",
-            "address",
-            "time_zone",
-            "language",
-            "install_deadline_days",
-            "installer_change_days",
-            "job_visible_after_days",
-        ]
+        fields = list(SETTINGS_FIELDS)
 
 
 class OrganisationDeleteForm(forms.Form):
@@ -152,4 +143,6 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labelled = sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda c: c[1])
-        self.fields["action"].choices = [("", _("All")), *labelled]
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [("", _("All")), *labelled]

@@ -27,6 +27,7 @@ from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES
 from fieldbox.accounts.forms import EmailAuthenticationForm, TokenForm
 from fieldbox.accounts.models import User
 from fieldbox.accounts.selectors import has_role_anywhere
+from fieldbox.accounts.views.common import remember_language
 from fieldbox.core import audit
 from fieldbox.core.http import AuthedRequest
 
@@ -44,14 +45,7 @@ def _next_url(request: HttpRequest) -> str:
 def _finish_login(request: HttpRequest, user: User, backend: str, next_url: str) -> HttpResponse:
     login(request, user, backend=backend)
     response = redirect(next_url)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        user.language,
-        samesite="Lax",
-        secure=request.is_secure(),
-        max_age=365 * 24 * 3600,
-    )
-    return response
+    return remember_language(request, response, user.language)
 
 
 @require_http_methods(["GET", "POST"])

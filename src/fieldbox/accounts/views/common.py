@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from fieldbox.core.errors import Conflict
 
@@ -37,3 +38,15 @@ def page_of(request: HttpRequest, items: Any, per_page: int = 50) -> Any:
     from django.core.paginator import Paginator
 
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def remember_language(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
+    """Make ``language`` the interface language of this browser (Django's language cookie)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response

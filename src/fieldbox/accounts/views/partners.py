@@ -14,7 +14,7 @@ from fieldbox.accounts.choices import PartnershipStatus, Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import CompanyRegistrationForm, PartnerInviteForm, ReasonForm
 from fieldbox.accounts.services.partnerships import partnership_by_token
-from fieldbox.accounts.views.common import page_of, run_service
+from fieldbox.accounts.views.common import page_of, remember_language, run_service
 from fieldbox.core.http import AuthedRequest
 
 ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
@@ -133,5 +133,5 @@ def partner_join(request: HttpRequest, token: str) -> HttpResponse:
         if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your company is registered. Accept or decline the invitation below."))
-            return redirect("/partners/?status=pending")
+            return remember_language(request, redirect("/partners/?status=pending"), user.language)
     return render(request, "accounts/company_register.html", {"form": form, "partnership": partnership})

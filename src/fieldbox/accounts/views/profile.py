@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -15,7 +14,7 @@ from fieldbox.accounts import selectors, services
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import AccountSetupForm, ProfileForm, TokenCreateForm
 from fieldbox.accounts.services.invitations import invitation_by_token, invitation_problem
-from fieldbox.accounts.views.common import run_service
+from fieldbox.accounts.views.common import remember_language, run_service
 from fieldbox.core.http import AuthedRequest
 
 
@@ -42,14 +41,7 @@ def profile(request: AuthedRequest) -> HttpResponse:
         ):
             messages.success(request, _("Profile saved."))
             response = redirect("accounts:profile")
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                data["language"],
-                samesite="Lax",
-                secure=request.is_secure(),
-                max_age=365 * 24 * 3600,
-            )
-            return response
+            return remember_language(request, response, data["language"])
     return render(request, "accounts/profile.html", {"form": form, "memberships": selectors.memberships_of(user)})
 
 
@@ -128,12 +120,5 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
             login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.organisation.name})
             response = redirect("web:home")
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                new_user.language,
-                samesite="Lax",
-                secure=request.is_secure(),
-                max_age=365 * 24 * 3600,
-            )
-            return response
+            return remember_language(request, response, new_user.language)
     return render(request, "accounts/invitation_setup.html", {"form": form, "invitation": invitation})
