@@ -38,7 +38,8 @@ class PartnershipAdmin(admin.ModelAdmin):
     list_display = ["provider", "installer", "invited_email", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["provider__name", "installer__name", "invited_email"]
-    readonly_fields = ["token_hash"]
+    # State changes go through the product's screens, which audit them.
+    readonly_fields = ["status", "token_hash", "responded_at", "ended_at"]
 
 
 @admin.register(Invitation)
@@ -46,7 +47,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "organisation", "role", "status", "expires_at"]
     list_filter = ["status", "role"]
     search_fields = ["email", "organisation__name"]
-    readonly_fields = ["token_hash"]
+    readonly_fields = ["status", "token_hash", "accepted_at"]
 
 
 @admin.register(ApiToken)

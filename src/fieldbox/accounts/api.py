@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -47,14 +48,16 @@ def _org(o: Organisation) -> dict[str, Any]:
     return {f: getattr(o, f) for f in OrganisationOut.model_fields}
 
 
-def _partnership(p: Partnership) -> dict[str, Any]:
+def _partnership(p: Partnership, scope: Scope) -> dict[str, Any]:
+    # A provider learns which company stands behind an invited address only once it accepts.
+    shown = p.installer if p.installer and (scope.organisation.is_installer or p.status != "pending") else None
     return {
         "id": p.pk,
         "provider_id": p.provider_id,
         "provider_name": p.provider.name,
-        "installer_id": p.installer_id,
-        "installer_name": p.installer.name if p.installer else None,
-        "installer_code": p.installer.installer_code if p.installer else None,
+        "installer_id": shown.pk if shown else None,
+        "installer_name": shown.name if shown else None,
+        "installer_code": shown.installer_code if shown else None,
         "invited_email": p.invited_email,
         "status": p.status,
         "created_at": p.created_at,
@@ -134,8 +137,9 @@ def organisation_update(request: HttpRequest, payload: OrganisationPatch) -> Any
 def partnership_list(
     request: HttpRequest, status: PartnershipStatus | None = None, cursor: int | None = None, limit: int = 50
 ) -> Any:
-    items, next_cursor = keyset_page(selectors.partnerships_for(_scope(request), status), cursor, limit)
-    return {"items": [_partnership(p) for p in items], "next_cursor": next_cursor}
+    scope = _scope(request)
+    items, next_cursor = keyset_page(selectors.partnerships_for(scope, status), cursor, limit)
+    return {"items": [_partnership(p, scope) for p in items], "next_cursor": next_cursor}
 
 
 @router.post(
@@ -145,12 +149,12 @@ def partnership_list(
 )
 def partnership_invite(request: HttpRequest, payload: PartnershipIn) -> Any:
     partnership = services.partnership_invite(scope=_scope(request), email=str(payload.email))
-    return Status(201, _partnership(selectors.partnership_for(_scope(request), partnership.pk)))
+    return Status(201, _partnership(selectors.partnership_for(_scope(request), partnership.pk), _scope(request)))
 
 
 @router.get("/partnerships/{partnership_id}", response={200: PartnershipOut, **errors_of(404)})
 def partnership_get(request: HttpRequest, partnership_id: int) -> Any:
-    return _partnership(selectors.partnership_for(_scope(request), partnership_id))
+    return _partnership(selectors.partnership_for(_scope(request), partnership_id), _scope(request))
 
 
 @router.post(
@@ -162,7 +166,7 @@ def partnership_accept(request: HttpRequest, partnership_id: int) -> Any:
     scope = _scope(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_accept(scope=scope, partnership_id=partnership_id)
-    return _partnership(selectors.partnership_for(scope, partnership_id))
+    return _partnership(selectors.partnership_for(scope, partnership_id), scope)
 
 
 @router.post(
@@ -174,7 +178,7 @@ def partnership_decline(request: HttpRequest, partnership_id: int, payload: Reas
     scope = _scope(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_decline(scope=scope, partnership_id=partnership_id, reason=payload.reason)
-    return _partnership(selectors.partnership_for(scope, partnership_id))
+    return _partnership(selectors.partnership_for(scope, partnership_id), scope)
 
 
 @router.post(
@@ -186,7 +190,7 @@ def partnership_end(request: HttpRequest, partnership_id: int, payload: ReasonIn
     scope = _scope(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_end(scope=scope, partnership_id=partnership_id, reason=payload.reason)
-    return _partnership(selectors.partnership_for(scope, partnership_id))
+    return _partnership(selectors.partnership_for(scope, partnership_id), scope)
 
 
 @router.get(
@@ -254,10 +258,12 @@ def token_list(request: HttpRequest) -> Any:
 
 @router.post(
     "/tokens",
-    response={201: TokenCreated, **errors_of(422)},
-    summary="Create a token; its secret is in this answer only",
+    response={201: TokenCreated, **errors_of(403, 422)},
+    summary="Create a token; its secret is in this answer only (signed-in session, not another token)",
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> Any:
+    if getattr(request, "api_token", None) is not None:
+        raise PermissionDenied  # a token cannot mint tokens that would outlive it
     token, raw = services.token_create(scope=_scope(request), name=payload.name, days=payload.days)
     return Status(201, {**_token(token), "token": raw})
 
@@ -297,7 +303,7 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
                 "from_state": e.from_state,
                 "to_state": e.to_state,
                 "reason": e.reason,
-                "ip_address": e.ip_address,
+                "ip_address": e.ip_address if e.organisation_id == scope.organisation.pk else None,
             }
             for e in items
         ],

@@ -7,6 +7,7 @@ from fieldbox.core.audit import label_actions
 label_actions(
     {
         "partnership.invite": _("Company invited"),
+        "partnership.claim": _("Invitation received by the company"),
         "partnership.accept": _("Invitation accepted"),
         "partnership.decline": _("Invitation declined"),
         "partnership.end": _("Partnership ended"),
@@ -20,6 +21,7 @@ label_actions(
         "organisation.delete": _("Company deleted"),
         "user.register": _("Account created"),
         "user.profile": _("Profile changed"),
+        "user.password_reset": _("Password reset"),
         "user.two_factor": _("Two-factor authentication changed"),
         "token.create": _("API token created"),
         "token.revoke": _("API token revoked"),

@@ -6,12 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django_otp import user_has_device
 from ninja.security import APIKeyCookie, HttpBearer
 
-from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES
 from fieldbox.accounts.models import ApiToken
-from fieldbox.accounts.selectors import has_role_anywhere, scope_for
+from fieldbox.accounts.selectors import scope_for, two_factor_missing
 from fieldbox.core.tokens import hash_token
 
 
@@ -33,9 +31,12 @@ class TokenAuth(HttpBearer):
         scope = scope_for(row.user, row.organisation_id)
         if scope is None or scope.organisation.pk != row.organisation_id:
             return None  # no longer a member of the token's organisation
+        if two_factor_missing(row.user):
+            return None  # the role now requires two-factor: set it up in the browser first
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
         request.scope = scope  # type: ignore[attr-defined]
+        request.api_token = row  # type: ignore[attr-defined]
         return row.user
 
 
@@ -48,6 +49,6 @@ class SessionScopeAuth(APIKeyCookie):
         user = request.user
         if not user.is_authenticated or getattr(request, "scope", None) is None:
             return None
-        if not user_has_device(user, confirmed=True) and has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES)):
+        if two_factor_missing(user):
             return None  # two-factor set-up comes first, for the API too
         return user

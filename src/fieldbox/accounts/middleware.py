@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django_otp import user_has_device
 
-from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES
-from fieldbox.accounts.selectors import has_role_anywhere, scope_for
+from fieldbox.accounts.selectors import scope_for, two_factor_missing
 from fieldbox.core.audit import current_ip
 from fieldbox.core.http import client_ip
 
@@ -40,8 +41,11 @@ class ScopeMiddleware:
             if user.is_authenticated:
                 scope = scope_for(user, request.session.get(SESSION_ORG_KEY))
             request.scope = scope  # type: ignore[attr-defined]
+            if scope is not None:
+                timezone.activate(zoneinfo.ZoneInfo(scope.organisation.time_zone))
             return self.get_response(request)
         finally:
+            timezone.deactivate()
             current_ip.reset(token)
 
 
@@ -58,11 +62,6 @@ class TwoFactorMiddleware:
             # A session that never passed the second factor (it cannot normally exist): start again.
             logout(request)
             return redirect("accounts:login")
-        if (
-            user.is_authenticated
-            and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES)
-            and not user_has_device(user, confirmed=True)
-            and has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES))
-        ):
+        if user.is_authenticated and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES) and two_factor_missing(user):
             return redirect("accounts:two_factor")
         return self.get_response(request)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
+from django_otp import user_has_device
 
-from fieldbox.accounts.choices import PartnershipStatus, Role
+from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES, PartnershipStatus, Role
 from fieldbox.accounts.models import ApiToken, Invitation, Membership, Organisation, Partnership, User
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
@@ -38,11 +40,19 @@ def has_role_anywhere(user: User, roles: tuple[str, ...]) -> bool:
     return Membership.objects.filter(user=user, role__in=roles, organisation__is_active=True).exists()
 
 
+def two_factor_required(user: User) -> bool:
+    """The person's roles (or platform staff status) demand two-factor authentication."""
+    return user.is_staff or has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES))
+
+
+def two_factor_missing(user: User) -> bool:
+    """Two-factor is required of this person, who has not set it up yet."""
+    return two_factor_required(user) and not user_has_device(user, confirmed=True)
+
+
 def addresses_of(organisation: Organisation) -> list[str]:
-    addresses = [e.lower() for e in organisation.memberships.values_list("user__email", flat=True)]
-    if organisation.email:
-        addresses.append(organisation.email.lower())
-    return addresses
+    """The members' own addresses (each proven by a link sent to it); never the editable contact address."""
+    return [e.lower() for e in organisation.memberships.values_list("user__email", flat=True)]
 
 
 def partnerships_for(scope: Scope, status: str | None = None) -> QuerySet[Partnership]:
@@ -124,7 +134,16 @@ def audit_events_for(scope: Scope, filters: dict[str, Any] | None = None) -> Que
     """The organisation's audit log, for its admins only."""
     if scope.role not in (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN):
         return AuditEvent.objects.none()
-    qs = AuditEvent.objects.filter(organisation=scope.organisation)
+    org = scope.organisation
+    # Both sides of a partnership read its history, whoever acted.
+    shared = (
+        Partnership.objects.filter(Q(provider=org) | Q(installer=org))
+        .annotate(object_key=Cast("pk", CharField()))
+        .values("object_key")
+    )
+    qs = AuditEvent.objects.filter(
+        Q(organisation=org) | Q(object_type=Partnership._meta.label_lower, object_id__in=shared)
+    )
     filters = filters or {}
     if filters.get("action"):
         qs = qs.filter(action__startswith=filters["action"])

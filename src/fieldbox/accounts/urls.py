@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from fieldbox.accounts.views import auth, organisation, partners, profile
+from fieldbox.accounts.views import auth, organisation, partners, passwords, profile
 
 app_name = "accounts"
 
@@ -13,17 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth.logout_view, name="logout"),
     path("accounts/two-factor/", auth.two_factor, name="two_factor"),
     path("accounts/two-factor/disable/", auth.two_factor_disable, name="two_factor_disable"),
-    path(
-        "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            html_email_template_name="accounts/email/password_reset.html",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("accounts/password-reset/", passwords.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_sent.html"),
@@ -31,9 +21,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html", success_url=reset_done
-        ),
+        passwords.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

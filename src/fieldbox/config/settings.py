@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_ratelimit",
     "axes",
     "ninja",
     "fieldbox.core",
@@ -151,10 +152,20 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_CLIENT_IP_CALLABLE = "fieldbox.core.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "fieldbox.accounts.views.auth.locked_out"
-AXES_RESET_ON_SUCCESS = True
+# A success must not wipe the failures counted against other accounts from the same address.
+AXES_RESET_ON_SUCCESS = False
+AXES_USERNAME_CALLABLE = "fieldbox.core.http.login_name"
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Fieldbox"
+
+# Rate limits of public forms (django-ratelimit), counted per client address as above.
+RATELIMIT_IP_META_KEY = "fieldbox.core.http.client_ip"
+# Django's Redis cache counts atomically (INCR), though django-ratelimit lists only memcached as tested.
+# The demo's database cache is not atomic: good enough for one person trying the product.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", "10/h")
+PASSWORD_RESET_RATE_PER_ACCOUNT = env("PASSWORD_RESET_RATE_PER_ACCOUNT", "3/h")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

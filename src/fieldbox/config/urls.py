@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
+from django_otp.admin import OTPAdminSite
 
 from fieldbox.config.api import api
 
+# Platform staff reach the Django admin only from a session verified with two-factor.
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Fieldbox"
 
 urlpatterns = [
@@ -14,3 +17,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "fieldbox.web.views.not_found"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -25,6 +25,12 @@ def client_ip(request: HttpRequest) -> str:
     if len(forwarded) < count:
         return remote
     return forwarded[-count]
+
+
+def login_name(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The account a sign-in attempt is counted against: the address, trimmed and lower-cased."""
+    source: Any = credentials if credentials else request.POST
+    return str(source.get("username") or "").strip().lower()
 
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -69,6 +69,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(404, _("Not found."))
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
         return problem(404, _("Not found."))
 
     @api.exception_handler(PermissionDenied)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,6 +19,15 @@ from fieldbox.core.http import AuthedRequest
 def home(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
     return render(request, "web/home.html", {"partner_counts": selectors.partnership_counts(scope)})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 page; under /api/ the same problem+json the API answers everywhere else."""
+    if request.path.startswith("/api/"):
+        from fieldbox.core.problems import problem
+
+        return problem(404, _("Not found."))
+    return render(request, "404.html", status=404)
 
 
 @never_cache

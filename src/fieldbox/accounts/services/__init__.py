@@ -10,6 +10,7 @@ from fieldbox.accounts.services.organisations import (
 from fieldbox.accounts.services.partnerships import (
     company_register,
     partnership_accept,
+    partnership_claim,
     partnership_decline,
     partnership_end,
     partnership_invite,
@@ -27,6 +28,7 @@ __all__ = [
     "organisation_delete",
     "organisation_update",
     "partnership_accept",
+    "partnership_claim",
     "partnership_decline",
     "partnership_end",
     "partnership_invite",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from fieldbox.accounts import emails
 from fieldbox.accounts.choices import INVITATION_TRANSITIONS, InvitationStatus
-from fieldbox.accounts.models import Invitation, Membership, User
+from fieldbox.accounts.models import Invitation, Membership, Organisation, User
 from fieldbox.accounts.services.organisations import check_role_grant
 from fieldbox.accounts.services.users import set_new_password
 from fieldbox.core import audit
@@ -21,14 +21,18 @@ from fieldbox.core.tokens import hash_token, new_token
 
 def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
     check_role_grant(scope, role)
-    org = scope.organisation
     email = email.strip().lower()
-    if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
-        raise ValidationError({"email": _("This person is already a member.")})
-    if Invitation.objects.filter(organisation=org, email__iexact=email, status=InvitationStatus.PENDING).exists():
-        raise ValidationError({"email": _("An invitation to this address is already pending.")})
     raw, token_hash = new_token()
     with transaction.atomic():
+        # One invitation at a time per organisation: the checks below cannot race each other.
+        org = Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
+        if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
+            raise ValidationError({"email": _("This person is already a member.")})
+        pending = Invitation.objects.filter(organisation=org, email__iexact=email, status=InvitationStatus.PENDING)
+        for stale in pending.filter(expires_at__lte=timezone.now()):
+            _set_status(stale, "revoke", actor=None, reason=_("The invitation expired."))
+        if pending.exists():
+            raise ValidationError({"email": _("An invitation to this address is already pending.")})
         invitation = Invitation.objects.create(
             organisation=org,
             email=email,
@@ -61,6 +65,30 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
             },
         )
     return invitation
+
+
+def _set_status(invitation: Invitation, action: str, *, actor: User | None, reason: str = "") -> None:
+    """Move ``invitation`` (already locked) along its transition table and audit it."""
+    new_status = INVITATION_TRANSITIONS[invitation.status].get(action)
+    if new_status is None:
+        raise Conflict(_("Only a pending invitation can be withdrawn."))
+    old_status = invitation.status
+    invitation.status = new_status
+    fields = ["status"]
+    if new_status == InvitationStatus.ACCEPTED:
+        invitation.accepted_at = timezone.now()
+        fields.append("accepted_at")
+    invitation.save(update_fields=fields)
+    audit.record(
+        actor=actor,
+        organisation=invitation.organisation,
+        obj=invitation,
+        action=f"invitation.{action}",
+        from_state=old_status,
+        to_state=new_status,
+        reason=reason,
+        data={"role": invitation.role},
+    )
 
 
 def invitation_by_token(raw_token: str) -> Invitation | None:
@@ -115,18 +143,7 @@ def invitation_accept(
         Membership.objects.get_or_create(
             user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
         )
-        invitation.status = INVITATION_TRANSITIONS[invitation.status]["accept"]
-        invitation.accepted_at = timezone.now()
-        invitation.save(update_fields=["status", "accepted_at"])
-        audit.record(
-            actor=user,
-            organisation=invitation.organisation,
-            obj=invitation,
-            action="invitation.accept",
-            from_state=InvitationStatus.PENDING,
-            to_state=invitation.status,
-            data={"role": invitation.role},
-        )
+        _set_status(invitation, "accept", actor=user)
     return user
 
 
@@ -134,17 +151,5 @@ def invitation_revoke(*, scope: Scope, invitation_id: int) -> Invitation:
     scope.require_admin()
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation_id, organisation=scope.organisation)
-        new_status = INVITATION_TRANSITIONS[invitation.status].get("revoke")
-        if new_status is None:
-            raise Conflict(_("Only a pending invitation can be withdrawn."))
-        invitation.status = new_status
-        invitation.save(update_fields=["status"])
-        audit.record(
-            actor=scope.user,
-            organisation=scope.organisation,
-            obj=invitation,
-            action="invitation.revoke",
-            from_state=InvitationStatus.PENDING,
-            to_state=new_status,
-        )
+        _set_status(invitation, "revoke", actor=scope.user)
     return invitation

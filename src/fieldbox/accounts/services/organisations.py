@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +51,19 @@ def next_installer_code(name: str) -> str:
     return f"{letters}{number:03d}"
 
 
+def create_installer_company(**fields: Any) -> Organisation:
+    """A new installer company with a free installer code (retried if another took it meanwhile)."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Organisation.objects.create(
+                    kind=OrganisationKind.INSTALLER, installer_code=next_installer_code(fields["name"]), **fields
+                )
+        except IntegrityError:
+            continue
+    raise Conflict(_("No installer code is free right now: try again."))
+
+
 def organisation_update(*, scope: Scope, changes: dict[str, Any]) -> Organisation:
     """An admin changes the organisation's name, contacts, time zone, language and deadlines."""
     scope.require_admin()
@@ -87,6 +100,9 @@ def check_role_grant(scope: Scope, role: str) -> None:
 
 
 def _lock_member(scope: Scope, membership_id: int) -> Membership:
+    # The organisation row first: two admins changing each other at once are served one after the other,
+    # so "at least one admin stays" holds.
+    Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
     return (
         Membership.objects.select_for_update()
         .select_related("user")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from fieldbox.accounts.choices import (
 )
 from fieldbox.accounts.models import Membership, Organisation, Partnership, User
 from fieldbox.accounts.selectors import addresses_of
-from fieldbox.accounts.services.organisations import next_installer_code
+from fieldbox.accounts.services.organisations import create_installer_company
 from fieldbox.accounts.services.users import set_new_password
 from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
@@ -28,32 +28,62 @@ from fieldbox.core.tokens import hash_token, new_token
 
 
 def installer_company_for_address(email: str) -> Organisation | None:
-    """The installer company an address reaches: its own address or any of its members'."""
+    """The installer company an address reaches: the company of a person who signed up with it.
+
+    Only members' own addresses count (each was proven by a link sent to it); the contact
+    address a company types in its settings does not, or a company could claim invitations
+    meant for another one.
+    """
     return (
-        Organisation.objects.filter(kind=OrganisationKind.INSTALLER, is_active=True)
-        .filter(Q(email__iexact=email) | Q(memberships__user__email__iexact=email))
+        Organisation.objects.filter(
+            kind=OrganisationKind.INSTALLER, is_active=True, memberships__user__email__iexact=email
+        )
         .order_by("id")
         .first()
     )
 
 
+def _end_expired_invitations(provider: Organisation, email: str, installer: Organisation | None) -> None:
+    """Pending invitations past their date no longer stand in the way of a new one."""
+    target = Q(installer=installer) if installer else Q(installer__isnull=True, invited_email__iexact=email)
+    stale = Partnership.objects.select_for_update().filter(
+        target, provider=provider, status=PartnershipStatus.PENDING, expires_at__lte=timezone.now()
+    )
+    for partnership in stale:
+        partnership.status = PartnershipStatus.ENDED
+        partnership.ended_at = timezone.now()
+        partnership.reason = _("The invitation expired.")
+        partnership.save(update_fields=["status", "ended_at", "reason"])
+        audit.record(
+            actor=None,
+            organisation=provider,
+            obj=partnership,
+            action="partnership.end",
+            from_state=PartnershipStatus.PENDING,
+            to_state=PartnershipStatus.ENDED,
+            reason=partnership.reason,
+        )
+
+
 def partnership_invite(*, scope: Scope, email: str) -> Partnership:
     """A provider admin invites an installer company by e-mail; the link starts PENDING."""
     scope.require_role(Role.PROVIDER_ADMIN)
-    provider = scope.organisation
     email = email.strip().lower()
-    installer = installer_company_for_address(email)
-    if installer is None and User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("This address belongs to a person who is not in an installer company.")})
-    open_links = Partnership.objects.filter(provider=provider, status__in=OPEN_PARTNERSHIP_STATUSES)
-    if installer is not None:
-        open_links = open_links.filter(installer=installer)
-    else:
-        open_links = open_links.filter(installer__isnull=True, invited_email__iexact=email)
-    if open_links.exists():
-        raise ValidationError({"email": _("This company is already a partner or has a pending invitation.")})
     raw, token_hash = new_token()
     with transaction.atomic():
+        # One invitation at a time per provider: the checks below cannot race each other.
+        provider = Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
+        installer = installer_company_for_address(email)
+        if installer is None and User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"email": _("This address belongs to a person who is not in an installer company.")})
+        _end_expired_invitations(provider, email, installer)
+        open_links = Partnership.objects.filter(provider=provider, status__in=OPEN_PARTNERSHIP_STATUSES)
+        if installer is not None:
+            open_links = open_links.filter(installer=installer)
+        else:
+            open_links = open_links.filter(installer__isnull=True, invited_email__iexact=email)
+        if open_links.exists():
+            raise ValidationError({"email": _("This company is already a partner or has a pending invitation.")})
         partnership = Partnership.objects.create(
             provider=provider,
             installer=installer,
@@ -94,14 +124,20 @@ def partnership_by_token(raw_token: str) -> Partnership | None:
     return Partnership.objects.select_related("provider", "installer").filter(token_hash=hash_token(raw_token)).first()
 
 
+def _visible_to(organisation: Organisation) -> Q:
+    """Partnerships an organisation may act on, including invitations sent to its members' addresses."""
+    mine = Q(provider=organisation) | Q(installer=organisation)
+    if organisation.is_installer:
+        mine |= Q(
+            installer__isnull=True, status=PartnershipStatus.PENDING, invited_email__in=addresses_of(organisation)
+        )
+    return mine
+
+
 def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str = "") -> Partnership:
     organisation = scope.organisation
     with transaction.atomic():
-        partnership = (
-            Partnership.objects.select_for_update()
-            .filter(Q(provider=organisation) | Q(installer=organisation))
-            .get(pk=partnership_id)
-        )
+        partnership = Partnership.objects.select_for_update().filter(_visible_to(organisation)).get(pk=partnership_id)
         allowed = PARTNERSHIP_TRANSITIONS[partnership.status]
         if action not in allowed:
             raise Conflict(
@@ -109,17 +145,21 @@ def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str =
                 % {"status": partnership.get_status_display().lower()}
             )
         new_status, sides = allowed[action]
+        if organisation.kind not in sides:
+            raise Conflict(_("Only the installer company can answer an invitation."))
         if action in ("accept", "decline") and partnership.is_expired:
             raise Conflict(
                 _("This invitation has expired. Ask %(provider)s for a new one.")
                 % {"provider": partnership.provider.name}
             )
-        if organisation.kind not in sides:
-            raise Conflict(_("Only the installer company can answer an invitation."))
         old_status = partnership.status
+        fields = ["status"]
+        if partnership.installer_id is None and organisation.is_installer:
+            # An invitation sent to one of our members before the company was known becomes ours.
+            partnership.installer = organisation
+            fields.append("installer")
         partnership.status = new_status
         now = timezone.now()
-        fields = ["status"]
         if new_status in (PartnershipStatus.ACCEPTED, PartnershipStatus.DECLINED):
             partnership.responded_at = now
             fields.append("responded_at")
@@ -136,6 +176,7 @@ def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str =
             from_state=old_status,
             to_state=new_status,
             reason=reason,
+            data={"claimed": True} if "installer" in fields else None,
         )
         _tell_other_side(partnership, organisation, action)
     return partnership
@@ -160,31 +201,53 @@ def _tell_other_side(partnership: Partnership, acting: Organisation, action: str
         )
 
 
-def _claim_for_scope(scope: Scope, partnership_id: int) -> None:
-    """An invitation sent to an address of this company, before it was known, becomes this company's."""
-    Partnership.objects.filter(
-        pk=partnership_id,
-        installer__isnull=True,
-        status=PartnershipStatus.PENDING,
-        invited_email__in=addresses_of(scope.organisation),
-    ).update(installer=scope.organisation)
-
-
 def partnership_accept(*, scope: Scope, partnership_id: int) -> Partnership:
     scope.require_role(Role.INSTALLER_ADMIN)
-    _claim_for_scope(scope, partnership_id)
     return _transition(scope=scope, partnership_id=partnership_id, action="accept")
 
 
 def partnership_decline(*, scope: Scope, partnership_id: int, reason: str = "") -> Partnership:
     scope.require_role(Role.INSTALLER_ADMIN)
-    _claim_for_scope(scope, partnership_id)
     return _transition(scope=scope, partnership_id=partnership_id, action="decline", reason=reason)
 
 
 def partnership_end(*, scope: Scope, partnership_id: int, reason: str = "") -> Partnership:
     scope.require_role(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
     return _transition(scope=scope, partnership_id=partnership_id, action="end", reason=reason)
+
+
+def partnership_claim(*, scope: Scope, raw_token: str) -> Partnership:
+    """An installer company admin who received an invitation link answers it for their company.
+
+    The link itself is the proof: it went to the invited address.
+    """
+    scope.require_role(Role.INSTALLER_ADMIN)
+    company = scope.organisation
+    with transaction.atomic():
+        partnership = (
+            Partnership.objects.select_for_update()
+            .filter(token_hash=hash_token(raw_token), status=PartnershipStatus.PENDING, installer__isnull=True)
+            .first()
+        )
+        if partnership is None or partnership.is_expired:
+            raise Conflict(_("This invitation link is no longer valid."))
+        already = Partnership.objects.filter(
+            provider=partnership.provider, installer=company, status__in=OPEN_PARTNERSHIP_STATUSES
+        )
+        if already.exists():
+            raise Conflict(_("Your company already works with this client or has an invitation from it."))
+        partnership.installer = company
+        partnership.save(update_fields=["installer"])
+        audit.record(
+            actor=scope.user,
+            organisation=company,
+            obj=partnership,
+            action="partnership.claim",
+            from_state=PartnershipStatus.PENDING,
+            to_state=PartnershipStatus.PENDING,
+            data={"email": partnership.invited_email},
+        )
+    return partnership
 
 
 def company_register(
@@ -212,11 +275,13 @@ def company_register(
             raise Conflict(_("An account with this address exists already: sign in instead."))
         user = User(email=partnership.invited_email, first_name=first_name, last_name=last_name, language=language)
         set_new_password(user, password)
-        user.save()
-        company = Organisation.objects.create(
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise Conflict(_("An account with this address exists already: sign in instead.")) from None
+        company = create_installer_company(
             name=company_name,
-            kind=OrganisationKind.INSTALLER,
-            installer_code=next_installer_code(company_name),
             email=partnership.invited_email,
             language=language,
             time_zone=partnership.provider.time_zone,

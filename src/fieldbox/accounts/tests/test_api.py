@@ -108,7 +108,7 @@ def test_partnership_flow_through_the_api(tenant, other_tenant):
     client = Client()
     created = client.post(
         "/api/v1/partnerships",
-        {"email": other_tenant.company.email},
+        {"email": other_tenant.company_admin.email},
         content_type="application/json",
         **bearer(provider_raw),
     )
@@ -190,3 +190,25 @@ def test_provider_admin_without_two_factor_cannot_use_the_api_by_session(tenant)
     client.force_login(tenant.provider_admin)
     assert client.get("/api/v1/me").status_code == 401
     assert signed_in(tenant.dispatcher).get("/api/v1/me").status_code == 200
+
+
+def test_a_token_cannot_mint_tokens(tenant):
+    _t, raw = token_for(tenant, tenant.company_admin)
+    response = Client().post(
+        "/api/v1/tokens", {"name": "child", "days": 366}, content_type="application/json", **bearer(raw)
+    )
+    assert response.status_code == 403 and ApiToken.objects.count() == 1
+
+
+def test_token_refused_once_the_role_requires_two_factor_not_set_up(tenant):
+    _t, raw = token_for(tenant, tenant.dispatcher)
+    assert Client().get("/api/v1/me", **bearer(raw)).status_code == 200
+    membership = tenant.dispatcher.memberships.get()
+    membership.role = Role.PROVIDER_ADMIN
+    membership.save(update_fields=["role"])
+    assert Client().get("/api/v1/me", **bearer(raw)).status_code == 401
+
+
+def test_unknown_api_paths_answer_problem_json(db):
+    response = Client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"

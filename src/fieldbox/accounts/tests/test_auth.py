@@ -8,6 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import TOTP
 
 from fieldbox.accounts.models import User
 from fieldbox.accounts.tests.factories import PASSWORD
@@ -52,7 +53,6 @@ def test_two_factor_is_asked_after_the_password(tenant):
 
 
 def test_provider_admin_without_two_factor_must_set_it_up(tenant):
-    from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.filter(user=tenant.provider_admin).delete()
@@ -73,14 +73,16 @@ def test_installer_may_use_two_factor_and_turn_it_off(tenant):
     client = Client()
     sign_in(client, tenant.installer.email, PASSWORD)
     assert client.get("/").status_code == 200  # not required for installers
-    from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     client.get(reverse("accounts:two_factor"))
     device = TOTPDevice.objects.get(user=tenant.installer)
     client.post(reverse("accounts:two_factor"), {"token": f"{TOTP(device.bin_key).token():06d}"})
     assert TOTPDevice.objects.filter(user=tenant.installer, confirmed=True).exists()
-    client.post(reverse("accounts:two_factor_disable"))
+    client.post(reverse("accounts:two_factor_disable"))  # without a code: refused
+    assert TOTPDevice.objects.filter(user=tenant.installer).exists()
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        client.post(reverse("accounts:two_factor_disable"), {"token": f"{TOTP(device.bin_key).token():06d}"})
     assert not TOTPDevice.objects.filter(user=tenant.installer).exists()
 
 
@@ -146,3 +148,45 @@ def test_logout_needs_post(tenant):
     assert client.get(reverse("accounts:logout")).status_code == 405
     client.post(reverse("accounts:logout"))
     assert client.get("/").status_code == 302
+
+
+def test_a_success_elsewhere_does_not_reset_failures_of_an_account(tenant, settings):
+    attacker = Client(REMOTE_ADDR="192.0.2.50")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(attacker, tenant.installer.email, "guess password 1")
+    sign_in(Client(REMOTE_ADDR="192.0.2.50"), tenant.company_admin.email, PASSWORD)  # the attacker's own account
+    sign_in(attacker, tenant.installer.email, "guess password 2")
+    assert sign_in(Client(REMOTE_ADDR="192.0.2.51"), tenant.installer.email, PASSWORD).status_code == 429
+
+
+def test_changing_the_case_of_the_address_counts_against_the_same_account(tenant, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(
+            Client(REMOTE_ADDR=f"10.9.0.{i}"),
+            tenant.installer.email.upper() if i % 2 else tenant.installer.email,
+            "wrong password!!",
+        )
+    assert sign_in(Client(REMOTE_ADDR="10.9.1.1"), f"  {tenant.installer.email.title()} ", PASSWORD).status_code == 429
+
+
+def test_password_reset_requests_are_rate_limited(tenant):
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    for _ in range(3):
+        assert client.post(reverse("accounts:password_reset"), {"email": tenant.installer.email}).status_code == 302
+    limited = client.post(reverse("accounts:password_reset"), {"email": tenant.installer.email})
+    assert limited.status_code == 429 and "Too many requests" in limited.content.decode()
+    assert len(mail.outbox) == 3
+
+
+def test_password_reset_link_uses_the_configured_site(tenant, settings):
+    settings.SITE_URL = "https://fieldbox.example.com"
+    Client().post(reverse("accounts:password_reset"), {"email": tenant.installer.email})
+    assert "https://fieldbox.example.com/accounts/password-reset/" in mail.outbox[0].body
+    assert "testserver" not in mail.outbox[0].body
+
+
+def test_staff_need_two_factor_for_the_admin(tenant):
+    staff = User.objects.create_superuser("root@fieldbox.example", PASSWORD)
+    client = Client()
+    sign_in(client, staff.email, PASSWORD)
+    assert client.get("/admin/").url == reverse("accounts:two_factor")

@@ -1,10 +1,12 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from fieldbox.accounts import selectors, services
 from fieldbox.accounts.choices import PartnershipStatus, Role
@@ -80,7 +82,7 @@ def test_duplicate_and_wrong_invitations_are_refused_and_write_nothing(tenant):
     scope = tenant.scope(tenant.provider_admin)
     before = Partnership.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.partnership_invite(scope=scope, email=tenant.company.email)
+        services.partnership_invite(scope=scope, email=tenant.company_admin.email)
     assert "already a partner" in str(exc.value.message_dict["email"])
     with pytest.raises(ValidationError) as exc:
         services.partnership_invite(scope=scope, email=tenant.care.email)
@@ -171,3 +173,56 @@ def test_an_expired_invitation_cannot_be_accepted_anywhere(tenant):
         services.partnership_accept(scope=selectors.scope_for(boss, company.pk), partnership_id=pending.pk)
     pending.refresh_from_db()
     assert pending.status == PartnershipStatus.PENDING
+
+
+def test_a_company_contact_address_does_not_claim_invitations(tenant, other_tenant):
+    """A company writing someone else's address in its settings does not receive their invitations."""
+    thief = other_tenant.scope(other_tenant.company_admin)
+    services.organisation_update(scope=thief, changes={"email": "boss@newco.example"})
+    pending = services.partnership_invite(scope=tenant.scope(tenant.provider_admin), email="boss@newco.example")
+    assert pending.installer is None
+    with pytest.raises(Partnership.DoesNotExist):
+        services.partnership_accept(scope=thief, partnership_id=pending.pk)
+    assert pending.pk not in [p.pk for p in selectors.partnerships_for(thief)]
+
+
+def test_signed_in_company_admin_receives_an_invitation_through_its_link(tenant, other_tenant):
+    signed_in(tenant.provider_admin).post(reverse("accounts:partner_invite"), {"email": "office@beta-mail.example"})
+    link = link_in(mail.outbox[-1])
+    admin = signed_in(other_tenant.company_admin)
+    page = admin.get(link)
+    assert "Receive it for beta Workshop" in page.content.decode()
+    response = admin.post(link)
+    partnership = Partnership.objects.get(invited_email="office@beta-mail.example")
+    assert response.url == reverse("accounts:partner_detail", args=[partnership.pk])
+    assert partnership.installer == other_tenant.company
+    admin.post(reverse("accounts:partner_accept", args=[partnership.pk]))
+    partnership.refresh_from_db()
+    assert partnership.status == PartnershipStatus.ACCEPTED
+    assert AuditEvent.objects.filter(action="partnership.claim", object_id=str(partnership.pk)).exists()
+    # The provider reads the company's answers in its own audit log.
+    log = signed_in(tenant.provider_admin).get(reverse("accounts:audit")).content.decode()
+    assert "Invitation accepted" in log
+
+
+def test_installer_ends_an_unclaimed_invitation_without_error(tenant, other_tenant):
+    company = other_tenant.company
+    fitter = member(company, Role.INSTALLER, email="fitter2@beta.example")
+    pending = Partnership.objects.create(
+        provider=tenant.provider,
+        invited_email=fitter.email,
+        token_hash="x" * 64,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    services.partnership_end(scope=other_tenant.scope(other_tenant.company_admin), partnership_id=pending.pk)
+    pending.refresh_from_db()
+    assert pending.status == PartnershipStatus.ENDED and pending.installer == company
+
+
+def test_expired_invitation_does_not_block_a_new_one(tenant):
+    scope = tenant.scope(tenant.provider_admin)
+    first = services.partnership_invite(scope=scope, email="late@nowhere.example")
+    Partnership.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    second = services.partnership_invite(scope=scope, email="late@nowhere.example")
+    first.refresh_from_db()
+    assert first.status == PartnershipStatus.ENDED and second.status == PartnershipStatus.PENDING

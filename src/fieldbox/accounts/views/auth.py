@@ -23,10 +23,9 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES
 from fieldbox.accounts.forms import EmailAuthenticationForm, TokenForm
 from fieldbox.accounts.models import User
-from fieldbox.accounts.selectors import has_role_anywhere
+from fieldbox.accounts.selectors import two_factor_required
 from fieldbox.accounts.views.common import remember_language
 from fieldbox.core import audit
 from fieldbox.core.http import AuthedRequest
@@ -127,11 +126,15 @@ def _qr_svg(uri: str) -> str:
 def two_factor(request: AuthedRequest) -> HttpResponse:
     """Set up TOTP: scan the code, type one code to confirm. Shows the state once set up."""
     user = request.user
-    required = has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES))
+    required = two_factor_required(user)
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if confirmed is not None:
-        return render(request, "accounts/two_factor.html", {"device": confirmed, "required": required})
-    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "Authenticator"})
+        return render(
+            request, "accounts/two_factor.html", {"device": confirmed, "required": required, "form": TokenForm()}
+        )
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, confirmed=False, name="Authenticator")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -161,9 +164,14 @@ def two_factor(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def two_factor_disable(request: AuthedRequest) -> HttpResponse:
+    """Turning two-factor off takes a current code, so a borrowed session cannot do it."""
     user = request.user
-    if has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES)):
+    if two_factor_required(user):
         messages.error(request, _("Your role requires two-factor authentication: it cannot be turned off."))
+        return redirect("accounts:two_factor")
+    form = TokenForm(request.POST)
+    if not form.is_valid() or _verify(user, form.cleaned_data["token"]) is None:
+        messages.error(request, _("This code is wrong or has expired. Wait for the next code and try again."))
         return redirect("accounts:two_factor")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 
 from fieldbox.core.errors import Conflict
 
@@ -31,6 +31,8 @@ def run_service(request: HttpRequest, form: forms.BaseForm | None, call: Callabl
                 messages.error(request, message)
     except Conflict as exc:
         messages.error(request, exc.message)
+    except ObjectDoesNotExist:
+        raise Http404 from None
     return None
 
 

@@ -149,7 +149,7 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
                         e.from_state,
                         e.to_state,
                         e.reason,
-                        e.ip_address or "",
+                        (e.ip_address or "") if e.organisation_id == scope.organisation.pk else "",
                     )
                 ]
             )

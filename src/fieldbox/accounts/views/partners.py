@@ -13,6 +13,7 @@ from fieldbox.accounts import selectors, services
 from fieldbox.accounts.choices import PartnershipStatus, Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import CompanyRegistrationForm, PartnerInviteForm, ReasonForm
+from fieldbox.accounts.models import Partnership
 from fieldbox.accounts.services.partnerships import partnership_by_token
 from fieldbox.accounts.views.common import page_of, remember_language, run_service
 from fieldbox.core.http import AuthedRequest
@@ -107,14 +108,17 @@ def partner_join(request: HttpRequest, token: str) -> HttpResponse:
         }
     if problem or partnership is None:
         return render(request, "accounts/link_problem.html", {"problem": problem}, status=410)
+    scope = getattr(request, "scope", None)
+    if partnership.installer is None and scope is not None and scope.role == Role.INSTALLER_ADMIN:
+        return _answer_for_my_company(request, token, partnership)
     known = partnership.installer is not None or selectors.user_exists(partnership.invited_email)
-    if known:
+    if known or request.user.is_authenticated:
         if request.user.is_authenticated:
-            return redirect("accounts:partners")
+            return redirect("/partners/?status=pending")
         messages.info(
             request, _("Sign in to answer the invitation of %(provider)s.") % {"provider": partnership.provider.name}
         )
-        return redirect("/accounts/login/?next=/partners/%3Fstatus%3Dpending")
+        return redirect(f"/accounts/login/?next=/partners/join/{token}/")
     form = CompanyRegistrationForm(request.POST or None, initial={"language": partnership.provider.language})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -134,4 +138,14 @@ def partner_join(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your company is registered. Accept or decline the invitation below."))
             return remember_language(request, redirect("/partners/?status=pending"), user.language)
-    return render(request, "accounts/company_register.html", {"form": form, "partnership": partnership})
+    return render(request, "accounts/company_register.html", {"form": form, "partnership": partnership, "token": token})
+
+
+def _answer_for_my_company(request: HttpRequest, token: str, partnership: Partnership) -> HttpResponse:
+    """A signed-in installer company admin opened an invitation sent to an address of theirs."""
+    scope = request.scope  # type: ignore[attr-defined]
+    if request.method == "POST":
+        claimed = run_service(request, None, lambda: services.partnership_claim(scope=scope, raw_token=token))
+        if claimed is not None:
+            return redirect("accounts:partner_detail", pk=claimed.pk)
+    return render(request, "accounts/partner_claim.html", {"partnership": partnership})
