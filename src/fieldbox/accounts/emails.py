@@ -6,6 +6,7 @@ commits, so a rolled-back change never sends anything.
 
 from __future__ import annotations
 
+import logging
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+log = logging.getLogger(__name__)
 
 
 def sender_for(organisation_name: str | None) -> str:
@@ -39,4 +42,12 @@ def send_on_commit(
     subject, text, html = render(kind, context, language)
     message = EmailMultiAlternatives(subject, text, sender_for(organisation_name), [to])
     message.attach_alternative(html, "text/html")
-    transaction.on_commit(message.send)
+    transaction.on_commit(lambda: _send(message, kind))
+
+
+def _send(message: EmailMultiAlternatives, kind: str) -> None:
+    """Send after commit; a mail server that is down must not turn the saved change into an error page."""
+    try:
+        message.send()
+    except Exception:
+        log.exception("could not send the %s e-mail to %s", kind, ", ".join(message.to))

@@ -118,3 +118,14 @@ def test_existing_user_joins_a_second_organisation_and_switches(tenant, other_te
     assert other_tenant.company.name in client.get("/").content.decode()
     client.post(reverse("accounts:switch"), {"organisation": tenant.provider.pk})
     assert "not a member" in client.get("/").content.decode()
+
+
+def test_a_mail_server_down_does_not_break_the_invitation(tenant, settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    response = signed_in(tenant.company_admin).post(
+        reverse("accounts:member_invite"), {"email": "new@x.example", "role": Role.INSTALLER}
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.filter(email="new@x.example", status=InvitationStatus.PENDING).exists()
+    assert "could not send the invitation e-mail to new@x.example" in caplog.text
