@@ -26,6 +26,15 @@ def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None
     page.get_by_role("button", name="Sign in").click()
 
 
+def fill_account(page: Page, first: str, last: str, password: str, password_again: str | None = None) -> None:
+    """The name, language and password fields of a new account."""
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_label("Language").select_option("en")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password_again or password)
+
+
 def sign_out(page: Page) -> None:
     page.locator("summary").click()
     page.get_by_role("button", name="Sign out").click()
@@ -57,11 +66,7 @@ def test_provider_invites_a_company_which_registers_and_accepts(page: Page, live
     page.goto(last_link("partners/join"))
     expect(page.get_by_role("heading", name="Complete registration")).to_be_visible()
     page.get_by_label("Company name").fill("Fresh Workshop")
-    page.get_by_label("First name").fill("Olga")
-    page.get_by_label("Last name").fill("Owner")
-    page.get_by_label("Language").select_option("en")
-    page.get_by_label("Password", exact=True).fill("fresh workshop passphrase")
-    page.get_by_label("Password again").fill("fresh workshop passphrase")
+    fill_account(page, "Olga", "Owner", "fresh workshop passphrase")
     page.get_by_role("button", name="Create company").click()
     expect(page.get_by_text("Your company is registered")).to_be_visible()
     page.get_by_role("button", name="Accept").click()
@@ -84,15 +89,10 @@ def test_admin_invites_an_installer_who_sets_a_password_and_signs_in(page: Page,
     sign_out(page)
 
     page.goto(last_link("invitations"))
-    page.get_by_label("First name").fill("Giovanni")
-    page.get_by_label("Last name").fill("Fabbri")
-    page.get_by_label("Language").select_option("en")
-    page.get_by_label("Password", exact=True).fill("short")
-    page.get_by_label("Password again").fill("short")
+    fill_account(page, "Giovanni", "Fabbri", "short")
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("alert").filter(has_text="at least 12 characters")).to_be_visible()
-    page.get_by_label("Password", exact=True).fill("giovanni fits boxes")
-    page.get_by_label("Password again").fill("giovanni fits boxes")
+    fill_account(page, "Giovanni", "Fabbri", "giovanni fits boxes")
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_text(f"Welcome to {tenant.company.name}")).to_be_visible()
     sign_out(page)

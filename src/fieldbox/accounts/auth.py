@@ -31,7 +31,7 @@ class TokenAuth(HttpBearer):
         scope = scope_for(row.user, row.organisation_id)
         if scope is None or scope.organisation.pk != row.organisation_id:
             return None  # no longer a member of the token's organisation
-        if two_factor_missing(row.user):
+        if two_factor_missing(row.user, scope.memberships):
             return None  # the role now requires two-factor: set it up in the browser first
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
@@ -49,6 +49,6 @@ class SessionScopeAuth(APIKeyCookie):
         user = request.user
         if not user.is_authenticated or getattr(request, "scope", None) is None:
             return None
-        if two_factor_missing(user):
+        if two_factor_missing(user, request.scope.memberships):  # type: ignore[attr-defined]
             return None  # two-factor set-up comes first, for the API too
         return user

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp import user_has_device
 
-from fieldbox.accounts.selectors import scope_for, two_factor_missing
+from fieldbox.accounts.selectors import scope_for, two_factor_required
 from fieldbox.core.audit import current_ip
 from fieldbox.core.http import client_ip
 
@@ -57,11 +57,14 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        verified = getattr(user, "is_verified", lambda: False)()
-        if user.is_authenticated and not verified and user_has_device(user, confirmed=True):
+        if not user.is_authenticated or getattr(user, "is_verified", lambda: False)():
+            return self.get_response(request)  # a verified session needs no query here
+        if user_has_device(user, confirmed=True):
             # A session that never passed the second factor (it cannot normally exist): start again.
             logout(request)
             return redirect("accounts:login")
-        if user.is_authenticated and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES) and two_factor_missing(user):
+        scope = getattr(request, "scope", None)
+        memberships = scope.memberships if scope is not None else ()
+        if not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES) and two_factor_required(user, memberships):
             return redirect("accounts:two_factor")
         return self.get_response(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import CharField, Count, Q, QuerySet
@@ -29,25 +30,30 @@ def scope_for(user: User, organisation_id: int | None) -> Scope | None:
     if not memberships:
         return None
     chosen = next((m for m in memberships if m.organisation_id == organisation_id), memberships[0])
-    return Scope(user=user, membership=chosen)
+    return Scope(user=user, membership=chosen, memberships=tuple(memberships))
 
 
 def user_exists(email: str) -> bool:
     return User.objects.filter(email__iexact=email).exists()
 
 
-def has_role_anywhere(user: User, roles: tuple[str, ...]) -> bool:
-    return Membership.objects.filter(user=user, role__in=roles, organisation__is_active=True).exists()
+def two_factor_required(user: User, memberships: Iterable[Membership] | None = None) -> bool:
+    """The person's roles (or platform staff status) demand two-factor authentication.
+
+    Pass the memberships already loaded (``scope.memberships``) to spare a query.
+    """
+    if user.is_staff:
+        return True
+    if memberships is None:
+        return Membership.objects.filter(
+            user=user, role__in=TWO_FACTOR_REQUIRED_ROLES, organisation__is_active=True
+        ).exists()
+    return any(m.role in TWO_FACTOR_REQUIRED_ROLES for m in memberships)
 
 
-def two_factor_required(user: User) -> bool:
-    """The person's roles (or platform staff status) demand two-factor authentication."""
-    return user.is_staff or has_role_anywhere(user, tuple(TWO_FACTOR_REQUIRED_ROLES))
-
-
-def two_factor_missing(user: User) -> bool:
+def two_factor_missing(user: User, memberships: Iterable[Membership] | None = None) -> bool:
     """Two-factor is required of this person, who has not set it up yet."""
-    return two_factor_required(user) and not user_has_device(user, confirmed=True)
+    return two_factor_required(user, memberships) and not user_has_device(user, confirmed=True)
 
 
 def addresses_of(organisation: Organisation) -> list[str]:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class Scope:
     user: User
     membership: Membership
+    # All the person's memberships in active organisations (for the switcher and role checks).
+    memberships: tuple[Membership, ...] = ()
 
     @property
     def organisation(self) -> Organisation:

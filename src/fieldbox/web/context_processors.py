@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.choices import Role
-from fieldbox.accounts.selectors import memberships_of
 
 ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
 
@@ -37,5 +36,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         for label, name, roles in MENU
         if not roles or scope.role in roles
     ]
-    switchable = [m for m in memberships_of(scope.user) if m.organisation_id != scope.organisation.pk]
+    switchable = [m for m in scope.memberships if m.organisation_id != scope.organisation.pk]
     return {"scope": scope, "menu": menu, "switchable": switchable}

@@ -50,19 +50,7 @@ def _end_expired_invitations(provider: Organisation, email: str, installer: Orga
         target, provider=provider, status=PartnershipStatus.PENDING, expires_at__lte=timezone.now()
     )
     for partnership in stale:
-        partnership.status = PartnershipStatus.ENDED
-        partnership.ended_at = timezone.now()
-        partnership.reason = _("The invitation expired.")
-        partnership.save(update_fields=["status", "ended_at", "reason"])
-        audit.record(
-            actor=None,
-            organisation=provider,
-            obj=partnership,
-            action="partnership.end",
-            from_state=PartnershipStatus.PENDING,
-            to_state=PartnershipStatus.ENDED,
-            reason=partnership.reason,
-        )
+        _apply(partnership, "end", actor=None, organisation=provider, reason=_("The invitation expired."))
 
 
 def partnership_invite(*, scope: Scope, email: str) -> Partnership:
@@ -134,17 +122,57 @@ def _visible_to(organisation: Organisation) -> Q:
     return mine
 
 
+def _allowed(partnership: Partnership, action: str) -> tuple[str, frozenset[str]]:
+    """The status ``action`` leads to and the sides that may take it, or a Conflict."""
+    allowed = PARTNERSHIP_TRANSITIONS[partnership.status]
+    if action not in allowed:
+        raise Conflict(
+            _("This partnership is %(status)s: it cannot be changed that way.")
+            % {"status": partnership.get_status_display().lower()}
+        )
+    return allowed[action]
+
+
+def _apply(
+    partnership: Partnership,
+    action: str,
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    reason: str = "",
+    claimed: bool = False,
+) -> None:
+    """Move a locked partnership along its transition table, save what changed and audit it."""
+    new_status, _sides = _allowed(partnership, action)
+    old_status = partnership.status
+    fields = ["status", "installer"] if claimed else ["status"]
+    partnership.status = new_status
+    now = timezone.now()
+    if new_status in (PartnershipStatus.ACCEPTED, PartnershipStatus.DECLINED):
+        partnership.responded_at = now
+        fields.append("responded_at")
+    if new_status == PartnershipStatus.ENDED:
+        partnership.ended_at = now
+        partnership.reason = reason
+        fields += ["ended_at", "reason"]
+    partnership.save(update_fields=fields)
+    audit.record(
+        actor=actor,
+        organisation=organisation,
+        obj=partnership,
+        action=f"partnership.{action}",
+        from_state=old_status,
+        to_state=new_status,
+        reason=reason,
+        data={"claimed": True} if claimed else None,
+    )
+
+
 def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str = "") -> Partnership:
     organisation = scope.organisation
     with transaction.atomic():
         partnership = Partnership.objects.select_for_update().filter(_visible_to(organisation)).get(pk=partnership_id)
-        allowed = PARTNERSHIP_TRANSITIONS[partnership.status]
-        if action not in allowed:
-            raise Conflict(
-                _("This partnership is %(status)s: it cannot be changed that way.")
-                % {"status": partnership.get_status_display().lower()}
-            )
-        new_status, sides = allowed[action]
+        _new_status, sides = _allowed(partnership, action)
         if organisation.kind not in sides:
             raise Conflict(_("Only the installer company can answer an invitation."))
         if action in ("accept", "decline") and partnership.is_expired:
@@ -152,32 +180,11 @@ def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str =
                 _("This invitation has expired. Ask %(provider)s for a new one.")
                 % {"provider": partnership.provider.name}
             )
-        old_status = partnership.status
-        fields = ["status"]
-        if partnership.installer_id is None and organisation.is_installer:
+        claimed = partnership.installer_id is None and organisation.is_installer
+        if claimed:
             # An invitation sent to one of our members before the company was known becomes ours.
             partnership.installer = organisation
-            fields.append("installer")
-        partnership.status = new_status
-        now = timezone.now()
-        if new_status in (PartnershipStatus.ACCEPTED, PartnershipStatus.DECLINED):
-            partnership.responded_at = now
-            fields.append("responded_at")
-        if new_status == PartnershipStatus.ENDED:
-            partnership.ended_at = now
-            partnership.reason = reason
-            fields += ["ended_at", "reason"]
-        partnership.save(update_fields=fields)
-        audit.record(
-            actor=scope.user,
-            organisation=organisation,
-            obj=partnership,
-            action=f"partnership.{action}",
-            from_state=old_status,
-            to_state=new_status,
-            reason=reason,
-            data={"claimed": True} if "installer" in fields else None,
-        )
+        _apply(partnership, action, actor=scope.user, organisation=organisation, reason=reason, claimed=claimed)
         _tell_other_side(partnership, organisation, action)
     return partnership
 

@@ -178,10 +178,6 @@ def test_api_is_rate_limited_per_token(tenant, monkeypatch):
     assert Client().get("/api/v1/me", **bearer(other)).status_code == 200
 
 
-def test_api_registers_the_operations(db):
-    assert len(api.get_openapi_schema()["paths"]) >= 15
-
-
 def test_provider_admin_without_two_factor_cannot_use_the_api_by_session(tenant):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -39,7 +39,6 @@ def setup_form(**overrides):
 
 def test_invited_installer_sets_password_and_signs_in(tenant):
     link = invite(tenant)
-    assert "password" not in mail.outbox[-1].body.lower().split("set your password")[0][-50:] or True
     client = Client()
     assert b"Set your password" in client.get(link).content
     response = client.post(link, setup_form())
@@ -79,7 +78,7 @@ def test_link_expires_after_72_hours(tenant):
 def test_foreign_signed_in_user_cannot_use_the_link(tenant, other_tenant):
     link = invite(tenant)
     response = signed_in(other_tenant.installer).post(link)
-    assert "another address" in response.content.decode() or response.status_code == 200
+    assert "another address" in response.content.decode()
     assert not Membership.objects.filter(user=other_tenant.installer, organisation=tenant.company).exists()
 
 

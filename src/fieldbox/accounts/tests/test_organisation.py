@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -139,3 +141,23 @@ def test_installer_companies_do_not_set_job_deadlines(tenant):
     assert "install_deadline_days" not in page
     with pytest.raises(ValidationError):
         services.organisation_update(scope=tenant.scope(tenant.company_admin), changes={"install_deadline_days": 3})
+
+
+def test_audit_log_pages_by_the_last_event_seen(tenant):
+    from fieldbox.core import audit
+
+    for i in range(60):
+        audit.record(
+            actor=tenant.company_admin,
+            organisation=tenant.company,
+            obj=tenant.company,
+            action="organisation.update",
+            reason=f"change {i:02d}",
+        )
+    client = signed_in(tenant.company_admin)
+    first = client.get(reverse("accounts:audit") + "?action=organisation.update").content.decode()
+    assert "change 59" in first and "change 10" in first and "change 09" not in first
+    older = re.search(r'href="\?([^"]*before=\d+)" data-testid="older"', first).group(1).replace("&amp;", "&")
+    second = client.get(reverse("accounts:audit") + "?" + older).content.decode()
+    assert "change 09" in second and "change 00" in second and "change 10" not in second
+    assert 'data-testid="older"' not in second

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 
 from fieldbox.core.errors import Conflict
@@ -37,8 +38,7 @@ def run_service(request: HttpRequest, form: forms.BaseForm | None, call: Callabl
 
 
 def page_of(request: HttpRequest, items: Any, per_page: int = 50) -> Any:
-    from django.core.paginator import Paginator
-
+    """A numbered page, for short lists only (it counts the rows); long ones use keyset pages."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 

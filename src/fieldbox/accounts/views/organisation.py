@@ -25,12 +25,14 @@ from fieldbox.accounts.forms import (
 )
 from fieldbox.accounts.middleware import SESSION_ORG_KEY
 from fieldbox.accounts.models import Organisation
-from fieldbox.accounts.views.common import page_of, run_service
+from fieldbox.accounts.views.common import run_service
 from fieldbox.core.audit import action_label
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.pagination import keyset_page
 from fieldbox.core.spreadsheets import safe_cell
 
 ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
+AUDIT_PAGE_SIZE = 50
 
 
 @scope_required(*ADMINS)
@@ -154,14 +156,23 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
                 ]
             )
         return response
-    return render(request, "accounts/audit.html", {"form": form, "page": page_of(request, events)})
+    # The log only grows: pages are found by the last event seen, never by OFFSET or COUNT.
+    before = request.GET.get("before", "")
+    events_page, older = keyset_page(events, int(before) if before.isdigit() else None, AUDIT_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "accounts/audit.html",
+        {"form": form, "events": events_page, "older": older, "is_first": not before, "query": query.urlencode()},
+    )
 
 
 @scope_required()
 @require_POST
 def switch_organisation(request: AuthedRequest) -> HttpResponse:
     wanted = request.POST.get("organisation", "")
-    mine = {m.organisation_id: m for m in selectors.memberships_of(request.user)}
+    mine = {m.organisation_id: m for m in request.scope.memberships}
     if wanted.isdigit() and int(wanted) in mine:
         request.session[SESSION_ORG_KEY] = int(wanted)
         messages.success(request, _("You now work in %(name)s.") % {"name": mine[int(wanted)].organisation.name})
