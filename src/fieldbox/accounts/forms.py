@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.utils.translation import gettext_lazy as _
 
@@ -15,14 +16,11 @@ from fieldbox.core.audit import ACTION_LABELS
 from fieldbox.core.tenancy import Scope
 
 
-class EmailAuthenticationForm(forms.Form):
-    """Fields of the sign-in page; checking is done by Django's AuthenticationForm."""
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form with the e-mail address as login (an e-mail keyboard on phones)."""
 
     username = forms.EmailField(
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
-    password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
 

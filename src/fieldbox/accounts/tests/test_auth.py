@@ -190,3 +190,21 @@ def test_staff_need_two_factor_for_the_admin(tenant):
     client = Client()
     sign_in(client, staff.email, PASSWORD)
     assert client.get("/admin/").url == reverse("accounts:two_factor")
+
+
+def test_after_a_wrong_password_the_page_asked_for_still_opens(tenant):
+    client = Client()
+    page = client.get("/accounts/login/?next=/organisation/members/")
+    assert 'value="/organisation/members/"' in page.content.decode()
+    retry = client.post(
+        LOGIN, {"username": tenant.installer.email, "password": "wrong password!!", "next": "/organisation/members/"}
+    )
+    assert 'value="/organisation/members/"' in retry.content.decode()
+    done = client.post(
+        LOGIN, {"username": tenant.installer.email, "password": PASSWORD, "next": "/organisation/members/"}
+    )
+    assert done.url == "/organisation/members/"
+    evil = Client().post(
+        LOGIN, {"username": tenant.installer.email, "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert evil.url == "/"

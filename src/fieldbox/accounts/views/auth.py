@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -51,19 +50,18 @@ def _finish_login(request: HttpRequest, user: User, backend: str, next_url: str)
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_next_url(request))
-    form: Any = EmailAuthenticationForm()
-    if request.method == "POST":
-        form = AuthenticationForm(request, data=request.POST)
-        if form.is_valid():
-            user = form.get_user()
-            backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
-            if user_has_device(user, confirmed=True):
-                request.session.cycle_key()
-                request.session[PENDING_USER_KEY] = [user.pk, backend]
-                request.session[PENDING_NEXT_KEY] = _next_url(request)
-                return redirect("accounts:login_verify")
-            return _finish_login(request, user, backend, _next_url(request))
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    form = EmailAuthenticationForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+        if user_has_device(user, confirmed=True):
+            request.session.cycle_key()
+            request.session[PENDING_USER_KEY] = [user.pk, backend]
+            request.session[PENDING_NEXT_KEY] = _next_url(request)
+            return redirect("accounts:login_verify")
+        return _finish_login(request, user, backend, _next_url(request))
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,7 +103,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
     """Answer of django-axes once an account or an address failed too often."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = EmailAuthenticationForm()
+    form = EmailAuthenticationForm(request)
     return render(
         request,
         "accounts/login.html",
