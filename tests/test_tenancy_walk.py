@@ -19,6 +19,17 @@ from fieldbox.accounts.choices import InvitationStatus, PartnershipStatus, Role
 from fieldbox.accounts.models import ApiToken, Invitation, Membership, Partnership
 from fieldbox.accounts.tests.fixtures import Tenant, make_tenant, signed_in
 from fieldbox.config.api import api
+from fieldbox.fleet.models import Device
+from fieldbox.messaging import services as messaging
+from fieldbox.messaging.choices import Channel, MessageStatus
+from fieldbox.messaging.models import (
+    DeviceEvent,
+    DeviceFeed,
+    MessageTemplate,
+    Notification,
+    OutboxMessage,
+    WebhookEndpoint,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +52,39 @@ def world(db: Any) -> World:
     )
     pending = services.partnership_invite(scope=a.scope(a.provider_admin), email="prospect@alpha-only.example")
     token, _raw = services.token_create(scope=a.scope(a.company_admin), name="alpha-integration", days=10)
+    admin = a.scope(a.provider_admin)
+    hook = messaging.webhook_create(
+        scope=admin, url="https://alpha-hooks.example/in", event_types=["partnership.accepted"]
+    )
+    feed = messaging.feed_create(scope=admin)
+    messaging.wording_save(
+        scope=admin, kind="accounts.invitation", language="it", subject="Alpha wording", body="Alpha says {{ link }}"
+    )
+    device = Device.objects.create(provider=a.provider, serial="ALPHA-SERIAL-1", imei="356938035643809")
+    DeviceEvent.objects.create(
+        organisation=a.provider, device=device, event_id="alpha-event-1", type="online", occurred_at="2026-11-01T10:00Z"
+    )
+    note = Notification.objects.create(
+        user=a.provider_admin, organisation=a.provider, event="partnership.accepted", text="Alpha notice"
+    )
+    failed = OutboxMessage.objects.create(
+        idempotency_key="alpha-failed",
+        channel=Channel.EMAIL,
+        recipient="alpha-failed@alpha.example",
+        organisation=a.provider,
+        subject="Alpha subject",
+        status=MessageStatus.FAILED,
+    )
     ids = {
         "partnership": Partnership.objects.get(provider=a.provider, installer=a.company).pk,
         "pending_partnership": pending.pk,
         "member": Membership.objects.get(user=a.installer).pk,
         "invitation": invitation.pk,
         "token": token.pk,
+        "webhook": hook.pk,
+        "feed": feed.pk,
+        "notification": note.pk,
+        "message": failed.pk,
     }
     markers = [
         a.provider.name,
@@ -56,6 +94,16 @@ def world(db: Any) -> World:
         "secret.hire@alpha.example",
         "prospect@alpha-only.example",
         "alpha-integration",
+        "alpha-hooks.example",
+        feed.key_id,
+        feed.secret,
+        hook.secret,
+        "Alpha wording",
+        "Alpha says",
+        "ALPHA-SERIAL-1",
+        "alpha-event-1",
+        "Alpha notice",
+        "alpha-failed@alpha.example",
     ]
     return World(a=a, b=b, ids=ids, markers=markers)
 
@@ -67,10 +115,26 @@ def a_state(world: World) -> tuple[Any, ...]:
         Membership.objects.get(pk=world.ids["member"]).role,
         Invitation.objects.get(pk=world.ids["invitation"]).status,
         ApiToken.objects.get(pk=world.ids["token"]).revoked_at,
+        WebhookEndpoint.objects.filter(pk=world.ids["webhook"], is_active=True).count(),
+        DeviceFeed.objects.filter(pk=world.ids["feed"], is_active=True).count(),
+        Notification.objects.filter(pk=world.ids["notification"], read_at__isnull=True).count(),
+        OutboxMessage.objects.get(pk=world.ids["message"]).status,
+        MessageTemplate.objects.filter(organisation=world.a.provider).count(),
     )
 
 
-A_STATE = (PartnershipStatus.ACCEPTED, PartnershipStatus.PENDING, Role.INSTALLER, InvitationStatus.PENDING, None)
+A_STATE = (
+    PartnershipStatus.ACCEPTED,
+    PartnershipStatus.PENDING,
+    Role.INSTALLER,
+    InvitationStatus.PENDING,
+    None,
+    1,
+    1,
+    1,
+    MessageStatus.FAILED,
+    1,
+)
 
 # Every named web route: how to call it with the other organisation's object.
 #   ("object", id key)  -> must answer like a missing object and change nothing
@@ -110,6 +174,27 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "accounts:partner_accept": ("object", "pending_partnership"),
     "accounts:partner_decline": ("object", "pending_partnership"),
     "accounts:partner_end": ("object", "partnership"),
+    "messaging:notifications": ("page", None),
+    "messaging:notifications_read": ("page", None),
+    "messaging:notification_open": ("object", "notification"),
+    "messaging:preferences": ("page", None),
+    "messaging:messages": ("page", None),
+    "messaging:messages_retry_failed": ("page", None),
+    "messaging:test_sms": ("page", None),
+    "messaging:message_detail": ("object", "message"),
+    "messaging:message_retry": ("object", "message"),
+    "messaging:wordings": ("page", None),
+    "messaging:wording_edit": ("page", None),
+    "messaging:wording_preview": ("page", None),
+    "messaging:wording_reset": ("page", None),
+    "messaging:webhooks": ("page", None),
+    "messaging:webhook_detail": ("object", "webhook"),
+    "messaging:webhook_ping": ("object", "webhook"),
+    "messaging:webhook_delete": ("object", "webhook"),
+    "messaging:feeds": ("page", None),
+    "messaging:feed_revoke": ("object", "feed"),
+    "messaging:device_events": ("page", None),
+    "messaging:action": ("link", None),
     "set_language": ("public", None),
     "javascript-catalog": ("public", None),
 }
@@ -132,10 +217,17 @@ def named_routes() -> dict[str, URLPattern]:
     return found
 
 
+# Pages named by something other than an id: the other organisation has its own wording of this message.
+ROUTE_KWARGS = {
+    name: {"kind": "accounts.invitation", "language": "it"}
+    for name in ("messaging:wording_edit", "messaging:wording_preview", "messaging:wording_reset")
+}
+
+
 def url_of(name: str, pk: int | None) -> str:
     from django.urls import reverse
 
-    return reverse(name, kwargs={"pk": pk} if pk is not None else None)
+    return reverse(name, kwargs={"pk": pk} if pk is not None else ROUTE_KWARGS.get(name))
 
 
 def callers(world: World) -> list[Client]:
@@ -167,7 +259,8 @@ def test_pages_show_nothing_of_another_organisation(world):
         if kind != "page":
             continue
         for client in callers(world):
-            for query in ("", "?status=pending", "?status=accepted", "?format=csv", "?actor=alpha"):
+            queries = ("", "?status=pending", "?status=failed", "?format=csv", "?actor=alpha", "?device=356938035643809")
+            for query in queries:
                 response = client.get(url_of(name, None) + query)
                 body = response.content.decode(errors="replace")
                 leaked = [m for m in world.markers if m in body]
@@ -186,6 +279,9 @@ def test_guessed_links_are_refused(world):
     client = Client()
     assert client.get("/invitations/not-a-real-token/").status_code == 410
     assert client.get("/partners/join/not-a-real-token/").status_code == 410
+    signed = signed_in(world.b.company_admin)
+    assert signed.get("/a/not-a-signed-token/").status_code == 410
+    assert signed.post("/a/not-a-signed-token/").status_code == 410
     response = client.get("/accounts/password-reset/MQ/bad-token/", follow=True)
     assert "expired or was already used" in response.content.decode()
 
@@ -217,6 +313,20 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("post", "/api/v1/tokens"): ("own", None, {"name": "mine", "days": 3}),
     ("post", "/api/v1/tokens/{token_id}/revoke"): ("object", "token", None),
     ("get", "/api/v1/audit-events"): ("list", None, None),
+    ("post", "/api/v1/device-events"): ("signed", None, {"id": "x", "type": "online", "serial": "ALPHA-SERIAL-1"}),
+    ("post", "/api/v1/device-events/traccar"): ("signed", None, {"event": {"id": 1, "type": "deviceOnline"}}),
+    ("get", "/api/v1/device-events"): ("list", None, None),
+    ("get", "/api/v1/notifications"): ("list", None, None),
+    ("post", "/api/v1/notifications/read"): ("own", None, {"ids": ["@notification"]}),
+    ("get", "/api/v1/messages"): ("list", None, None),
+    ("post", "/api/v1/messages/{message_id}/retry"): ("object", "message", None),
+    ("get", "/api/v1/webhooks"): ("list", None, None),
+    ("post", "/api/v1/webhooks"): ("own", None, {"url": "https://b.example/h", "event_types": ["device.online"]}),
+    ("get", "/api/v1/webhooks/{endpoint_id}"): ("object", "webhook", None),
+    ("patch", "/api/v1/webhooks/{endpoint_id}"): ("object", "webhook", {"is_active": False}),
+    ("delete", "/api/v1/webhooks/{endpoint_id}"): ("object", "webhook", None),
+    ("get", "/api/v1/webhooks/{endpoint_id}/deliveries"): ("object", "webhook", None),
+    ("post", "/api/v1/webhooks/{endpoint_id}/ping"): ("object", "webhook", None),
 }
 
 
@@ -240,6 +350,17 @@ def fill(path: str, pk: int) -> str:
     return re.sub(r"\{\w+\}", str(pk), path)
 
 
+def resolve(body: Any, world: World) -> Any:
+    """Bodies name the other organisation's objects as "@key"."""
+    if isinstance(body, dict):
+        return {k: resolve(v, world) for k, v in body.items()}
+    if isinstance(body, list):
+        return [resolve(v, world) for v in body]
+    if isinstance(body, str) and body.startswith("@"):
+        return world.ids[body[1:]]
+    return body
+
+
 def test_every_api_operation_is_walked():
     assert api_operations() == set(API_OPERATIONS), "Add the new operation to API_OPERATIONS."
 
@@ -249,6 +370,7 @@ def test_api_never_leaks_another_organisation(world):
     for auth in api_callers(world):
         for (method, path), (kind, key, body) in API_OPERATIONS.items():
             call = getattr(client, method)
+            body = resolve(body, world)
             extra = {"content_type": "application/json", "data": body} if body is not None else {}
             if kind == "object":
                 foreign = call(fill(path, world.ids[key]), **extra, **auth)
@@ -256,6 +378,11 @@ def test_api_never_leaks_another_organisation(world):
                 assert foreign.status_code == missing.status_code, (method, path)
                 assert foreign.status_code in (403, 404), (method, path, foreign.status_code)
                 text = foreign.content.decode()
+            elif kind == "signed":
+                # Public, but only for a signed sender: a person's token is no signature.
+                response = call(path, **extra, **auth)
+                assert response.status_code == 401, (method, path, response.status_code)
+                text = response.content.decode()
             else:
                 text = call(path, **extra, **auth).content.decode()
             leaked = [m for m in world.markers if m in text]

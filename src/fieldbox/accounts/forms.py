@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.choices import ROLE_RANK, ROLES_BY_KIND, Role
@@ -14,6 +16,7 @@ from fieldbox.accounts.models import LANGUAGE_CHOICES, Organisation
 from fieldbox.accounts.services.organisations import DEADLINE_FIELDS, SETTINGS_FIELDS
 from fieldbox.core.audit import ACTION_LABELS
 from fieldbox.core.tenancy import Scope
+from fieldbox.messaging.services import send_email
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -144,3 +147,26 @@ class AuditFilterForm(forms.Form):
         action = self.fields["action"]
         assert isinstance(action, forms.ChoiceField)
         action.choices = [("", _("All")), *labelled]
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's password reset, with the e-mail queued in the outbox in the person's language."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context["user"]
+        path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
+        send_email(
+            "accounts.password_reset",
+            key=f"password-reset:{user.pk}:{context['token']}",
+            to=to_email,
+            language=user.language,
+            context={"link": settings.SITE_URL + path},
+        )

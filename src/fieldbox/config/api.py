@@ -13,6 +13,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from fieldbox.accounts.api import router as accounts_router
 from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
 from fieldbox.core import problems
+from fieldbox.messaging.api import router as messaging_router
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -38,3 +39,4 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", messaging_router)

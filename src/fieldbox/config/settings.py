@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "ninja",
     "fieldbox.core",
     "fieldbox.accounts",
+    "fieldbox.fleet",
+    "fieldbox.messaging",
     "fieldbox.web",
 ]
 
@@ -117,7 +119,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "fieldbox.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fieldbox_cache"}}
 
@@ -164,6 +172,8 @@ RATELIMIT_IP_META_KEY = "fieldbox.core.http.client_ip"
 # Django's Redis cache counts atomically (INCR), though django-ratelimit lists only memcached as tested.
 # The demo's database cache is not atomic: good enough for one person trying the product.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+# While Redis is down the counters cannot be kept: let people through rather than lock everyone out.
+RATELIMIT_FAIL_OPEN = True
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", "10/h")
 PASSWORD_RESET_RATE_PER_ACCOUNT = env("PASSWORD_RESET_RATE_PER_ACCOUNT", "3/h")
 
@@ -226,16 +236,38 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Fieldbox <noreply@fieldbox.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# SMS: the gateway is chosen and configured here; the channel itself comes with messaging.
-SMS_BACKEND = env("SMS_BACKEND", "console")
+# SMS: console or files under var/sms in the demo, a real HTTP gateway in production (docs/deploy.md).
+SMS_BACKEND = env("SMS_BACKEND", "file" if DEMO else "console")
+SMS_FILE_PATH = str(VAR_DIR / "sms")
 SMS_SENDER = env("SMS_SENDER", "Fieldbox")
-SMS_API_URL = env("SMS_API_URL")
+SMS_API_URL = env("SMS_API_URL", "https://api.twilio.com")
 SMS_API_USER = env("SMS_API_USER")
 SMS_API_TOKEN = env("SMS_API_TOKEN")
+SMS_TIMEOUT = float(env("SMS_TIMEOUT", "10"))
+SMS_MAX_SEGMENTS = int(env("SMS_MAX_SEGMENTS", "4"))
+# Numbers written without an international prefix are read as numbers of this country.
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", "IT")
+
+# Outbox: delivery of e-mail, SMS and webhooks by workers, with retries (docs/architecture.md).
+OUTBOX_BATCH_SIZE = int(env("OUTBOX_BATCH_SIZE", "100"))
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_RETRY_BASE_SECONDS = int(env("OUTBOX_RETRY_BASE_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", str(6 * 3600)))
+# A claimed message is somebody's for this long; after a worker dies it is claimed again.
+OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300"))
+OUTBOX_KEEP_SENT_DAYS = int(env("OUTBOX_KEEP_SENT_DAYS", "90"))
+WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "10"))
+# Webhooks to private and loopback addresses are refused unless allowed (closed networks, tests).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG or DEMO or TESTING)
+# Inbound device events: how far the signed timestamp may be from our clock.
+DEVICE_EVENT_MAX_SKEW_SECONDS = int(env("DEVICE_EVENT_MAX_SKEW_SECONDS", "300"))
+DEVICE_EVENT_RATE = env("DEVICE_EVENT_RATE", "6000/m")
+ACTION_LINK_MAX_AGE = timedelta(days=int(env("ACTION_LINK_DAYS", "14")))
 
 # Background work: Celery with Redis in production; in-process when no broker is configured.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without a broker (the demo) tasks run in-process; the tests run them in-process too unless they start workers.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL or TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -243,7 +275,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "drain-outbox": {
+        "task": "fieldbox.messaging.tasks.drain_outbox",
+        "schedule": float(env("OUTBOX_DRAIN_EVERY", "15")),
+    },
+    "sweep-device-events": {"task": "fieldbox.messaging.tasks.sweep_device_events", "schedule": 60.0},
+    "purge-sent-messages": {"task": "fieldbox.messaging.tasks.purge_sent_messages", "schedule": 86400.0},
     "purge-expired-credentials": {
         "task": "fieldbox.accounts.tasks.purge_expired_credentials",
         "schedule": 3600.0,

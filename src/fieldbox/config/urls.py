@@ -12,6 +12,7 @@ admin.site.site_header = "Fieldbox"
 urlpatterns = [
     path("", include("fieldbox.web.urls")),
     path("", include("fieldbox.accounts.urls")),
+    path("", include("fieldbox.messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", api.urls),

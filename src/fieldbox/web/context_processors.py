@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.choices import Role
+from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 
 ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
 
@@ -22,6 +23,9 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
         {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, Role.INSTALLER_ADMIN},
     ),
     (_("People"), "accounts:members", ADMINS),
+    (_("Outgoing messages"), "messaging:messages", ADMINS),
+    (_("Webhooks"), "messaging:webhooks", {Role.PROVIDER_ADMIN}),
+    (_("Device events"), "messaging:device_events", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE}),
     (_("Audit log"), "accounts:audit", ADMINS),
     (_("Settings"), "accounts:organisation", ADMINS),
 ]
@@ -37,4 +41,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         if not roles or scope.role in roles
     ]
     switchable = [m for m in scope.memberships if m.organisation_id != scope.organisation.pk]
-    return {"scope": scope, "menu": menu, "switchable": switchable}
+    unread = unread_count(scope)
+    return {
+        "scope": scope,
+        "menu": menu,
+        "switchable": switchable,
+        "unread": unread,
+        "unread_label": f"{UNREAD_CAP - 1}+" if unread >= UNREAD_CAP else str(unread),
+    }

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts import emails
 from fieldbox.accounts.choices import INVITATION_TRANSITIONS, InvitationStatus
 from fieldbox.accounts.models import Invitation, Membership, Organisation, User
 from fieldbox.accounts.services.organisations import check_role_grant
@@ -17,6 +16,7 @@ from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
+from fieldbox.messaging.services import send_email
 
 
 def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
@@ -50,15 +50,16 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
             data={"email": email, "role": role},
         )
         existing = User.objects.filter(email__iexact=email).first()
-        emails.send_on_commit(
-            "invitation",
+        send_email(
+            "accounts.invitation",
+            key=f"invitation:{invitation.pk}",
             to=email,
             language=existing.language if existing else org.language,
-            organisation_name=org.name,
+            organisation=org,
             context={
-                "organisation": org,
-                "invited_by": scope.user,
-                "role": invitation.get_role_display(),
+                "organisation": org.name,
+                "invited_by": scope.user.get_full_name() or scope.user.email,
+                "role": str(invitation.get_role_display()),
                 "has_account": existing is not None,
                 "link": f"{settings.SITE_URL}/invitations/{raw}/",
                 "expires_at": invitation.expires_at,

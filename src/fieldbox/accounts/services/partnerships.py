@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts import emails
 from fieldbox.accounts.choices import (
     OPEN_PARTNERSHIP_STATUSES,
     PARTNERSHIP_TRANSITIONS,
@@ -25,6 +24,9 @@ from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
+from fieldbox.messaging import events
+from fieldbox.messaging.links import action_url
+from fieldbox.messaging.services import send_email
 
 
 def installer_company_for_address(email: str) -> Organisation | None:
@@ -94,17 +96,22 @@ def partnership_invite(*, scope: Scope, email: str) -> Partnership:
 
 def _notify_installer(partnership: Partnership, raw_token: str) -> None:
     language = partnership.installer.language if partnership.installer else partnership.provider.language
-    emails.send_on_commit(
-        "partnership_invitation",
+    context = {
+        "provider": partnership.provider.name,
+        "has_company": partnership.installer is not None,
+        "link": f"{settings.SITE_URL}/partners/join/{raw_token}/",
+        "expires_at": partnership.expires_at,
+    }
+    if partnership.installer is not None:
+        context["accept_link"] = action_url("partnership.accept", partnership.pk)
+        context["decline_link"] = action_url("partnership.decline", partnership.pk)
+    send_email(
+        "accounts.partnership_invitation",
+        key=f"partnership-invitation:{partnership.pk}",
         to=partnership.invited_email,
         language=language,
-        organisation_name=partnership.provider.name,
-        context={
-            "provider": partnership.provider,
-            "has_company": partnership.installer is not None,
-            "link": f"{settings.SITE_URL}/partners/join/{raw_token}/",
-            "expires_at": partnership.expires_at,
-        },
+        organisation=partnership.provider,
+        context=context,
     )
 
 
@@ -189,23 +196,33 @@ def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str =
     return partnership
 
 
+PAST = {"accept": "accepted", "decline": "declined", "end": "ended"}
+
+
 def _tell_other_side(partnership: Partnership, acting: Organisation, action: str) -> None:
     other = partnership.installer if acting == partnership.provider else partnership.provider
     if other is None:
         return
-    admins = User.objects.filter(
-        is_active=True,
-        memberships__organisation=other,
-        memberships__role__in=(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN),
+    events.emit(
+        f"partnership.{PAST[action]}",
+        organisation=other,
+        key=f"partnership:{partnership.pk}:{action}",
+        context={
+            "organisation": acting.name,
+            "reason": partnership.reason,
+            "link": f"{settings.SITE_URL}/partners/{partnership.pk}/",
+            "action": action,
+        },
+        url=f"/partners/{partnership.pk}/",
+        data={
+            "partnership_id": partnership.pk,
+            "status": partnership.status,
+            "provider_id": partnership.provider_id,
+            "installer_id": partnership.installer_id,
+            "installer_code": partnership.installer.installer_code if partnership.installer else None,
+            "reason": partnership.reason,
+        },
     )
-    for admin in admins:
-        emails.send_on_commit(
-            "partnership_changed",
-            to=admin.email,
-            language=admin.language,
-            organisation_name=acting.name,
-            context={"partnership": partnership, "acting": acting, "action": action, "user": admin},
-        )
 
 
 def partnership_accept(*, scope: Scope, partnership_id: int) -> Partnership:

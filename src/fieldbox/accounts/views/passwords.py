@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django_ratelimit.core import is_ratelimited
 
+from fieldbox.accounts.forms import OutboxPasswordResetForm
 from fieldbox.core import audit
 
 
@@ -25,6 +26,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     html_email_template_name = "accounts/email/password_reset.html"
     subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -1,0 +1,79 @@
+"""The e-mails of the accounts app and the events it tells people about."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fieldbox.accounts.choices import Role
+from fieldbox.messaging import events, kinds
+from fieldbox.messaging.choices import Channel
+from fieldbox.messaging.events import EventType
+from fieldbox.messaging.kinds import MessageKind
+
+LINK = _("the link to open (required)")
+EXAMPLE_LINK = "https://fieldbox.example/…"
+
+kinds.register(
+    MessageKind(
+        key="accounts.invitation",
+        channel=Channel.EMAIL,
+        label=_("Invitation of a person"),
+        variables={
+            "organisation": _("your organisation's name"),
+            "invited_by": _("who sent the invitation"),
+            "role": _("the role offered"),
+            "link": LINK,
+            "expires_at": _("when the link expires"),
+        },
+        template="accounts/email/invitation",
+        required=frozenset({"link"}),
+        sample={
+            "organisation": "Telematica Italia",
+            "invited_by": "Giulia Rossi",
+            "role": "Dispatcher",
+            "link": EXAMPLE_LINK,
+            "expires_at": "2026-11-25 09:30",
+        },
+    ),
+    MessageKind(
+        key="accounts.partnership_invitation",
+        channel=Channel.EMAIL,
+        label=_("Invitation of an installer company"),
+        variables={"provider": _("your organisation's name"), "link": LINK, "expires_at": _("when the link expires")},
+        template="accounts/email/partnership_invitation",
+        required=frozenset({"link"}),
+        sample={"provider": "Telematica Italia", "link": EXAMPLE_LINK, "expires_at": "2026-12-06 09:30"},
+    ),
+    MessageKind(
+        key="accounts.password_reset",
+        channel=Channel.EMAIL,
+        label=_("Password reset"),
+        variables={"link": LINK},
+        template="accounts/email/password_reset",
+        required=frozenset({"link"}),
+        sample={"link": EXAMPLE_LINK},
+        overridable=False,
+    ),
+)
+
+for verb, action, label in (
+    ("accept", "accepted", _("A company accepted the partnership")),
+    ("decline", "declined", _("A company declined the partnership")),
+    ("end", "ended", _("A partnership ended")),
+):
+    kinds.register(
+        MessageKind(
+            key=f"accounts.partnership_{action}",
+            channel=Channel.EMAIL,
+            label=label,
+            variables={"organisation": _("the other organisation"), "reason": _("the reason given"), "link": LINK},
+            template="accounts/email/partnership_changed",
+            sample={"organisation": "Officina Bianchi", "reason": "", "link": EXAMPLE_LINK, "action": verb},
+        )
+    )
+    events.register(
+        EventType(
+            f"partnership.{action}",
+            label,
+            kind=f"accounts.partnership_{action}",
+            roles=frozenset({Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}),
+        )
+    )

@@ -1,0 +1,140 @@
+"""Events: something happened that people and other systems want to hear about.
+
+``emit`` is called by a service inside its transaction. For one event it writes the in-app
+notifications of the organisation's people concerned, the e-mails of those who want it
+by e-mail, and one webhook delivery per endpoint subscribed to it: all through the outbox,
+all with keys derived from the event's own key, so a repeated call sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+
+from fieldbox.messaging import kinds, outbox
+from fieldbox.messaging.choices import Channel
+from fieldbox.messaging.models import Notification, NotificationPreference, WebhookEndpoint
+from fieldbox.messaging.rendering import render
+from fieldbox.messaging.services.messages import sender_for
+
+if TYPE_CHECKING:
+    from fieldbox.accounts.models import Organisation, User
+
+
+@dataclass(frozen=True)
+class EventType:
+    key: str
+    label: str | Promise
+    # The message kind whose subject is the notification and whose e-mail is sent; None: webhooks only.
+    kind: str | None = None
+    # Roles of the organisation told in the app (and by e-mail if they want).
+    roles: frozenset[str] = frozenset()
+    email_default: bool = True
+
+
+EVENTS: dict[str, EventType] = {}
+
+
+def register(*events: EventType) -> None:
+    for event in events:
+        EVENTS[event.key] = event
+
+
+def for_people() -> list[EventType]:
+    """Events people can be notified of, for the preferences page."""
+    return [e for e in EVENTS.values() if e.kind and e.roles]
+
+
+def emit(
+    event: str,
+    *,
+    organisation: Organisation,
+    key: str,
+    context: dict[str, Any] | None = None,
+    url: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Tell ``organisation`` that ``event`` happened; ``key`` identifies this occurrence for good."""
+    spec = EVENTS[event]
+    if spec.kind and spec.roles:
+        _notify_people(spec, organisation, key, context or {}, url)
+    _deliver_webhooks(spec, organisation, key, data or {})
+
+
+def _recipients(spec: EventType, organisation: Organisation) -> list[User]:
+    from fieldbox.accounts.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__organisation=organisation, memberships__role__in=spec.roles
+        ).distinct()
+    )
+
+
+def _notify_people(spec: EventType, organisation: Organisation, key: str, context: dict[str, Any], url: str) -> None:
+    assert spec.kind is not None
+    kind = kinds.get(spec.kind)
+    people = _recipients(spec, organisation)
+    choices = dict(
+        NotificationPreference.objects.filter(user__in=people, event=spec.key).values_list("user_id", "email")
+    )
+    notes, mails = [], []
+    for person in people:
+        with translation.override(person.language):
+            rendered = render(kind, context, person.language, organisation)
+        notes.append(
+            Notification(user=person, organisation=organisation, event=spec.key, text=rendered.subject[:500], url=url)
+        )
+        if choices.get(person.pk, spec.email_default):
+            mails.append(
+                outbox.message(
+                    key=f"{key}:email:{person.pk}",
+                    channel=Channel.EMAIL,
+                    recipient=person.email,
+                    kind=kind.key,
+                    organisation=organisation,
+                    sender=sender_for(organisation),
+                    language=person.language,
+                    subject=rendered.subject[:255],
+                    body=rendered.body,
+                    html=rendered.html,
+                )
+            )
+    Notification.objects.bulk_create(notes)
+    outbox.enqueue(*mails)
+
+
+def payload(event: str, key: str, organisation: Organisation, data: dict[str, Any]) -> str:
+    body = {
+        "id": key,
+        "type": event,
+        "created_at": timezone.now().isoformat(),
+        "organisation_id": organisation.pk,
+        "data": data,
+    }
+    return orjson.dumps(body).decode()
+
+
+def _deliver_webhooks(spec: EventType, organisation: Organisation, key: str, data: dict[str, Any]) -> None:
+    endpoints = WebhookEndpoint.objects.filter(organisation=organisation, is_active=True)
+    body = payload(spec.key, key, organisation, data)
+    outbox.enqueue(
+        *(
+            outbox.message(
+                key=f"{key}:webhook:{endpoint.pk}",
+                channel=Channel.WEBHOOK,
+                recipient=endpoint.url,
+                kind=spec.key,
+                organisation=organisation,
+                endpoint=endpoint,
+                body=body,
+                data={"event": spec.key},
+            )
+            for endpoint in endpoints
+            if spec.key in endpoint.event_types
+        )
+    )

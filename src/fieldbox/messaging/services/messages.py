@@ -1,0 +1,120 @@
+"""E-mail and SMS of a message kind, rendered now in the recipient's language and queued in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.utils import formataddr, parseaddr
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from fieldbox.core import audit
+from fieldbox.core.tenancy import Scope
+from fieldbox.messaging import kinds, outbox
+from fieldbox.messaging.choices import Channel, MessageStatus
+from fieldbox.messaging.models import OutboxMessage
+from fieldbox.messaging.phones import normalise_phone
+from fieldbox.messaging.rendering import render
+
+if TYPE_CHECKING:
+    from fieldbox.accounts.models import Organisation
+
+
+def sender_for(organisation: Organisation | None) -> str:
+    """Our address, under the name of the organisation the message speaks for."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if organisation is None:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((f"{organisation.name} (Fieldbox)", address))
+
+
+def send_email(
+    kind: str,
+    *,
+    key: str,
+    to: str,
+    context: dict[str, Any],
+    language: str,
+    organisation: Organisation | None = None,
+    attachments: Sequence[outbox.Attachment] = (),
+) -> None:
+    """Queue the e-mail ``kind`` to ``to``; ``key`` names this message for good (no second copy)."""
+    rendered = render(kinds.get(kind), context, language, organisation)
+    outbox.enqueue(
+        outbox.message(
+            key=key,
+            channel=Channel.EMAIL,
+            recipient=to,
+            kind=kind,
+            organisation=organisation,
+            sender=sender_for(organisation),
+            language=language,
+            subject=rendered.subject[:255],
+            body=rendered.body,
+            html=rendered.html,
+            attachments=attachments,
+        )
+    )
+
+
+def send_sms(
+    kind: str,
+    *,
+    key: str,
+    to: str,
+    context: dict[str, Any],
+    language: str,
+    organisation: Organisation | None = None,
+) -> None:
+    """Queue the SMS ``kind`` to the phone number ``to`` (normalised to E.164 or refused)."""
+    rendered = render(kinds.get(kind), context, language, organisation)
+    outbox.enqueue(
+        outbox.message(
+            key=key,
+            channel=Channel.SMS,
+            recipient=normalise_phone(to),
+            kind=kind,
+            organisation=organisation,
+            sender=settings.SMS_SENDER,
+            language=language,
+            body=rendered.body,
+        )
+    )
+
+
+def messages_retry(*, scope: Scope, ids: Sequence[int] | None = None) -> int:
+    """Send the organisation's failed messages again (all of them when ``ids`` is None); audited."""
+    scope.require_admin()
+    failed = OutboxMessage.objects.filter(organisation=scope.organisation, status=MessageStatus.FAILED)
+    if ids is not None:
+        failed = failed.filter(pk__in=list(ids))
+    with transaction.atomic():
+        chosen = list(failed.values_list("pk", flat=True)[:10000])
+        count = outbox.retry(chosen)
+        if count:
+            audit.record(
+                actor=scope.user,
+                organisation=scope.organisation,
+                obj=scope.organisation,
+                action="outbox.retry",
+                from_state=MessageStatus.FAILED,
+                to_state=MessageStatus.PENDING,
+                data={"count": count, "ids": chosen[:100]},
+            )
+    return count
+
+
+def test_sms_send(*, scope: Scope, phone: str) -> None:
+    """Send the test SMS to ``phone`` so an admin sees the gateway work end to end."""
+    scope.require_admin()
+    with transaction.atomic():
+        send_sms(
+            "messaging.test_sms",
+            key=f"test-sms:{scope.user.pk}:{timezone.now().timestamp()}",
+            to=phone,
+            context={"organisation": scope.organisation.name},
+            language=scope.user.language,
+            organisation=scope.organisation,
+        )

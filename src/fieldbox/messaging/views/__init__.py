@@ -1,0 +1,1 @@
+"""Screens of the messaging app: notifications, outgoing messages, wordings, integrations, action links."""
