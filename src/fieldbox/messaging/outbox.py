@@ -41,14 +41,32 @@ SENDERS = {
     Channel.WEBHOOK: "fieldbox.messaging.channels.webhook.send_batch",
 }
 TABLE = OutboxMessage._meta.db_table
-COLUMNS = ", ".join(str(f.column) for f in OutboxMessage._meta.concrete_fields)
+# What the channels and the result need of a claimed row; the rest stays in the database.
+CLAIMED = (
+    "id",
+    "idempotency_key",
+    "channel",
+    "endpoint_id",
+    "recipient",
+    "sender",
+    "subject",
+    "body",
+    "html",
+    "data",
+    "attempts",
+)
+COLUMNS = ", ".join(CLAIMED)
 # PostgreSQL: claim a batch in one statement; table and columns come from the model, values are parameters.
 CLAIM_SQL = (
     f"UPDATE {TABLE} SET attempts = attempts + 1, next_attempt_at = %s "  # noqa: S608
     f"WHERE id IN (SELECT id FROM {TABLE} WHERE status = %s AND next_attempt_at <= %s "
     f"ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING {COLUMNS}"
 )
-# PostgreSQL: mark a batch sent in one statement, each row with its provider's message id.
+# PostgreSQL: mark a batch sent in one statement (with each row's provider message id when there is one).
+MARK_SENT_PLAIN_SQL = (
+    f"UPDATE {TABLE} SET status = %s, sent_at = %s, last_error = '' "  # noqa: S608
+    "WHERE id = ANY(%s) AND status = %s"
+)
 MARK_SENT_SQL = (
     f"UPDATE {TABLE} AS m SET status = %s, sent_at = %s, provider_message_id = v.pid, "  # noqa: S608
     "response_status = v.st, last_error = '' "
@@ -132,15 +150,16 @@ def drain(
     stats = DrainStats()
     started = time.monotonic()
     size = batch_size or settings.OUTBOX_BATCH_SIZE
-    while True:
-        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
-            stats.more = True
-            break
-        batch = claim(size)
-        if not batch:
-            break
+    batch = claim(size)
+    while batch:
         stats.claimed += len(batch)
-        record(batch, send(batch, senders), stats)
+        results = send(batch, senders)
+        more = budget_seconds is None or time.monotonic() - started <= budget_seconds
+        # The results of a batch and the claim of the next share one transaction: one commit per batch.
+        with transaction.atomic():
+            record(batch, results, stats)
+            batch = claim(size) if more else []
+        stats.more = not more
     return stats
 
 
@@ -149,9 +168,9 @@ def claim(size: int, now: datetime | None = None) -> list[OutboxMessage]:
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     if connection.vendor == "postgresql":
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             return list(OutboxMessage.objects.raw(CLAIM_SQL, [lease, MessageStatus.PENDING, now, size]))
-    with transaction.atomic():  # SQLite (the demo): one writer at a time, no SKIP LOCKED needed
+    with transaction.atomic(savepoint=False):  # SQLite (the demo): one writer at a time, no SKIP LOCKED needed
         due = OutboxMessage.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
         ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:size])
         for row in OutboxMessage.objects.filter(id__in=ids):
@@ -201,16 +220,21 @@ def _mark_sent(done: Sequence[Result], now: datetime) -> None:
     if not done:
         return
     if connection.vendor == "postgresql":
-        params: list[Any] = [
-            MessageStatus.SENT,
-            now,
-            [r.message_id for r in done],
-            [r.provider_message_id[:255] for r in done],
-            [r.status for r in done],
-            MessageStatus.PENDING,
-        ]
+        plain = [r.message_id for r in done if not r.provider_message_id and r.status is None]
+        detailed = [r for r in done if r.provider_message_id or r.status is not None]
         with connection.cursor() as cursor:
-            cursor.execute(MARK_SENT_SQL, params)
+            if plain:
+                cursor.execute(MARK_SENT_PLAIN_SQL, [MessageStatus.SENT, now, plain, MessageStatus.PENDING])
+            if detailed:
+                params: list[Any] = [
+                    MessageStatus.SENT,
+                    now,
+                    [r.message_id for r in detailed],
+                    [r.provider_message_id[:255] for r in detailed],
+                    [r.status for r in detailed],
+                    MessageStatus.PENDING,
+                ]
+                cursor.execute(MARK_SENT_SQL, params)
         return
     for r in done:
         OutboxMessage.objects.filter(pk=r.message_id, status=MessageStatus.PENDING).update(

@@ -29,7 +29,7 @@ def action(request: HttpRequest, token: str) -> HttpResponse:
     description = spec.describe(scope, object_id)
     if description is None:
         raise Http404
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data.get("reason", "")
         done = run_service(request, form, lambda: spec.perform(scope, object_id, reason))

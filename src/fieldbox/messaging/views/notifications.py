@@ -49,7 +49,8 @@ def notification_open(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
-    form = PreferencesForm(request.POST or None, current=selectors.email_choices(scope))
+    posted = request.POST if request.method == "POST" else None  # an empty POST is still an answer
+    form = PreferencesForm(posted, current=selectors.email_choices(scope))
     if request.method == "POST" and form.is_valid():
         services.preferences_save(scope=scope, by_email=form.by_email())
         messages.success(request, _("Preferences saved."))

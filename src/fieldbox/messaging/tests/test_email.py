@@ -1,0 +1,117 @@
+"""E-mail through a real SMTP server (aiosmtpd on this machine), read back as a mail client would."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from fieldbox.accounts.tests.fixtures import make_tenant
+from fieldbox.messaging import outbox
+from fieldbox.messaging.choices import MessageStatus
+from fieldbox.messaging.models import OutboxMessage
+from fieldbox.messaging.services import send_email
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield inbox
+    controller.stop()
+
+
+def test_an_email_goes_through_smtp_with_both_bodies_sender_name_and_attachment(smtp):
+    tenant = make_tenant("smtp")
+    report = b"%PDF-1.4 work report"
+    send_email(
+        "accounts.invitation",
+        key="invitation:smtp-1",
+        to="new.hire@example.com",
+        language="fr",
+        organisation=tenant.provider,
+        context={
+            "organisation": tenant.provider.name,
+            "invited_by": "Giulia Rossi",
+            "role": "Dispatcher",
+            "has_account": False,
+            "link": "https://fieldbox.example/invitations/abc/",
+            "expires_at": "2026-11-25",
+        },
+        attachments=[outbox.Attachment("rapport.pdf", report, "application/pdf")],
+    )
+    stats = outbox.drain()
+    assert stats.sent == 1
+
+    [(_sender, rcpt, message)] = smtp.received
+    assert rcpt == ["new.hire@example.com"]
+    assert message["From"].addresses[0].display_name == f"{tenant.provider.name} (Fieldbox)"
+    assert message["Subject"] == f"Invitation à rejoindre {tenant.provider.name} sur Fieldbox"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert (
+        "https://fieldbox.example/invitations/abc/" in text
+        and 'href="https://fieldbox.example/invitations/abc/"' in html
+    )
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "rapport.pdf" and attachment.get_content() == report
+    row = OutboxMessage.objects.get()
+    assert row.status == MessageStatus.SENT and row.provider_message_id == message["Message-ID"]
+
+
+def test_a_resent_copy_carries_the_same_message_id(smtp):
+    send_email("accounts.password_reset", key="reset:1", to="a@example.com", language="it", context={"link": "x"})
+    outbox.drain()
+    # As if the worker had died after sending, before recording it: the lease ran out, another worker sends it.
+    OutboxMessage.objects.update(status=MessageStatus.PENDING, next_attempt_at=timezone.now())
+    outbox.drain()
+    first, second = (m for _f, _r, m in smtp.received)
+    assert first["Message-ID"] == second["Message-ID"]
+
+
+def test_a_refused_address_is_parked_as_failed(smtp, settings):
+    class Refusing(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            return "550 no such user"
+
+    refusing = Refusing()
+    controller = Controller(refusing, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings.EMAIL_PORT = controller.port
+        send_email(
+            "accounts.password_reset", key="reset:2", to="ghost@example.com", language="en", context={"link": "x"}
+        )
+        stats = outbox.drain()
+    finally:
+        controller.stop()
+    assert stats.failed == 1
+    row = OutboxMessage.objects.get()
+    assert row.status == MessageStatus.FAILED and "refused" in row.last_error

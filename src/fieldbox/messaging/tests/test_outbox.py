@@ -1,0 +1,161 @@
+"""The outbox: written with the change, sent once per key, retried with back-off, parked as failed."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connections, transaction
+from django.utils import timezone
+
+from fieldbox.messaging import outbox
+from fieldbox.messaging.channels import DeliveryError, Result, each
+from fieldbox.messaging.choices import Channel, MessageStatus
+from fieldbox.messaging.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def email(key: str, to: str = "someone@example.com") -> OutboxMessage:
+    return outbox.message(key=key, channel=Channel.EMAIL, recipient=to, subject=f"About {key}", body="Hello")
+
+
+def failing(permanent: bool = False):
+    def send(messages):
+        def boom(message):
+            raise DeliveryError("gateway said no", permanent=permanent, status=503)
+
+        return each(messages, boom)
+
+    return send
+
+
+def test_the_same_key_is_written_and_sent_once():
+    outbox.enqueue(email("invite:1"), email("invite:1"))
+    outbox.enqueue(email("invite:1"))
+    assert OutboxMessage.objects.count() == 1
+    outbox.drain()
+    outbox.drain()
+    assert len(mail.outbox) == 1 and mail.outbox[0].subject == "About invite:1"
+    row = OutboxMessage.objects.get()
+    assert row.status == MessageStatus.SENT and row.attempts == 1 and row.sent_at is not None
+    assert row.provider_message_id == mail.outbox[0].extra_headers["Message-ID"]
+
+
+def test_a_rolled_back_change_sends_nothing():
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            outbox.enqueue(email("lost:1"))
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
+    outbox.drain()
+    assert not OutboxMessage.objects.exists() and mail.outbox == []
+
+
+def test_messages_are_sent_once_the_change_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        outbox.enqueue(email("a:1"))
+        outbox.enqueue(email("a:2"))
+        assert mail.outbox == []
+    assert len(callbacks) == 1, "one drain per transaction, however many messages"
+    assert sorted(m.subject for m in mail.outbox) == ["About a:1", "About a:2"]
+
+
+def test_a_failure_is_retried_with_growing_delays_then_parked(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    settings.OUTBOX_RETRY_BASE_SECONDS = 60
+    outbox.enqueue(email("flaky:1"))
+    delays = []
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(3):
+            stats = outbox.drain(senders={Channel.EMAIL: failing()})
+            assert stats.claimed == 1
+            row = OutboxMessage.objects.get()
+            delays.append((row.next_attempt_at - timezone.now()).total_seconds())
+            assert outbox.drain(senders={Channel.EMAIL: failing()}).claimed == 0, "not before its time"
+            clock.shift(timedelta(hours=1))
+    row = OutboxMessage.objects.get()
+    assert row.status == MessageStatus.FAILED and row.attempts == 3
+    assert "gateway said no" in row.last_error and row.response_status == 503
+    assert 54 <= delays[0] <= 66 and 108 <= delays[1] <= 132  # 60 s, then 120 s (±10 % jitter)
+
+
+def test_a_permanent_refusal_is_parked_at_once():
+    outbox.enqueue(email("refused:1"))
+    stats = outbox.drain(senders={Channel.EMAIL: failing(permanent=True)})
+    assert stats.failed == 1
+    assert OutboxMessage.objects.get().status == MessageStatus.FAILED
+
+
+def test_failed_messages_can_be_sent_again():
+    outbox.enqueue(email("again:1"))
+    outbox.drain(senders={Channel.EMAIL: failing(permanent=True)})
+    assert outbox.retry(OutboxMessage.objects.values_list("pk", flat=True)) == 1
+    outbox.drain()
+    row = OutboxMessage.objects.get()
+    assert row.status == MessageStatus.SENT and row.attempts == 1 and row.last_error == ""
+    assert len(mail.outbox) == 1
+
+
+def test_a_sender_that_crashes_fails_only_its_batch():
+    def crash(messages):
+        raise ConnectionError("broken pipe")
+
+    outbox.enqueue(email("crash:1"))
+    outbox.enqueue(outbox.message(key="sms:1", channel=Channel.SMS, recipient="+393331234567", body="Hi"))
+    stats = outbox.drain(senders={Channel.EMAIL: crash, Channel.SMS: lambda ms: [Result(m.pk, True) for m in ms]})
+    assert stats.sent == 1 and stats.retried == 1
+    assert OutboxMessage.objects.get(idempotency_key="crash:1").status == MessageStatus.PENDING
+
+
+def test_a_worker_that_dies_leaves_its_messages_to_the_next_after_the_lease(settings):
+    settings.OUTBOX_LEASE_SECONDS = 120
+    outbox.enqueue(email("orphan:1"))
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert len(outbox.claim(10)) == 1  # a worker took it, then died before recording anything
+        assert outbox.claim(10) == []
+        clock.shift(timedelta(seconds=121))
+        outbox.drain()
+    row = OutboxMessage.objects.get()
+    assert row.status == MessageStatus.SENT and row.attempts == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_claim_the_same_message():
+    OutboxMessage.objects.bulk_create(email(f"race:{i}") for i in range(40))  # no drain kicked
+    claimed: list[list[int]] = []
+    ready = threading.Barrier(2, timeout=5)
+
+    def worker() -> None:
+        try:
+            ready.wait()
+            with transaction.atomic():
+                rows = outbox.claim(25)
+                claimed.append([r.pk for r in rows])
+                ready.wait()  # both hold their claim at the same time
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    first, second = claimed
+    assert len(first) + len(second) == 40 and not set(first) & set(second)
+
+
+def test_sent_messages_are_purged_after_the_retention_but_failed_ones_stay():
+    outbox.enqueue(email("old:sent"), email("old:failed"))
+    outbox.drain(senders={Channel.EMAIL: lambda ms: [Result(m.pk, m.idempotency_key == "old:sent") for m in ms]})
+    OutboxMessage.objects.update(next_attempt_at=timezone.now(), status=MessageStatus.FAILED)
+    OutboxMessage.objects.filter(idempotency_key="old:sent").update(
+        status=MessageStatus.SENT, sent_at=timezone.now() - timedelta(days=100)
+    )
+    assert outbox.purge_sent(timedelta(days=90)) == 1
+    assert list(OutboxMessage.objects.values_list("idempotency_key", flat=True)) == ["old:failed"]
