@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.throttling import AnonRateThrottle
 
@@ -149,7 +150,7 @@ def message_retry(request: HttpRequest, message_id: int) -> Any:
     scope.require_admin()
     row = selectors.message_for(scope, message_id)
     if not services.messages_retry(scope=scope, ids=[row.pk]):
-        return problem(409, "Only a failed message can be sent again.")
+        return problem(409, _("Not allowed in the current state."), _("Only a failed message can be sent again."))
     row.refresh_from_db()
     return _message(row)
 

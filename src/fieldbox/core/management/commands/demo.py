@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from fieldbox.accounts import demo
+from fieldbox.messaging import demo as messaging_demo
 
 
 class Command(BaseCommand):
@@ -26,11 +27,13 @@ class Command(BaseCommand):
             return
         call_command("createcachetable", verbosity=0)
         if options["reset"]:
+            messaging_demo.reset()
             demo.reset()
         if demo.is_loaded():
             self.stdout.write("Demo data already loaded (use --reset to start again).")
         else:
             demo.load()
+            messaging_demo.load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.print_logins()
 
@@ -44,4 +47,9 @@ class Command(BaseCommand):
             out(f"  {email:<28} {role.label:<26} {org}")
         out(f"Provider admins use two-factor: authenticator key {demo.TOTP_KEY_BASE32}")
         out("  or print the current code with: .venv/bin/fieldbox demo --code")
+        out(f"E-mails land in {settings.EMAIL_FILE_PATH}, SMS in {settings.SMS_FILE_PATH}.")
+        out(
+            f"Device events: POST {settings.SITE_URL}/api/v1/device-events signed with key "
+            f"{messaging_demo.FEED_KEY_ID} and secret {messaging_demo.FEED_SECRET} (docs/api.md)."
+        )
         out("")
