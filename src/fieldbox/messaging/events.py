@@ -44,9 +44,9 @@ def register(*events: EventType) -> None:
         EVENTS[event.key] = event
 
 
-def for_people() -> list[EventType]:
-    """Events people can be notified of, for the preferences page."""
-    return [e for e in EVENTS.values() if e.kind and e.roles]
+def for_people(role: str | None = None) -> list[EventType]:
+    """Events people (of ``role``) can be notified of, for the preferences page."""
+    return [e for e in EVENTS.values() if e.kind and e.roles and (role is None or role in e.roles)]
 
 
 def emit(

@@ -46,9 +46,9 @@ class TestSmsForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    def __init__(self, *args: Any, current: dict[str, bool], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current: dict[str, bool], role: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for event in events.for_people():
+        for event in events.for_people(role):
             self.fields[event.key] = forms.BooleanField(
                 label=str(event.label), required=False, initial=current.get(event.key, event.email_default)
             )

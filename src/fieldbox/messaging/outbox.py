@@ -25,11 +25,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import get_valid_filename
 
-from fieldbox.messaging.channels import Result, Sender
+from fieldbox.messaging.channels import Result, Sender, send_deadline
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
 
@@ -139,6 +140,7 @@ class DrainStats:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    skipped: int = 0
     more: bool = False
     by_channel: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -186,14 +188,23 @@ def send(batch: Sequence[OutboxMessage], senders: dict[str, Sender] | None = Non
     for row in batch:
         by_channel[row.channel].append(row)
     results: list[Result] = []
-    for channel, rows in by_channel.items():
-        sender = (senders or {}).get(channel) or import_string(SENDERS[Channel(channel)])
-        try:
-            results.extend(sender(rows))
-        except Exception as exc:
-            log.exception("the %s channel failed on a batch", channel)
-            results.extend(Result(r.pk, False, error=f"{type(exc).__name__}: {exc}") for r in rows)
+    # Start no message after half the lease: the rest goes back in line for the next claim.
+    token = send_deadline.set(time.monotonic() + settings.OUTBOX_LEASE_SECONDS / 2)
+    try:
+        for channel, rows in by_channel.items():
+            results.extend(_send_channel(channel, rows, senders))
+    finally:
+        send_deadline.reset(token)
     return results
+
+
+def _send_channel(channel: str, rows: list[OutboxMessage], senders: dict[str, Sender] | None) -> list[Result]:
+    sender = (senders or {}).get(channel) or import_string(SENDERS[Channel(channel)])
+    try:
+        return sender(rows)
+    except Exception as exc:
+        log.exception("the %s channel failed on a batch", channel)
+        return [Result(r.pk, False, error=f"{type(exc).__name__}: {exc}") for r in rows]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -247,6 +258,12 @@ def _mark_sent(done: Sequence[Result], now: datetime) -> None:
 
 
 def _mark_failure(row: OutboxMessage, result: Result, now: datetime, stats: DrainStats) -> None:
+    if result.skipped:
+        OutboxMessage.objects.filter(pk=row.pk, status=MessageStatus.PENDING).update(
+            next_attempt_at=now, attempts=F("attempts") - 1
+        )
+        stats.skipped += 1
+        return
     final = result.permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS
     changes: dict[str, Any] = {"last_error": result.error[:2000], "response_status": result.status}
     if final:
@@ -272,5 +289,9 @@ def retry(ids: Iterable[int]) -> int:
 def purge_sent(older_than: timedelta) -> int:
     """Delete sent messages older than ``older_than``; failed ones stay for people to look at."""
     limit = timezone.now() - older_than
-    deleted, _ = OutboxMessage.objects.filter(status=MessageStatus.SENT, sent_at__lt=limit).delete()
+    old = OutboxMessage.objects.filter(status=MessageStatus.SENT, sent_at__lt=limit)
+    for data in old.filter(data__has_key="attachments").values_list("data", flat=True).iterator():
+        for item in data["attachments"]:
+            default_storage.delete(item["path"])
+    deleted, _ = old.delete()
     return deleted

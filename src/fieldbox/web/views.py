@@ -63,8 +63,12 @@ def _check_broker() -> str | None:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Ready to serve: the database (and the broker, where one is configured) answer."""
-    problems = [p for p in (_check_database(), _check_broker()) if p]
-    if problems:
-        return JsonResponse({"status": "unavailable", "reasons": problems}, status=503)
+    """Ready to serve when the database answers. Without the broker pages still work (messages wait in
+    the outbox), so a broker that is down is reported as degraded, not as a reason to stop serving."""
+    database = _check_database()
+    if database:
+        return JsonResponse({"status": "unavailable", "reasons": [database]}, status=503)
+    broker = _check_broker()
+    if broker:
+        return JsonResponse({"status": "degraded", "reasons": [broker]})
     return JsonResponse({"status": "ok"})

@@ -101,6 +101,8 @@ def _notify_installer(partnership: Partnership, raw_token: str) -> None:
         "has_company": partnership.installer is not None,
         "link": f"{settings.SITE_URL}/partners/join/{raw_token}/",
         "expires_at": partnership.expires_at,
+        "accept_link": "",
+        "decline_link": "",
     }
     if partnership.installer is not None:
         context["accept_link"] = action_url("partnership.accept", partnership.pk)

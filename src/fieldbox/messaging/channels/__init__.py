@@ -7,7 +7,9 @@ as final (a refused address, a 4xx from a gateway) is ``permanent`` and is not r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +34,18 @@ class Result:
     error: str = ""
     permanent: bool = False
     status: int | None = None
+    # Not tried: the batch ran out of its time (the claim's lease); handed back without counting a try.
+    skipped: bool = False
+
+
+# Until when (time.monotonic()) the current batch may start sending messages: its claim's lease must
+# not run out while it is still sending, or another worker would claim the same messages.
+send_deadline: ContextVar[float | None] = ContextVar("fieldbox_send_deadline", default=None)
+
+
+def out_of_time() -> bool:
+    deadline = send_deadline.get()
+    return deadline is not None and time.monotonic() > deadline
 
 
 Sender = Callable[[Sequence["OutboxMessage"]], list[Result]]
@@ -41,6 +55,9 @@ def each(messages: Sequence[OutboxMessage], send_one: Callable[[OutboxMessage], 
     """Send messages one by one with ``send_one`` (which returns the provider's id), catching failures."""
     results = []
     for message in messages:
+        if out_of_time():
+            results.append(Result(message.pk, False, skipped=True))
+            continue
         try:
             provider_id = send_one(message)
         except DeliveryError as exc:

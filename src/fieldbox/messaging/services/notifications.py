@@ -24,7 +24,7 @@ def preferences_save(*, scope: Scope, by_email: Iterable[str]) -> None:
     """Keep, for every event a person can hear of, whether it also comes by e-mail."""
     wanted = set(by_email)
     with transaction.atomic():
-        for event in events.for_people():
+        for event in events.for_people(scope.role):
             NotificationPreference.objects.update_or_create(
                 user=scope.user, event=event.key, defaults={"email": event.key in wanted}
             )

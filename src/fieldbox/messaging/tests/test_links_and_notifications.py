@@ -126,3 +126,12 @@ def test_mark_all_read_and_the_api_list(tenant):
     assert listed["unread"] == 3 and len(listed["items"]) == 2 and listed["next_cursor"]
     assert client.post("/api/v1/notifications/read", {}, content_type="application/json").json() == {"marked": 3}
     assert services.notifications_read(scope=scope) == 0
+
+
+def test_preferences_offer_only_the_events_of_ones_role(tenant):
+    admin_page = signed_in(tenant.company_admin).get(reverse("messaging:preferences")).content.decode()
+    assert "A partnership ended" in admin_page and "A device reported its activation" not in admin_page
+    care_page = signed_in(tenant.care).get(reverse("messaging:preferences")).content.decode()
+    assert "A device reported its activation" in care_page and "A partnership ended" not in care_page
+    installer_page = signed_in(tenant.installer).get(reverse("messaging:preferences")).content.decode()
+    assert "Your role receives no notifications yet." in installer_page

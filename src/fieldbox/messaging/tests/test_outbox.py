@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -159,3 +160,63 @@ def test_sent_messages_are_purged_after_the_retention_but_failed_ones_stay():
     )
     assert outbox.purge_sent(timedelta(days=90)) == 1
     assert list(OutboxMessage.objects.values_list("idempotency_key", flat=True)) == ["old:failed"]
+
+
+def test_platform_staff_list_failed_messages_and_retry_them_in_the_admin(django_user_model):
+    from fieldbox.accounts.tests.fixtures import give_totp, signed_in
+
+    staff = django_user_model.objects.create_superuser("root@fieldbox.example", "a long staff password")
+    give_totp(staff)
+    outbox.enqueue(email("admin:1"), email("admin:2"))
+    outbox.drain(senders={Channel.EMAIL: failing(permanent=True)})
+    client = signed_in(staff)
+    listed = client.get("/admin/messaging/outboxmessage/?status__exact=failed").content.decode()
+    assert "gateway said no" in listed and listed.count('name="_selected_action"') == 2
+    ids = list(OutboxMessage.objects.values_list("pk", flat=True))
+    done = client.post(
+        "/admin/messaging/outboxmessage/", {"action": "retry_failed", "_selected_action": ids[:1]}, follow=True
+    )
+    assert "1 message will be sent again." in done.content.decode()
+    outbox.drain()
+    assert OutboxMessage.objects.filter(status=MessageStatus.SENT).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_batch_that_runs_out_of_its_lease_hands_the_rest_back_untried(settings):
+    settings.OUTBOX_LEASE_SECONDS = 2
+    outbox.enqueue(email("slow:1"), email("slow:2"), email("slow:3"))
+    sent: list[str] = []
+
+    def slow(messages):
+        def one(message):
+            sent.append(message.idempotency_key)
+            time.sleep(1.2)  # past half the lease after the first message
+            return ""
+
+        return each(messages, one)
+
+    stats = outbox.drain(senders={Channel.EMAIL: slow}, batch_size=3)
+    assert stats.skipped >= 1 and len(sent) == 3, "the untried ones were claimed again and sent"
+    assert OutboxMessage.objects.filter(status=MessageStatus.SENT).count() == 3
+    assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}, "a skip is not a try"
+
+
+def test_purging_a_sent_message_deletes_its_attachments(settings, tmp_path):
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = tmp_path
+    outbox.enqueue(
+        outbox.message(
+            key="report:1",
+            channel=Channel.EMAIL,
+            recipient="a@example.com",
+            subject="Report",
+            attachments=[outbox.Attachment("report.pdf", b"%PDF", "application/pdf")],
+        )
+    )
+    outbox.drain()
+    [item] = OutboxMessage.objects.get().data["attachments"]
+    assert default_storage.exists(item["path"]) and mail.outbox[0].attachments[0][0] == "report.pdf"
+    OutboxMessage.objects.update(sent_at=timezone.now() - timedelta(days=100))
+    assert outbox.purge_sent(timedelta(days=90)) == 1
+    assert not default_storage.exists(item["path"])

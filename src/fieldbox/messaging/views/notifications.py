@@ -50,7 +50,7 @@ def notification_open(request: AuthedRequest, pk: int) -> HttpResponse:
 def preferences(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
     posted = request.POST if request.method == "POST" else None  # an empty POST is still an answer
-    form = PreferencesForm(posted, current=selectors.email_choices(scope))
+    form = PreferencesForm(posted, current=selectors.email_choices(scope), role=scope.role)
     if request.method == "POST" and form.is_valid():
         services.preferences_save(scope=scope, by_email=form.by_email())
         messages.success(request, _("Preferences saved."))
