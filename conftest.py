@@ -18,5 +18,9 @@ def _postgres_and_clean_cache(settings: object) -> None:
     from django.core.cache import cache
     from django.db import connection
 
+    from fieldbox.core.cache import redis_breaker
+    from fieldbox.messaging.outbox import broker_breaker
+
     assert connection.vendor == "postgresql", "The suite runs on PostgreSQL: set DATABASE_URL or use 'make test'."
+    redis_breaker.down_until = broker_breaker.down_until = 0.0  # a test that stopped Redis leaves no trace
     cache.clear()

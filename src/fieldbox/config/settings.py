@@ -123,7 +123,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "fieldbox.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -232,7 +232,7 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = 20
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Fieldbox <noreply@fieldbox.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -257,6 +257,9 @@ OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", str(6 * 3600)))
 OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "300"))
 OUTBOX_KEEP_SENT_DAYS = int(env("OUTBOX_KEEP_SENT_DAYS", "90"))
 WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "10"))
+if 2 * max(EMAIL_TIMEOUT, SMS_TIMEOUT, WEBHOOK_TIMEOUT) > OUTBOX_LEASE_SECONDS:
+    # A batch starts no message after half its lease; one send must fit in the other half.
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must be at least twice the longest send timeout.")
 # Webhooks to private and loopback addresses are refused unless allowed (closed networks, tests).
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG or DEMO or TESTING)
 # Inbound device events: how far the signed timestamp may be from our clock.
@@ -276,7 +279,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "drain-outbox": {
         "task": "fieldbox.messaging.tasks.drain_outbox",

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import get_valid_filename
 
+from fieldbox.core.cache import Breaker
 from fieldbox.messaging.channels import Result, Sender, send_deadline
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
@@ -124,14 +125,19 @@ def _kick_on_commit() -> None:
     transaction.on_commit(kick)
 
 
+broker_breaker = Breaker("The broker")
+
+
 def kick() -> None:
     """Queue a drain. If the broker is down the messages wait: the scheduled drain finds them."""
     from fieldbox.messaging.tasks import drain_outbox
 
+    if broker_breaker.is_open:
+        return  # it failed moments ago: do not make another request wait for it
     try:
         drain_outbox.apply_async(retry=False)
     except Exception:
-        log.warning("could not queue the outbox drain; the scheduled drain will send the waiting messages")
+        broker_breaker.trip()
 
 
 @dataclass
