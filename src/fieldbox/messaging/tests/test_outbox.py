@@ -220,3 +220,29 @@ def test_purging_a_sent_message_deletes_its_attachments(settings, tmp_path):
     OutboxMessage.objects.update(sent_at=timezone.now() - timedelta(days=100))
     assert outbox.purge_sent(timedelta(days=90)) == 1
     assert not default_storage.exists(item["path"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_scheduler_drains_the_outbox_in_process():
+    from fieldbox.core.management.commands.serve import run_schedule_forever
+
+    OutboxMessage.objects.bulk_create([email("demo:1")])  # written without a kick: only the scheduler sends it
+    stop = threading.Event()
+
+    def scheduler() -> None:
+        try:
+            run_schedule_forever(stop)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=scheduler)
+    thread.start()
+    try:
+        for _ in range(50):
+            if OutboxMessage.objects.filter(status=MessageStatus.SENT).exists():
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert OutboxMessage.objects.get().status == MessageStatus.SENT

@@ -11,14 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
 
 def run_schedule_forever(stop: threading.Event) -> None:
     """The in-process stand-in for Celery beat: runs each scheduled task at its interval."""
-    from fieldbox.config.celery import app
-
     due: dict[str, float] = {}
     while not stop.is_set():
         now = time.monotonic()
@@ -26,7 +25,8 @@ def run_schedule_forever(stop: threading.Event) -> None:
             if now >= due.get(name, 0):
                 due[name] = now + float(entry["schedule"])  # type: ignore[arg-type]
                 try:
-                    app.tasks[str(entry["task"])].apply()
+                    # The task's name is its dotted path: importing it works before Celery's autodiscovery ran.
+                    import_string(str(entry["task"])).apply()
                 except Exception:
                     log.exception("scheduled task %s failed", name)
         stop.wait(5)
