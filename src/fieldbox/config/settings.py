@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fieldbox.core",
     "fieldbox.accounts",
     "fieldbox.fleet",
+    "fieldbox.jobs",
     "fieldbox.messaging",
     "fieldbox.web",
 ]

@@ -1,22 +1,152 @@
-"""The registry: devices (one telematics unit each: serial number and IMEI)."""
+"""The registry of a provider: customers, vehicles, products, subscriptions and devices."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
+from fieldbox.fleet.validators import validate_imei, validate_vin
+
+PROVIDER = "accounts.Organisation"
+
+
+class Customer(models.Model):
+    """The vehicle owner and contract holder: a person or a company."""
+
+    provider = models.ForeignKey(PROVIDER, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +393331234567"))
+    phone_other = models.CharField(_("other phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    language = models.CharField(_("language"), max_length=8, default="it")
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["provider", "last_name"], name="customer_name")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == CustomerKind.COMPANY:
+            return self.company_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class CustomerAddress(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(_("kind"), max_length=16, choices=AddressKind.choices, default=AddressKind.RESIDENCE)
+    street = models.CharField(_("street"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=2, default="IT")
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return f"{self.street}, {self.postcode} {self.city}"
+
+
+class Vehicle(models.Model):
+    provider = models.ForeignKey(PROVIDER, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
+    plate = models.CharField(_("plate"), max_length=16)
+    plate_country = models.CharField(_("plate country"), max_length=2, default="IT")
+    vin = models.CharField(_("VIN"), max_length=17, blank=True, validators=[validate_vin])
+    make = models.CharField(_("make"), max_length=60, blank=True)
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    vehicle_type = models.CharField(_("vehicle type"), max_length=16, choices=VehicleType.choices, default="car")
+
+    class Meta:
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "plate_country", "plate"], name="vehicle_plate_once"),
+            models.UniqueConstraint(fields=["provider", "vin"], condition=~Q(vin=""), name="vehicle_vin_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.plate
+
+
+class Product(models.Model):
+    """A device model with its accessories, and how its serial numbers look."""
+
+    provider = models.ForeignKey(PROVIDER, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32)
+    serial_prefix = models.CharField(_("serial numbers start with"), max_length=16, blank=True)
+    imei_required = models.BooleanField(_("IMEI required"), default=True)
+    emergency_button = models.BooleanField(_("emergency button"), default=False)
+    secure_key_module = models.BooleanField(_("Secure Key Module"), default=False)
+    central_lock_types = models.JSONField(_("central lock connection types"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [models.UniqueConstraint(fields=["provider", "code"], name="product_code_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """The contract the device serves (IOINSTALLER "sottoscrizione", Traqueur "N° Abonnement")."""
+
+    provider = models.ForeignKey(PROVIDER, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(_("subscription number"), max_length=40)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    vehicle = models.ForeignKey(Vehicle, verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    agency = models.CharField(_("agency"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    arrived_on = models.DateField(_("arrived on"))
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [models.UniqueConstraint(fields=["provider", "number"], name="subscription_number_once")]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class Device(models.Model):
     """One telematics unit of a provider. Serial and IMEI are unique on the platform."""
 
-    provider = models.ForeignKey(
-        "accounts.Organisation", verbose_name=_("provider"), on_delete=models.PROTECT, related_name="devices"
+    provider = models.ForeignKey(PROVIDER, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="devices")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     serial = models.CharField(_("serial number"), max_length=64, unique=True)
-    imei = models.CharField(_("IMEI"), max_length=15, unique=True, null=True, blank=True)
+    imei = models.CharField(_("IMEI"), max_length=15, unique=True, null=True, blank=True, validators=[validate_imei])
     status = models.CharField(_("status"), max_length=24, choices=DeviceStatus.choices, default=DeviceStatus.IN_STOCK)
+    # Where it is: at an installer company (shipped or received), otherwise at the provider's warehouse.
+    company = models.ForeignKey(
+        PROVIDER,
+        verbose_name=_("installer company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, verbose_name=_("vehicle"), null=True, blank=True, on_delete=models.SET_NULL, related_name="devices"
+    )
     online = models.BooleanField(_("online"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last event"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated on"), null=True, blank=True)

@@ -253,11 +253,15 @@ def _apply(device: Device, event: DeviceEvent) -> None:
         if event.type in (DeviceEventType.ONLINE, DeviceEventType.OFFLINE):
             device.online = event.type == DeviceEventType.ONLINE
             fields.append("online")
-    if event.type == DeviceEventType.ACTIVATED and device.activated_at is None:
-        device.activated_at = event.occurred_at
-        fields.append("activated_at")
     if fields:
         device.save(update_fields=fields)
+    if event.type == DeviceEventType.ACTIVATED:
+        from fieldbox.jobs.services import job_activate
+
+        job_activate(device, event.occurred_at)  # its paired job succeeds and the device is active
+        if device.activated_at is None:
+            device.activated_at = event.occurred_at
+            device.save(update_fields=["activated_at"])
 
 
 def sweep(older_than_seconds: int = 60) -> int:

@@ -7,6 +7,7 @@ organisation, one language at a time (see :mod:`fieldbox.messaging.rendering`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ class MessageKind:
     channel: str
     label: str | Promise
     # The variables a template may use, with what they hold (shown to people editing it).
-    variables: dict[str, str | Promise]
+    variables: Mapping[str, str | Promise]
     # Template files without their ending: "<template>_subject.txt", "<template>.txt", "<template>.html".
     template: str
     # Variables every wording must keep (the link of an invitation, …).

@@ -1,0 +1,73 @@
+"""Messages of jobs: SMS to the vehicle owner, the installers' requests to customer care, job events."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fieldbox.accounts.choices import Role
+from fieldbox.messaging import events, kinds
+from fieldbox.messaging.choices import Channel
+from fieldbox.messaging.events import EventType
+from fieldbox.messaging.kinds import MessageKind
+
+WORKSHOP = {
+    "workshop": _("the installer company's name"),
+    "address": _("its address"),
+    "phone": _("its phone"),
+    "plate": _("the vehicle's plate"),
+    "provider": _("your organisation's name"),
+}
+WORKSHOP_SAMPLE = {
+    "workshop": "Officina Rossi",
+    "address": "Via Roma 1, Torino",
+    "phone": "+39 011 123 4567",
+    "plate": "AB123CD",
+    "provider": "Telematica Italia",
+}
+
+kinds.register(
+    MessageKind(
+        key="jobs.installer_chosen",
+        channel=Channel.SMS,
+        label=_("SMS to the owner: the chosen workshop"),
+        variables=WORKSHOP,
+        template="jobs/sms/installer_chosen",
+        required=frozenset({"workshop"}),
+        sample=WORKSHOP_SAMPLE,
+    ),
+    MessageKind(
+        key="jobs.appointment",
+        channel=Channel.SMS,
+        label=_("SMS to the owner: the appointment"),
+        variables={**WORKSHOP, "when": _("date and time of the appointment")},
+        template="jobs/sms/appointment",
+        required=frozenset({"when"}),
+        sample={**WORKSHOP_SAMPLE, "when": "25/11/2026 09:30"},
+    ),
+    MessageKind(
+        key="jobs.help_requested",
+        channel=Channel.EMAIL,
+        label=_("An installer asks customer care"),
+        variables={
+            "job": _("job number"),
+            "workshop": _("the installer company's name"),
+            "message": _("their message"),
+            "link": _("the link to the job"),
+        },
+        template="jobs/email/help_requested",
+        sample={
+            "job": "J0000042",
+            "workshop": "Officina Rossi",
+            "message": "Il cliente è in ferie fino al 20.",
+            "link": "https://fieldbox.example/…",
+        },
+    ),
+)
+
+events.register(
+    EventType("job.status_changed", _("A job changed status")),
+    EventType(
+        "job.help_requested",
+        _("An installer asked customer care about a job"),
+        kind="jobs.help_requested",
+        roles=frozenset({Role.CUSTOMER_CARE, Role.PROVIDER_ADMIN}),
+    ),
+)

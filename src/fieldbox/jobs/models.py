@@ -1,0 +1,73 @@
+"""Jobs: one piece of work (installation, removal, maintenance) on one vehicle, for one provider."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fieldbox.jobs.choices import JobKind, JobStatus
+
+ORGANISATION = "accounts.Organisation"
+
+
+class Job(models.Model):
+    provider = models.ForeignKey(ORGANISATION, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=JobKind.choices, default=JobKind.INSTALLATION)
+    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.DRAFT)
+    subscription = models.ForeignKey(
+        "fleet.Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, related_name="jobs"
+    )
+    vehicle = models.ForeignKey(
+        "fleet.Vehicle", verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="jobs"
+    )
+    customer = models.ForeignKey(
+        "fleet.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    product = models.ForeignKey("fleet.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    # What the installer must follow (vehicle model, central lock connection type, notes); the rest is theirs.
+    spec = models.JSONField(_("specification"), default=dict, blank=True)
+    company = models.ForeignKey(
+        ORGANISATION,
+        verbose_name=_("installer company"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_jobs",
+    )
+    installer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("installer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    device = models.ForeignKey(
+        "fleet.Device", verbose_name=_("device"), null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    assigned_at = models.DateTimeField(_("assigned on"), null=True, blank=True)
+    visible_from = models.DateTimeField(_("visible to the company from"), null=True, blank=True)
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    paired_at = models.DateTimeField(_("paired on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [
+            models.Index(fields=["company", "status", "-id"], name="job_company_status"),
+            models.Index(fields=["provider", "status", "-id"], name="job_provider_status"),
+            models.Index(fields=["company", "-id"], name="job_company_available", condition=Q(status="assigned")),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"J{self.pk:07d}" if self.pk else "J-"
