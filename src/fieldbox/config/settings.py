@@ -266,6 +266,8 @@ WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG or DEMO or TESTI
 # Inbound device events: how far the signed timestamp may be from our clock.
 DEVICE_EVENT_MAX_SKEW_SECONDS = int(env("DEVICE_EVENT_MAX_SKEW_SECONDS", "300"))
 DEVICE_EVENT_RATE = env("DEVICE_EVENT_RATE", "6000/m")
+# Jobs: a paired device that has not reported its activation after this many hours alerts customer care.
+ACTIVATION_ALERT_HOURS = int(env("ACTIVATION_ALERT_HOURS", "24"))
 ACTION_LINK_MAX_AGE = timedelta(days=int(env("ACTION_LINK_DAYS", "14")))
 
 # Background work: Celery with Redis in production; in-process when no broker is configured.
@@ -287,6 +289,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": float(env("OUTBOX_DRAIN_EVERY", "15")),
     },
     "sweep-device-events": {"task": "fieldbox.messaging.tasks.sweep_device_events", "schedule": 60.0},
+    "flag-missing-activations": {"task": "fieldbox.jobs.tasks.flag_missing_activations", "schedule": 900.0},
     "purge-sent-messages": {"task": "fieldbox.messaging.tasks.purge_sent_messages", "schedule": 86400.0},
     "purge-expired-credentials": {
         "task": "fieldbox.accounts.tasks.purge_expired_credentials",

@@ -62,8 +62,37 @@ kinds.register(
     ),
 )
 
+kinds.register(
+    MessageKind(
+        key="jobs.activation_missing",
+        channel=Channel.EMAIL,
+        label=_("A paired device did not activate"),
+        variables={
+            "job": _("job number"),
+            "serial": _("serial number"),
+            "plate": _("the vehicle's plate"),
+            "hours": _("hours since pairing"),
+            "link": _("the link to the job"),
+        },
+        template="jobs/email/activation_missing",
+        sample={
+            "job": "J0000042",
+            "serial": "TBA0000001",
+            "plate": "AB123CD",
+            "hours": 24,
+            "link": "https://fieldbox.example/…",
+        },
+    ),
+)
+
 events.register(
     EventType("job.status_changed", _("A job changed status")),
+    EventType(
+        "job.activation_missing",
+        _("A paired device did not report its activation in time"),
+        kind="jobs.activation_missing",
+        roles=frozenset({Role.CUSTOMER_CARE, Role.PROVIDER_ADMIN}),
+    ),
     EventType(
         "job.help_requested",
         _("An installer asked customer care about a job"),

@@ -54,6 +54,8 @@ class Job(models.Model):
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
     paired_at = models.DateTimeField(_("paired on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    # Set when the device did not report its activation in time after pairing (customer care was told).
+    activation_alert_at = models.DateTimeField(_("activation overdue since"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
 
     class Meta:

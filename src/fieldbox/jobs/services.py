@@ -392,3 +392,35 @@ def device_receive(*, scope: Scope, device_id: int) -> Device:
         device = Device.objects.select_for_update().get(pk=device_id, company=scope.organisation)
         _device_move(device, "receive")
     return device
+
+
+def flag_missing_activations(now: datetime | None = None) -> int:
+    """Flag jobs paired longer than ACTIVATION_ALERT_HOURS ago without activation, and tell customer care."""
+    now = now or timezone.now()
+    hours = settings.ACTIVATION_ALERT_HOURS
+    late = Job.objects.filter(
+        status=JobStatus.PAIRED, paired_at__lt=now - timedelta(hours=hours), activation_alert_at__isnull=True
+    )
+    flagged = 0
+    for job_id in list(late.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            job = Job.objects.select_for_update(of=("self",)).select_related("provider", "device", "vehicle").get(pk=job_id)
+            if job.activation_alert_at is not None:
+                continue
+            job.activation_alert_at = now
+            job.save(update_fields=["activation_alert_at"])
+            events.emit(
+                "job.activation_missing",
+                organisation=job.provider,
+                key=f"job:{job.pk}:activation-missing",
+                context={
+                    "job": job.number,
+                    "serial": job.device.serial if job.device else "",
+                    "plate": job.vehicle.plate,
+                    "hours": hours,
+                    "link": f"{settings.SITE_URL}/jobs/{job.pk}/",
+                },
+                url=f"/jobs/{job.pk}/",
+            )
+            flagged += 1
+    return flagged

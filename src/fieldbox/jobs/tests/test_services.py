@@ -240,3 +240,15 @@ def test_customer_care_finds_a_job_by_plate_subscription_or_name(tenant):
     for text in (job.vehicle.plate.lower(), job.subscription.number, job.customer.last_name[:6], "3331234567"):
         assert list(selectors.search(scope, text)) == [job], text
     assert not selectors.search(tenant.scope(tenant.care), "nothing-like-it").exists()
+
+
+def test_no_activation_a_day_after_pairing_alerts_customer_care_once(tenant):
+    from fieldbox.messaging.models import Notification
+
+    job, box = pair_ready(tenant)
+    services.job_pair(scope=tenant.scope(tenant.installer), job_id=job.pk, serial=box.serial, imei_last4=box.imei[-4:])
+    assert services.flag_missing_activations(timezone.now() + timedelta(hours=23)) == 0
+    assert services.flag_missing_activations(timezone.now() + timedelta(hours=25)) == 1
+    assert services.flag_missing_activations(timezone.now() + timedelta(hours=26)) == 0
+    told = Notification.objects.filter(event="job.activation_missing")
+    assert {n.user for n in told} == {tenant.care, tenant.provider_admin} and box.serial in told.first().text
