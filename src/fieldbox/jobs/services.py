@@ -404,7 +404,11 @@ def flag_missing_activations(now: datetime | None = None) -> int:
     flagged = 0
     for job_id in list(late.values_list("pk", flat=True)[:500]):
         with transaction.atomic():
-            job = Job.objects.select_for_update(of=("self",)).select_related("provider", "device", "vehicle").get(pk=job_id)
+            job = (
+                Job.objects.select_for_update(of=("self",))
+                .select_related("provider", "device", "vehicle")
+                .get(pk=job_id)
+            )
             if job.activation_alert_at is not None:
                 continue
             job.activation_alert_at = now
