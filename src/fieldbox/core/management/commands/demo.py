@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from fieldbox.accounts import demo
+from fieldbox.jobs import demo as jobs_demo
 from fieldbox.messaging import demo as messaging_demo
 
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             return
         call_command("createcachetable", verbosity=0)
         if options["reset"]:
+            jobs_demo.reset()
             messaging_demo.reset()
             demo.reset()
         if demo.is_loaded():
@@ -34,6 +36,7 @@ class Command(BaseCommand):
         else:
             demo.load()
             messaging_demo.load()
+            jobs_demo.load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.print_logins()
 
@@ -47,6 +50,8 @@ class Command(BaseCommand):
             out(f"  {email:<28} {role.label:<26} {org}")
         out(f"Provider admins use two-factor: authenticator key {demo.TOTP_KEY_BASE32}")
         out("  or print the current code with: .venv/bin/fieldbox demo --code")
+        out("A working day: sign in as mario@rossi.example; after a pairing, activate the box with")
+        out("  .venv/bin/fieldbox simulate-device --serial <serial number>")
         out(f"E-mails land in {settings.EMAIL_FILE_PATH}, SMS in {settings.SMS_FILE_PATH}.")
         out(
             f"Device events: POST {settings.SITE_URL}/api/v1/device-events signed with key "

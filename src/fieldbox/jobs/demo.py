@@ -1,0 +1,135 @@
+"""Demo jobs: a working day at Officina Rossi for IOtelematics, and Tramosa's removals and installs for Traqueur.
+
+Every job gets where it is through the same services people use, so its history is real.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from fieldbox.accounts.models import Organisation, User
+from fieldbox.accounts.selectors import scope_for
+from fieldbox.core.tenancy import Scope
+from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.fleet.models import Customer, CustomerAddress, Device, Product, Subscription, Vehicle
+from fieldbox.fleet.validators import luhn_ok
+from fieldbox.jobs import services
+from fieldbox.jobs.models import Job
+
+PROVIDERS = ("IOtelematics Demo", "Traqueur Demo")
+OWNERS = [
+    ("Luca", "Bianchi", "+393331112201", "Via Po 10", "10123", "Torino", "FG123AB", "Fiat", "Panda"),
+    ("Giulia", "Romano", "+393331112202", "Corso Francia 5", "10138", "Torino", "GH456CD", "Lancia", "Ypsilon"),
+    ("Marco", "Colombo", "+393331112203", "Via Roma 22", "10121", "Torino", "EZ789EF", "Jeep", "Renegade"),
+    ("Sara", "Ricci", "+393331112204", "Via Nizza 8", "10125", "Torino", "FK321GH", "Fiat", "500"),
+    ("Paolo", "Marino", "+393331112205", "Via Cibrario 3", "10143", "Torino", "GA654IJ", "Alfa Romeo", "Giulietta"),
+    ("Elena", "Greco", "+393331112206", "Via Madama Cristina 40", "10125", "Torino", "EX987KL", "Fiat", "Tipo"),
+    ("Davide", "Bruno", "+393331112207", "Corso Vittorio 12", "10128", "Torino", "FD135MN", "Volkswagen", "Golf"),
+    ("Chiara", "Gallo", "+393331112208", "Via Garibaldi 19", "10122", "Torino", "GB246OP", "Renault", "Clio"),
+    ("Andrea", "Conti", "+393331112209", "Via Lagrange 2", "10123", "Torino", "FE357QR", "Toyota", "Yaris"),
+    ("Francesca", "Costa", "+393331112210", "Via Sacchi 14", "10128", "Torino", "EY468ST", "Peugeot", "208"),
+]
+
+
+def _imei(seed: int) -> str:
+    body = f"49015420{seed:06d}"
+    return next(body + str(d) for d in range(10) if luhn_ok(body + str(d)))
+
+
+def _scope(email: str, organisation: Organisation) -> Scope:
+    scope = scope_for(User.objects.get(email=email), organisation.pk)
+    assert scope is not None
+    return scope
+
+
+def reset() -> None:
+    providers = Organisation.objects.filter(name__in=PROVIDERS)
+    Job.objects.filter(provider__in=providers).delete()
+    Subscription.objects.filter(provider__in=providers).delete()
+    Device.objects.filter(provider__in=providers).delete()
+    Vehicle.objects.filter(provider__in=providers).delete()
+    Customer.objects.filter(provider__in=providers).delete()
+    Product.objects.filter(provider__in=providers).delete()
+
+
+def _registry(provider: Organisation, product: Product, offset: int) -> list[Subscription]:
+    arrived = timezone.localdate() - timedelta(days=6)
+    subscriptions = []
+    for i, (first, last, phone, street, postcode, city, plate, make, model) in enumerate(OWNERS):
+        customer = Customer.objects.create(
+            provider=provider, first_name=first, last_name=last, phone=phone, language=provider.language
+        )
+        CustomerAddress.objects.create(customer=customer, street=street, postcode=postcode, city=city)
+        vehicle = Vehicle.objects.create(
+            provider=provider, plate=plate[:-1] + str(offset), make=make, model=model, year=2020 + i % 5
+        )
+        subscriptions.append(
+            Subscription.objects.create(
+                provider=provider,
+                number=f"{provider.name[:3].upper()}{offset}{i + 1:05d}",
+                customer=customer,
+                vehicle=vehicle,
+                product=product,
+                agency="Agenzia Centro",
+                arrived_on=arrived,
+            )
+        )
+    return subscriptions
+
+
+def _devices(provider: Organisation, product: Product, company: Organisation, prefix: str, seed: int) -> list[Device]:
+    return [
+        Device.objects.create(
+            provider=provider,
+            product=product,
+            serial=f"{prefix}{seed + n:07d}",
+            imei=_imei(seed + n),
+            status=DeviceStatus.RECEIVED,
+            company=company,
+        )
+        for n in range(1, 7)
+    ]
+
+
+@transaction.atomic
+def load() -> None:
+    _load_one("IOtelematics Demo", "Officina Rossi", "TBA", 1, "admin@iot.example", "mario@rossi.example")
+    _load_one("Traqueur Demo", "Tramosa", "TRQ", 2, "dispatch@traqueur.example", "luca@tramosa.example")
+
+
+def _load_one(provider_name: str, company_name: str, prefix: str, offset: int, planner: str, fitter: str) -> None:
+    provider = Organisation.objects.get(name=provider_name)
+    company = Organisation.objects.get(name=company_name)
+    product = Product.objects.create(
+        provider=provider,
+        name="IOBox + SOS" if prefix == "TBA" else "Boîtier T4",
+        code=f"{prefix}-1",
+        serial_prefix=prefix,
+        imei_required=True,
+        emergency_button=prefix == "TBA",
+    )
+    subscriptions = _registry(provider, product, offset)
+    devices = _devices(provider, product, company, prefix, offset * 1000)
+    plan, fit = _scope(planner, provider), _scope(fitter, company)
+    jobs = [
+        services.job_create(
+            scope=plan, subscription_id=s.pk, spec={"notes": "Pulsante SOS sotto il volante"} if i == 0 else None
+        )
+        for i, s in enumerate(subscriptions)
+    ]
+    for job in jobs[2:]:
+        services.job_assign(scope=plan, job_id=job.pk, company_id=company.pk)
+    # jobs[0:2] stay drafts; jobs[2:4] wait in "available"; the rest are taken by the installer.
+    for job in jobs[4:]:
+        services.job_take(scope=fit, job_id=job.pk)
+    services.job_appointment(scope=fit, job_id=jobs[4].pk, when=timezone.now() + timedelta(days=1, hours=2))
+    for job, device in ((jobs[6], devices[0]), (jobs[7], devices[1]), (jobs[8], devices[2])):
+        services.job_pair(
+            scope=fit, job_id=job.pk, serial=device.serial, imei_last4=device.imei[-4:] if device.imei else ""
+        )
+    services.job_activate(Device.objects.get(pk=devices[1].pk), timezone.now())  # jobs[7]: succeeded
+    services.job_fail(scope=fit, job_id=jobs[9].pk, comment="Il cliente ha venduto il veicolo.")
+    services.job_cancel(scope=plan, job_id=jobs[1].pk, reason="Contratto annullato dal cliente.")
