@@ -225,6 +225,23 @@ def job_take(*, scope: Scope, job_id: int) -> Job:
     return job
 
 
+def job_take_next(*, scope: Scope) -> Job | None:
+    """Take the company's available job closest to its deadline; installers taking at once never collide."""
+    scope.require_role(*INSTALLERS)
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(company=scope.organisation, status=JobStatus.ASSIGNED, visible_from__lte=timezone.now())
+            .order_by("deadline_at", "id")
+            .first()
+        )
+        if job is None:
+            return None
+        job.installer = scope.user
+        _move(job, "take", scope=scope, fields=["installer"])
+    return job
+
+
 def job_take_over(*, scope: Scope, job_id: int) -> Job:
     """Withdraw a colleague's job and take it, so that no job stays stuck with someone away."""
     scope.require_role(*INSTALLERS)

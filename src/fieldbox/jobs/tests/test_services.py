@@ -252,3 +252,32 @@ def test_no_activation_a_day_after_pairing_alerts_customer_care_once(tenant):
     assert services.flag_missing_activations(timezone.now() + timedelta(hours=26)) == 0
     told = Notification.objects.filter(event="job.activation_missing")
     assert {n.user for n in told} == {tenant.care, tenant.provider_admin} and box.serial in told.first().text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_installers_taking_the_next_job_at_once_never_get_the_same_one(tenant):
+    from fieldbox.accounts.tests.factories import member
+
+    crew = [tenant.installer] + [
+        member(tenant.company, "installer", email=f"fit{i}@alpha-workshop.example") for i in range(3)
+    ]
+    for _ in range(6):
+        assigned_job(tenant)
+    taken: list[int] = []
+    ready = threading.Barrier(len(crew), timeout=10)
+
+    def work(user) -> None:
+        try:
+            ready.wait()
+            while (job := services.job_take_next(scope=_scope(user, tenant))) is not None:
+                taken.append(job.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in crew]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(taken) == 6 and len(set(taken)) == 6
+    assert not Job.objects.filter(status=JobStatus.ASSIGNED).exists()
