@@ -13,6 +13,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from fieldbox.accounts.api import router as accounts_router
 from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
 from fieldbox.core import problems
+from fieldbox.jobs.api import router as jobs_router
 from fieldbox.messaging.api import router as messaging_router
 
 
@@ -40,3 +41,4 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", messaging_router)
+api.add_router("/v1/", jobs_router)

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,7 +105,7 @@ def job_create(
 
 def _clean_spec(spec: dict[str, Any]) -> dict[str, str]:
     allowed = ("vehicle_model", "central_lock_type", "notes", "new_vehicle")
-    return {k: str(v).strip()[:500] for k, v in spec.items() if k in allowed and str(v).strip()}
+    return {k: str(v).strip()[:500] for k, v in spec.items() if k in allowed and v is not None and str(v).strip()}
 
 
 def job_update(*, scope: Scope, job_id: int, spec: dict[str, Any]) -> Job:
@@ -218,7 +218,9 @@ def job_take(*, scope: Scope, job_id: int) -> Job:
     scope.require_role(*INSTALLERS)
     with transaction.atomic():
         job = _locked(scope, job_id)
-        if job.status != JobStatus.ASSIGNED:
+        if job.status == JobStatus.IN_PROGRESS and job.installer_id == scope.user.pk:
+            raise Conflict(_("This job is already yours."))
+        if job.status == JobStatus.IN_PROGRESS:
             raise Conflict(_("Another installer took this job a moment ago."))
         job.installer = scope.user
         _move(job, "take", scope=scope, fields=["installer"])
@@ -283,6 +285,7 @@ def job_appointment(*, scope: Scope, job_id: int, when: datetime) -> Job:
 
 def job_ask_care(*, scope: Scope, job_id: int, message: str) -> None:
     """The installer asks the provider's customer care (to extend a deadline, say)."""
+    scope.require_role(*INSTALLERS)
     if not message.strip():
         raise ValidationError({"message": _("Write what you need.")})
     with transaction.atomic():
@@ -370,12 +373,12 @@ def job_activate(device: Device, at: datetime) -> Job | None:
 
 
 def job_fail(*, scope: Scope, job_id: int, comment: str) -> Job:
+    """The installer company could not do the job; the provider reads why (it may cancel instead)."""
+    scope.require_role(*INSTALLERS)
     if not comment.strip():
         raise ValidationError({"comment": _("Say why the job failed: the provider reads it.")})
     with transaction.atomic():
         job = _locked(scope, job_id)
-        if scope.organisation.is_installer and scope.role not in INSTALLERS:
-            raise PermissionDenied
         job.comment = comment.strip()
         _move(job, "fail", scope=scope, fields=["comment"], reason=job.comment)
     return job

@@ -1,0 +1,440 @@
+"""/api/v1: jobs (create, assign, take, appointment, pairing, end) and devices shipped to installer companies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from fieldbox.core.http import AuthedRequest
+from fieldbox.core.pagination import MAX_LIMIT
+from fieldbox.core.problems import errors_of
+from fieldbox.core.tenancy import Scope
+from fieldbox.fleet import selectors as fleet_selectors
+from fieldbox.fleet.choices import CustomerKind
+from fieldbox.fleet.models import Device, Subscription
+from fieldbox.jobs import selectors, services
+from fieldbox.jobs.choices import ENDED, OPEN
+from fieldbox.jobs.models import Job
+from fieldbox.jobs.schemas import (
+    AppointmentIn,
+    CommentIn,
+    CompanyIn,
+    DeviceFilters,
+    DeviceOut,
+    DevicePage,
+    JobFilters,
+    JobIn,
+    JobOut,
+    JobPage,
+    JobPatch,
+    MessageIn,
+    PairIn,
+    ReasonIn,
+    ReassignIn,
+)
+
+router = Router(tags=["jobs"])
+
+JOB_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "provider_id",
+    "provider__name",
+    "subscription__number",
+    "vehicle__plate",
+    "vehicle__plate_country",
+    "vehicle__vin",
+    "vehicle__make",
+    "vehicle__model",
+    "customer__kind",
+    "customer__first_name",
+    "customer__last_name",
+    "customer__company_name",
+    "customer__phone",
+    "customer__email",
+    "product__name",
+    "spec",
+    "company_id",
+    "company__name",
+    "company__installer_code",
+    "installer_id",
+    "installer__first_name",
+    "installer__last_name",
+    "installer__email",
+    "device__serial",
+    "created_at",
+    "assigned_at",
+    "visible_from",
+    "deadline_at",
+    "appointment_at",
+    "paired_at",
+    "closed_at",
+    "comment",
+)
+DEVICE_FIELDS = (
+    "id",
+    "serial",
+    "imei",
+    "status",
+    "product__name",
+    "company_id",
+    "company__name",
+    "activated_at",
+    "created_at",
+)
+SPEC_KEYS = ("vehicle_model", "central_lock_type", "notes")
+
+
+def _scope(request: HttpRequest) -> Scope:
+    return cast(AuthedRequest, request).scope
+
+
+def _values_page(
+    qs: QuerySet[Any, Any], fields: tuple[str, ...], cursor: int | None, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Keyset page read as plain dicts (no model instances): newest first, next cursor = last id seen."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    if cursor is not None:
+        qs = qs.filter(pk__lt=cursor)
+    rows = list(qs.order_by("-pk").values(*fields)[: limit + 1])
+    next_cursor = rows[limit - 1]["id"] if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def _customer(row: dict[str, Any]) -> dict[str, Any]:
+    if row["customer__kind"] == CustomerKind.COMPANY:
+        name = row["customer__company_name"]
+    else:
+        name = f"{row['customer__first_name']} {row['customer__last_name']}".strip()
+    return {"name": name, "phone": row["customer__phone"], "email": row["customer__email"]}
+
+
+def _job(scope: Scope, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One job for this organisation: an installer company loses the owner's data once the job ended."""
+    personal = selectors.sees_personal_data(scope, Job(status=row["status"]))
+    plate = row["vehicle__plate"]
+    installer = f"{row['installer__first_name'] or ''} {row['installer__last_name'] or ''}".strip()
+    return {
+        "id": row["id"],
+        "number": f"J{row['id']:07d}",
+        "kind": row["kind"],
+        "status": row["status"],
+        "overdue": bool(row["status"] in OPEN and row["deadline_at"] and row["deadline_at"] < now),
+        "provider_id": row["provider_id"],
+        "provider_name": row["provider__name"],
+        "subscription_number": row["subscription__number"] if personal else None,
+        "plate": plate if personal else selectors.masked_plate(plate),
+        "plate_country": row["vehicle__plate_country"],
+        "vin": (row["vehicle__vin"] or None) if personal else None,
+        "vehicle_make": row["vehicle__make"],
+        "vehicle_model": row["vehicle__model"],
+        "customer": _customer(row) if personal else None,
+        "product_name": row["product__name"],
+        "spec": {k: row["spec"].get(k) for k in SPEC_KEYS},
+        "company_id": row["company_id"],
+        "company_name": row["company__name"],
+        "company_code": row["company__installer_code"],
+        "installer_id": row["installer_id"],
+        "installer_name": (installer or row["installer__email"]) if row["installer_id"] else None,
+        "device_serial": row["device__serial"],
+        **{f: row[f] for f in ("created_at", "assigned_at", "visible_from", "deadline_at", "appointment_at")},
+        **{f: row[f] for f in ("paired_at", "closed_at", "comment")},
+    }
+
+
+def _job_by_id(scope: Scope, job_id: int) -> dict[str, Any]:
+    row = selectors.jobs_for(scope).filter(pk=job_id).values(*JOB_FIELDS).first()
+    if row is None:
+        raise Http404
+    return _job(scope, row, timezone.now())
+
+
+@contextmanager
+def _fields_named(**names: str) -> Iterator[None]:
+    """Field errors of a service, named as the API's body names them (``company`` -> ``company_id``)."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError({names.get(f, f): msgs for f, msgs in error.message_dict.items()}) from None
+
+
+def _filtered(scope: Scope, filters: JobFilters) -> QuerySet[Job]:
+    qs = selectors.jobs_for(scope)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.company_id is not None:
+        qs = qs.filter(company_id=filters.company_id)
+    if filters.overdue is not None:
+        late = Q(status__in=OPEN, deadline_at__lt=timezone.now())
+        qs = qs.filter(late) if filters.overdue else qs.exclude(late)
+    text = (filters.q or "").strip()
+    if text:
+        qs = qs.filter(Q(vehicle__plate__iexact=text.replace(" ", "")) | Q(subscription__number__iexact=text))
+        if not scope.organisation.is_provider:
+            qs = qs.exclude(status__in=ENDED)  # an ended job's plate is no longer the company's to look up
+    return qs
+
+
+@router.get(
+    "/jobs",
+    response={200: JobPage, **errors_of(422)},
+    summary="Jobs I may see, newest first",
+    description=(
+        "A provider sees its jobs; an installer company sees the jobs assigned to it once they are visible. "
+        "Once a job ended (succeeded, failed, cancelled) a company sees the plate masked and no owner data."
+    ),
+)
+def job_list(request: HttpRequest, filters: Query[JobFilters]) -> Any:
+    scope = _scope(request)
+    rows, cursor = _values_page(_filtered(scope, filters), JOB_FIELDS, filters.cursor, filters.limit)
+    now = timezone.now()
+    return {"items": [_job(scope, row, now) for row in rows], "next_cursor": cursor}
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, **errors_of(404)}, summary="One job")
+def job_get(request: HttpRequest, job_id: int) -> Any:
+    return _job_by_id(_scope(request), job_id)
+
+
+def _subscription_id(scope: Scope, payload: JobIn) -> int:
+    if payload.subscription_id is not None:
+        return payload.subscription_id
+    number = (payload.subscription_number or "").strip()
+    if not number:
+        raise ValidationError({"subscription_number": _("Give the subscription number or its id.")})
+    found = fleet_selectors.subscription_id_by_number(scope, number)
+    if found is None:
+        raise ValidationError({"subscription_number": _("No subscription has this number.")})
+    return found
+
+
+def _spec(payload: JobIn) -> dict[str, Any]:
+    return payload.spec.model_dump(exclude_none=True) if payload.spec else {}
+
+
+@router.post(
+    "/jobs",
+    response={201: JobOut, **errors_of(403, 422)},
+    summary="Create a draft job for the vehicle of a subscription (provider planners)",
+    description="A draft stays invisible to installer companies until it is assigned.",
+)
+def job_create(request: HttpRequest, payload: JobIn) -> Any:
+    scope = _scope(request)
+    scope.require_role(*services.PLANNERS)
+    subscription_id = _subscription_id(scope, payload)
+    try:
+        job = services.job_create(scope=scope, subscription_id=subscription_id, kind=payload.kind, spec=_spec(payload))
+    except Subscription.DoesNotExist:
+        raise ValidationError({"subscription_id": _("No subscription has this id.")}) from None
+    return Status(201, _job_by_id(scope, job.pk))
+
+
+@router.patch(
+    "/jobs/{job_id}",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Change the instructions of a draft job (provider planners)",
+)
+def job_update(request: HttpRequest, job_id: int, payload: JobPatch) -> Any:
+    scope = _scope(request)
+    job = selectors.job_for(scope, job_id)
+    spec = {**job.spec, **payload.spec.model_dump(exclude_unset=True)}
+    services.job_update(scope=scope, job_id=job.pk, spec={k: v for k, v in spec.items() if v is not None})
+    return _job_by_id(scope, job.pk)
+
+
+@router.delete(
+    "/jobs/{job_id}",
+    response={204: None, **errors_of(403, 404, 409)},
+    summary="Delete a draft job (provider planners); cancel an assigned one instead",
+)
+def job_delete(request: HttpRequest, job_id: int) -> Any:
+    services.job_delete(scope=_scope(request), job_id=job_id)
+    return Status(204, None)
+
+
+@router.post(
+    "/jobs/{job_id}/assign",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Assign a draft job to a partner installer company (provider planners)",
+    description=(
+        "Sets the deadline (the provider's install deadline days from today) and the moment the job shows to the "
+        "company; the vehicle owner gets an SMS with the workshop's details."
+    ),
+)
+def job_assign(request: HttpRequest, job_id: int, payload: CompanyIn) -> Any:
+    scope = _scope(request)
+    with _fields_named(company="company_id"):
+        services.job_assign(scope=scope, job_id=job_id, company_id=payload.company_id)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/reassign",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Move an assigned job to another partner company (customer care)",
+)
+def job_reassign(request: HttpRequest, job_id: int, payload: ReassignIn) -> Any:
+    scope = _scope(request)
+    with _fields_named(company="company_id"):
+        services.job_reassign(scope=scope, job_id=job_id, company_id=payload.company_id, reason=payload.reason)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/take",
+    response={200: JobOut, **errors_of(403, 404, 409)},
+    summary="Assign to me (installers)",
+    description="Of two installers taking the same job, exactly one gets it; the other gets 409.",
+)
+def job_take(request: HttpRequest, job_id: int) -> Any:
+    scope = _scope(request)
+    services.job_take(scope=scope, job_id=job_id)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/take-over",
+    response={200: JobOut, **errors_of(403, 404, 409)},
+    summary="Take over a colleague's job in progress (installers)",
+)
+def job_take_over(request: HttpRequest, job_id: int) -> Any:
+    scope = _scope(request)
+    services.job_take_over(scope=scope, job_id=job_id)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/appointment",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Record or move the appointment (installers)",
+    description="Never in the past nor after the deadline; the vehicle owner gets an SMS each time.",
+)
+def job_appointment(request: HttpRequest, job_id: int, payload: AppointmentIn) -> Any:
+    scope = _scope(request)
+    services.job_appointment(scope=scope, job_id=job_id, when=payload.when)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/ask-care",
+    response={202: None, **errors_of(403, 404, 422)},
+    summary="Ask the provider's customer care (e.g. to extend the deadline)",
+)
+def job_ask_care(request: HttpRequest, job_id: int, payload: MessageIn) -> Any:
+    services.job_ask_care(scope=_scope(request), job_id=job_id, message=payload.message)
+    return HttpResponse(status=202)
+
+
+@router.post(
+    "/jobs/{job_id}/pair",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Pair a device to the job's vehicle (installers)",
+    description=(
+        "Serial number and the last 4 IMEI digits of a device shipped to the company; the job then waits for the "
+        "device's activation. A wrong serial or IMEI answers 422 naming the field and changes nothing."
+    ),
+)
+def job_pair(request: HttpRequest, job_id: int, payload: PairIn) -> Any:
+    scope = _scope(request)
+    services.job_pair(scope=scope, job_id=job_id, serial=payload.serial, imei_last4=payload.imei_last4)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/fail",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Close the job as failed, saying why",
+)
+def job_fail(request: HttpRequest, job_id: int, payload: CommentIn) -> Any:
+    scope = _scope(request)
+    services.job_fail(scope=scope, job_id=job_id, comment=payload.comment)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Cancel the job (provider planners and customer care)",
+)
+def job_cancel(request: HttpRequest, job_id: int, payload: ReasonIn) -> Any:
+    scope = _scope(request)
+    services.job_cancel(scope=scope, job_id=job_id, reason=payload.reason)
+    return _job_by_id(scope, job_id)
+
+
+def _devices_for(scope: Scope) -> QuerySet[Device]:
+    return fleet_selectors.devices_for(scope)
+
+
+def _device(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "serial": row["serial"],
+        "imei": row["imei"],
+        "status": row["status"],
+        "product_name": row["product__name"],
+        "company_id": row["company_id"],
+        "company_name": row["company__name"],
+        "activated_at": row["activated_at"],
+        "created_at": row["created_at"],
+    }
+
+
+def _device_by_id(scope: Scope, device_id: int) -> dict[str, Any]:
+    row = _devices_for(scope).filter(pk=device_id).values(*DEVICE_FIELDS).first()
+    if row is None:
+        raise Http404
+    return _device(row)
+
+
+@router.get(
+    "/devices",
+    response={200: DevicePage, **errors_of(422)},
+    summary="Devices, newest first",
+    description="A provider sees its devices; an installer company sees the devices shipped to it.",
+)
+def device_list(request: HttpRequest, filters: Query[DeviceFilters]) -> Any:
+    qs = _devices_for(_scope(request))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.serial and filters.serial.strip():
+        qs = qs.filter(serial__startswith=filters.serial.strip().upper())
+    rows, cursor = _values_page(qs, DEVICE_FIELDS, filters.cursor, filters.limit)
+    return {"items": [_device(row) for row in rows], "next_cursor": cursor}
+
+
+@router.post(
+    "/devices/{device_id}/ship",
+    response={200: DeviceOut, **errors_of(403, 404, 409, 422)},
+    summary="Record a device shipped to a partner company (provider planners)",
+)
+def device_ship(request: HttpRequest, device_id: int, payload: CompanyIn) -> Any:
+    scope = _scope(request)
+    with _fields_named(company="company_id"):
+        services.device_ship(scope=scope, device_id=device_id, company_id=payload.company_id)
+    return _device_by_id(scope, device_id)
+
+
+@router.post(
+    "/devices/{device_id}/receive",
+    response={200: DeviceOut, **errors_of(403, 404, 409)},
+    summary="Confirm a shipped device arrived (installers)",
+)
+def device_receive(request: HttpRequest, device_id: int) -> Any:
+    scope = _scope(request)
+    services.device_receive(scope=scope, device_id=device_id)
+    return _device_by_id(scope, device_id)
