@@ -8,6 +8,7 @@ operation added without an entry here makes this test fail.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,7 +20,11 @@ from fieldbox.accounts.choices import InvitationStatus, PartnershipStatus, Role
 from fieldbox.accounts.models import ApiToken, Invitation, Membership, Partnership
 from fieldbox.accounts.tests.fixtures import Tenant, make_tenant, signed_in
 from fieldbox.config.api import api
-from fieldbox.fleet.models import Device
+from fieldbox.fleet.models import Customer, Device, Subscription
+from fieldbox.fleet.tests.factories import device as make_device
+from fieldbox.fleet.tests.factories import registry
+from fieldbox.jobs import services as jobs
+from fieldbox.jobs.models import Job
 from fieldbox.messaging import services as messaging
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import (
@@ -75,7 +80,19 @@ def world(db: Any) -> World:
         subject="Alpha subject",
         status=MessageStatus.FAILED,
     )
+    reg = registry(a.provider, plate="ALPHAPLATE7", arrived_on=date(2026, 1, 1))
+    Customer.objects.filter(pk=reg.customer.pk).update(last_name="Alphaowner", phone="+393330000777")
+    Subscription.objects.filter(pk=reg.subscription.pk).update(number="ALPHA-SUB-77")
+    dispatch = a.scope(a.dispatcher)
+    job = jobs.job_create(scope=dispatch, subscription_id=reg.subscription.pk, spec={"notes": "Alpha secret notes"})
+    jobs.job_assign(scope=dispatch, job_id=job.pk, company_id=a.company.pk)
+    shipped = make_device(a.provider, company=a.company)
     ids = {
+        "job": job.pk,
+        "subscription": reg.subscription.pk,
+        "company": a.company.pk,
+        "stock_device": Device.objects.get(serial="ALPHA-SERIAL-1").pk,
+        "shipped_device": shipped.pk,
         "partnership": Partnership.objects.get(provider=a.provider, installer=a.company).pk,
         "pending_partnership": pending.pk,
         "member": Membership.objects.get(user=a.installer).pk,
@@ -104,6 +121,11 @@ def world(db: Any) -> World:
         "alpha-event-1",
         "Alpha notice",
         "alpha-failed@alpha.example",
+        "ALPHAPLATE7",
+        "Alphaowner",
+        "+393330000777",
+        "ALPHA-SUB-77",
+        "Alpha secret notes",
     ]
     return World(a=a, b=b, ids=ids, markers=markers)
 
@@ -120,6 +142,10 @@ def a_state(world: World) -> tuple[Any, ...]:
         Notification.objects.filter(pk=world.ids["notification"], read_at__isnull=True).count(),
         OutboxMessage.objects.get(pk=world.ids["message"]).status,
         MessageTemplate.objects.filter(organisation=world.a.provider).count(),
+        Job.objects.filter(pk=world.ids["job"]).values_list("status", "installer", "appointment_at", "device").get(),
+        Job.objects.get(pk=world.ids["job"]).spec,
+        Device.objects.get(pk=world.ids["stock_device"]).status,
+        Device.objects.get(pk=world.ids["shipped_device"]).status,
     )
 
 
@@ -134,6 +160,10 @@ A_STATE = (
     1,
     MessageStatus.FAILED,
     1,
+    ("assigned", None, None, None),
+    {"notes": "Alpha secret notes"},
+    "in_stock",
+    "shipped",
 )
 
 # Every named web route: how to call it with the other organisation's object.
@@ -195,6 +225,23 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "messaging:feed_revoke": ("object", "feed"),
     "messaging:device_events": ("page", None),
     "messaging:action": ("link", None),
+    "jobs:list": ("page", None),
+    "jobs:new": ("page", None),
+    "jobs:installations": ("page", None),
+    "jobs:available": ("page", None),
+    "jobs:mine": ("page", None),
+    "jobs:detail": ("object", "job"),
+    "jobs:take": ("object", "job"),
+    "jobs:take_over": ("object", "job"),
+    "jobs:appointment": ("object", "job"),
+    "jobs:ask_care": ("object", "job"),
+    "jobs:pair": ("object", "job"),
+    "jobs:fail": ("object", "job"),
+    "jobs:assign": ("object", "job"),
+    "jobs:reassign": ("object", "job"),
+    "jobs:edit": ("object", "job"),
+    "jobs:cancel": ("object", "job"),
+    "jobs:delete": ("object", "job"),
     "set_language": ("public", None),
     "javascript-catalog": ("public", None),
 }
@@ -327,6 +374,23 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("delete", "/api/v1/webhooks/{endpoint_id}"): ("object", "webhook", None),
     ("get", "/api/v1/webhooks/{endpoint_id}/deliveries"): ("object", "webhook", None),
     ("post", "/api/v1/webhooks/{endpoint_id}/ping"): ("object", "webhook", None),
+    ("get", "/api/v1/jobs"): ("list", None, None),
+    ("post", "/api/v1/jobs"): ("own", None, {"subscription_id": "@subscription"}),
+    ("get", "/api/v1/jobs/{job_id}"): ("object", "job", None),
+    ("patch", "/api/v1/jobs/{job_id}"): ("object", "job", {"spec": {"notes": "x"}}),
+    ("delete", "/api/v1/jobs/{job_id}"): ("object", "job", None),
+    ("post", "/api/v1/jobs/{job_id}/assign"): ("object", "job", {"company_id": "@company"}),
+    ("post", "/api/v1/jobs/{job_id}/reassign"): ("object", "job", {"company_id": "@company", "reason": "x"}),
+    ("post", "/api/v1/jobs/{job_id}/take"): ("object", "job", None),
+    ("post", "/api/v1/jobs/{job_id}/take-over"): ("object", "job", None),
+    ("post", "/api/v1/jobs/{job_id}/appointment"): ("object", "job", {"when": "2026-12-01T09:30:00+01:00"}),
+    ("post", "/api/v1/jobs/{job_id}/ask-care"): ("object", "job", {"message": "x"}),
+    ("post", "/api/v1/jobs/{job_id}/pair"): ("object", "job", {"serial": "ALPHA-SERIAL-1", "imei_last4": "3809"}),
+    ("post", "/api/v1/jobs/{job_id}/fail"): ("object", "job", {"comment": "x"}),
+    ("post", "/api/v1/jobs/{job_id}/cancel"): ("object", "job", {"reason": "x"}),
+    ("get", "/api/v1/devices"): ("list", None, None),
+    ("post", "/api/v1/devices/{device_id}/ship"): ("object", "stock_device", {"company_id": "@company"}),
+    ("post", "/api/v1/devices/{device_id}/receive"): ("object", "shipped_device", None),
 }
 
 

@@ -35,6 +35,7 @@ JOB_TRANSITIONS: dict[str, dict[str, str]] = {
         "cancel": JobStatus.CANCELLED,
     },
     JobStatus.IN_PROGRESS: {
+        "reassign": JobStatus.ASSIGNED,
         "take_over": JobStatus.IN_PROGRESS,
         "appointment": JobStatus.IN_PROGRESS,
         "pair": JobStatus.PAIRED,

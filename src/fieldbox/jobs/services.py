@@ -178,16 +178,13 @@ def job_reassign(*, scope: Scope, job_id: int, company_id: int, reason: str) -> 
         job = _locked(scope, job_id)
         company = _partner(scope.organisation, company_id)
         before = job.company.installer_code if job.company else ""
-        job.company, job.installer, job.assigned_at = company, None, timezone.now()
-        _move(
-            job,
-            "reassign",
-            scope=scope,
-            fields=["company", "installer", "assigned_at"],
-            reason=reason,
-            company=company.installer_code,
-            before=before,
-        )
+        provider, now = job.provider, timezone.now()
+        today = timezone.localtime(now, ZoneInfo(provider.time_zone)).date()
+        job.company, job.installer, job.appointment_at = company, None, None
+        job.assigned_at, job.visible_from = now, now
+        job.deadline_at = _end_of_day(today + timedelta(days=provider.install_deadline_days), provider.time_zone)
+        fields = ["company", "installer", "appointment_at", "assigned_at", "visible_from", "deadline_at"]
+        _move(job, "reassign", scope=scope, fields=fields, reason=reason, company=company.installer_code, before=before)
         _sms_owner(job, "jobs.installer_chosen", key=f"job:{job.pk}:installer:{company.pk}")
     return job
 
@@ -268,7 +265,11 @@ def job_appointment(*, scope: Scope, job_id: int, when: datetime) -> Job:
             raise ValidationError(
                 {
                     "when": _("This is past the deadline (%(deadline)s): ask customer care to extend it.")
-                    % {"deadline": timezone.localtime(job.deadline_at).strftime("%d/%m/%Y")}
+                    % {
+                        "deadline": timezone.localtime(job.deadline_at, ZoneInfo(job.provider.time_zone)).strftime(
+                            "%d/%m/%Y"
+                        )
+                    }
                 }
             )
         job.appointment_at = when
@@ -369,6 +370,59 @@ def job_activate(device: Device, at: datetime) -> Job | None:
     if device.status in (DeviceStatus.WAITING_ACTIVATION, DeviceStatus.PAIRED):
         _device_move(device, "activate", activated_at=device.activated_at or at)
     _move(job, "activate", scope=None, fields=[], serial=device.serial)
+    return job
+
+
+def job_extend_deadline(*, scope: Scope, job_id: int, until: date, reason: str) -> Job:
+    """Customer care gives the company more time (the owner was away, say); audited with the reason."""
+    scope.require_role(*CARE)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the deadline moves.")})
+    with transaction.atomic():
+        job = _locked(scope, job_id)
+        if job.status not in (JobStatus.ASSIGNED, JobStatus.IN_PROGRESS):
+            raise Conflict(_("Only an open job has a deadline to move."))
+        new = _end_of_day(until, job.provider.time_zone)
+        if job.deadline_at and new <= job.deadline_at:
+            raise ValidationError({"until": _("Choose a day after the current deadline.")})
+        before = job.deadline_at.isoformat() if job.deadline_at else ""
+        job.deadline_at = new
+        job.save(update_fields=["deadline_at"])
+        audit.record(
+            actor=scope.user,
+            organisation=job.provider,
+            obj=job,
+            action="job.extend_deadline",
+            from_state=before[:64],
+            to_state=new.isoformat()[:64],
+            reason=reason.strip(),
+        )
+    return job
+
+
+def job_correct_pairing(*, scope: Scope, job_id: int, serial: str, imei_last4: str, reason: str) -> Job:
+    """Customer care swaps the paired device before activation (the installer typed another box's serial)."""
+    scope.require_role(*CARE)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the pairing is corrected.")})
+    with transaction.atomic():
+        job = _locked(scope, job_id)
+        if job.status != JobStatus.PAIRED or job.device_id is None:
+            raise Conflict(_("Only a pairing still waiting for activation can be corrected."))
+        old = Device.objects.select_for_update().get(pk=job.device_id)
+        new = _device_for_pairing(job, serial, imei_last4)
+        _device_move(old, "unpair", vehicle=None)
+        _device_move(new, "pair", vehicle=job.vehicle)
+        job.device = new
+        _move(
+            job,
+            "correct_pairing",
+            scope=scope,
+            fields=["device"],
+            reason=reason.strip(),
+            before=old.serial,
+            serial=new.serial,
+        )
     return job
 
 

@@ -13,10 +13,14 @@ from fieldbox.accounts.choices import Role
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 
 ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
+INSTALLERS = {Role.INSTALLER_ADMIN, Role.INSTALLER}
 
 # (label, url name, roles that see it; empty = everyone in an organisation)
 MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Home"), "web:home", set()),
+    (_("Installations"), "jobs:installations", INSTALLERS),
+    (_("Available jobs"), "jobs:available", INSTALLERS),
+    (_("Jobs"), "jobs:list", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (
         _("Partners"),
         "accounts:partners",

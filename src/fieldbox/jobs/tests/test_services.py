@@ -281,3 +281,38 @@ def test_installers_taking_the_next_job_at_once_never_get_the_same_one(tenant):
         t.join(30)
     assert len(taken) == 6 and len(set(taken)) == 6
     assert not Job.objects.filter(status=JobStatus.ASSIGNED).exists()
+
+
+def test_customer_care_extends_a_deadline_with_a_reason(tenant):
+    job = assigned_job(tenant)
+    care = tenant.scope(tenant.care)
+    later = timezone.localtime(job.deadline_at).date() + timedelta(days=10)
+    with pytest.raises(ValidationError):
+        services.job_extend_deadline(scope=care, job_id=job.pk, until=later, reason=" ")
+    services.job_extend_deadline(scope=care, job_id=job.pk, until=later, reason="Owner abroad")
+    job.refresh_from_db()
+    assert timezone.localtime(job.deadline_at).date() == later
+    services.job_appointment(
+        scope=tenant.scope(tenant.installer), job_id=job.pk, when=timezone.now() + timedelta(days=25)
+    )
+    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied: installers cannot move their own deadline
+        services.job_extend_deadline(scope=tenant.scope(tenant.installer), job_id=job.pk, until=later, reason="x")
+
+
+def test_customer_care_corrects_a_pairing_before_activation(tenant):
+    job, box = pair_ready(tenant)
+    services.job_pair(scope=tenant.scope(tenant.installer), job_id=job.pk, serial=box.serial, imei_last4=box.imei[-4:])
+    right = device(tenant.provider, company=tenant.company)
+    services.job_correct_pairing(
+        scope=tenant.scope(tenant.care),
+        job_id=job.pk,
+        serial=right.serial,
+        imei_last4=right.imei[-4:],
+        reason="Wrong box",
+    )
+    job.refresh_from_db()
+    box.refresh_from_db()
+    right.refresh_from_db()
+    assert job.device == right and job.status == JobStatus.PAIRED
+    assert box.status == DeviceStatus.RECEIVED and box.vehicle is None
+    assert right.status == DeviceStatus.WAITING_ACTIVATION and right.vehicle == job.vehicle

@@ -1,0 +1,141 @@
+"""Forms of the job screens: list filters and the actions on a job. The services re-check every rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fieldbox.fleet.choices import VehicleType
+from fieldbox.jobs.choices import JobKind, JobStatus
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _text(label: Any, **attrs: str) -> forms.CharField:
+    return forms.CharField(label=label, max_length=100, required=False, widget=forms.TextInput(attrs=attrs))
+
+
+def _days(label: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=3650,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+DEADLINE_CHOICES = [("", _("Any deadline")), ("soon", _("Within 3 days or late")), ("overdue", _("Late"))]
+
+
+class OpenFilterForm(forms.Form):
+    """The funnel on every column of the "Open" tab."""
+
+    subscription = _text(_("Subscription"))
+    days_min = _days(_("Assigned at least N days ago"))
+    plate = _text(_("Plate"), autocapitalize="characters")
+    customer = _text(_("Customer"))
+    phone = _text(_("Phone"), inputmode="tel")
+    vehicle_type = forms.ChoiceField(
+        label=_("Vehicle type"), required=False, choices=[("", _("Any type")), *VehicleType.choices]
+    )
+    product = _text(_("Product"))
+    deadline = forms.ChoiceField(label=_("Deadline"), required=False, choices=DEADLINE_CHOICES)
+
+
+class CompletedFilterForm(forms.Form):
+    """The funnel on every column of the "Completed" tab."""
+
+    serial = _text(_("Serial number"), autocapitalize="characters")
+    done_on = forms.DateField(label=_("Done on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    done_in_max = _days(_("Done in at most N days"))
+    plate = _text(_("Plate"), autocapitalize="characters")
+
+
+class JobFilterForm(forms.Form):
+    """The provider's job list."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *JobStatus.choices])
+    company = forms.TypedChoiceField(label=_("Installer company"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *JobKind.choices])
+    deadline = forms.ChoiceField(
+        label=_("Deadline"), required=False, choices=[("", _("Any deadline")), ("overdue", _("Late"))]
+    )
+    deadline_days = _days(_("Deadline within N days"))
+
+    def __init__(self, *args: Any, companies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["company"].choices = [("", _("Any company")), *companies]  # type: ignore[attr-defined]
+
+
+class SpecForm(forms.Form):
+    """What the installer must follow."""
+
+    vehicle_model = forms.CharField(label=_("Vehicle model"), max_length=200, required=False)
+    central_lock_type = forms.CharField(label=_("Central lock connection type"), max_length=200, required=False)
+    notes = forms.CharField(
+        label=_("Notes for the installer"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class JobCreateForm(SpecForm):
+    subscription = forms.CharField(
+        label=_("Subscription number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=JobKind.choices, initial=JobKind.INSTALLATION)
+
+    field_order = ["subscription", "kind", "vehicle_model", "central_lock_type", "notes"]
+
+
+class AssignForm(forms.Form):
+    company = forms.TypedChoiceField(label=_("Installer company"), coerce=int)
+
+    def __init__(self, *args: Any, companies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["company"].choices = companies  # type: ignore[attr-defined]
+
+
+class ReassignForm(AssignForm):
+    reason = forms.CharField(label=_("Why it moves"), max_length=500)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AppointmentForm(forms.Form):
+    when = forms.DateTimeField(
+        label=_("Date and time agreed with the customer"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+
+class AskCareForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to customer care"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PairForm(forms.Form):
+    serial = forms.CharField(
+        label=_("Serial number"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autocorrect": "off"}
+        ),
+    )
+    imei_last4 = forms.RegexField(
+        label=_("Last 4 digits of the IMEI"),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": _("Type the last 4 digits of the IMEI.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "pattern": "[0-9]{4}", "maxlength": "4", "autocomplete": "off"}
+        ),
+    )
+
+
+class FailForm(forms.Form):
+    comment = forms.CharField(label=_("Why the job failed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from fieldbox.jobs.views import detail, installer, provider
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("jobs/", provider.job_list, name="list"),
+    path("jobs/new/", provider.job_new, name="new"),
+    path("jobs/installations/", installer.installations, name="installations"),
+    path("jobs/available/", installer.available, name="available"),
+    path("jobs/mine/", installer.mine, name="mine"),
+    path("jobs/<int:pk>/", detail.job_detail, name="detail"),
+    path("jobs/<int:pk>/take/", installer.take, name="take"),
+    path("jobs/<int:pk>/take-over/", detail.take_over, name="take_over"),
+    path("jobs/<int:pk>/appointment/", detail.appointment, name="appointment"),
+    path("jobs/<int:pk>/ask-care/", detail.ask_care, name="ask_care"),
+    path("jobs/<int:pk>/pair/", detail.pair, name="pair"),
+    path("jobs/<int:pk>/fail/", detail.fail, name="fail"),
+    path("jobs/<int:pk>/assign/", detail.assign, name="assign"),
+    path("jobs/<int:pk>/reassign/", detail.reassign, name="reassign"),
+    path("jobs/<int:pk>/edit/", detail.edit, name="edit"),
+    path("jobs/<int:pk>/cancel/", detail.cancel, name="cancel"),
+    path("jobs/<int:pk>/delete/", detail.delete, name="delete"),
+]

@@ -1,0 +1,188 @@
+"""The installer company's lists: "Installations" (open and completed), "Available jobs", "My jobs".
+
+Sorting: lists are paged by keyset on the id (newest first, ``core.pagination.keyset_page``), so a page
+never costs an OFFSET. The chosen sort column (a whitelist per tab) orders the rows *within the page*;
+the filters, not the sort, are how a long list is narrowed. Exports follow the current filter, all pages.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fieldbox.accounts.decorators import scope_required
+from fieldbox.accounts.views.common import run_service
+from fieldbox.core.http import AuthedRequest
+from fieldbox.core.spreadsheets import safe_cell
+from fieldbox.jobs import queries, selectors, services
+from fieldbox.jobs.forms import CompletedFilterForm, OpenFilterForm
+from fieldbox.jobs.models import Job
+from fieldbox.jobs.queries import Row
+from fieldbox.jobs.views.common import INSTALLER_ROLES, page
+
+LAST = (1, "")  # sorts rows without a value after the others
+
+
+def _key(value: Any) -> tuple[int, Any]:
+    return LAST if value is None or value == "" else (0, value)
+
+
+OPEN_SORTS: dict[str, Callable[[Row], Any]] = {
+    "id": lambda r: r.job.pk,
+    "subscription": lambda r: r.job.subscription.number,
+    "assigned": lambda r: _key(r.days_assigned),
+    "plate": lambda r: r.plate,
+    "customer": lambda r: r.job.customer.display_name.lower(),
+    "vehicle_type": lambda r: r.job.vehicle.vehicle_type,
+    "product": lambda r: r.job.product.name,
+    "deadline": lambda r: _key(r.days_left),
+}
+COMPLETED_SORTS: dict[str, Callable[[Row], Any]] = {
+    "id": lambda r: r.job.pk,
+    "serial": lambda r: _key(r.job.device.serial if r.job.device else ""),
+    "done_on": lambda r: _key(r.job.paired_at),
+    "done_in": lambda r: _key(r.done_in),
+    "plate": lambda r: r.plate,
+}
+
+
+def _sorted(rows: list[Row], sorts: dict[str, Callable[[Row], Any]], sort: str) -> tuple[list[Row], str]:
+    name = sort.lstrip("-")
+    if name not in sorts or name == "id":
+        return rows, "-id"
+    return sorted(rows, key=sorts[name], reverse=sort.startswith("-")), sort
+
+
+@scope_required(*INSTALLER_ROLES)
+def installations(request: AuthedRequest) -> HttpResponse:
+    """IOINSTALLER "Installazioni": the open and the completed jobs of the company, filtered on every column."""
+    scope = request.scope
+    tab = "completed" if request.GET.get("tab") == "completed" else "open"
+    form: forms.Form
+    if tab == "open":
+        form = OpenFilterForm(request.GET)
+        qs = queries.filter_open(selectors.open_jobs(scope), form.cleaned_data if form.is_valid() else {})
+        sorts = OPEN_SORTS
+    else:
+        form = CompletedFilterForm(request.GET)
+        qs = queries.filter_completed(selectors.completed_jobs(scope), form.cleaned_data if form.is_valid() else {})
+        sorts = COMPLETED_SORTS
+    qs = qs.select_related("provider")
+    export = request.GET.get("format", "")
+    if export == "csv":
+        return _export_csv(scope, tab, qs)
+    context = page(request, qs)
+    rows, sort = _sorted([queries.row_of(scope, j) for j in context["jobs"]], sorts, request.GET.get("sort", ""))
+    query = request.GET.copy()
+    for key in ("before", "format", "sort"):
+        query.pop(key, None)
+    context.update(
+        {
+            "tab": tab,
+            "form": form,
+            "rows": rows,
+            "sort": sort,
+            "sort_query": query.urlencode(),
+            "open_total": queries.capped_count(selectors.open_jobs(scope)),
+            "completed_total": queries.capped_count(selectors.completed_jobs(scope)),
+        }
+    )
+    template = "jobs/_installations_table.html" if request.htmx else "jobs/installations.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _open_line(row: Row) -> list[Any]:
+    job = row.job
+    return [
+        job.number,
+        job.subscription.number,
+        row.days_assigned,
+        row.plate,
+        job.customer.display_name,
+        job.customer.phone,
+        job.vehicle.get_vehicle_type_display(),
+        job.product.name,
+        timezone.localtime(job.deadline_at).date().isoformat() if job.deadline_at else "",
+        row.days_left,
+    ]
+
+
+def _completed_line(row: Row) -> list[Any]:
+    job = row.job
+    return [
+        job.number,
+        job.device.serial if job.device else "",
+        timezone.localtime(job.paired_at).date().isoformat() if job.paired_at else "",
+        row.done_in,
+        row.plate,
+        job.get_status_display(),
+    ]
+
+
+def _export_csv(scope: Any, tab: str, qs: QuerySet[Job]) -> HttpResponse:
+    """The current filter, every page, each cell made safe from spreadsheet formulas."""
+    if tab == "open":
+        header = [
+            _("Job"),
+            _("Subscription"),
+            _("Days since assignment"),
+            _("Plate"),
+            _("Customer"),
+            _("Phone"),
+            _("Vehicle type"),
+            _("Product"),
+            _("Deadline"),
+            _("Days left"),
+        ]
+        line = _open_line
+    else:
+        header = [_("Job"), _("Serial number"), _("Done on"), _("Done in (days)"), _("Plate"), _("Status")]
+        line = _completed_line
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="installations-{tab}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    rows: Iterable[Job] = qs.order_by("-pk").iterator(chunk_size=1000)
+    for job in rows:
+        writer.writerow([safe_cell("" if v is None else v) for v in line(queries.row_of(scope, job))])
+    return response
+
+
+@scope_required(*INSTALLER_ROLES)
+def available(request: AuthedRequest) -> HttpResponse:
+    """INVERS "Available jobs": the company's jobs nobody works on yet."""
+    context = page(request, selectors.available_jobs(request.scope).select_related("provider"))
+    context["rows"] = [queries.row_of(request.scope, j) for j in context["jobs"]]
+    return render(request, "jobs/available.html", context)
+
+
+@scope_required(*INSTALLER_ROLES)
+def mine(request: AuthedRequest) -> HttpResponse:
+    """The jobs I took and have not paired yet."""
+    context = page(request, queries.my_jobs(request.scope).select_related("provider"))
+    context["rows"] = [queries.row_of(request.scope, j) for j in context["jobs"]]
+    return render(request, "jobs/mine.html", context)
+
+
+@scope_required()
+@require_POST
+def take(request: AuthedRequest, pk: int) -> HttpResponse:
+    """ "Assign to me": the job is mine and in progress; if a colleague was quicker, I am told so."""
+    job = selectors.job_for(request.scope, pk)
+    taken = run_service(request, None, lambda: services.job_take(scope=request.scope, job_id=job.pk))
+    if taken is None:
+        if request.POST.get("from") == "available":
+            return redirect("jobs:available")
+        return redirect("jobs:detail", pk=job.pk)
+    messages.success(request, _("The job is yours: call the customer to agree an appointment."))
+    return redirect("jobs:detail", pk=job.pk)
