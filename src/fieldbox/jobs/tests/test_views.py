@@ -254,3 +254,17 @@ def test_customer_care_moves_a_job_with_a_reason(tenant):
     soon = client.get("/jobs/?deadline_days=30").content.decode()
     assert job.number in soon
     assert job.number not in client.get("/jobs/?deadline=overdue").content.decode()
+
+
+def test_xlsx_export_keeps_formulas_out_too(tenant):
+    import io
+
+    from openpyxl import load_workbook
+
+    job = assigned_job(tenant)
+    Customer.objects.filter(pk=job.customer_id).update(first_name="", last_name="@SUM(A1)")
+    response = signed_in(tenant.installer).get("/jobs/installations/?format=xlsx")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "'@SUM(A1)" in cells and job.number in cells

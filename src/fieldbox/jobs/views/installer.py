@@ -7,7 +7,6 @@ the filters, not the sort, are how a long list is narrowed. Exports follow the c
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_POST
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
-from fieldbox.core.spreadsheets import safe_cell
+from fieldbox.core.spreadsheets import table_response
 from fieldbox.jobs import queries, selectors, services
 from fieldbox.jobs.forms import CompletedFilterForm, OpenFilterForm
 from fieldbox.jobs.models import Job
@@ -79,8 +78,8 @@ def installations(request: AuthedRequest) -> HttpResponse:
         sorts = COMPLETED_SORTS
     qs = qs.select_related("provider")
     export = request.GET.get("format", "")
-    if export == "csv":
-        return _export_csv(scope, tab, qs)
+    if export in ("csv", "xlsx"):
+        return _export(scope, tab, qs, export)
     context = page(request, qs)
     rows, sort = _sorted([queries.row_of(scope, j) for j in context["jobs"]], sorts, request.GET.get("sort", ""))
     query = request.GET.copy()
@@ -129,7 +128,7 @@ def _completed_line(row: Row) -> list[Any]:
     ]
 
 
-def _export_csv(scope: Any, tab: str, qs: QuerySet[Job]) -> HttpResponse:
+def _export(scope: Any, tab: str, qs: QuerySet[Job], fmt: str) -> HttpResponse:
     """The current filter, every page, each cell made safe from spreadsheet formulas."""
     if tab == "open":
         header = [
@@ -148,14 +147,8 @@ def _export_csv(scope: Any, tab: str, qs: QuerySet[Job]) -> HttpResponse:
     else:
         header = [_("Job"), _("Serial number"), _("Done on"), _("Done in (days)"), _("Plate"), _("Status")]
         line = _completed_line
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="installations-{tab}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    rows: Iterable[Job] = qs.order_by("-pk").iterator(chunk_size=1000)
-    for job in rows:
-        writer.writerow([safe_cell("" if v is None else v) for v in line(queries.row_of(scope, job))])
-    return response
+    jobs: Iterable[Job] = qs.order_by("-pk").iterator(chunk_size=1000)
+    return table_response(f"installations-{tab}", fmt, header, (line(queries.row_of(scope, job)) for job in jobs))
 
 
 @scope_required(*INSTALLER_ROLES)
