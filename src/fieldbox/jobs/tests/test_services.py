@@ -53,6 +53,7 @@ def test_a_draft_is_editable_and_invisible_then_assigned_and_the_owner_told(tena
     outbox.drain()
     [message] = sms.outbox
     assert message["to"] == "+393331234567" and tenant.company.name in message["body"]
+    assert "sarà installata da" in message["body"]  # in the owner's language
     assert OutboxMessage.objects.filter(kind="job.status_changed").count() == 0  # no endpoint subscribed
 
 
