@@ -388,6 +388,12 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("post", "/api/v1/jobs/{job_id}/pair"): ("object", "job", {"serial": "ALPHA-SERIAL-1", "imei_last4": "3809"}),
     ("post", "/api/v1/jobs/{job_id}/fail"): ("object", "job", {"comment": "x"}),
     ("post", "/api/v1/jobs/{job_id}/cancel"): ("object", "job", {"reason": "x"}),
+    ("post", "/api/v1/jobs/{job_id}/extend-deadline"): ("object", "job", {"until": "2027-01-31", "reason": "x"}),
+    ("post", "/api/v1/jobs/{job_id}/correct-pairing"): (
+        "object",
+        "job",
+        {"serial": "ALPHA-SERIAL-1", "imei_last4": "3809", "reason": "x"},
+    ),
     ("get", "/api/v1/devices"): ("list", None, None),
     ("post", "/api/v1/devices/{device_id}/ship"): ("object", "stock_device", {"company_id": "@company"}),
     ("post", "/api/v1/devices/{device_id}/receive"): ("object", "shipped_device", None),

@@ -28,9 +28,11 @@ from fieldbox.jobs.schemas import (
     AppointmentIn,
     CommentIn,
     CompanyIn,
+    CorrectPairingIn,
     DeviceFilters,
     DeviceOut,
     DevicePage,
+    ExtendIn,
     JobFilters,
     JobIn,
     JobOut,
@@ -373,6 +375,30 @@ def job_fail(request: HttpRequest, job_id: int, payload: CommentIn) -> Any:
 def job_cancel(request: HttpRequest, job_id: int, payload: ReasonIn) -> Any:
     scope = _scope(request)
     services.job_cancel(scope=scope, job_id=job_id, reason=payload.reason)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/extend-deadline",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Give the company more time (customer care, with a reason)",
+)
+def job_extend_deadline(request: HttpRequest, job_id: int, payload: ExtendIn) -> Any:
+    scope = _scope(request)
+    services.job_extend_deadline(scope=scope, job_id=job_id, until=payload.until, reason=payload.reason)
+    return _job_by_id(scope, job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/correct-pairing",
+    response={200: JobOut, **errors_of(403, 404, 409, 422)},
+    summary="Swap the paired device before activation (customer care, with a reason)",
+)
+def job_correct_pairing(request: HttpRequest, job_id: int, payload: CorrectPairingIn) -> Any:
+    scope = _scope(request)
+    services.job_correct_pairing(
+        scope=scope, job_id=job_id, serial=payload.serial, imei_last4=payload.imei_last4, reason=payload.reason
+    )
     return _job_by_id(scope, job_id)
 
 

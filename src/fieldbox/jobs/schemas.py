@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime
@@ -130,6 +130,15 @@ class CommentIn(Schema):
 
 class ReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=1000, description="Why the job is cancelled")
+
+
+class ExtendIn(Schema):
+    until: date = Field(description="The new last day, in the provider's time zone")
+    reason: str = Field(min_length=1, max_length=1000, description="Why the deadline moves")
+
+
+class CorrectPairingIn(PairIn):
+    reason: str = Field(min_length=1, max_length=1000, description="Why the pairing is corrected")
 
 
 class DeviceFilters(PageFilters):

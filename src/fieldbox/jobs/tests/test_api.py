@@ -225,3 +225,29 @@ def test_devices_are_shipped_received_and_listed_by_who_holds_them(tenant, other
     assert get("/devices", provider, status="in_stock").json()["items"] == []
     assert get("/devices", bearer(other_tenant, other_tenant.dispatcher)).json()["items"] == []
     assert Device.objects.get(pk=box.pk).status == DeviceStatus.RECEIVED
+
+
+def test_customer_care_extends_a_deadline_through_the_api(tenant):
+    reg = registry(tenant.provider, arrived_on=date(2026, 1, 1))
+    job = services.job_create(scope=tenant.scope(tenant.dispatcher), subscription_id=reg.subscription.pk)
+    job = services.job_assign(scope=tenant.scope(tenant.dispatcher), job_id=job.pk, company_id=tenant.company.pk)
+    _t, raw = accounts.token_create(scope=tenant.scope(tenant.care), name="care", days=1)
+    until = (timezone.localtime(job.deadline_at) + timedelta(days=7)).date().isoformat()
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    refused = client.post(
+        f"/api/v1/jobs/{job.pk}/extend-deadline",
+        {"until": until, "reason": ""},
+        content_type="application/json",
+        **auth,
+    )
+    assert refused.status_code == 422
+    done = client.post(
+        f"/api/v1/jobs/{job.pk}/extend-deadline",
+        {"until": until, "reason": "Owner abroad"},
+        content_type="application/json",
+        **auth,
+    )
+    assert done.status_code == 200
+    job.refresh_from_db()
+    assert timezone.localtime(job.deadline_at).date().isoformat() == until
