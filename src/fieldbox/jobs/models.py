@@ -65,6 +65,10 @@ class Job(models.Model):
             models.Index(fields=["company", "status", "-id"], name="job_company_status"),
             models.Index(fields=["provider", "status", "-id"], name="job_provider_status"),
             models.Index(fields=["company", "-id"], name="job_company_available", condition=Q(status="assigned")),
+            # "Take the next job": the available job closest to its deadline.
+            models.Index(
+                fields=["company", "deadline_at", "id"], name="job_company_next", condition=Q(status="assigned")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
@@ -37,6 +38,7 @@ class EventType:
 
 
 EVENTS: dict[str, EventType] = {}
+SUBSCRIBED_CACHE_SECONDS = 300
 
 
 def register(*events: EventType) -> None:
@@ -119,7 +121,24 @@ def payload(event: str, key: str, organisation: Organisation, data: dict[str, An
     return orjson.dumps(body).decode()
 
 
+def subscribed(organisation_id: int) -> set[str]:
+    """The event types an organisation's active endpoints want, kept in the cache (cleared when they change)."""
+    cache_key = f"webhook-events:{organisation_id}"
+    types = cache.get(cache_key)
+    if types is None:
+        rows = WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True)
+        types = {t for event_types in rows.values_list("event_types", flat=True) for t in event_types}
+        cache.set(cache_key, types, SUBSCRIBED_CACHE_SECONDS)
+    return set(types)
+
+
+def forget_subscriptions(organisation_id: int) -> None:
+    cache.delete(f"webhook-events:{organisation_id}")
+
+
 def _deliver_webhooks(spec: EventType, organisation: Organisation, key: str, data: dict[str, Any]) -> None:
+    if spec.key not in subscribed(organisation.pk):
+        return  # nobody listens: no query per event
     endpoints = WebhookEndpoint.objects.filter(organisation=organisation, is_active=True)
     body = payload(spec.key, key, organisation, data)
     outbox.enqueue(

@@ -282,6 +282,16 @@ def test_installers_taking_the_next_job_at_once_never_get_the_same_one(tenant):
         t.join(30)
     assert len(taken) == 6 and len(set(taken)) == 6
     assert not Job.objects.filter(status=JobStatus.ASSIGNED).exists()
+    # Each take is audited like any other move: who, which job, from and to.
+    for job in Job.objects.all():
+        event = AuditEvent.objects.get(action="job.take", object_id=str(job.pk))
+        assert (event.actor, event.object_label, event.from_state, event.to_state) == (
+            job.installer,
+            job.number,
+            JobStatus.ASSIGNED,
+            JobStatus.IN_PROGRESS,
+        )
+        assert event.organisation == tenant.provider
 
 
 def test_customer_care_extends_a_deadline_with_a_reason(tenant):

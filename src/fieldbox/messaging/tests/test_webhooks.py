@@ -141,3 +141,16 @@ def test_the_api_registers_an_endpoint_and_shows_its_secret_once(tenant):
     assert listed[0]["url"] == "https://erp.example.com/in" and "secret" not in listed[0]
     bad = client.post("/api/v1/webhooks", {"url": "ftp://x", "event_types": []}, content_type="application/json")
     assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"url", "event_types"}
+
+
+def test_a_new_endpoint_gets_the_next_event_at_once_though_subscriptions_are_cached(tenant, receiver):
+    from fieldbox.messaging.events import subscribed
+
+    scope = tenant.scope(tenant.provider_admin)
+    assert subscribed(tenant.provider.pk) == set()  # cached: nobody listens
+    hook = services.webhook_create(scope=scope, url=receiver.url, event_types=["device.online"])
+    assert subscribed(tenant.provider.pk) == {"device.online"}
+    services.webhook_update(
+        scope=scope, endpoint_id=hook.pk, url=receiver.url, event_types=["device.online"], description="", is_active=False
+    )
+    assert subscribed(tenant.provider.pk) == set()
