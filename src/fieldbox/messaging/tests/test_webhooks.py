@@ -151,6 +151,11 @@ def test_a_new_endpoint_gets_the_next_event_at_once_though_subscriptions_are_cac
     hook = services.webhook_create(scope=scope, url=receiver.url, event_types=["device.online"])
     assert subscribed(tenant.provider.pk) == {"device.online"}
     services.webhook_update(
-        scope=scope, endpoint_id=hook.pk, url=receiver.url, event_types=["device.online"], description="", is_active=False
+        scope=scope,
+        endpoint_id=hook.pk,
+        url=receiver.url,
+        event_types=["device.online"],
+        description="",
+        is_active=False,
     )
     assert subscribed(tenant.provider.pk) == set()
