@@ -21,6 +21,7 @@ label_actions(
         "device.receive": _("Device received"),
         "device.pair": _("Device paired"),
         "device.unpair": _("Device unpaired"),
+        "device.activate": _("Device activated"),
         "job.activate": _("Device activated"),
         "job.complete": _("Job completed"),
         "job.fail": _("Job failed"),

@@ -17,7 +17,7 @@ from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Subscription
 from fieldbox.jobs import selectors
-from fieldbox.jobs.choices import ENDED, JobStatus
+from fieldbox.jobs.choices import ENDED, OPEN, JobStatus
 from fieldbox.jobs.models import Job
 
 # Counters stop here: a total above it shows as "1000+" and never costs an unbounded COUNT.
@@ -62,13 +62,14 @@ def filter_open(qs: QuerySet[Job], f: dict[str, Any]) -> QuerySet[Job]:
 
 
 def filter_deadline(qs: QuerySet[Job], which: str | None, days: int | None = None) -> QuerySet[Job]:
-    """ "soon": within 3 days (or ``days``) including overdue ones; "overdue": past it."""
+    """ "soon": within 3 days (or ``days``) including overdue ones; "overdue": past it. Open jobs only:
+    a job that ended has no deadline left to meet."""
     now = timezone.now()
     if which == "overdue":
-        return qs.filter(deadline_at__lt=now)
+        return qs.filter(deadline_at__lt=now, status__in=OPEN)
     if which == "soon" or days is not None:
         limit = _day_start(timezone.localdate() + timedelta(days=(3 if days is None else days) + 1))
-        return qs.filter(deadline_at__lt=limit)
+        return qs.filter(deadline_at__lt=limit, status__in=OPEN)
     return qs
 
 

@@ -346,6 +346,7 @@ def job_ask_care(*, scope: Scope, job_id: int, message: str) -> None:
             "job.help_requested",
             organisation=job.provider,
             key=f"job:{job.pk}:help:{timezone.now().timestamp()}",
+            data={"job_id": job.pk, "number": job.number, "company": scope.organisation.installer_code},
             context={
                 "job": job.number,
                 "workshop": scope.organisation.name,
@@ -485,6 +486,9 @@ def job_fail(*, scope: Scope, job_id: int, comment: str) -> Job:
     with transaction.atomic():
         job = _locked(scope, job_id)
         job.comment = comment.strip()
+        if job.status == JobStatus.PAIRED and job.device_id is not None:
+            # The box was paired but the job failed: it goes back to the company's stock, off the vehicle.
+            _device_move(Device.objects.select_for_update().get(pk=job.device_id), "unpair", vehicle=None)
         _move(job, "fail", scope=scope, fields=["comment"], reason=job.comment)
     return job
 
@@ -542,6 +546,7 @@ def flag_missing_activations(now: datetime | None = None) -> int:
                 "job.activation_missing",
                 organisation=job.provider,
                 key=f"job:{job.pk}:activation-missing",
+                data={"job_id": job.pk, "number": job.number, "serial": job.device.serial if job.device else None},
                 context={
                     "job": job.number,
                     "serial": job.device.serial if job.device else "",

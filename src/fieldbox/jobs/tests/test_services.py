@@ -327,3 +327,11 @@ def test_customer_care_corrects_a_pairing_before_activation(tenant):
     assert job.device == right and job.status == JobStatus.PAIRED
     assert box.status == DeviceStatus.RECEIVED and box.vehicle is None
     assert right.status == DeviceStatus.WAITING_ACTIVATION and right.vehicle == job.vehicle
+
+
+def test_failing_a_paired_job_takes_the_box_off_the_vehicle(tenant):
+    job, box = pair_ready(tenant)
+    services.job_pair(scope=tenant.scope(tenant.installer), job_id=job.pk, serial=box.serial, imei_last4=box.imei[-4:])
+    services.job_fail(scope=tenant.scope(tenant.installer), job_id=job.pk, comment="The car is too damaged")
+    box.refresh_from_db()
+    assert box.status == DeviceStatus.RECEIVED and box.vehicle is None
