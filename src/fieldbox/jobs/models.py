@@ -62,7 +62,8 @@ class Job(models.Model):
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
         indexes = [
-            models.Index(fields=["company", "status", "-id"], name="job_company_status"),
+            # visible_from included: the tab counters are answered from the index alone.
+            models.Index(fields=["company", "status", "-id"], include=["visible_from"], name="job_company_status"),
             models.Index(fields=["provider", "status", "-id"], name="job_provider_status"),
             models.Index(fields=["company", "-id"], name="job_company_available", condition=Q(status="assigned")),
             # "Take the next job": the available job closest to its deadline.

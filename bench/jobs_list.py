@@ -1,0 +1,764 @@
+"""Benchmark: the installer's "Installations" page of a big company against raw SQL for the same rows.
+
+The issue: with 1,000,000 jobs over 3,000 installer companies, one of them holding 300,000,
+the open-jobs page of that company (the first page, and a page 150,000 rows deep) with its
+two counters, served through the whole Django stack (``django.test.Client`` GET of
+``/jobs/installations/``: middleware, session, scope, view, template), costs ≤ 10x the raw
+SQL for the same rows and counters, measured in the same run; the deep page costs ≤ 1.5x the
+first; the counters of the 300,000-job company cost ≤ 3x those of a 200-job company
+(``queries.capped_count`` of the open and the completed tab, as the page computes them).
+The data is generated in under 2 minutes.
+
+Runs on PostgreSQL only, in a scratch database created for the run (on the server of
+``DATABASE_URL``) and dropped afterwards. The data is written with COPY (the jobs table
+without its secondary indexes and foreign keys, which are put back afterwards), then
+vacuumed and analysed. Each measurement runs a few times to warm up, then is repeated with
+all measurements interleaved; the median is kept. Prints each figure, its baseline and
+ratio, one summary line, and exits 1 when a figure misses its limit.
+
+    python bench/jobs_list.py [--jobs N] [--companies C] [--repeat R] [--warmup W] [--explain]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import signal
+import statistics
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+NAME = "jobs_list"
+PAGE_LIMIT = 10.0  # Django page (first or deep) / raw SQL for the same rows and counters
+DEEP_LIMIT = 1.5  # deep page / first page, both through Django
+COUNTERS_LIMIT = 3.0  # counters of the big company / counters of the small one
+GENERATION_LIMIT = 120.0  # seconds to generate the data
+DEFAULT_JOBS = 1_000_000
+DEFAULT_COMPANIES = 3_000
+BIG_SHARE = 0.30  # of the jobs, held by company A (300,000 of 1,000,000)
+DEEP_SHARE = 0.15  # depth of the deep page, in rows of A's open list (150,000 of 1,000,000 jobs)
+SMALL_JOBS = 200  # held by company B
+DRAFT_SHARE = 0.01  # jobs not assigned to any company yet
+REGISTRY_MAX = 250_000  # customers, vehicles and subscriptions (shared between jobs beyond that)
+DEVICES_MAX = 50_000  # devices paired on completed jobs (shared beyond that)
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis"}
+# Status of a job of a company: (status, cumulative probability). Most are open; some paired or done.
+STATUS_MIX = (
+    ("assigned", 0.38),
+    ("in_progress", 0.80),
+    ("paired", 0.88),
+    ("succeeded", 0.96),
+    ("failed", 0.98),
+    ("cancelled", 1.00),
+)
+OPEN = ("assigned", "in_progress")
+DONE = ("paired", "succeeded")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="jobs in all (company A holds 30%%)")
+    parser.add_argument("--companies", type=int, default=DEFAULT_COMPANIES, help="installer companies")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs of each measurement (median kept)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs of each measurement first")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the page's queries")
+    args = parser.parse_args(argv)
+    if args.jobs < 5_000 or args.companies < 3 or args.repeat < 1 or args.warmup < 0:
+        parser.error("--jobs must be ≥ 5000, --companies ≥ 3, --repeat ≥ 1, --warmup ≥ 0")
+    return args
+
+
+# --- scratch database -------------------------------------------------------------------------
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """Create an empty database on the server of ``server_url``; yield its URL; drop it afterwards."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(server_url)
+    name = f"fieldbox_bench_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # Django not set up yet: nothing to close
+            pass
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def setup_django(database_url: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldbox.config.settings")
+    os.environ.setdefault("FIELDBOX_TESTING", "1")
+    import django
+
+    # whitenoise warns once per process when collectstatic never ran: irrelevant to what is measured
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit(f"bench {NAME}: needs PostgreSQL, the database is {connection.vendor}")
+    if "testserver" not in settings.ALLOWED_HOSTS:  # the host name of django.test.Client
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """What the measurements need to know about the generated data."""
+
+    provider_id: int
+    company_a: int
+    company_b: int
+    user_a: int
+    user_b: int
+    jobs: int
+    jobs_a: int
+
+
+def table(model: Any) -> str:
+    return str(model._meta.db_table)
+
+
+def columns(model: Any, names: str) -> str:
+    return ", ".join(model._meta.get_field(name).column for name in names.split())
+
+
+def copy_lines(model: Any, names: str, lines: Iterable[str]) -> None:
+    """COPY text-format lines (tab-separated, ``\\N`` for NULL, no escapes needed) into the fields ``names``
+    (separated by spaces) of the model's table."""
+    from django.db import connection
+
+    chunk: list[str] = []
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table(model)} ({columns(model, names)}) FROM STDIN") as copy,
+    ):
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= 20_000:
+                copy.write("".join(chunk))
+                chunk.clear()
+        if chunk:
+            copy.write("".join(chunk))
+
+
+def ids(model: Any, count: int) -> int:
+    """The first id of the ``count`` rows just written to an empty table (ids are consecutive)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(id), max(id), count(*) FROM {table(model)}")
+        low, high, n = cursor.fetchone()
+    if n != count or high - low + 1 != count:
+        raise SystemExit(f"bench {NAME}: {table(model)} holds {n} rows, ids {low}..{high}, expected {count}")
+    return int(low)
+
+
+@contextmanager
+def bare_table(model: Any) -> Iterator[None]:
+    """Without its secondary indexes and foreign keys while filled; all of them put back (and checked) after."""
+    from django.db import connection
+
+    name = table(model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype = 'f'",
+            [name],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
+            [name],
+        )
+        indexes = cursor.fetchall()
+        for constraint, _ in foreign_keys:
+            cursor.execute(f'ALTER TABLE {name} DROP CONSTRAINT "{constraint}"')
+        for index, _ in indexes:
+            cursor.execute(f'DROP INDEX "{index}"')
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for constraint, definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE {name} ADD CONSTRAINT "{constraint}" {definition}')
+
+
+class Laps:
+    """Prints how long each step of the generation took."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def __call__(self, label: str) -> None:
+        now = time.perf_counter()
+        print(f"  {label}: {now - self.last:.1f} s", flush=True)
+        self.last = now
+
+
+class Clock:
+    """Timestamps as COPY text, precomputed: index ``k`` is ``k`` steps of ~8.6 minutes before now."""
+
+    STEPS = 10_080  # 60 days
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        step = timedelta(days=60) / self.STEPS
+        self.ago = [(now - k * step).isoformat() for k in range(self.STEPS + 1)]
+        self.deadline = [(now - k * step + timedelta(days=20)).isoformat() for k in range(self.STEPS + 1)]
+
+
+def fill_organisations(now: datetime, companies: int) -> tuple[int, int]:
+    """One provider and ``companies`` installer companies (codes BE00001…); returns (provider id, first company id)."""
+    from fieldbox.accounts.models import Organisation, Partnership
+
+    names = (
+        "name kind installer_code email phone address time_zone language install_deadline_days "
+        "installer_change_days job_visible_after_days is_active created_at"
+    )
+    stamp = now.isoformat()
+    provider = Organisation.objects.create(name="Bench Telematics", kind="provider", email="ops@bench.example")
+    copy_lines(
+        Organisation,
+        names,
+        (
+            f"Officina {n:05d}\tinstaller\tBE{n:05d}\tofficina{n}@bench.example\t+39020000{n:05d}\t"
+            f"Via Roma {n}, Milano\tEurope/Rome\tit\t20\t1\t2\tt\t{stamp}\n"
+            for n in range(1, companies + 1)
+        ),
+    )
+    first = ids_after(Organisation, provider.pk, companies)
+    expires = (now + timedelta(days=30)).isoformat()
+    copy_lines(
+        Partnership,
+        "provider installer invited_email status token_hash created_at expires_at responded_at reason",
+        (
+            f"{provider.pk}\t{first + n}\tofficina{n + 1}@bench.example\taccepted\t{n:064x}\t"
+            f"{stamp}\t{expires}\t{stamp}\t\n"
+            for n in range(companies)
+        ),
+    )
+    return provider.pk, first
+
+
+def ids_after(model: Any, last: int, count: int) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(id), max(id), count(*) FROM {table(model)} WHERE id > %s", [last])
+        low, high, n = cursor.fetchone()
+    if n != count or high - low + 1 != count:
+        raise SystemExit(f"bench {NAME}: {table(model)} got {n} rows, ids {low}..{high}, expected {count}")
+    return int(low)
+
+
+def fill_people(now: datetime, first_company: int, companies: int, crew_a: int) -> tuple[int, list[int]]:
+    """An installer in every company (``crew_a`` in company A); returns the first user id and each company's first."""
+    from fieldbox.accounts.models import Membership, User
+
+    crews = [crew_a] + [1] * (companies - 1)
+    starts = [0]
+    for size in crews[:-1]:
+        starts.append(starts[-1] + size)
+    people = [(c, k) for c, size in enumerate(crews) for k in range(size)]
+    stamp = now.isoformat()
+    copy_lines(
+        User,
+        "password is_superuser email first_name last_name language is_active is_staff date_joined",
+        (f"!\tf\tinstaller{c}-{k}@bench.example\tMario\tRossi {k}\tit\tt\tf\t{stamp}\n" for c, k in people),
+    )
+    first_user = ids(User, len(people))
+    copy_lines(
+        Membership,
+        "user organisation role created_at",
+        (
+            f"{first_user + n}\t{first_company + c}\t{'installer_admin' if k == 0 else 'installer'}\t{stamp}\n"
+            for n, (c, k) in enumerate(people)
+        ),
+    )
+    return first_user, [first_user + s for s in starts]
+
+
+def fill_registry(now: datetime, provider: int, size: int, devices: int) -> tuple[int, int, int, int, list[int]]:
+    """Customers, vehicles and subscriptions (``size`` each, one per other), products and devices."""
+    from fieldbox.fleet.models import Customer, Device, Product, Subscription, Vehicle
+
+    products = [
+        Product.objects.create(provider_id=provider, name=name, code=code, serial_prefix="TBA")
+        for name, code in (("Box 4G", "B4G"), ("Box 4G + SOS", "B4GS"), ("Box Lite", "BL"), ("CloudBoxx", "CBX"))
+    ]
+    product_ids = [p.pk for p in products]
+    stamp = now.isoformat()
+    firsts = ("Giulia", "Marco", "Anna", "Luca", "Sara", "Paolo", "Elena", "Davide")
+    lasts = ("Bianchi", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti")
+    with bare_table(Customer):
+        copy_lines(
+            Customer,
+            "provider kind first_name last_name company_name phone phone_other email language created_at",
+            (
+                f"{provider}\tperson\t{firsts[n % 8]}\t{lasts[n % 10]} {n}\t\t+39333{n:07d}\t\t"
+                f"customer{n}@mail.example\tit\t{stamp}\n"
+                if n % 7
+                else f"{provider}\tcompany\t\t\tFlotta {n} Srl\t+39021{n:07d}\t\tfleet{n}@mail.example\tit\t{stamp}\n"
+                for n in range(size)
+            ),
+        )
+    customer = ids(Customer, size)
+    kinds = ("car", "car", "car", "van", "truck", "motorbike")
+    makes = (("Fiat", "Panda"), ("Volkswagen", "Golf"), ("Renault", "Clio"), ("Iveco", "Daily"))
+    with bare_table(Vehicle):
+        copy_lines(
+            Vehicle,
+            "provider plate plate_country vin make model year vehicle_type",
+            (
+                f"{provider}\t{plate(n)}\tIT\tZFA{n:014d}\t{makes[n % 4][0]}\t{makes[n % 4][1]}\t{2010 + n % 15}\t"
+                f"{kinds[n % 6]}\n"
+                for n in range(size)
+            ),
+        )
+    vehicle = ids(Vehicle, size)
+    day = now.date().isoformat()
+    with bare_table(Subscription):
+        copy_lines(
+            Subscription,
+            "provider number customer vehicle product agency status arrived_on",
+            (
+                f"{provider}\tSUB-{n:08d}\t{customer + n}\t{vehicle + n}\t{product_ids[n % 4]}\t\tactive\t{day}\n"
+                for n in range(size)
+            ),
+        )
+    subscription = ids(Subscription, size)
+    with bare_table(Device):
+        copy_lines(
+            Device,
+            "provider product serial imei status vehicle online activated_at created_at",
+            (
+                f"{provider}\t{product_ids[n % 4]}\tTBA{n:09d}\t35{n:013d}\tactive\t{vehicle + n % size}\tt\t"
+                f"{stamp}\t{stamp}\n"
+                for n in range(devices)
+            ),
+        )
+    device = ids(Device, devices)
+    return customer, vehicle, subscription, device, product_ids
+
+
+def plate(n: int) -> str:
+    """Italian-looking plates, unique for n < 26**4 * 1000: AB123CD."""
+    letters = "ABCDEFGHJKLMNPRSTVWXYZ"
+    a, n = divmod(n, 1000)
+    x = ""
+    for _ in range(4):
+        a, r = divmod(a, len(letters))
+        x += letters[r]
+    return f"{x[:2]}{n:03d}{x[2:]}"
+
+
+def company_of_each_job(jobs: int, companies: int, jobs_a: int, rng: random.Random) -> list[int]:
+    """Company index of every job (0 = A, 1 = B, -1 = not assigned yet), A's and B's jobs spread over all ids."""
+    drafts = int(jobs * DRAFT_SHARE)
+    others = jobs - jobs_a - SMALL_JOBS - drafts
+    owners = [0] * jobs_a + [1] * SMALL_JOBS + [-1] * drafts + [2 + n % (companies - 2) for n in range(others)]
+    rng.shuffle(owners)
+    return owners
+
+
+def job_lines(world: dict[str, Any], clock: Clock, rng: random.Random) -> Iterator[str]:
+    owners: list[int] = world["owners"]
+    size = world["registry"]
+    products: list[int] = world["products"]
+    first_company, first_device, devices = world["first_company"], world["first_device"], world["devices"]
+    crew: list[int] = world["crew"]
+    crew_a: int = world["crew_a"]
+    provider, customer, vehicle, subscription = world["provider"], world["customer"], world["vehicle"], world["sub"]
+    steps = Clock.STEPS
+    ago, deadline = clock.ago, clock.deadline
+    spec = '{"central_lock": "can", "vehicle_model": "as registered"}'
+    null = "\\N"
+    random_ = rng.random
+    paired_count = 0
+    for n, owner in enumerate(owners):
+        r = n % size
+        head = f"{provider}\tinstallation\t"
+        registry = f"{subscription + r}\t{vehicle + r}\t{customer + r}\t{products[r % 4]}\t{spec}\t"
+        if owner < 0:  # not assigned yet
+            created = ago[int(random_() * 200)]
+            # company, installer, device, created, then assigned … activation alert all NULL, no comment
+            yield f"{head}draft\t{registry}{null}\t{null}\t{null}\t{created}\t" + f"{null}\t" * 7 + "\n"
+            continue
+        draw = random_()
+        status = next(s for s, p in STATUS_MIX if draw < p)
+        k = int(random_() * steps)  # assigned k steps ago
+        assigned = ago[k]
+        visible = ago[max(k - 288, 0)]  # two days after assignment, never in the future
+        installer = null
+        appointment = paired = closed = device = null
+        if status != "assigned":
+            installer = str(crew[owner] + (int(random_() * crew_a) if owner == 0 else 0))
+        if status == "in_progress" and k % 2:
+            appointment = ago[max(k - 576, 0)]
+        if status in ("paired", "succeeded"):
+            paired = ago[max(k - 1 - (n % 1500), 0)]
+            device = str(first_device + paired_count % devices)
+            paired_count += 1
+        if status in ("succeeded", "failed", "cancelled"):
+            closed = ago[max(k - 1600, 0)]
+        yield (
+            f"{head}{status}\t{registry}{first_company + owner}\t{installer}\t{device}\t{ago[min(k + 144, steps)]}\t"
+            f"{assigned}\t{visible}\t{deadline[k]}\t{appointment}\t{paired}\t{closed}\t{null}\t\n"
+        )
+
+
+def generate(jobs: int, companies: int) -> World:
+    from django.db import connection, transaction
+
+    from fieldbox.jobs.models import Job
+
+    rng = random.Random(20240611)
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = Clock(now)
+    jobs_a = int(jobs * BIG_SHARE)
+    registry = min(REGISTRY_MAX, jobs)
+    devices = min(DEVICES_MAX, jobs // 10)
+    crew_a = 20
+    lap = Laps()
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # checked row by row: no pending trigger events to block ALTER TABLE
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        provider, first_company = fill_organisations(now, companies)
+        _, crew = fill_people(now, first_company, companies, crew_a)
+        lap(f"{companies:,} companies with partnerships and installers")
+        customer, vehicle, sub, first_device, products = fill_registry(now, provider, registry, devices)
+        lap(f"{registry:,} customers, vehicles and subscriptions, {devices:,} devices")
+        owners = company_of_each_job(jobs, companies, jobs_a, rng)
+        world = {
+            "owners": owners,
+            "registry": registry,
+            "products": products,
+            "first_company": first_company,
+            "first_device": first_device,
+            "devices": devices,
+            "crew": crew,
+            "crew_a": crew_a,
+            "provider": provider,
+            "customer": customer,
+            "vehicle": vehicle,
+            "sub": sub,
+        }
+        names = (
+            "provider kind status subscription vehicle customer product spec company installer device created_at "
+            "assigned_at visible_from deadline_at appointment_at paired_at closed_at activation_alert_at comment"
+        )
+        with bare_table(Job):
+            copy_lines(Job, names, job_lines(world, clock, rng))
+            lap(f"{jobs:,} jobs copied")
+        ids(Job, jobs)
+        lap("their indexes and foreign keys put back")
+    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        cursor.execute("VACUUM ANALYZE")
+    lap("VACUUM ANALYZE")
+    return World(
+        provider_id=provider,
+        company_a=first_company,
+        company_b=first_company + 1,
+        user_a=crew[0],
+        user_b=crew[1],
+        jobs=jobs,
+        jobs_a=jobs_a,
+    )
+
+
+# --- what is measured ---------------------------------------------------------------------------
+
+
+def scope_of(user_id: int) -> Any:
+    from fieldbox.accounts.models import User
+    from fieldbox.accounts.selectors import scope_for
+
+    scope = scope_for(User.objects.get(pk=user_id), None)
+    if scope is None:
+        raise SystemExit(f"bench {NAME}: user {user_id} has no organisation")
+    return scope
+
+
+def raw_sql() -> tuple[str, str]:
+    """By hand: the open tab's rows with the joins it shows (subscription, plate and vehicle type, customer, product)
+    and one capped counter, the WHERE of ``selectors.open_jobs`` for an installer company."""
+    from fieldbox.fleet.models import Customer, Product, Subscription, Vehicle
+    from fieldbox.jobs.models import Job
+
+    joined = [("v", Vehicle, "vehicle_id"), ("c", Customer, "customer_id"), ("p", Product, "product_id")]
+    joined += [("s", Subscription, "subscription_id")]
+    select = ", ".join(["j.*"] + [f"{alias}.*" for alias, *_ in joined])
+    joins = " ".join(f"JOIN {table(m)} {alias} ON {alias}.id = j.{fk}" for alias, m, fk in joined)
+    page = (
+        f"SELECT {select} FROM {table(Job)} j {joins} "
+        "WHERE j.company_id = %(company)s AND j.visible_from <= now() AND j.status = ANY(%(statuses)s) "
+        "AND j.id < %(before)s ORDER BY j.id DESC LIMIT %(limit)s"
+    )
+    counter = (
+        f"SELECT count(*) FROM (SELECT j.id FROM {table(Job)} j WHERE j.company_id = %(company)s "
+        "AND j.visible_from <= now() AND j.status = ANY(%(statuses)s) LIMIT %(cap)s) t"
+    )
+    return page, counter
+
+
+class Bench:
+    def __init__(self, world: World) -> None:
+        from django.db import connection
+        from django.test import Client
+
+        from fieldbox.accounts.models import User
+        from fieldbox.jobs.queries import COUNT_CAP
+        from fieldbox.jobs.views.common import PAGE_SIZE
+
+        self.world = world
+        self.page_size = PAGE_SIZE
+        self.cap = COUNT_CAP
+        self.page_sql, self.counter_sql = raw_sql()
+        self.clients = {}
+        for key, user_id in (("A", world.user_a), ("B", world.user_b)):
+            client = Client()
+            client.force_login(User.objects.get(pk=user_id), backend="django.contrib.auth.backends.ModelBackend")
+            self.clients[key] = client
+        self.scopes = {"A": scope_of(world.user_a), "B": scope_of(world.user_b)}
+        self.cursor = connection.cursor().cursor  # the psycopg cursor of Django's connection: no wrapper
+        open_a = self.count(world.company_a, OPEN, None)
+        self.depth = min(int(world.jobs * DEEP_SHARE), open_a - self.page_size)
+        self.before = self.row_at(world.company_a, self.depth - 1)  # the deep page starts at row `depth`
+
+    def count(self, company: int, statuses: tuple[str, ...], cap: int | None) -> int:
+        self.cursor.execute(self.counter_sql, {"company": company, "statuses": list(statuses), "cap": cap or 10**12})
+        return int(self.cursor.fetchone()[0])
+
+    def row_at(self, company: int, offset: int) -> int:
+        from fieldbox.jobs.models import Job
+
+        self.cursor.execute(
+            f"SELECT id FROM {table(Job)} WHERE company_id = %s AND visible_from <= now() AND status = ANY(%s) "
+            "ORDER BY id DESC OFFSET %s LIMIT 1",
+            [company, list(OPEN), offset],
+        )
+        return int(self.cursor.fetchone()[0])
+
+    # -- through Django
+
+    def page(self, before: int | None) -> Any:
+        url = "/jobs/installations/" + (f"?before={before}" if before else "")
+        return self.clients["A"].get(url)
+
+    def counters(self, key: str) -> tuple[str, str]:
+        from fieldbox.jobs import queries, selectors
+
+        scope = self.scopes[key]
+        return queries.capped_count(selectors.open_jobs(scope)), queries.capped_count(selectors.completed_jobs(scope))
+
+    # -- by hand
+
+    def raw_page(self, before: int | None) -> list[tuple[Any, ...]]:
+        self.cursor.execute(
+            self.page_sql,
+            {
+                "company": self.world.company_a,
+                "statuses": list(OPEN),
+                "before": before or 2**62,
+                "limit": self.page_size + 1,
+            },
+        )
+        rows = self.cursor.fetchall()
+        self.raw_counters(self.world.company_a)
+        return rows
+
+    def raw_counters(self, company: int) -> tuple[str, str]:
+        shown = []
+        for statuses in (OPEN, DONE):
+            n = self.count(company, statuses, self.cap + 1)
+            shown.append(f"{self.cap}+" if n > self.cap else str(n))
+        return shown[0], shown[1]
+
+    # -- checks
+
+    def expected(self, before: int | None) -> tuple[list[int], tuple[str, str]]:
+        rows = self.raw_page(before)
+        return [int(r[0]) for r in rows[: self.page_size]], self.raw_counters(self.world.company_a)
+
+    def check_page(self, before: int | None) -> list[str]:
+        """The page answers 200 with the expected jobs, in order, and the expected counters."""
+        response = self.page(before)
+        if response.status_code != 200:
+            return [f"GET {'deep' if before else 'first'} page answered {response.status_code}"]
+        html = response.content.decode()
+        shown = list(dict.fromkeys(int(pk) for pk in re.findall(r'href="/jobs/(\d+)/', html)))
+        want, totals = self.expected(before)
+        problems = []
+        if shown != want:
+            problems.append(
+                f"{'deep' if before else 'first'} page shows jobs {shown[:3]}… ({len(shown)}), "
+                f"expected {want[:3]}… ({len(want)})"
+            )
+        found = re.findall(r'<span class="total">([^<]*)</span>', html)
+        if found != list(totals):
+            problems.append(f"counters shown {found}, expected {list(totals)}")
+        return problems
+
+
+def page_queries(run: Callable[[], Any]) -> list[str]:
+    """The SQL one run sends, as sent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def explain(queries: list[str]) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the page sends, its planning and execution times."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in queries:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, SUMMARY) " + sql)
+            print(f"  -- {sql[:160]}{'…' if len(sql) > 160 else ''}")
+            for (line,) in cursor.fetchall():
+                print(f"     {line}")
+
+
+def measure(runs: dict[str, Callable[[], Any]], warmup: int, repeat: int) -> dict[str, list[float]]:
+    """Every run ``warmup`` times untimed, then ``repeat`` timed rounds, the runs interleaved in each round."""
+    for _ in range(warmup):
+        for run in runs.values():
+            run()
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def figure(label: str, value: float, baseline_label: str, baseline: float, limit: float) -> bool:
+    ratio = value / baseline if baseline else float("inf")
+    ok = ratio <= limit
+    print(
+        f"{label}: {value * 1000:.2f} ms  baseline ({baseline_label}): {baseline * 1000:.2f} ms  "
+        f"ratio {ratio:.2f} (limit ≤ {limit:g})  {'OK' if ok else 'MISSED'}"
+    )
+    return ok
+
+
+def evaluate(world: World, args: argparse.Namespace) -> bool:
+    """Check the pages show the expected rows, then time them and their baselines; True when every figure holds."""
+    bench = Bench(world)
+    print(f"  deep page: {bench.depth:,} rows deep into company A's open jobs (?before={bench.before})")
+    problems = bench.check_page(None) + bench.check_page(bench.before)
+    counters_a, counters_b = bench.counters("A"), bench.counters("B")
+    if counters_a != bench.raw_counters(world.company_a) or counters_b != bench.raw_counters(world.company_b):
+        problems.append(f"counters A {counters_a} B {counters_b} differ from raw SQL")
+    for problem in problems:
+        print(f"  wrong: {problem}")
+    print(f"  counters (open, completed): company A {counters_a}, company B {counters_b}")
+    queries = page_queries(lambda: bench.page(None))
+    print(f"  queries per page through Django: {len(queries)}")
+    if args.explain:
+        explain(queries)
+
+    times = measure(
+        {
+            "django first": lambda: bench.page(None),
+            "raw first": lambda: bench.raw_page(None),
+            "django deep": lambda: bench.page(bench.before),
+            "raw deep": lambda: bench.raw_page(bench.before),
+            "counters A": lambda: bench.counters("A"),
+            "counters B": lambda: bench.counters("B"),
+            "raw counters A": lambda: bench.raw_counters(world.company_a),
+            "raw counters B": lambda: bench.raw_counters(world.company_b),
+        },
+        args.warmup,
+        args.repeat,
+    )
+    med = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        print(f"  {name:<15} median {med[name] * 1000:8.2f} ms  best {min(values) * 1000:8.2f} ms")
+    raw = "raw SQL, same rows + counters"
+    results = [
+        figure("first page (Django)", med["django first"], raw, med["raw first"], PAGE_LIMIT),
+        figure("deep page (Django)", med["django deep"], raw, med["raw deep"], PAGE_LIMIT),
+        figure("deep page (Django)", med["django deep"], "first page (Django)", med["django first"], DEEP_LIMIT),
+        figure("counters of A (capped_count)", med["counters A"], "counters of B", med["counters B"], COUNTERS_LIMIT),
+    ]
+    return not problems and all(results)
+
+
+def run_bench(args: argparse.Namespace) -> bool:
+    companies = min(args.companies, max(3, args.jobs // 100))
+    print(
+        f"bench {NAME}: {args.jobs:,} jobs over {companies:,} installer companies, company A holds "
+        f"{int(args.jobs * BIG_SHARE):,}, company B {SMALL_JOBS}; median of {args.repeat} runs after {args.warmup}"
+    )
+    started = time.perf_counter()
+    world = generate(args.jobs, companies)
+    seconds = time.perf_counter() - started
+    generated = seconds <= GENERATION_LIMIT
+    print(f"data generated in {seconds:.1f} s (limit ≤ {GENERATION_LIMIT:.0f} s)  {'OK' if generated else 'MISSED'}")
+    return evaluate(world, args) and generated
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    server_url = os.environ.get("DATABASE_URL", "")
+    if urlsplit(server_url).scheme not in POSTGRES_SCHEMES:
+        print(f"bench {NAME}: needs PostgreSQL; set DATABASE_URL (or run `make bench B={NAME}`)", file=sys.stderr)
+        print(f"bench {NAME}: FAIL")
+        return 1
+    # A terminated run still drops its scratch database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    passed = False
+    try:
+        with scratch_database(server_url) as url:
+            setup_django(url)
+            passed = run_bench(args)
+    except SystemExit as exc:  # a refusal or SIGTERM: the scratch database is gone, report the failure
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    except Exception:
+        traceback.print_exc()
+    sys.stderr.flush()
+    print(f"bench {NAME}: {'PASS' if passed else 'FAIL'}", flush=True)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
