@@ -528,7 +528,7 @@ def test_while_redis_is_down_requests_work_and_messages_wait_then_drain_when_it_
     again = "desk@outage-partner.example"
     response, seconds = timed(browser.post, invite, {"email": again})
     assert response.status_code == 302
-    assert seconds < 1.5, f"queueing took {seconds:.2f} s with Redis back"
+    assert seconds < 3, f"queueing took {seconds:.2f} s with Redis back"
     wait_for(
         lambda: statuses(recipient=again) == {MessageStatus.SENT: 1},
         15,
