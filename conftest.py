@@ -23,4 +23,7 @@ def _postgres_and_clean_cache(settings: object) -> None:
 
     assert connection.vendor == "postgresql", "The suite runs on PostgreSQL: set DATABASE_URL or use 'make test'."
     redis_breaker.down_until = broker_breaker.down_until = 0.0  # a test that stopped Redis leaves no trace
+    from fieldbox.messaging import events
+
+    events._local.clear()  # webhook subscriptions remembered by the process
     cache.clear()

@@ -8,6 +8,7 @@ all with keys derived from the event's own key, so a repeated call sends nothing
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,8 @@ class EventType:
 
 EVENTS: dict[str, EventType] = {}
 SUBSCRIBED_CACHE_SECONDS = 300
+SUBSCRIBED_LOCAL_SECONDS = 2.0
+_local: dict[int, tuple[float, frozenset[str]]] = {}
 
 
 def register(*events: EventType) -> None:
@@ -122,17 +125,28 @@ def payload(event: str, key: str, organisation: Organisation, data: dict[str, An
 
 
 def subscribed(organisation_id: int) -> set[str]:
-    """The event types an organisation's active endpoints want, kept in the cache (cleared when they change)."""
+    """The event types an organisation's active endpoints want.
+
+    Kept in the shared cache (cleared when endpoints change) and, for a couple of seconds, in this
+    process too: a busy morning emits many events and most organisations have no endpoint. A new
+    endpoint therefore receives events from at most SUBSCRIBED_LOCAL_SECONDS after it is saved.
+    """
+    now = time.monotonic()
+    local = _local.get(organisation_id)
+    if local is not None and local[0] > now:
+        return set(local[1])
     cache_key = f"webhook-events:{organisation_id}"
     types = cache.get(cache_key)
     if types is None:
         rows = WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True)
         types = {t for event_types in rows.values_list("event_types", flat=True) for t in event_types}
         cache.set(cache_key, types, SUBSCRIBED_CACHE_SECONDS)
+    _local[organisation_id] = (now + SUBSCRIBED_LOCAL_SECONDS, frozenset(types))
     return set(types)
 
 
 def forget_subscriptions(organisation_id: int) -> None:
+    _local.pop(organisation_id, None)
     cache.delete(f"webhook-events:{organisation_id}")
 
 
