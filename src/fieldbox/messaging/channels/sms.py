@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
@@ -31,11 +32,11 @@ if TYPE_CHECKING:
 outbox: list[dict[str, str]] = []
 
 
-class SmsBackend:
+class SmsBackend(ABC):
     """Sends one SMS and answers the provider's id of the message."""
 
-    def send(self, *, to: str, body: str, sender: str, reference: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, *, to: str, body: str, sender: str, reference: str) -> str: ...
 
     def close(self) -> None:
         """Releases what the backend holds (connections) at the end of a batch."""
