@@ -22,22 +22,18 @@ ratio, one summary line, and exits 1 when a figure misses its limit.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import signal
 import statistics
 import sys
 import time
-import traceback
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+import _common  # bench/ is on the path of a benchmark script
 
 NAME = "jobs_list"
 PAGE_LIMIT = 10.0  # Django page (first or deep) / raw SQL for the same rows and counters
@@ -52,7 +48,6 @@ SMALL_JOBS = 200  # held by company B
 DRAFT_SHARE = 0.01  # jobs not assigned to any company yet
 REGISTRY_MAX = 250_000  # customers, vehicles and subscriptions (shared between jobs beyond that)
 DEVICES_MAX = 50_000  # devices paired on completed jobs (shared beyond that)
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis"}
 # Status of a job of a company: (status, cumulative probability). Most are open; some paired or done.
 STATUS_MIX = (
     ("assigned", 0.38),
@@ -77,54 +72,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.jobs < 5_000 or args.companies < 3 or args.repeat < 1 or args.warmup < 0:
         parser.error("--jobs must be ≥ 5000, --companies ≥ 3, --repeat ≥ 1, --warmup ≥ 0")
     return args
-
-
-# --- scratch database -------------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """Create an empty database on the server of ``server_url``; yield its URL; drop it afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(server_url)
-    name = f"fieldbox_bench_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # Django not set up yet: nothing to close
-            pass
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def setup_django(database_url: str) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldbox.config.settings")
-    os.environ.setdefault("FIELDBOX_TESTING", "1")
-    import django
-
-    # whitenoise warns once per process when collectstatic never ran: irrelevant to what is measured
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        raise SystemExit(f"bench {NAME}: needs PostgreSQL, the database is {connection.vendor}")
-    if "testserver" not in settings.ALLOWED_HOSTS:  # the host name of django.test.Client
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -738,26 +685,7 @@ def run_bench(args: argparse.Namespace) -> bool:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    server_url = os.environ.get("DATABASE_URL", "")
-    if urlsplit(server_url).scheme not in POSTGRES_SCHEMES:
-        print(f"bench {NAME}: needs PostgreSQL; set DATABASE_URL (or run `make bench B={NAME}`)", file=sys.stderr)
-        print(f"bench {NAME}: FAIL")
-        return 1
-    # A terminated run still drops its scratch database.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    passed = False
-    try:
-        with scratch_database(server_url) as url:
-            setup_django(url)
-            passed = run_bench(args)
-    except SystemExit as exc:  # a refusal or SIGTERM: the scratch database is gone, report the failure
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-    except Exception:
-        traceback.print_exc()
-    sys.stderr.flush()
-    print(f"bench {NAME}: {'PASS' if passed else 'FAIL'}", flush=True)
-    return 0 if passed else 1
+    return _common.run(NAME, lambda: run_bench(args), test_client=True)
 
 
 if __name__ == "__main__":

@@ -16,22 +16,17 @@ when the ratio misses its limit (or the drain left messages unsent).
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 import time
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+import _common  # bench/ is on the path of a benchmark script
 
 NAME = "outbox"
 LIMIT = 0.30  # drain rate / bare SKIP LOCKED loop rate
 DEFAULT_MESSAGES = 100_000
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -44,49 +39,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.messages < 1 or args.repeat < 1 or (args.batch_size is not None and args.batch_size < 1):
         parser.error("--messages, --repeat and --batch-size must be positive")
     return args
-
-
-# --- scratch database -------------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """Create an empty database on the server of ``server_url``; yield its URL; drop it afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(server_url)
-    name = f"fieldbox_bench_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # Django not set up yet: nothing to close
-            pass
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def setup_django(database_url: str) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldbox.config.settings")
-    os.environ.setdefault("FIELDBOX_TESTING", "1")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        raise SystemExit(f"bench {NAME}: needs PostgreSQL, the database is {connection.vendor}")
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -271,26 +223,7 @@ def measure(args: argparse.Namespace) -> bool:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    server_url = os.environ.get("DATABASE_URL", "")
-    if urlsplit(server_url).scheme not in POSTGRES_SCHEMES:
-        print(f"bench {NAME}: needs PostgreSQL; set DATABASE_URL (or run `make bench B={NAME}`)", file=sys.stderr)
-        print(f"bench {NAME}: FAIL")
-        return 1
-    # A terminated run still drops its scratch database.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    passed = False
-    try:
-        with scratch_database(server_url) as url:
-            setup_django(url)
-            passed = measure(args)
-    except SystemExit as exc:  # a refusal or SIGTERM: the scratch database is gone, report the failure
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-    except Exception:
-        traceback.print_exc()
-    sys.stderr.flush()
-    print(f"bench {NAME}: {'PASS' if passed else 'FAIL'}", flush=True)
-    return 0 if passed else 1
+    return _common.run(NAME, lambda: measure(args))
 
 
 if __name__ == "__main__":
