@@ -38,7 +38,7 @@ class SmsBackend(ABC):
     @abstractmethod
     def send(self, *, to: str, body: str, sender: str, reference: str) -> str: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing
         """Releases what the backend holds (connections) at the end of a batch."""
 
 
