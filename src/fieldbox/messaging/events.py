@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from fieldbox.messaging import kinds, outbox
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.models import Notification, NotificationPreference, WebhookEndpoint
-from fieldbox.messaging.rendering import render
+from fieldbox.messaging.rendering import Rendered, render
 from fieldbox.messaging.services.messages import sender_for
 
 if TYPE_CHECKING:
@@ -88,9 +88,12 @@ def _notify_people(spec: EventType, organisation: Organisation, key: str, contex
         NotificationPreference.objects.filter(user__in=people, event=spec.key).values_list("user_id", "email")
     )
     notes, mails = [], []
+    by_language: dict[str, Rendered] = {}  # one rendering (and one wording look-up) per language, not per person
     for person in people:
-        with translation.override(person.language):
-            rendered = render(kind, context, person.language, organisation)
+        if person.language not in by_language:
+            with translation.override(person.language):
+                by_language[person.language] = render(kind, context, person.language, organisation)
+        rendered = by_language[person.language]
         notes.append(
             Notification(user=person, organisation=organisation, event=spec.key, text=rendered.subject[:500], url=url)
         )

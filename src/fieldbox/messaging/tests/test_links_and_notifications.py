@@ -135,3 +135,19 @@ def test_preferences_offer_only_the_events_of_ones_role(tenant):
     assert "A device reported its activation" in care_page and "A partnership ended" not in care_page
     installer_page = signed_in(tenant.installer).get(reverse("messaging:preferences")).content.decode()
     assert "Your role receives no notifications yet." in installer_page
+
+
+def test_telling_many_people_renders_once_per_language(tenant, django_assert_max_num_queries):
+    from fieldbox.accounts.tests.factories import member
+    from fieldbox.messaging import events
+
+    for i in range(8):
+        member(tenant.provider, "customer_care", email=f"care{i}@alpha-provider.example")
+    with django_assert_max_num_queries(8):  # people, preferences, one wording look-up per language, writes
+        events.emit(
+            "device.activated",
+            organisation=tenant.provider,
+            key="device-event:many",
+            context={"serial": "TBA1", "imei": "", "time": "now"},
+        )
+    assert Notification.objects.filter(event="device.activated").count() == 11
