@@ -20,7 +20,7 @@ from fieldbox.core.problems import errors_of
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet import selectors as fleet_selectors
 from fieldbox.fleet.choices import CustomerKind
-from fieldbox.fleet.models import Device, Subscription
+from fieldbox.fleet.models import Subscription
 from fieldbox.jobs import selectors, services
 from fieldbox.jobs.choices import ENDED, OPEN
 from fieldbox.jobs.models import Job
@@ -402,10 +402,6 @@ def job_correct_pairing(request: HttpRequest, job_id: int, payload: CorrectPairi
     return _job_by_id(scope, job_id)
 
 
-def _devices_for(scope: Scope) -> QuerySet[Device]:
-    return fleet_selectors.devices_for(scope)
-
-
 def _device(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -421,7 +417,7 @@ def _device(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _device_by_id(scope: Scope, device_id: int) -> dict[str, Any]:
-    row = _devices_for(scope).filter(pk=device_id).values(*DEVICE_FIELDS).first()
+    row = fleet_selectors.devices_for(scope).filter(pk=device_id).values(*DEVICE_FIELDS).first()
     if row is None:
         raise Http404
     return _device(row)
@@ -434,7 +430,7 @@ def _device_by_id(scope: Scope, device_id: int) -> dict[str, Any]:
     description="A provider sees its devices; an installer company sees the devices shipped to it.",
 )
 def device_list(request: HttpRequest, filters: Query[DeviceFilters]) -> Any:
-    qs = _devices_for(_scope(request))
+    qs = fleet_selectors.devices_for(_scope(request))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.serial and filters.serial.strip():

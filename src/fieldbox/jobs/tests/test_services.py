@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
 from django.utils import timezone
 
@@ -306,7 +306,7 @@ def test_customer_care_extends_a_deadline_with_a_reason(tenant):
     services.job_appointment(
         scope=tenant.scope(tenant.installer), job_id=job.pk, when=timezone.now() + timedelta(days=25)
     )
-    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied: installers cannot move their own deadline
+    with pytest.raises(PermissionDenied):  # installers cannot move their own deadline
         services.job_extend_deadline(scope=tenant.scope(tenant.installer), job_id=job.pk, until=later, reason="x")
 
 

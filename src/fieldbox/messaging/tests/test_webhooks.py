@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from fieldbox.accounts import services as accounts
@@ -102,7 +103,7 @@ def test_a_failing_endpoint_is_retried_and_its_log_shows_why(tenant, receiver, s
 def test_private_addresses_are_refused_outside_closed_networks(tenant, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     scope = tenant.scope(tenant.provider_admin)
-    with pytest.raises(Exception, match="https"):
+    with pytest.raises(ValidationError, match="https"):
         services.webhook_create(scope=scope, url="http://hooks.example.com/in", event_types=["device.online"])
     hook = WebhookEndpoint.objects.create(
         organisation=tenant.provider, url="https://127.0.0.1:9/in", secret="s", event_types=["device.online"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from fieldbox.accounts import services as accounts
@@ -95,7 +95,7 @@ def test_admins_edit_preview_and_reset_a_wording_on_the_page(tenant):
 def test_only_provider_admins_change_wordings(tenant):
     assert signed_in(tenant.dispatcher).get(reverse("messaging:wordings")).status_code == 403
     assert signed_in(tenant.company_admin).get(reverse(EDIT, args=["accounts.invitation", "it"])).status_code == 403
-    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied from the service itself
+    with pytest.raises(PermissionDenied):  # the service itself refuses, not only the page
         services.wording_save(
             scope=tenant.scope(tenant.dispatcher),
             kind="accounts.invitation",
