@@ -28,6 +28,7 @@ messages: $(BIN)/fieldbox
 	cd src/fieldbox && FIELDBOX_DEMO=1 ../../$(BIN)/fieldbox compilemessages --verbosity 0
 
 demo: $(BIN)/fieldbox node_modules/.installed messages
+	scripts/ensure-tools.sh pango
 	mkdir -p var/static
 	FIELDBOX_DEMO=1 $(BIN)/fieldbox migrate --verbosity 0
 	FIELDBOX_DEMO=1 $(BIN)/fieldbox demo

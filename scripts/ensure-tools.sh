@@ -8,6 +8,9 @@ for tool in "$@"; do
     postgres) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql) ;;
     redis)    command -v redis-server >/dev/null || need+=(redis-server) ;;
     chromium) [ -x /usr/bin/chromium ] || need+=(chromium) ;;
+    # WeasyPrint (PDF) draws text with Pango; a font is needed for any text at all.
+    pango)    ldconfig -p | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+              fc-list 2>/dev/null | grep -q . || need+=(fonts-dejavu-core) ;;
   esac
 done
 [ ${#need[@]} -eq 0 ] && exit 0
