@@ -13,7 +13,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from fieldbox.accounts.api import router as accounts_router
 from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
 from fieldbox.core import problems
-from fieldbox.jobs.api import router as jobs_router
+from fieldbox.jobs.api.core import router as jobs_router
 from fieldbox.messaging.api import router as messaging_router
 
 
