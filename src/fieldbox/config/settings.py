@@ -209,7 +209,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
 # Front-end packages installed by the set-up (npm ci), served by us: never a CDN.
 NODE_MODULES = Path(env("NODE_MODULES", str(Path.cwd() / "node_modules")))
-STATICFILES_DIRS = [("htmx.org", NODE_MODULES / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("htmx.org", NODE_MODULES / "htmx.org" / "dist"),
+    # Barcode reader (plain JS, no WASM), loaded by the scanner only when it opens.
+    ("zxing", NODE_MODULES / "@zxing" / "browser" / "umd"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -124,7 +124,13 @@ class PairForm(forms.Form):
         label=_("Serial number"),
         max_length=64,
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autocorrect": "off"}
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autocorrect": "off",
+                "data-scan": "serial",
+            }
         ),
     )
     imei_last4 = forms.RegexField(
@@ -132,7 +138,13 @@ class PairForm(forms.Form):
         regex=r"^\d{4}$",
         error_messages={"invalid": _("Type the last 4 digits of the IMEI.")},
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "pattern": "[0-9]{4}", "maxlength": "4", "autocomplete": "off"}
+            attrs={
+                "inputmode": "numeric",
+                "pattern": "[0-9]{4}",
+                "maxlength": "4",
+                "autocomplete": "off",
+                "data-scan": "imei4",
+            }
         ),
     )
 
