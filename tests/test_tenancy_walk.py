@@ -230,6 +230,9 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "jobs:installations": ("page", None),
     "jobs:available": ("page", None),
     "jobs:mine": ("page", None),
+    "jobs:appointments": ("page", None),
+    "jobs:calendar_renew": ("page", None),
+    "jobs:calendar_feed": ("link", None),
     "jobs:detail": ("object", "job"),
     "jobs:take": ("object", "job"),
     "jobs:take_over": ("object", "job"),
@@ -329,6 +332,7 @@ def test_guessed_links_are_refused(world):
     signed = signed_in(world.b.company_admin)
     assert signed.get("/a/not-a-signed-token/").status_code == 410
     assert signed.post("/a/not-a-signed-token/").status_code == 410
+    assert client.get("/calendar/not-a-signed-token.ics").status_code == 404
     response = client.get("/accounts/password-reset/MQ/bad-token/", follow=True)
     assert "expired or was already used" in response.content.decode()
 

@@ -273,6 +273,9 @@ DEVICE_EVENT_RATE = env("DEVICE_EVENT_RATE", "6000/m")
 # Jobs: a paired device that has not reported its activation after this many hours alerts customer care.
 ACTIVATION_ALERT_HOURS = int(env("ACTIVATION_ALERT_HOURS", "24"))
 ACTION_LINK_MAX_AGE = timedelta(days=int(env("ACTION_LINK_DAYS", "14")))
+# Calendars: how long an appointment lasts in the feeds; wrong feed addresses one client may try.
+APPOINTMENT_MINUTES = int(env("APPOINTMENT_MINUTES", "60"))
+CALENDAR_FEED_REFUSED_RATE = env("CALENDAR_FEED_REFUSED_RATE", "20/h")
 
 # Background work: Celery with Redis in production; in-process when no broker is configured.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldbox.jobs.views import detail, installer, provider
+from fieldbox.jobs.views import calendar, detail, installer, provider
 
 app_name = "jobs"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("jobs/installations/", installer.installations, name="installations"),
     path("jobs/available/", installer.available, name="available"),
     path("jobs/mine/", installer.mine, name="mine"),
+    path("jobs/appointments/", calendar.appointments, name="appointments"),
+    path("jobs/appointments/new-feed-address/", calendar.renew, name="calendar_renew"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("jobs/<int:pk>/", detail.job_detail, name="detail"),
     path("jobs/<int:pk>/take/", installer.take, name="take"),
     path("jobs/<int:pk>/take-over/", detail.take_over, name="take_over"),

@@ -20,6 +20,7 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Home"), "web:home", set()),
     (_("Installations"), "jobs:installations", INSTALLERS),
     (_("Available jobs"), "jobs:available", INSTALLERS),
+    (_("Appointments"), "jobs:appointments", INSTALLERS),
     (_("Jobs"), "jobs:list", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (
         _("Partners"),
