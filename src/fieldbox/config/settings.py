@@ -272,6 +272,9 @@ DEVICE_EVENT_MAX_SKEW_SECONDS = int(env("DEVICE_EVENT_MAX_SKEW_SECONDS", "300"))
 DEVICE_EVENT_RATE = env("DEVICE_EVENT_RATE", "6000/m")
 # Jobs: a paired device that has not reported its activation after this many hours alerts customer care.
 ACTIVATION_ALERT_HOURS = int(env("ACTIVATION_ALERT_HOURS", "24"))
+# Jobs from a spreadsheet: larger files or more rows are refused (split them).
+JOB_IMPORT_MAX_BYTES = int(env("JOB_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+JOB_IMPORT_MAX_ROWS = int(env("JOB_IMPORT_MAX_ROWS", "5000"))
 ACTION_LINK_MAX_AGE = timedelta(days=int(env("ACTION_LINK_DAYS", "14")))
 # Calendars: how long an appointment lasts in the feeds; wrong feed addresses one client may try.
 APPOINTMENT_MINUTES = int(env("APPOINTMENT_MINUTES", "60"))

@@ -151,3 +151,12 @@ class PairForm(forms.Form):
 
 class FailForm(forms.Form):
     comment = forms.CharField(label=_("Why the job failed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class JobImportForm(forms.Form):
+    """A spreadsheet of jobs, one row per vehicle (the file itself is checked by jobs.imports)."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx, .xls, .ods or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
+    )

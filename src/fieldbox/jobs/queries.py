@@ -5,19 +5,21 @@ Every function starts from a scoped queryset or takes the scope, so nothing here
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.models import Membership
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Subscription
 from fieldbox.jobs import selectors
-from fieldbox.jobs.choices import ENDED, OPEN, JobStatus
+from fieldbox.jobs.choices import ENDED, OPEN, JobKind, JobStatus
 from fieldbox.jobs.models import Job
 
 # Counters stop here: a total above it shows as "1000+" and never costs an unbounded COUNT.
@@ -176,3 +178,159 @@ def history(scope: Scope, job: Job) -> list[HistoryLine]:
         own = e.actor_id in ours
         lines.append(HistoryLine(e, e.actor_label if own else "", e.reason if own else "", ""))
     return lines
+
+
+# ---- the provider's list: columns the user chooses -----------------------------------------------------
+
+
+def _day(value: datetime | None) -> str:
+    return timezone.localtime(value).date().isoformat() if value else ""
+
+
+def _minute(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the provider's job list: its header(s) and its cell(s) in an export."""
+
+    key: str
+    label: Any
+    cells: Callable[[Row], list[Any]]
+    headers: tuple[Any, ...] = ()
+
+    @property
+    def export_headers(self) -> list[str]:
+        return [str(h) for h in (self.headers or (self.label,))]
+
+
+LIST_COLUMNS: tuple[Column, ...] = (
+    Column("number", _("Job"), lambda r: [r.job.number]),
+    Column("status", _("Status"), lambda r: [r.job.get_status_display()]),
+    Column("kind", _("Kind"), lambda r: [r.job.get_kind_display()]),
+    Column("subscription", _("Subscription"), lambda r: [r.job.subscription.number]),
+    Column("plate", _("Plate"), lambda r: [r.plate]),
+    Column("customer", _("Customer"), lambda r: [r.job.customer.display_name]),
+    Column("company", _("Installer company"), lambda r: [r.job.company.name if r.job.company else ""]),
+    Column("installer", _("Installer"), lambda r: [str(r.job.installer) if r.job.installer else ""]),
+    Column("created", _("Created on"), lambda r: [_day(r.job.created_at)]),
+    Column("assigned", _("Assigned on"), lambda r: [_day(r.job.assigned_at)]),
+    Column(
+        "deadline",
+        _("Deadline"),
+        lambda r: [_day(r.job.deadline_at), r.days_left if r.counting else ""],
+        (_("Deadline"), _("Days left")),
+    ),
+    Column("appointment", _("Appointment"), lambda r: [_minute(r.job.appointment_at)]),
+    Column("paired", _("Paired on"), lambda r: [_day(r.job.paired_at)]),
+    Column("closed", _("Closed on"), lambda r: [_day(r.job.closed_at)]),
+    Column("serial", _("Serial number"), lambda r: [r.job.device.serial if r.job.device else ""]),
+)
+COLUMNS_BY_KEY = {c.key: c for c in LIST_COLUMNS}
+DEFAULT_COLUMNS = ("number", "status", "kind", "subscription", "plate", "customer", "company", "deadline")
+
+
+def chosen_columns(keys: Any) -> list[Column]:
+    """The columns named in ``keys`` (unknown names ignored), in the list's order; the defaults when none."""
+    wanted = {str(k) for k in keys or ()} & set(COLUMNS_BY_KEY)
+    return [c for c in LIST_COLUMNS if c.key in (wanted or set(DEFAULT_COLUMNS))]
+
+
+# ---- the provider's dashboard ---------------------------------------------------------------------------
+
+OPEN_ON_DASHBOARD = (JobStatus.DRAFT, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS, JobStatus.PAIRED)
+AT_COMPANIES = (JobStatus.ASSIGNED, JobStatus.IN_PROGRESS, JobStatus.PAIRED)
+
+
+def _days(value: timedelta | None) -> float | None:
+    return round(value.total_seconds() / 86400, 1) if value is not None else None
+
+
+@dataclass
+class CompanyFigures:
+    pk: int
+    name: str
+    counts: dict[str, int] = field(default_factory=dict)
+    pair_days: float | None = None
+    paired: int = 0
+    activate_days: float | None = None
+    activated: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class Dashboard:
+    days: int
+    by_status: dict[str, int]
+    overdue: int
+    companies: list[CompanyFigures]
+    pair_days: float | None
+    paired: int
+    activate_days: float | None
+    activated: int
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def empty(self) -> bool:
+        return not self.open_total and not self.paired and not self.activated
+
+
+def _weighted(pairs: list[tuple[float | None, int]]) -> float | None:
+    total = sum(n for avg, n in pairs if avg is not None)
+    return round(sum(avg * n for avg, n in pairs if avg is not None) / total, 1) if total else None
+
+
+def dashboard(scope: Scope, days: int) -> Dashboard:
+    """INVERS FleetControl's overview, in three aggregate queries whatever the number of jobs."""
+    jobs = selectors.jobs_for(scope).select_related(None).order_by()
+    now = timezone.now()
+    late = Q(status__in=OPEN, deadline_at__lt=now)
+    counts = {s: Count("pk", filter=Q(status=s)) for s in OPEN_ON_DASHBOARD}
+    totals = jobs.filter(status__in=OPEN_ON_DASHBOARD).aggregate(**counts, overdue=Count("pk", filter=late))
+    overdue = totals.pop("overdue")
+    companies: dict[int, CompanyFigures] = {}
+    at_companies = jobs.filter(status__in=AT_COMPANIES, company__isnull=False)
+    for row in at_companies.values("company_id", "company__name", "status").annotate(n=Count("pk")):
+        figures = companies.setdefault(row["company_id"], CompanyFigures(row["company_id"], row["company__name"]))
+        figures.counts[row["status"]] = row["n"]
+    _speeds(jobs, now - timedelta(days=days), companies)
+    ranked = sorted(companies.values(), key=lambda c: (-c.total, c.name.lower()))
+    return Dashboard(
+        days=days,
+        by_status=totals,
+        overdue=overdue,
+        companies=ranked,
+        pair_days=_weighted([(c.pair_days, c.paired) for c in ranked]),
+        paired=sum(c.paired for c in ranked),
+        activate_days=_weighted([(c.activate_days, c.activated) for c in ranked]),
+        activated=sum(c.activated for c in ranked),
+    )
+
+
+def _speeds(jobs: QuerySet[Job], since: datetime, companies: dict[int, CompanyFigures]) -> None:
+    """Average days from assignment to pairing, and from pairing to activation of installations, per company."""
+    to_pair = ExpressionWrapper(F("paired_at") - F("assigned_at"), output_field=DurationField())
+    to_activate = ExpressionWrapper(F("closed_at") - F("paired_at"), output_field=DurationField())
+    paired = Q(paired_at__gte=since, assigned_at__isnull=False)
+    activated = Q(status=JobStatus.SUCCEEDED, kind=JobKind.INSTALLATION, closed_at__gte=since, paired_at__isnull=False)
+    rows = (
+        jobs.filter(paired | activated, company__isnull=False)
+        .values("company_id", "company__name")
+        .annotate(
+            pair=Avg(to_pair, filter=paired),
+            n_pair=Count("pk", filter=paired),
+            act=Avg(to_activate, filter=activated),
+            n_act=Count("pk", filter=activated),
+        )
+    )
+    for row in rows:
+        figures = companies.setdefault(row["company_id"], CompanyFigures(row["company_id"], row["company__name"]))
+        figures.pair_days, figures.paired = _days(row["pair"]), row["n_pair"]
+        figures.activate_days, figures.activated = _days(row["act"]), row["n_act"]

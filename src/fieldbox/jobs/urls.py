@@ -1,14 +1,20 @@
 from django.urls import path
 
-from fieldbox.jobs.views import calendar, detail, installer, provider
+from fieldbox.jobs.views import calendar, dashboard, detail, installer, provider
 
 app_name = "jobs"
 
 urlpatterns = [
     path("jobs/", provider.job_list, name="list"),
     path("jobs/new/", provider.job_new, name="new"),
+    path("jobs/columns/", provider.job_list_columns, name="columns"),
+    path("jobs/import/", provider.job_import, name="import"),
+    path("jobs/import/confirm/", provider.job_import_confirm, name="import_confirm"),
+    path("jobs/import/template/", provider.job_import_template, name="import_template"),
+    path("jobs/dashboard/", dashboard.dashboard, name="dashboard"),
     path("jobs/installations/", installer.installations, name="installations"),
     path("jobs/available/", installer.available, name="available"),
+    path("jobs/available/take-next/", installer.take_next, name="take_next"),
     path("jobs/mine/", installer.mine, name="mine"),
     path("jobs/appointments/", calendar.appointments, name="appointments"),
     path("jobs/appointments/new-feed-address/", calendar.renew, name="calendar_renew"),

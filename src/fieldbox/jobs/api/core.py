@@ -16,7 +16,7 @@ from ninja import Query, Router, Status
 
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import MAX_LIMIT
-from fieldbox.core.problems import errors_of
+from fieldbox.core.problems import errors_of, problem
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet import selectors as fleet_selectors
 from fieldbox.fleet.choices import CustomerKind
@@ -205,6 +205,23 @@ def job_list(request: HttpRequest, filters: Query[JobFilters]) -> Any:
     rows, cursor = _values_page(_filtered(scope, filters), JOB_FIELDS, filters.cursor, filters.limit)
     now = timezone.now()
     return {"items": [_job(scope, row, now) for row in rows], "next_cursor": cursor}
+
+
+@router.post(
+    "/jobs/take-next",
+    response={200: JobOut, **errors_of(403, 404)},
+    summary="Take the next available job of my company, the one closest to its deadline (installers)",
+    description=(
+        "Installers taking at once never get the same job; 404 when no job is available right now. "
+        "Declared before /jobs/{job_id} so that its path is matched first."
+    ),
+)
+def job_take_next(request: HttpRequest) -> Any:
+    scope = _scope(request)
+    job = services.job_take_next(scope=scope)
+    if job is None:
+        return problem(404, _("No job is available right now."))
+    return _job_by_id(scope, job.pk)
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, **errors_of(404)}, summary="One job")

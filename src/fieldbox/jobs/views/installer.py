@@ -181,3 +181,15 @@ def take(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("jobs:detail", pk=job.pk)
     messages.success(request, _("The job is yours: call the customer to agree an appointment."))
     return redirect("jobs:detail", pk=job.pk)
+
+
+@scope_required(*INSTALLER_ROLES)
+@require_POST
+def take_next(request: AuthedRequest) -> HttpResponse:
+    """ "Take next": the available job closest to its deadline becomes mine and opens."""
+    job = run_service(request, None, lambda: services.job_take_next(scope=request.scope))
+    if job is None:
+        messages.info(request, _("No job is available right now."))
+        return redirect("jobs:available")
+    messages.success(request, _("The job is yours: call the customer to agree an appointment."))
+    return redirect("jobs:detail", pk=job.pk)

@@ -1,0 +1,436 @@
+"""Jobs from a spreadsheet: one row per vehicle, every row checked at once, all-or-nothing.
+
+Reading refuses what is not a spreadsheet (.xlsx, .xls, .ods, .csv), a file protected by a password, a file
+over ``JOB_IMPORT_MAX_BYTES`` or with more than ``JOB_IMPORT_MAX_ROWS`` rows. Checking runs one query per
+check whatever the number of rows. Writing (``job_import``) creates the drafts with one multi-row insert and
+their audit events with another, in the transaction that re-checks the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models.functions import Upper
+from django.utils import translation
+from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook, PasswordError
+
+from fieldbox.accounts import selectors as accounts_selectors
+from fieldbox.core import audit
+from fieldbox.core.models import AuditEvent
+from fieldbox.core.tenancy import Scope
+from fieldbox.fleet.models import Subscription
+from fieldbox.jobs import services
+from fieldbox.jobs.choices import JobKind, JobStatus
+from fieldbox.jobs.models import Job
+
+COLUMNS = ("subscription", "kind", "vehicle_model", "central_lock_type", "notes", "installer_code")
+REQUIRED = ("subscription", "kind")
+SPEC_LIMITS = {"vehicle_model": 200, "central_lock_type": 200, "notes": 500}
+EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
+# A job still open on the vehicle: a second one would send two installers to the same car.
+BUSY = (JobStatus.DRAFT, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS, JobStatus.PAIRED)
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_COLUMNS = 50
+# The kinds as people write them, in the three languages, besides the translated labels.
+KIND_WORDS = {
+    "installation": JobKind.INSTALLATION,
+    "installazione": JobKind.INSTALLATION,
+    "montaggio": JobKind.INSTALLATION,
+    "removal": JobKind.REMOVAL,
+    "rimozione": JobKind.REMOVAL,
+    "disinstallazione": JobKind.REMOVAL,
+    "smontaggio": JobKind.REMOVAL,
+    "dépose": JobKind.REMOVAL,
+    "depose": JobKind.REMOVAL,
+    "désinstallation": JobKind.REMOVAL,
+    "retrait": JobKind.REMOVAL,
+    "maintenance": JobKind.MAINTENANCE,
+    "manutenzione": JobKind.MAINTENANCE,
+    "entretien": JobKind.MAINTENANCE,
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of the file; row 0 is the file itself, row 1 its header."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class ImportRefused(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _refuse(message: str) -> ImportRefused:
+    return ImportRefused([RowError(0, "", message)])
+
+
+@dataclass
+class Planned:
+    """A valid row, ready to become a job."""
+
+    row: int
+    subscription_id: int
+    vehicle_id: int
+    customer_id: int
+    product_id: int
+    number: str
+    plate: str
+    kind: str
+    spec: dict[str, str] = field(default_factory=dict)
+    company_id: int | None = None
+    company_name: str = ""
+
+    def kind_label(self) -> str:
+        return str(JobKind(self.kind).label)
+
+
+# ---- reading -------------------------------------------------------------------------------------------
+
+
+def read_table(stream: IO[bytes], name: str, size: int) -> list[list[str]]:
+    """The first sheet as rows of text (blank rows dropped), or ImportRefused saying what is wrong."""
+    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in EXTENSIONS:
+        raise _refuse(_("Upload a spreadsheet: .xlsx, .xls, .ods or .csv."))
+    if size > settings.JOB_IMPORT_MAX_BYTES:
+        limit = settings.JOB_IMPORT_MAX_BYTES // (1024 * 1024)
+        raise _refuse(_("The file is larger than %(mb)s MB: split it into smaller files.") % {"mb": limit})
+    data = stream.read(settings.JOB_IMPORT_MAX_BYTES + 1)
+    rows = _csv_rows(data) if ext == ".csv" else _sheet_rows(data, ext)
+    table: list[list[str]] = []
+    for cells in rows:
+        texts = [_text(v) for v in cells[:MAX_COLUMNS]]
+        if any(texts):
+            table.append(texts)
+        if len(table) > settings.JOB_IMPORT_MAX_ROWS + 1:
+            raise _refuse(
+                _("The file has more than %(max)s rows: split it into smaller files.")
+                % {"max": settings.JOB_IMPORT_MAX_ROWS}
+            )
+    if not table:
+        raise _refuse(_("The file is empty: every row is blank."))
+    return table
+
+
+def _sheet_rows(data: bytes, ext: str) -> Iterator[list[Any]]:
+    if data.startswith(OLE_MAGIC) and ext in (".xlsx", ".ods"):
+        raise _refuse(_("The file is protected by a password: save it without one and upload it again."))
+    if not data.startswith(OLE_MAGIC if ext == ".xls" else ZIP_MAGIC):
+        raise _refuse(_("This file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
+    if ext != ".xls":
+        _refuse_zip_bomb(data)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        return iter(list(sheet.iter_rows()))
+    except PasswordError:
+        raise _refuse(_("The file is protected by a password: save it without one and upload it again.")) from None
+    except Exception:  # calamine raises several kinds for a damaged file; all mean the same to the user
+        raise _refuse(_("This file cannot be read as a spreadsheet: save it again and retry.")) from None
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    """A small file that unpacks into gigabytes is refused before it is read."""
+    try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except zipfile.BadZipFile:
+        raise _refuse(_("This file is not a spreadsheet (.xlsx, .xls, .ods or .csv).")) from None
+    if unpacked > 40 * settings.JOB_IMPORT_MAX_BYTES:
+        raise _refuse(_("This file cannot be read as a spreadsheet: save it again and retry."))
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    if b"\x00" in data[:8192]:
+        raise _refuse(_("This file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # what spreadsheet programs write on Windows
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return csv.reader(io.StringIO(text), dialect)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def template_header() -> list[str]:
+    """The header of the file to fill in (no example row: it could be imported by mistake)."""
+    return list(COLUMNS)
+
+
+# ---- checking ------------------------------------------------------------------------------------------
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _header(row: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    errors: list[RowError] = []
+    for i, raw in enumerate(row):
+        name = raw.strip().lower().replace(" ", "_")
+        if not name:
+            continue
+        if name not in COLUMNS:
+            message = _("Unknown column “%(name)s” in column %(letter)s: the columns are %(columns)s.")
+            errors.append(
+                RowError(1, raw, message % {"name": raw, "letter": _letter(i), "columns": ", ".join(COLUMNS)})
+            )
+        elif name in found:
+            errors.append(RowError(1, name, _("Column “%(name)s” appears twice.") % {"name": name}))
+        else:
+            found[name] = i
+    for name in REQUIRED:
+        if name not in found:
+            errors.append(RowError(1, name, _("The header has no “%(name)s” column.") % {"name": name}))
+    if errors:
+        raise ImportRefused(errors)
+    return found
+
+
+def _kinds() -> dict[str, str]:
+    words: dict[str, str] = {k: str(v) for k, v in KIND_WORDS.items()}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            words.update({str(label).lower(): value for value, label in JobKind.choices})
+    return words
+
+
+@dataclass
+class _Row:
+    row: int
+    cells: dict[str, str]
+
+
+def _rows(table: list[list[str]], columns: dict[str, int]) -> list[_Row]:
+    return [
+        _Row(n, {name: (cells[i] if i < len(cells) else "").strip() for name, i in columns.items()})
+        for n, cells in enumerate(table[1:], start=2)
+    ]
+
+
+def plan(scope: Scope, table: list[list[str]], *, lock: bool = False) -> list[Planned]:
+    """Every row checked at once; ImportRefused lists each problem with its row and column."""
+    rows = _rows(table, _header(table[0]))
+    if not rows:
+        raise _refuse(_("The file has a header but no job rows."))
+    errors: list[RowError] = []
+    subs = _subscriptions(scope, {r.cells["subscription"].upper() for r in rows}, lock=lock)
+    codes = {r.cells.get("installer_code", "").upper() for r in rows} - {""}
+    companies = _companies(scope, codes)
+    kinds = _kinds()
+    planned: list[Planned] = []
+    seen: dict[int, int] = {}
+    for r in rows:
+        p = _plan_row(r, subs, companies, kinds, errors)
+        if p is None:
+            continue
+        if p.vehicle_id in seen:
+            message = _("The vehicle %(plate)s is already on row %(row)s.") % {
+                "plate": p.plate,
+                "row": seen[p.vehicle_id],
+            }
+            errors.append(RowError(r.row, "subscription", message))
+            continue
+        seen[p.vehicle_id] = r.row
+        planned.append(p)
+    _check_busy(scope, planned, errors)
+    if errors:
+        raise ImportRefused(
+            sorted(errors, key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 0))
+        )
+    return planned
+
+
+def _subscriptions(scope: Scope, numbers: set[str], *, lock: bool) -> dict[str, dict[str, Any]]:
+    """The provider's subscriptions named in the file (one query), locked while the jobs are written."""
+    qs = Subscription.objects.filter(provider=scope.organisation).annotate(key=Upper("number"))
+    qs = qs.filter(key__in=numbers - {""})
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    fields = ("key", "pk", "number", "vehicle_id", "customer_id", "product_id", "vehicle__plate")
+    return {row["key"]: row for row in qs.values(*fields)}
+
+
+def _companies(scope: Scope, codes: set[str]) -> dict[str, tuple[int, str]]:
+    if not codes:
+        return {}
+    qs = accounts_selectors.accepted_installers_for(scope).annotate(key=Upper("installer_code"))
+    return {key: (pk, name) for key, pk, name in qs.filter(key__in=codes).values_list("key", "pk", "name")}
+
+
+def _plan_row(
+    r: _Row,
+    subs: dict[str, dict[str, Any]],
+    companies: dict[str, tuple[int, str]],
+    kinds: dict[str, str],
+    errors: list[RowError],
+) -> Planned | None:
+    before = len(errors)
+    number, kind_text, code = r.cells["subscription"], r.cells["kind"], r.cells.get("installer_code", "")
+    sub = subs.get(number.upper())
+    if not number:
+        errors.append(RowError(r.row, "subscription", _("Write the subscription number.")))
+    elif sub is None:
+        errors.append(
+            RowError(r.row, "subscription", _("No subscription of yours has the number %(n)s.") % {"n": number})
+        )
+    kind = kinds.get(kind_text.lower())
+    if kind is None:
+        message = _("“%(kind)s” is not a kind of job: write installation, removal or maintenance.")
+        errors.append(RowError(r.row, "kind", message % {"kind": kind_text}))
+    company = companies.get(code.upper()) if code else None
+    if code and company is None:
+        message = _("No installer company that accepted your partnership has the code %(code)s.")
+        errors.append(RowError(r.row, "installer_code", message % {"code": code}))
+    spec = {k: r.cells.get(k, "") for k in SPEC_LIMITS if r.cells.get(k)}
+    for key, value in spec.items():
+        if len(value) > SPEC_LIMITS[key]:
+            message = _("At most %(max)s characters (this one has %(n)s).")
+            errors.append(RowError(r.row, key, message % {"max": SPEC_LIMITS[key], "n": len(value)}))
+    if len(errors) > before or sub is None or kind is None:
+        return None
+    return Planned(
+        row=r.row,
+        subscription_id=sub["pk"],
+        vehicle_id=sub["vehicle_id"],
+        customer_id=sub["customer_id"],
+        product_id=sub["product_id"],
+        number=sub["number"],
+        plate=sub["vehicle__plate"],
+        kind=kind,
+        spec=spec,
+        company_id=company[0] if company else None,
+        company_name=company[1] if company else "",
+    )
+
+
+def _check_busy(scope: Scope, planned: list[Planned], errors: list[RowError]) -> None:
+    """No vehicle of the file may have a job still open (one query)."""
+    busy = dict(
+        Job.objects.filter(
+            provider=scope.organisation, vehicle_id__in=[p.vehicle_id for p in planned], status__in=BUSY
+        ).values_list("vehicle_id", "pk")
+    )
+    for p in planned:
+        if p.vehicle_id in busy:
+            message = _("The vehicle %(plate)s already has an open job (%(job)s).")
+            errors.append(
+                RowError(p.row, "subscription", message % {"plate": p.plate, "job": f"J{busy[p.vehicle_id]:07d}"})
+            )
+
+
+# ---- writing -------------------------------------------------------------------------------------------
+
+
+def job_import(*, scope: Scope, table: list[list[str]]) -> list[tuple[int, Job]]:
+    """Create every job of the file or none: drafts in one insert, their audit events in another.
+    Answers each job with the row it came from."""
+    scope.require_role(*services.PLANNERS)
+    with transaction.atomic():
+        planned = plan(scope, table, lock=True)
+        org = scope.organisation
+        jobs = Job.objects.bulk_create(
+            [
+                Job(
+                    provider=org,
+                    kind=p.kind,
+                    subscription_id=p.subscription_id,
+                    vehicle_id=p.vehicle_id,
+                    customer_id=p.customer_id,
+                    product_id=p.product_id,
+                    spec=p.spec,
+                )
+                for p in planned
+            ],
+            batch_size=1000,
+        )
+        AuditEvent.objects.bulk_create(_created_events(scope, jobs, planned), batch_size=1000)
+        # Assigned rows go through job_assign one by one, so that deadline, visibility, the owner's SMS and the
+        # webhook are exactly those of a single assignment: a few queries per assigned row, fine for files of a
+        # few thousand rows (the limit is JOB_IMPORT_MAX_ROWS).
+        return [
+            (p.row, services.job_assign(scope=scope, job_id=job.pk, company_id=p.company_id) if p.company_id else job)
+            for job, p in zip(jobs, planned, strict=True)
+        ]
+
+
+def _created_events(scope: Scope, jobs: Iterable[Job], planned: list[Planned]) -> list[AuditEvent]:
+    """What audit.record writes for a created job, for every job of the file."""
+    ip = audit.current_ip.get() or None
+    return [
+        AuditEvent(
+            actor=scope.user,
+            actor_label=scope.user.email,
+            organisation=scope.organisation,
+            object_type=Job._meta.label_lower,
+            object_id=str(job.pk),
+            object_label=job.number,
+            action="job.create",
+            to_state=JobStatus.DRAFT,
+            ip_address=ip,
+            data={"import_row": p.row},
+        )
+        for job, p in zip(jobs, planned, strict=True)
+    ]
+
+
+# ---- the file between preview and confirmation ----------------------------------------------------------
+
+
+def stash(upload: File[Any], *, scope: Scope) -> str:
+    """Keep the uploaded file under a random name in a folder of its uploader; the name is returned."""
+    ext = "." + (upload.name or "").rsplit(".", 1)[-1].lower()
+    folder = f"job-imports/{scope.organisation.pk}-{scope.user.pk}"
+    return default_storage.save(f"{folder}/{secrets.token_urlsafe(18)}{ext}", upload)
+
+
+def unstash_table(name: str, *, scope: Scope) -> list[list[str]]:
+    """The table of a kept file, only for the person and organisation who uploaded it."""
+    if not name.startswith(f"job-imports/{scope.organisation.pk}-{scope.user.pk}/") or ".." in name:
+        raise _refuse(_("The uploaded file is no longer available: upload it again."))
+    if not default_storage.exists(name):
+        raise _refuse(_("The uploaded file is no longer available: upload it again."))
+    with default_storage.open(name, "rb") as stream:
+        return read_table(stream, name, default_storage.size(name))
+
+
+def discard(name: str) -> None:
+    if name.startswith("job-imports/") and ".." not in name and default_storage.exists(name):
+        default_storage.delete(name)
