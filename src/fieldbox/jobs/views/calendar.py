@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import get_usage
 
 from fieldbox.accounts.choices import Role
@@ -73,7 +73,7 @@ def renew(request: AuthedRequest) -> HttpResponse:
     return redirect("jobs:appointments")
 
 
-@require_GET
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The .ics a calendar application fetches, without a session. A wrong address answers 404, like a
     missing page, and an address that tries too many wrong ones is refused for a while (429)."""
