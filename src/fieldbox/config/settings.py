@@ -276,6 +276,9 @@ ACTIVATION_ALERT_HOURS = int(env("ACTIVATION_ALERT_HOURS", "24"))
 JOB_IMPORT_MAX_BYTES = int(env("JOB_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 JOB_IMPORT_MAX_ROWS = int(env("JOB_IMPORT_MAX_ROWS", "5000"))
 ACTION_LINK_MAX_AGE = timedelta(days=int(env("ACTION_LINK_DAYS", "14")))
+# The vehicle owner's link to ask for another workshop: valid this long after the assignment; opens per address.
+OWNER_LINK_MAX_AGE = timedelta(days=int(env("OWNER_LINK_DAYS", "60")))
+OWNER_LINK_RATE = env("OWNER_LINK_RATE", "30/h")
 # Calendars: how long an appointment lasts in the feeds; wrong feed addresses one client may try.
 APPOINTMENT_MINUTES = int(env("APPOINTMENT_MINUTES", "60"))
 CALENDAR_FEED_REFUSED_RATE = env("CALENDAR_FEED_REFUSED_RATE", "20/h")

@@ -160,3 +160,37 @@ class JobImportForm(forms.Form):
         label=_("Spreadsheet (.xlsx, .xls, .ods or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
     )
+
+
+class CareSearchForm(forms.Form):
+    """Customer care's one box."""
+
+    q = forms.CharField(
+        label=_("Plate, VIN, subscription number, customer name or phone"),
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+
+
+class ExtendDeadlineForm(forms.Form):
+    until = forms.DateField(label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("Why the deadline moves"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CorrectPairingForm(PairForm):
+    reason = forms.CharField(
+        label=_("Why the pairing is corrected"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class OwnerChangeForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your message (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Where would you rather have it fitted, when can you be reached?"),
+    )

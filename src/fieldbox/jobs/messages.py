@@ -28,10 +28,13 @@ kinds.register(
         key="jobs.installer_chosen",
         channel=Channel.SMS,
         label=_("SMS to the owner: the chosen workshop"),
-        variables=WORKSHOP,
+        variables={**WORKSHOP, "link": _("the link to see the workshop and ask for another one")},
         template="jobs/sms/installer_chosen",
         required=frozenset({"workshop"}),
-        sample=WORKSHOP_SAMPLE,
+        sample={
+            **WORKSHOP_SAMPLE,
+            "link": "https://fieldbox.example.com/o/1234567.1234.tb0x3k.q2Xb7Wm3fK9pLrT0vYcA1s/",
+        },
     ),
     MessageKind(
         key="jobs.appointment",
@@ -85,6 +88,43 @@ kinds.register(
     ),
 )
 
+kinds.register(
+    MessageKind(
+        key="jobs.owner_change_requested",
+        channel=Channel.EMAIL,
+        label=_("The owner asks for another workshop"),
+        variables={
+            "job": _("job number"),
+            "plate": _("the vehicle's plate"),
+            "workshop": _("the installer company's name"),
+            "message": _("their message"),
+            "link": _("the link to the job"),
+        },
+        template="jobs/email/owner_change_requested",
+        sample={
+            "job": "J0000042",
+            "plate": "AB123CD",
+            "workshop": "Officina Rossi",
+            "message": "Preferisco un'officina vicino a Milano.",
+            "link": "https://fieldbox.example/…",
+        },
+    ),
+    MessageKind(
+        key="jobs.certificate",
+        channel=Channel.EMAIL,
+        label=_("E-mail to the customer: the installation certificate"),
+        variables={
+            "job": _("job number"),
+            "plate": _("the vehicle's plate"),
+            "customer": _("the customer's name"),
+            "provider": _("your organisation's name"),
+        },
+        template="jobs/email/certificate",
+        required=frozenset(),
+        sample={"job": "J0000042", "plate": "AB123CD", "customer": "Luca Bianchi", "provider": "Telematica Italia"},
+    ),
+)
+
 events.register(
     EventType("job.status_changed", _("A job changed status")),
     EventType(
@@ -97,6 +137,12 @@ events.register(
         "job.help_requested",
         _("An installer asked customer care about a job"),
         kind="jobs.help_requested",
+        roles=frozenset({Role.CUSTOMER_CARE, Role.PROVIDER_ADMIN}),
+    ),
+    EventType(
+        "job.owner_change_requested",
+        _("A vehicle owner asked for another workshop"),
+        kind="jobs.owner_change_requested",
         roles=frozenset({Role.CUSTOMER_CARE, Role.PROVIDER_ADMIN}),
     ),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -53,16 +55,55 @@ def masked_plate(plate: str) -> str:
     return plate[:2] + "•" * max(len(plate) - 4, 1) + plate[-2:] if len(plate) > 4 else "•" * len(plate)
 
 
+def _phone_digits(text: str) -> str:
+    """The national part of a typed phone number: +39, 0039 and leading zeros dropped; "" if not a phone."""
+    if not re.fullmatch(r"\+?[\d\s./()-]{6,}", text):
+        return ""
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("00"):
+        digits = digits[2:]
+    digits = digits.lstrip("0")
+    return digits if len(digits) >= 6 else ""
+
+
+def _name_matches(text: str) -> Q | None:
+    """Every word of ``text`` in the customer's first, last or company name ("Luca Bianchi", "bianchi")."""
+    words = [w for w in text.split() if len(w) >= 2][:4]
+    if not words:
+        return None
+    match = Q()
+    for word in words:
+        match &= (
+            Q(customer__first_name__icontains=word)
+            | Q(customer__last_name__icontains=word)
+            | Q(customer__company_name__icontains=word)
+        )
+    return match
+
+
 def search(scope: Scope, text: str) -> QuerySet[Job]:
-    """Customer care's one box: plate, VIN, subscription number, customer name or phone."""
-    text = text.strip()
+    """Customer care's one box: plate, VIN, subscription number, customer name or phone; newest first.
+
+    A plate matches without spaces or dashes and in any case; a phone with or without +39, 0039 or a
+    leading 0. An installer company finds only its open jobs (it no longer sees an ended job's owner).
+    """
+    text = " ".join(text.split())[:100]
     if not text:
         return jobs_for(scope).none()
-    return jobs_for(scope).filter(
-        Q(vehicle__plate__iexact=text.replace(" ", ""))
-        | Q(vehicle__vin__iexact=text)
+    compact = re.sub(r"[\s.-]", "", text)
+    match = (
+        Q(vehicle__plate__iexact=compact)
+        | Q(vehicle__vin__iexact=compact)
         | Q(subscription__number__iexact=text)
-        | Q(customer__last_name__icontains=text)
-        | Q(customer__company_name__icontains=text)
-        | Q(customer__phone__endswith=text.replace(" ", "").lstrip("0"))
+        | Q(subscription__number__iexact=compact)
     )
+    names = _name_matches(text)
+    if names is not None:
+        match |= names
+    digits = _phone_digits(text)
+    if digits:
+        match |= Q(customer__phone__endswith=digits) | Q(customer__phone_other__endswith=digits)
+    qs = jobs_for(scope).filter(match)
+    if not scope.organisation.is_provider:
+        qs = qs.exclude(status__in=ENDED)
+    return qs.order_by("-id")

@@ -20,6 +20,7 @@ from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import DEVICE_TRANSITIONS, DeviceStatus
 from fieldbox.fleet.models import Device, Subscription
+from fieldbox.jobs.care import owner_link
 from fieldbox.jobs.choices import JOB_TRANSITIONS, JobKind, JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.messaging import events
@@ -176,7 +177,7 @@ def job_assign(*, scope: Scope, job_id: int, company_id: int) -> Job:
             fields=["company", "assigned_at", "visible_from", "deadline_at"],
             company=company.installer_code,
         )
-        _sms_owner(job, "jobs.installer_chosen", key=f"job:{job.pk}:installer:{company.pk}")
+        _sms_owner(job, "jobs.installer_chosen", key=f"job:{job.pk}:installer:{company.pk}", link=owner_link(job))
     return job
 
 
@@ -196,7 +197,7 @@ def job_reassign(*, scope: Scope, job_id: int, company_id: int, reason: str) -> 
         job.deadline_at = _end_of_day(today + timedelta(days=provider.install_deadline_days), provider.time_zone)
         fields = ["company", "installer", "appointment_at", "assigned_at", "visible_from", "deadline_at"]
         _move(job, "reassign", scope=scope, fields=fields, reason=reason, company=company.installer_code, before=before)
-        _sms_owner(job, "jobs.installer_chosen", key=f"job:{job.pk}:installer:{company.pk}")
+        _sms_owner(job, "jobs.installer_chosen", key=f"job:{job.pk}:installer:{company.pk}", link=owner_link(job))
     return job
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fieldbox.jobs.views import calendar, dashboard, detail, installer, provider
+from fieldbox.jobs.views import care as care_views
 
 app_name = "jobs"
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("jobs/available/", installer.available, name="available"),
     path("jobs/available/take-next/", installer.take_next, name="take_next"),
     path("jobs/mine/", installer.mine, name="mine"),
+    path("jobs/search/", care_views.search, name="search"),
     path("jobs/appointments/", calendar.appointments, name="appointments"),
     path("jobs/appointments/new-feed-address/", calendar.renew, name="calendar_renew"),
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
@@ -31,4 +33,9 @@ urlpatterns = [
     path("jobs/<int:pk>/edit/", detail.edit, name="edit"),
     path("jobs/<int:pk>/cancel/", detail.cancel, name="cancel"),
     path("jobs/<int:pk>/delete/", detail.delete, name="delete"),
+    path("jobs/<int:pk>/extend-deadline/", care_views.extend_deadline, name="extend_deadline"),
+    path("jobs/<int:pk>/correct-pairing/", care_views.correct_pairing, name="correct_pairing"),
+    path("jobs/<int:pk>/certificate/", care_views.certificate_download, name="certificate"),
+    path("jobs/<int:pk>/certificate/send/", care_views.certificate_send, name="certificate_send"),
+    path("o/<str:token>/", care_views.owner_link, name="owner_link"),
 ]

@@ -22,6 +22,7 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Available jobs"), "jobs:available", INSTALLERS),
     (_("Appointments"), "jobs:appointments", INSTALLERS),
     (_("Jobs"), "jobs:list", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
+    (_("Search"), "jobs:search", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (_("Dashboard"), "jobs:dashboard", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (
         _("Partners"),

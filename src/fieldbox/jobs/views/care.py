@@ -1,0 +1,142 @@
+"""Customer care's screens: the one search box, moving a deadline, correcting a pairing, the installation
+certificate; and the vehicle owner's page behind the link of the SMS (no sign-in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from fieldbox.accounts.decorators import scope_required
+from fieldbox.accounts.views.common import run_service
+from fieldbox.core.errors import Conflict
+from fieldbox.core.http import AuthedRequest
+from fieldbox.jobs import care, certificate, queries, selectors, services
+from fieldbox.jobs.forms import CareSearchForm, CorrectPairingForm, ExtendDeadlineForm, OwnerChangeForm
+from fieldbox.jobs.views.common import PROVIDER_ROLES
+
+SEARCH_LIMIT = 50
+
+
+@scope_required(*PROVIDER_ROLES)
+def search(request: AuthedRequest) -> HttpResponse:
+    form = CareSearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    found = list(selectors.search(request.scope, text)[: SEARCH_LIMIT + 1]) if text else []
+    rows = [queries.row_of(request.scope, job) for job in found[:SEARCH_LIMIT]]
+    context = {"form": form, "q": text, "rows": rows, "more": len(found) > SEARCH_LIMIT}
+    return render(request, "jobs/care_search.html", {**context, "limit": SEARCH_LIMIT})
+
+
+def _care_page(request: AuthedRequest, pk: int, template: str, form: forms.Form, call: Any, done: str) -> HttpResponse:
+    """GET: the form; POST: run the service, back to the job on success, otherwise the form with the reason."""
+    job = selectors.job_for(request.scope, pk)
+    posted = request.method == "POST" and form.is_valid()
+    if posted and run_service(request, form, lambda: (call(job, form.cleaned_data), True)[1]):
+        messages.success(request, done)
+        return redirect("jobs:detail", pk=job.pk)
+    return render(request, template, {"job": job, "form": form})
+
+
+@scope_required(*services.CARE)
+@require_http_methods(["GET", "POST"])
+def extend_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _care_page(
+        request,
+        pk,
+        "jobs/care_extend_deadline.html",
+        ExtendDeadlineForm(request.POST or None),
+        lambda job, d: services.job_extend_deadline(
+            scope=request.scope, job_id=job.pk, until=d["until"], reason=d["reason"]
+        ),
+        _("Deadline extended: the installer company sees the new date."),
+    )
+
+
+@scope_required(*services.CARE)
+@require_http_methods(["GET", "POST"])
+def correct_pairing(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _care_page(
+        request,
+        pk,
+        "jobs/care_correct_pairing.html",
+        CorrectPairingForm(request.POST or None),
+        lambda job, d: services.job_correct_pairing(
+            scope=request.scope, job_id=job.pk, serial=d["serial"], imei_last4=d["imei_last4"], reason=d["reason"]
+        ),
+        _("Pairing corrected: the job waits for the new device's activation."),
+    )
+
+
+@scope_required(*PROVIDER_ROLES)
+def certificate_download(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        job = certificate.certificate_job(request.scope, pk)
+    except Conflict as refused:
+        messages.error(request, refused.message)
+        return redirect("jobs:detail", pk=pk)
+    response = HttpResponse(certificate.certificate_pdf(job), content_type=certificate.PDF)
+    response["Content-Disposition"] = f'attachment; filename="{certificate.filename(job)}"'
+    return response
+
+
+@scope_required(*services.CARE)
+@require_http_methods(["GET", "POST"])
+def certificate_send(request: AuthedRequest, pk: int) -> HttpResponse:
+    """GET: confirm, showing where it goes; POST: send it through the outbox."""
+    try:
+        job = certificate.certificate_job(request.scope, pk)
+    except Conflict as refused:
+        messages.error(request, refused.message)
+        return redirect("jobs:detail", pk=pk)
+    if request.method == "POST":
+        sent_to = run_service(request, None, lambda: certificate.certificate_send(scope=request.scope, job_id=job.pk))
+        if sent_to is not None:
+            messages.success(request, _("The certificate is on its way to %(email)s.") % {"email": sent_to})
+        return redirect("jobs:detail", pk=job.pk)
+    return render(request, "jobs/care_certificate_send.html", {"job": job})
+
+
+def _limited(request: HttpRequest) -> bool:
+    group = f"owner-link-{request.method}"
+    return bool(is_ratelimited(request, group=group, key="ip", rate=settings.OWNER_LINK_RATE, increment=True))
+
+
+def _owner_render(
+    request: HttpRequest, page: care.OwnerPage, form: OwnerChangeForm, *, status: int = 200, just_asked: bool = False
+) -> HttpResponse:
+    plate = selectors.masked_plate(page.job.vehicle.plate)
+    context = {"page": page, "form": form, "plate": plate, "just_asked": just_asked}
+    return render(request, "jobs/care_owner.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def owner_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The owner's page, in the owner's language: the workshop, and "Ask for another workshop" while it may."""
+    if _limited(request):
+        return render(request, "jobs/care_owner_invalid.html", {"limited": True}, status=429)
+    try:
+        page = care.owner_page(token)
+    except signing.SignatureExpired:
+        return render(request, "jobs/care_owner_invalid.html", {"expired": True}, status=410)
+    except signing.BadSignature:
+        return render(request, "jobs/care_owner_invalid.html", {"expired": False}, status=410)
+    with translation.override(page.job.customer.language):
+        form = OwnerChangeForm(request.POST or None)
+        if request.method != "POST" or not form.is_valid():
+            return _owner_render(request, page, form)
+        try:
+            page = care.owner_change_request(token=token, message=form.cleaned_data["message"])
+        except Conflict as refused:
+            form.add_error(None, refused.message)
+            return _owner_render(request, care.owner_page(token), form, status=409)
+        return _owner_render(request, page, OwnerChangeForm(), just_asked=True)
