@@ -272,6 +272,12 @@ DEVICE_EVENT_MAX_SKEW_SECONDS = int(env("DEVICE_EVENT_MAX_SKEW_SECONDS", "300"))
 DEVICE_EVENT_RATE = env("DEVICE_EVENT_RATE", "6000/m")
 # Jobs: a paired device that has not reported its activation after this many hours alerts customer care.
 ACTIVATION_ALERT_HOURS = int(env("ACTIVATION_ALERT_HOURS", "24"))
+# Bulk load of devices from a spreadsheet: the largest file and the most rows accepted.
+DEVICE_IMPORT_MAX_BYTES = int(env("DEVICE_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+DEVICE_IMPORT_MAX_ROWS = int(env("DEVICE_IMPORT_MAX_ROWS", "50000"))
+# Photos taken on site: largest upload accepted, and the most pixels decoded (decompression bombs are refused).
+JOB_PHOTO_MAX_BYTES = int(env("JOB_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+JOB_PHOTO_MAX_PIXELS = int(env("JOB_PHOTO_MAX_PIXELS", str(50_000_000)))
 # Jobs from a spreadsheet: larger files or more rows are refused (split them).
 JOB_IMPORT_MAX_BYTES = int(env("JOB_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 JOB_IMPORT_MAX_ROWS = int(env("JOB_IMPORT_MAX_ROWS", "5000"))

@@ -23,6 +23,14 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Appointments"), "jobs:appointments", INSTALLERS),
     (_("Jobs"), "jobs:list", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (_("Search"), "jobs:search", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
+    (_("Checklists"), "jobs:checklists", {Role.PROVIDER_ADMIN}),
+    (_("Customers"), "fleet:customers", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
+    (_("Vehicles"), "fleet:vehicles", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
+    (
+        _("Devices"),
+        "fleet:devices",
+        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, *INSTALLERS},
+    ),
     (_("Dashboard"), "jobs:dashboard", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (
         _("Partners"),

@@ -1,0 +1,265 @@
+"""Changes of the registry: customers, vehicles, products, subscriptions, and devices shipped in bulk.
+
+Each change runs in one transaction and writes an audit event. A device moves only through its transition
+table (``fleet.choices.DEVICE_TRANSITIONS``), by the job services' ``device_ship`` and ``device_receive``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from fieldbox.accounts.choices import Role
+from fieldbox.core import audit
+from fieldbox.core.errors import Conflict
+from fieldbox.core.tenancy import Scope
+from fieldbox.fleet.choices import AddressKind, CustomerKind, VehicleType
+from fieldbox.fleet.models import Customer, CustomerAddress, Device, Product, Subscription, Vehicle
+from fieldbox.fleet.validators import normalise_vin, validate_vin
+from fieldbox.jobs import services as job_services
+from fieldbox.messaging.phones import normalise_phone
+
+EDITORS = (Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY)
+STOCK_KEEPERS = (Role.PROVIDER_ADMIN, Role.DISPATCHER)
+BULK_LIMIT = 500
+
+CUSTOMER_FIELDS = ("kind", "first_name", "last_name", "company_name", "phone", "phone_other", "email", "language")
+VEHICLE_FIELDS = ("plate", "plate_country", "vin", "make", "model", "year", "vehicle_type")
+PRODUCT_FIELDS = (
+    "name",
+    "code",
+    "serial_prefix",
+    "imei_required",
+    "emergency_button",
+    "secure_key_module",
+    "central_lock_types",
+)
+
+
+def _apply(obj: Model, data: dict[str, Any], fields: Iterable[str]) -> list[str]:
+    """Set the given fields; the names of those that changed."""
+    changed = []
+    for name in fields:
+        if name in data and getattr(obj, name) != data[name]:
+            setattr(obj, name, data[name])
+            changed.append(name)
+    return changed
+
+
+def _record(scope: Scope, obj: Model, action: str, changed: list[str]) -> None:
+    audit.record(
+        actor=scope.user, organisation=scope.organisation, obj=obj, action=action, data={"fields": sorted(changed)}
+    )
+
+
+def _clean_customer(data: dict[str, Any]) -> dict[str, Any]:
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in CUSTOMER_FIELDS}
+    errors: dict[str, str] = {}
+    for field in ("phone", "phone_other"):
+        if clean.get(field):
+            try:
+                clean[field] = normalise_phone(clean[field])
+            except ValidationError as exc:
+                errors[field] = exc.messages[0]
+    if clean.get("email"):
+        try:
+            validate_email(clean["email"])
+        except ValidationError:
+            errors["email"] = _("Enter a valid e-mail address.")
+    kind = clean.get("kind", CustomerKind.PERSON)
+    if kind not in CustomerKind.values:
+        errors["kind"] = _("Choose person or company.")
+    elif kind == CustomerKind.COMPANY and not clean.get("company_name"):
+        errors["company_name"] = _("Give the company's name.")
+    elif kind == CustomerKind.PERSON and not clean.get("last_name"):
+        errors["last_name"] = _("Give the person's last name.")
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _clean_addresses(addresses: list[dict[str, Any]]) -> list[dict[str, str]]:
+    clean = []
+    for i, item in enumerate(addresses, start=1):
+        line = {k: str(item.get(k) or "").strip() for k in ("kind", "street", "postcode", "city", "country")}
+        if not line["street"] or not line["city"]:
+            raise ValidationError({"addresses": _("Address %(n)s: give the street and the city.") % {"n": i}})
+        line["kind"] = line["kind"] if line["kind"] in AddressKind.values else AddressKind.OTHER
+        line["country"] = (line["country"] or "IT").upper()[:2]
+        clean.append(line)
+    return clean
+
+
+def customer_save(
+    *,
+    scope: Scope,
+    data: dict[str, Any],
+    addresses: list[dict[str, Any]] | None = None,
+    customer_id: int | None = None,
+) -> Customer:
+    """Create a customer, or change one (``customer_id``); ``addresses`` given replace the customer's addresses."""
+    scope.require_role(*EDITORS)
+    clean = _clean_customer(data)
+    lines = _clean_addresses(addresses) if addresses is not None else None
+    with transaction.atomic():
+        if customer_id is None:
+            customer = Customer(provider=scope.organisation)
+        else:
+            customer = Customer.objects.select_for_update().get(pk=customer_id, provider=scope.organisation)
+        changed = _apply(customer, clean, CUSTOMER_FIELDS)
+        customer.save()
+        if lines is not None:
+            customer.addresses.all().delete()
+            CustomerAddress.objects.bulk_create([CustomerAddress(customer=customer, **line) for line in lines])
+            changed.append("addresses")
+        _record(scope, customer, "customer.create" if customer_id is None else "customer.update", changed)
+    return customer
+
+
+def normalise_plate(plate: str) -> str:
+    return "".join(plate.split()).replace("-", "").upper()
+
+
+def _clean_vehicle(scope: Scope, data: dict[str, Any], vehicle_id: int | None) -> dict[str, Any]:
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in VEHICLE_FIELDS}
+    errors: dict[str, str] = {}
+    clean["plate"] = normalise_plate(clean.get("plate") or "")
+    clean["plate_country"] = (clean.get("plate_country") or "IT").upper()
+    clean["vin"] = normalise_vin(clean.get("vin") or "")
+    if not clean["plate"]:
+        errors["plate"] = _("Give the plate.")
+    if clean["vin"]:
+        try:
+            validate_vin(clean["vin"])
+        except ValidationError as exc:
+            errors["vin"] = exc.messages[0]
+    if clean.get("vehicle_type", VehicleType.CAR) not in VehicleType.values:
+        errors["vehicle_type"] = _("Choose a vehicle type.")
+    others = Vehicle.objects.filter(provider=scope.organisation).exclude(pk=vehicle_id or 0)
+    if clean["plate"] and others.filter(plate=clean["plate"], plate_country=clean["plate_country"]).exists():
+        errors["plate"] = _("You already have a vehicle with this plate.")
+    if clean["vin"] and "vin" not in errors and others.filter(vin=clean["vin"]).exists():
+        errors["vin"] = _("You already have a vehicle with this VIN.")
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def vehicle_save(*, scope: Scope, data: dict[str, Any], vehicle_id: int | None = None) -> Vehicle:
+    scope.require_role(*EDITORS)
+    with transaction.atomic():
+        if vehicle_id is None:
+            vehicle = Vehicle(provider=scope.organisation)
+        else:
+            vehicle = Vehicle.objects.select_for_update().get(pk=vehicle_id, provider=scope.organisation)
+        changed = _apply(vehicle, _clean_vehicle(scope, data, vehicle_id), VEHICLE_FIELDS)
+        vehicle.save()
+        _record(scope, vehicle, "vehicle.create" if vehicle_id is None else "vehicle.update", changed)
+    return vehicle
+
+
+def _clean_product(scope: Scope, data: dict[str, Any], product_id: int | None) -> dict[str, Any]:
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in PRODUCT_FIELDS}
+    clean["code"] = (clean.get("code") or "").upper()
+    clean["serial_prefix"] = (clean.get("serial_prefix") or "").upper()
+    types = clean.get("central_lock_types") or []
+    clean["central_lock_types"] = list(dict.fromkeys(str(t).strip() for t in types if str(t).strip()))
+    errors: dict[str, str] = {}
+    if not clean.get("name"):
+        errors["name"] = _("Give the product's name.")
+    if not clean["code"]:
+        errors["code"] = _("Give the product's code.")
+    elif Product.objects.filter(provider=scope.organisation, code=clean["code"]).exclude(pk=product_id or 0).exists():
+        errors["code"] = _("Another product of yours has this code.")
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def product_save(*, scope: Scope, data: dict[str, Any], product_id: int | None = None) -> Product:
+    scope.require_role(*STOCK_KEEPERS)
+    with transaction.atomic():
+        if product_id is None:
+            product = Product(provider=scope.organisation)
+        else:
+            product = Product.objects.select_for_update().get(pk=product_id, provider=scope.organisation)
+        changed = _apply(product, _clean_product(scope, data, product_id), PRODUCT_FIELDS)
+        product.save()
+        _record(scope, product, "product.create" if product_id is None else "product.update", changed)
+    return product
+
+
+def _own(scope: Scope, model: type[Model], pk: Any, field: str) -> Any:
+    found = model._default_manager.filter(pk=pk, provider=scope.organisation).first() if pk else None
+    if found is None:
+        raise ValidationError({field: _("Choose one of your records.")})
+    return found
+
+
+def subscription_create(*, scope: Scope, data: dict[str, Any]) -> Subscription:
+    """A subscription of the provider for one of its customers, vehicles and products."""
+    scope.require_role(*EDITORS)
+    number = str(data.get("number") or "").strip()
+    if not number:
+        raise ValidationError({"number": _("Give the subscription number.")})
+    if not data.get("arrived_on"):
+        raise ValidationError({"arrived_on": _("Give the day the subscription arrived.")})
+    starts, ends = data.get("starts_on"), data.get("ends_on")
+    if starts and ends and ends < starts:
+        raise ValidationError({"ends_on": _("A subscription cannot end before it starts.")})
+    with transaction.atomic():
+        if Subscription.objects.filter(provider=scope.organisation, number__iexact=number).exists():
+            raise ValidationError({"number": _("Another subscription of yours has this number.")})
+        subscription = Subscription.objects.create(
+            provider=scope.organisation,
+            number=number,
+            customer=_own(scope, Customer, data.get("customer_id"), "customer_id"),
+            vehicle=_own(scope, Vehicle, data.get("vehicle_id"), "vehicle_id"),
+            product=_own(scope, Product, data.get("product_id"), "product_id"),
+            agency=str(data.get("agency") or "").strip(),
+            arrived_on=data["arrived_on"],
+            starts_on=starts,
+            ends_on=ends,
+        )
+        _record(scope, subscription, "subscription.create", ["number"])
+    return subscription
+
+
+def _checked_ids(device_ids: Iterable[int]) -> list[int]:
+    ids = sorted(set(device_ids))
+    if not ids:
+        raise ValidationError({"devices": _("Select at least one device.")})
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError({"devices": _("Select at most %(n)s devices at once.") % {"n": BULK_LIMIT}})
+    return ids
+
+
+def _each(ids: list[int], move: Callable[[int], Device]) -> list[Device]:
+    """Move every device in one transaction; a refusal names the device and undoes the others."""
+    done = []
+    with transaction.atomic():
+        for device_id in ids:
+            try:
+                done.append(move(device_id))
+            except Conflict as exc:
+                serial = Device.objects.filter(pk=device_id).values_list("serial", flat=True).first()
+                raise Conflict(f"{serial}: {exc.message}") from None
+    return done
+
+
+def devices_ship(*, scope: Scope, device_ids: Iterable[int], company_id: int) -> list[Device]:
+    """Ship several devices in stock to one partner company: all of them, or none if one cannot go."""
+    ids = _checked_ids(device_ids)
+    return _each(ids, lambda i: job_services.device_ship(scope=scope, device_id=i, company_id=company_id))
+
+
+def devices_receive(*, scope: Scope, device_ids: Iterable[int]) -> list[Device]:
+    """The company confirms several shipped devices arrived: all of them, or none."""
+    ids = _checked_ids(device_ids)
+    return _each(ids, lambda i: job_services.device_receive(scope=scope, device_id=i))

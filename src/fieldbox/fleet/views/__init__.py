@@ -1,0 +1,1 @@
+"""The registry screens: customers, vehicles, subscriptions, products, devices and their bulk load."""
