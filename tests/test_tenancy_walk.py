@@ -24,7 +24,7 @@ from fieldbox.fleet.models import Customer, Device, Subscription
 from fieldbox.fleet.tests.factories import device as make_device
 from fieldbox.fleet.tests.factories import registry
 from fieldbox.jobs import services as jobs
-from fieldbox.jobs.models import Job
+from fieldbox.jobs.models import ChecklistItem, Job, JobPhoto
 from fieldbox.messaging import services as messaging
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import (
@@ -87,9 +87,23 @@ def world(db: Any) -> World:
     job = jobs.job_create(scope=dispatch, subscription_id=reg.subscription.pk, spec={"notes": "Alpha secret notes"})
     jobs.job_assign(scope=dispatch, job_id=job.pk, company_id=a.company.pk)
     shipped = make_device(a.provider, company=a.company)
+    check_item = ChecklistItem.objects.create(provider=a.provider, label="Alpha secret check", type="photo")
+    photo = JobPhoto.objects.create(
+        job=job,
+        item=check_item,
+        file="job-photos/alpha.png",
+        content_type="image/png",
+        size=1,
+        width=1,
+        height=1,
+        uploaded_at="2026-11-01T10:00Z",
+    )
     ids = {
         "job": job.pk,
+        "check_item": check_item.pk,
+        "photo": photo.pk,
         "subscription": reg.subscription.pk,
+        "product": reg.product.pk,
         "company": a.company.pk,
         "stock_device": Device.objects.get(serial="ALPHA-SERIAL-1").pk,
         "shipped_device": shipped.pk,
@@ -126,6 +140,7 @@ def world(db: Any) -> World:
         "+393330000777",
         "ALPHA-SUB-77",
         "Alpha secret notes",
+        "Alpha secret check",
     ]
     return World(a=a, b=b, ids=ids, markers=markers)
 
@@ -146,6 +161,8 @@ def a_state(world: World) -> tuple[Any, ...]:
         Job.objects.get(pk=world.ids["job"]).spec,
         Device.objects.get(pk=world.ids["stock_device"]).status,
         Device.objects.get(pk=world.ids["shipped_device"]).status,
+        ChecklistItem.objects.filter(pk=world.ids["check_item"], removed_at=None, label="Alpha secret check").count(),
+        JobPhoto.objects.filter(pk=world.ids["photo"]).count(),
     )
 
 
@@ -164,6 +181,8 @@ A_STATE = (
     {"notes": "Alpha secret notes"},
     "in_stock",
     "shipped",
+    1,
+    1,
 )
 
 # Every named web route: how to call it with the other organisation's object.
@@ -251,6 +270,17 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "jobs:edit": ("object", "job"),
     "jobs:cancel": ("object", "job"),
     "jobs:delete": ("object", "job"),
+    "jobs:check_answer": ("object", "job"),
+    "jobs:photo_upload": ("object", "job"),
+    "jobs:complete": ("object", "job"),
+    "jobs:photo": ("object", "photo"),
+    "jobs:photo_delete": ("object", "photo"),
+    "jobs:checklists": ("page", None),
+    "jobs:checklist_new": ("page", None),
+    "jobs:checklist_defaults": ("page", None),
+    "jobs:checklist_edit": ("object", "check_item"),
+    "jobs:checklist_move": ("object", "check_item"),
+    "jobs:checklist_delete": ("object", "check_item"),
     "jobs:search": ("page", None),
     "jobs:extend_deadline": ("object", "job"),
     "jobs:correct_pairing": ("object", "job"),
@@ -398,6 +428,17 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("post", "/api/v1/jobs/{job_id}/assign"): ("object", "job", {"company_id": "@company"}),
     ("post", "/api/v1/jobs/{job_id}/reassign"): ("object", "job", {"company_id": "@company", "reason": "x"}),
     ("post", "/api/v1/jobs/{job_id}/take"): ("object", "job", None),
+    ("get", "/api/v1/jobs/{job_id}/checklist"): ("object", "job", None),
+    ("put", "/api/v1/jobs/{job_id}/checklist/{item_id}"): ("object", "job", {"value": "yes"}),
+    ("post", "/api/v1/jobs/{job_id}/checklist/{item_id}/photos"): ("object", "job", None),
+    ("post", "/api/v1/jobs/{job_id}/complete"): ("object", "job", None),
+    ("get", "/api/v1/job-photos/{photo_id}"): ("object", "photo", None),
+    ("delete", "/api/v1/job-photos/{photo_id}"): ("object", "photo", None),
+    ("get", "/api/v1/checklist-items"): ("list", None, None),
+    ("post", "/api/v1/checklist-items"): ("own", None, {"label": "Mine", "product_id": "@product"}),
+    ("put", "/api/v1/checklist-items/{item_id}"): ("object", "check_item", {"label": "x"}),
+    ("post", "/api/v1/checklist-items/{item_id}/move"): ("object", "check_item", None),
+    ("delete", "/api/v1/checklist-items/{item_id}"): ("object", "check_item", None),
     ("post", "/api/v1/jobs/take-next"): ("own", None, None),
     ("post", "/api/v1/jobs/import"): ("own", None, None),
     ("post", "/api/v1/jobs/{job_id}/take-over"): ("object", "job", None),

@@ -126,6 +126,11 @@ class Organisation(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(60)],
         help_text=_("Counted from the day the subscription arrived."),
     )
+    allow_manual_completion = models.BooleanField(
+        _("installers may complete a paired installation without the activation"),
+        default=False,
+        help_text=_("Off: an installation succeeds only when the device reports its activation."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     deleted_at = models.DateTimeField(_("deleted on"), null=True, blank=True)

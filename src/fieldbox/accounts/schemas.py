@@ -21,6 +21,7 @@ class OrganisationOut(Schema):
     install_deadline_days: int
     installer_change_days: int
     job_visible_after_days: int
+    allow_manual_completion: bool
 
 
 class OrganisationPatch(Schema):
@@ -33,6 +34,7 @@ class OrganisationPatch(Schema):
     install_deadline_days: int | None = Field(None, ge=1, le=365)
     installer_change_days: int | None = Field(None, ge=0, le=60)
     job_visible_after_days: int | None = Field(None, ge=0, le=60)
+    allow_manual_completion: bool | None = None
 
 
 class MembershipOut(Schema):

@@ -45,6 +45,7 @@ JOB_TRANSITIONS: dict[str, dict[str, str]] = {
     },
     JobStatus.PAIRED: {
         "activate": JobStatus.SUCCEEDED,
+        "complete_manually": JobStatus.SUCCEEDED,
         "correct_pairing": JobStatus.PAIRED,
         "fail": JobStatus.FAILED,
     },
@@ -52,3 +53,9 @@ JOB_TRANSITIONS: dict[str, dict[str, str]] = {
     JobStatus.FAILED: {},
     JobStatus.CANCELLED: {},
 }
+
+
+class CheckType(models.TextChoices):
+    CHECK = "check", _("Check (yes/no)")
+    CHOICE = "choice", _("Choice")
+    PHOTO = "photo", _("Photo")

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.fleet.choices import VehicleType
-from fieldbox.jobs.choices import JobKind, JobStatus
+from fieldbox.jobs.choices import CheckType, JobKind, JobStatus
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -193,4 +193,32 @@ class OwnerChangeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Where would you rather have it fitted, when can you be reached?"),
+    )
+
+
+class ChecklistItemForm(forms.Form):
+    """One item of a provider's on-site checklist."""
+
+    label = forms.CharField(label=_("Label"), max_length=200, help_text=_("As the installer reads it on site."))
+    type = forms.ChoiceField(label=_("Type"), choices=CheckType.choices)
+    options = forms.CharField(
+        label=_("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For a choice: one option per line."),
+    )
+    required = forms.BooleanField(label=_("Required to complete the job"), required=False, initial=True)
+    kind = forms.ChoiceField(label=_("Kind of job"), choices=JobKind.choices, initial=JobKind.INSTALLATION)
+    product = forms.TypedChoiceField(label=_("Product"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, products: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", _("Every product")), *products]  # type: ignore[attr-defined]
+
+
+class PhotoForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    photo = forms.FileField(
+        label=_("Photo"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.jobs.choices import JobKind, JobStatus
+from fieldbox.jobs.choices import CheckType, JobKind, JobStatus
 
 ORGANISATION = "accounts.Organisation"
 
@@ -56,6 +56,8 @@ class Job(models.Model):
     closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
     # Set when the device did not report its activation in time after pairing (customer care was told).
     activation_alert_at = models.DateTimeField(_("activation overdue since"), null=True, blank=True)
+    # The device reported its activation; the job succeeds once the required checks are complete too.
+    activated_at = models.DateTimeField(_("device activated on"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
@@ -78,3 +80,78 @@ class Job(models.Model):
     @property
     def number(self) -> str:
         return f"J{self.pk:07d}" if self.pk else "J-"
+
+
+class ChecklistItem(models.Model):
+    """One line of a provider's on-site checklist, for one product (or any product) and one kind of job."""
+
+    provider = models.ForeignKey(ORGANISATION, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        "fleet.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: every product."),
+    )
+    kind = models.CharField(_("kind of job"), max_length=16, choices=JobKind.choices, default=JobKind.INSTALLATION)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    label = models.CharField(_("label"), max_length=200)
+    type = models.CharField(_("type"), max_length=8, choices=CheckType.choices, default=CheckType.CHECK)
+    options = models.JSONField(_("options"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    # Removed items stay for the answers already given on past jobs.
+    removed_at = models.DateTimeField(_("removed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        indexes = [models.Index(fields=["provider", "kind", "product", "position"], name="checkitem_lookup")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CheckAnswer(models.Model):
+    """The installer's answer to one checklist item of one job: "yes"/"no" for a check, the option chosen."""
+
+    job = models.ForeignKey(Job, verbose_name=_("job"), on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(ChecklistItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(_("answer"), max_length=200)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered on"))
+
+    class Meta:
+        verbose_name = _("checklist answer")
+        verbose_name_plural = _("checklist answers")
+        constraints = [models.UniqueConstraint(fields=["job", "item"], name="checkanswer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.value}"
+
+
+class JobPhoto(models.Model):
+    """A photo taken on site for a photo item, stored under a random name, served only through a scoped view."""
+
+    job = models.ForeignKey(Job, verbose_name=_("job"), on_delete=models.CASCADE, related_name="photos")
+    item = models.ForeignKey(ChecklistItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(_("file"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=32)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    taken_at = models.DateTimeField(_("taken on"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded on"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("job photo")
+        verbose_name_plural = _("job photos")
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.pk}"

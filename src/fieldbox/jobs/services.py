@@ -21,6 +21,7 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import DEVICE_TRANSITIONS, DeviceStatus
 from fieldbox.fleet.models import Device, Subscription
 from fieldbox.jobs.care import owner_link
+from fieldbox.jobs.checks.selectors import missing_required
 from fieldbox.jobs.choices import JOB_TRANSITIONS, JobKind, JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.messaging import events
@@ -48,6 +49,15 @@ def _locked(scope: Scope, job_id: int) -> Job:
     if job is None:
         raise Job.DoesNotExist
     return job
+
+
+def locked(scope: Scope, job_id: int) -> Job:
+    """The job, locked, for the services of other modules (checklists) that move it through the same table."""
+    return _locked(scope, job_id)
+
+
+def move(job: Job, action: str, *, scope: Scope | None, fields: list[str], **data: Any) -> None:
+    _move(job, action, scope=scope, fields=fields, **data)
 
 
 def _move(job: Job, action: str, *, scope: Scope | None, fields: list[str], reason: str = "", **data: Any) -> None:
@@ -416,13 +426,26 @@ def _device_move(device: Device, action: str, **changes: Any) -> None:
 
 
 def job_activate(device: Device, at: datetime) -> Job | None:
-    """The device reported its activation: its paired job succeeds and the device is active."""
+    """The device reported its activation: the device is active, and its paired job succeeds once the
+    required items of its checklist are complete too (until then it waits, with the activation recorded)."""
+    if device.status in (DeviceStatus.WAITING_ACTIVATION, DeviceStatus.PAIRED):
+        _device_move(device, "activate", activated_at=device.activated_at or at)
     job = Job.objects.select_for_update().filter(device=device, status=JobStatus.PAIRED).first()
     if job is None:
         return None
-    if device.status in (DeviceStatus.WAITING_ACTIVATION, DeviceStatus.PAIRED):
-        _device_move(device, "activate", activated_at=device.activated_at or at)
-    _move(job, "activate", scope=None, fields=[], serial=device.serial)
+    job.activated_at = job.activated_at or at
+    missing = missing_required(job)
+    if missing:
+        job.save(update_fields=["activated_at"])
+        audit.record(
+            actor=None,
+            organisation=Organisation(pk=job.provider_id),
+            obj=job,
+            action="job.activation_recorded",
+            data={"serial": device.serial, "missing": missing},
+        )
+        return job
+    _move(job, "activate", scope=None, fields=["activated_at"], serial=device.serial)
     return job
 
 
@@ -529,7 +552,10 @@ def flag_missing_activations(now: datetime | None = None) -> int:
     now = now or timezone.now()
     hours = settings.ACTIVATION_ALERT_HOURS
     late = Job.objects.filter(
-        status=JobStatus.PAIRED, paired_at__lt=now - timedelta(hours=hours), activation_alert_at__isnull=True
+        status=JobStatus.PAIRED,
+        paired_at__lt=now - timedelta(hours=hours),
+        activation_alert_at__isnull=True,
+        activated_at__isnull=True,
     )
     flagged = 0
     for job_id in list(late.values_list("pk", flat=True)[:500]):

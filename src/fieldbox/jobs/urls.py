@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldbox.jobs.views import calendar, dashboard, detail, installer, provider
+from fieldbox.jobs.views import calendar, checks, dashboard, detail, installer, provider
 from fieldbox.jobs.views import care as care_views
 
 app_name = "jobs"
@@ -33,6 +33,17 @@ urlpatterns = [
     path("jobs/<int:pk>/edit/", detail.edit, name="edit"),
     path("jobs/<int:pk>/cancel/", detail.cancel, name="cancel"),
     path("jobs/<int:pk>/delete/", detail.delete, name="delete"),
+    path("jobs/<int:pk>/checks/", checks.check_answer, name="check_answer"),
+    path("jobs/<int:pk>/photos/", checks.photo_upload, name="photo_upload"),
+    path("jobs/<int:pk>/complete/", checks.complete, name="complete"),
+    path("jobs/photos/<int:pk>/", checks.photo, name="photo"),
+    path("jobs/photos/<int:pk>/delete/", checks.photo_delete, name="photo_delete"),
+    path("jobs/checklists/", checks.checklists, name="checklists"),
+    path("jobs/checklists/new/", checks.checklist_new, name="checklist_new"),
+    path("jobs/checklists/suggested/", checks.checklist_defaults, name="checklist_defaults"),
+    path("jobs/checklists/<int:pk>/", checks.checklist_edit, name="checklist_edit"),
+    path("jobs/checklists/<int:pk>/move/", checks.checklist_move, name="checklist_move"),
+    path("jobs/checklists/<int:pk>/delete/", checks.checklist_delete, name="checklist_delete"),
     path("jobs/<int:pk>/extend-deadline/", care_views.extend_deadline, name="extend_deadline"),
     path("jobs/<int:pk>/correct-pairing/", care_views.correct_pairing, name="correct_pairing"),
     path("jobs/<int:pk>/certificate/", care_views.certificate_download, name="certificate"),

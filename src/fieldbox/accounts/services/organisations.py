@@ -25,7 +25,12 @@ from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 
-DEADLINE_FIELDS = ("install_deadline_days", "installer_change_days", "job_visible_after_days")
+DEADLINE_FIELDS = (
+    "install_deadline_days",
+    "installer_change_days",
+    "job_visible_after_days",
+    "allow_manual_completion",
+)
 SETTINGS_FIELDS = (
     "name",
     "email",
@@ -36,6 +41,7 @@ SETTINGS_FIELDS = (
     "install_deadline_days",
     "installer_change_days",
     "job_visible_after_days",
+    "allow_manual_completion",
 )
 
 

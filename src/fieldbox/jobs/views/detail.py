@@ -17,6 +17,8 @@ from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.jobs import queries, selectors, services
+from fieldbox.jobs.checks import selectors as checks_selectors
+from fieldbox.jobs.checks.services import FILLING, can_complete
 from fieldbox.jobs.choices import JOB_TRANSITIONS, OPEN, JobStatus
 from fieldbox.jobs.forms import (
     AppointmentForm,
@@ -61,6 +63,8 @@ def _can(request: AuthedRequest, job: Job) -> dict[str, bool]:
         "pair": fitter and job.status == JobStatus.IN_PROGRESS,
         "fail": fitter and "fail" in moves,
         "ask_care": job.status in OPEN or job.status == JobStatus.PAIRED,
+        "fill": fitter and job.status in FILLING,
+        "complete": fitter and can_complete(job, job.provider),
     }
 
 
@@ -76,6 +80,8 @@ def _render(request: AuthedRequest, job: Job, **bound: Any) -> HttpResponse:
         "is_provider": scope.organisation.is_provider,
         "addresses": list(job.customer.addresses.all()) if row.sees_data else [],
         "offer_care": False,
+        "checklist": checks_selectors.checklist_of(job),
+        "activated_waiting": job.status == JobStatus.PAIRED and job.activated_at is not None,
     }
     if scope.organisation.is_provider:
         companies = _companies(request)

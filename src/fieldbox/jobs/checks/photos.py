@@ -1,0 +1,147 @@
+"""Photos taken on site: checked with Pillow, turned upright, stripped of their EXIF, stored under a random name."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from fieldbox.accounts.models import Organisation
+from fieldbox.core import audit
+from fieldbox.core.errors import Conflict
+from fieldbox.core.tenancy import Scope
+from fieldbox.jobs import services
+from fieldbox.jobs.checks.services import locked_for_filling, succeed_if_ready
+from fieldbox.jobs.choices import ENDED, CheckType
+from fieldbox.jobs.models import JobPhoto
+
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+EXIF_IFD, DATETIME_ORIGINAL, DATETIME = 0x8769, 36867, 306
+
+
+@dataclass
+class CleanPhoto:
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+    taken: datetime | None
+
+
+def _taken(image: Image.Image) -> datetime | None:
+    """When the camera says the photo was taken (EXIF local time, without a time zone)."""
+    exif = image.getexif()
+    text = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL) or exif.get(DATETIME)
+    try:
+        naive = datetime.strptime(str(text).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    return naive
+
+
+def clean_photo(upload: UploadedFile[bytes]) -> CleanPhoto:
+    """A real JPEG, PNG or WebP image within the size and pixel limits, upright and without EXIF (no GPS)."""
+    too_big = ValidationError(
+        {"photo": _("The photo is larger than %(mb)s MB.") % {"mb": settings.JOB_PHOTO_MAX_BYTES // (1024 * 1024)}}
+    )
+    not_image = ValidationError({"photo": _("This file is not a JPEG, PNG or WebP image.")})
+    if upload.size is None or upload.size > settings.JOB_PHOTO_MAX_BYTES:
+        raise too_big
+    raw = upload.read(settings.JOB_PHOTO_MAX_BYTES + 1)
+    if len(raw) > settings.JOB_PHOTO_MAX_BYTES:
+        raise too_big
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(raw), formats=list(FORMATS))
+            if image.width * image.height > settings.JOB_PHOTO_MAX_PIXELS:
+                raise ValidationError({"photo": _("The photo has too many pixels.")})
+            image.load()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise not_image from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ValidationError({"photo": _("The photo has too many pixels.")}) from None
+    content_type, extension = FORMATS[str(image.format)]
+    taken = _taken(image)
+    upright = ImageOps.exif_transpose(image)
+    out = io.BytesIO()
+    if image.format == "JPEG":
+        upright.convert("RGB").save(out, "JPEG", quality=90)
+    else:
+        upright.save(out, str(image.format))
+    return CleanPhoto(out.getvalue(), content_type, extension, upright.width, upright.height, taken)
+
+
+def photo_add(*, scope: Scope, job_id: int, item_id: int, upload: UploadedFile[bytes]) -> JobPhoto:
+    """Attach a photo to a photo item of the job; the file gets a random name and is served only through us."""
+    photo = clean_photo(upload)  # before any lock: decoding a large image takes a moment
+    with transaction.atomic():
+        job, item = locked_for_filling(scope, job_id, item_id)
+        if item.type != CheckType.PHOTO:
+            raise ValidationError({"item": _("This item takes no photo.")})
+        provider = Organisation.objects.only("time_zone").get(pk=job.provider_id)
+        name = default_storage.save(
+            f"job-photos/{job.provider_id}/{uuid.uuid4().hex}.{photo.extension}", ContentFile(photo.data)
+        )
+        try:
+            saved = JobPhoto.objects.create(
+                job=job,
+                item=item,
+                file=name,
+                content_type=photo.content_type,
+                size=len(photo.data),
+                width=photo.width,
+                height=photo.height,
+                taken_at=photo.taken.replace(tzinfo=ZoneInfo(provider.time_zone)) if photo.taken else None,
+                uploaded_at=timezone.now(),
+                uploaded_by=scope.user,
+            )
+            audit.record(
+                actor=scope.user,
+                organisation=provider,
+                obj=job,
+                action="job.photo_add",
+                data={"item": item.label, "photo": saved.pk},
+            )
+            succeed_if_ready(job, scope)
+        except BaseException:
+            default_storage.delete(name)  # nothing saved, no file left behind
+            raise
+    return saved
+
+
+def photo_delete(*, scope: Scope, photo_id: int) -> None:
+    """An installer removes a photo before the job ends; the file goes once the change is saved."""
+    scope.require_role(*services.INSTALLERS)
+    with transaction.atomic():
+        photo = JobPhoto.objects.filter(pk=photo_id).only("job_id").first()
+        if photo is None:
+            raise JobPhoto.DoesNotExist
+        job = services.locked(scope, photo.job_id)
+        if job.status in ENDED:
+            raise Conflict(_("The job has ended: its photos stay as they are."))
+        photo = JobPhoto.objects.select_for_update().select_related("item").get(pk=photo_id)
+        name = str(photo.file.name)
+        audit.record(
+            actor=scope.user,
+            organisation=Organisation(pk=job.provider_id),
+            obj=job,
+            action="job.photo_delete",
+            data={"item": photo.item.label, "photo": photo.pk},
+        )
+        photo.delete()
+        transaction.on_commit(lambda: default_storage.delete(name))

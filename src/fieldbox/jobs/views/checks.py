@@ -1,0 +1,214 @@
+"""Checklists: the provider admin's page of items, and the installer's answers and photos on the job page."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fieldbox.accounts.choices import Role
+from fieldbox.accounts.decorators import scope_required
+from fieldbox.accounts.views.common import run_service
+from fieldbox.core.errors import Conflict
+from fieldbox.core.http import AuthedRequest
+from fieldbox.jobs import selectors
+from fieldbox.jobs.checks import photos
+from fieldbox.jobs.checks import selectors as checks_selectors
+from fieldbox.jobs.checks import services as checks
+from fieldbox.jobs.choices import JobKind
+from fieldbox.jobs.forms import ChecklistItemForm, PhotoForm
+from fieldbox.jobs.models import ChecklistItem
+from fieldbox.jobs.views.common import INSTALLER_ROLES
+
+ADMIN = (Role.PROVIDER_ADMIN,)
+
+
+def _products(request: AuthedRequest) -> list[tuple[int, str]]:
+    return [(p.pk, p.name) for p in checks_selectors.products_for(request.scope)]
+
+
+@scope_required(*ADMIN)
+def checklists(request: AuthedRequest) -> HttpResponse:
+    """Every item, grouped by kind of job and product, in the order installers see them."""
+    kinds = dict(JobKind.choices)
+    groups: dict[tuple[str, int | None], dict[str, Any]] = {}
+    items = checks_selectors.items_for(request.scope).order_by("kind", "product__name", "position", "pk")
+    for item in items:
+        key = (item.kind, item.product_id)
+        group = groups.setdefault(
+            key, {"kind": kinds[item.kind], "product": item.product.name if item.product else None, "items": []}
+        )
+        group["items"].append(item)
+    return render(request, "jobs/checklists.html", {"groups": list(groups.values())})
+
+
+def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "label": data["label"],
+        "type": data["type"],
+        "options": data["options"].splitlines(),
+        "required": data["required"],
+        "kind": data["kind"],
+        "product_id": data["product"],
+    }
+
+
+def _item_form(request: AuthedRequest, item: ChecklistItem | None) -> HttpResponse:
+    initial = None
+    if item is not None:
+        initial = {
+            "label": item.label,
+            "type": item.type,
+            "options": "\n".join(item.options),
+            "required": item.required,
+            "kind": item.kind,
+            "product": item.product_id,
+        }
+    form = ChecklistItemForm(request.POST or None, initial=initial, products=_products(request))
+    if request.method == "POST" and form.is_valid():
+        fields = _item_fields(form.cleaned_data)
+        saved = run_service(
+            request,
+            form,
+            lambda: checks.item_save(scope=request.scope, item_id=item.pk if item else None, **fields),
+        )
+        if saved is not None:
+            messages.success(request, _("Checklist item saved."))
+            return redirect("jobs:checklists")
+    return render(request, "jobs/checklist_item_form.html", {"form": form, "item": item})
+
+
+@scope_required(*ADMIN)
+@require_http_methods(["GET", "POST"])
+def checklist_new(request: AuthedRequest) -> HttpResponse:
+    return _item_form(request, None)
+
+
+@scope_required(*ADMIN)
+@require_http_methods(["GET", "POST"])
+def checklist_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _item_form(request, checks_selectors.item_for(request.scope, pk))
+
+
+@scope_required(*ADMIN)
+@require_POST
+def checklist_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = checks_selectors.item_for(request.scope, pk)
+    up = request.POST.get("direction") != "down"
+    run_service(request, None, lambda: checks.item_move(scope=request.scope, item_id=item.pk, up=up))
+    return redirect("jobs:checklists")
+
+
+@scope_required(*ADMIN)
+@require_POST
+def checklist_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = checks_selectors.item_for(request.scope, pk)
+    run_service(request, None, lambda: checks.item_remove(scope=request.scope, item_id=item.pk))
+    messages.success(request, _("Checklist item deleted."))
+    return redirect("jobs:checklists")
+
+
+@scope_required(*ADMIN)
+@require_POST
+def checklist_defaults(request: AuthedRequest) -> HttpResponse:
+    created = checks.checklist_defaults(request.scope.organisation)
+    if created:
+        messages.success(request, _("The suggested items were added."))
+    else:
+        messages.info(request, _("Your checklist already has items."))
+    return redirect("jobs:checklists")
+
+
+def _line(request: AuthedRequest, job_pk: int, item_id: int, error: str = "") -> HttpResponse:
+    job = selectors.job_for(request.scope, job_pk)
+    line = next((x for x in checks_selectors.checklist_of(job) if x.item.pk == item_id), None)
+    if line is None:
+        return redirect("jobs:detail", pk=job.pk)
+    context = {"job": job, "line": line, "can_fill": True, "sees_photos": True, "error": error}
+    return render(request, "jobs/_check_line.html", context)
+
+
+@scope_required(*INSTALLER_ROLES)
+@require_POST
+def check_answer(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One tap per check, a select for a choice: HTMX swaps the line; without script the page comes back."""
+    job = selectors.job_for(request.scope, pk)
+    item_id = int(request.POST["item"]) if request.POST.get("item", "").isdigit() else 0
+    error = ""
+    try:
+        checks.check_answer(scope=request.scope, job_id=job.pk, item_id=item_id, value=request.POST.get("value", ""))
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except Conflict as exc:
+        error = exc.message
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("jobs:detail", args=[job.pk]) + "#checklist")
+    after = selectors.job_for(request.scope, pk)
+    if after.status != job.status:  # the last required item closed the job: show the whole page again
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("jobs:detail", args=[job.pk])
+        return response
+    return _line(request, job.pk, item_id, error)
+
+
+@scope_required(*INSTALLER_ROLES)
+@require_POST
+def photo_upload(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = selectors.job_for(request.scope, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("photo") or [_("Choose a photo.")]:
+            messages.error(request, str(error))
+    else:
+        data = form.cleaned_data
+        saved = run_service(
+            request,
+            None,
+            lambda: photos.photo_add(scope=request.scope, job_id=job.pk, item_id=data["item"], upload=data["photo"]),
+        )
+        if saved is not None:
+            messages.success(request, _("Photo saved."))
+    return redirect(reverse("jobs:detail", args=[job.pk]) + "#checklist")
+
+
+@scope_required()
+def photo(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The photo itself, only through this scoped view: never a public media address."""
+    found = checks_selectors.photo_for(request.scope, pk)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    extension = str(found.file.name).rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'inline; filename="J{found.job_id:07d}-{found.pk}.{extension}"'
+    return cast(HttpResponse, response)  # streamed, answered like any other page
+
+
+@scope_required(*INSTALLER_ROLES)
+@require_POST
+def photo_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    found = checks_selectors.photo_for(request.scope, pk)
+
+    def call() -> bool:
+        photos.photo_delete(scope=request.scope, photo_id=found.pk)
+        return True
+
+    if run_service(request, None, call):
+        messages.success(request, _("Photo deleted."))
+    return redirect(reverse("jobs:detail", args=[found.job_id]) + "#checklist")
+
+
+@scope_required(*INSTALLER_ROLES)
+@require_POST
+def complete(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = selectors.job_for(request.scope, pk)
+    if run_service(request, None, lambda: checks.job_complete(scope=request.scope, job_id=job.pk)):
+        messages.success(request, _("The job is complete."))
+    return redirect("jobs:detail", pk=job.pk)
