@@ -13,6 +13,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from fieldbox.accounts.api import router as accounts_router
 from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
 from fieldbox.core import problems
+from fieldbox.fleet.api import router as fleet_router
 from fieldbox.jobs.api.care import router as care_router
 from fieldbox.jobs.api.checks import router as checks_router
 from fieldbox.jobs.api.core import router as jobs_router
@@ -46,5 +47,6 @@ api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", messaging_router)
 api.add_router("/v1/", jobs_imports_router)  # before jobs_router: /jobs/import is not /jobs/{job_id}
 api.add_router("/v1/", jobs_router)
+api.add_router("/v1/", fleet_router)
 api.add_router("/v1/", checks_router)
 api.add_router("/v1/", care_router)

@@ -1,0 +1,250 @@
+"""/api/v1: the registry — customers, vehicles (with devices and jobs), subscriptions, products — and the bulk
+load and bulk shipping of devices. The device list, ship and receive of one device live in the jobs API."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import orjson
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+
+from fieldbox.core.http import AuthedRequest
+from fieldbox.core.pagination import keyset_page
+from fieldbox.core.problems import PROBLEM_TYPE, errors_of
+from fieldbox.core.tenancy import Scope
+from fieldbox.fleet import imports, selectors, services
+from fieldbox.fleet.models import Customer, Product, Subscription, Vehicle
+from fieldbox.fleet.schemas import (
+    CustomerFilters,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    ImportedOut,
+    ProductIn,
+    ProductOut,
+    ProductPage,
+    ShipIn,
+    ShippedOut,
+    SubscriptionFilters,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPage,
+    VehicleDetail,
+    VehicleFilters,
+    VehicleIn,
+    VehicleOut,
+    VehiclePage,
+)
+from fieldbox.jobs.api.core import DEVICE_FIELDS, _device
+from fieldbox.jobs.schemas import PageFilters
+
+router = Router(tags=["registry"])
+
+
+def _scope(request: HttpRequest) -> Scope:
+    return cast(AuthedRequest, request).scope
+
+
+def _customer(c: Customer, with_addresses: bool = False) -> dict[str, Any]:
+    fields = ("id", "kind", "first_name", "last_name", "company_name", "phone", "phone_other", "email", "language")
+    out = {f: getattr(c, f) for f in fields}
+    out["name"] = c.display_name
+    if with_addresses:
+        out["addresses"] = list(c.addresses.values("kind", "street", "postcode", "city", "country"))
+    return out
+
+
+@router.get("/customers", response={200: CustomerPage, **errors_of(422)}, summary="Customers, newest first")
+def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
+    qs = selectors.search_customers(selectors.customers_for(_scope(request)), filters.q or "")
+    items, cursor = keyset_page(qs, filters.cursor, filters.limit)
+    return {"items": [_customer(c) for c in items], "next_cursor": cursor}
+
+
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **errors_of(404)}, summary="One customer")
+def customer_get(request: HttpRequest, customer_id: int) -> Any:
+    return _customer(selectors.customer_for(_scope(request), customer_id), with_addresses=True)
+
+
+@router.post(
+    "/customers",
+    response={201: CustomerOut, **errors_of(403, 422)},
+    summary="Create a customer with its addresses (provider staff)",
+    description="Phones are checked and stored in E.164; a wrong one answers 422 naming the field.",
+)
+def customer_create(request: HttpRequest, payload: CustomerIn) -> Any:
+    scope = _scope(request)
+    data = payload.model_dump(exclude={"addresses"})
+    addresses = [a.model_dump() for a in payload.addresses]
+    customer = services.customer_save(scope=scope, data=data, addresses=addresses)
+    return Status(201, _customer(selectors.customer_for(scope, customer.pk), with_addresses=True))
+
+
+def _vehicle(v: Vehicle) -> dict[str, Any]:
+    return {f: getattr(v, f) for f in ("id", "plate", "plate_country", "vin", "make", "model", "year", "vehicle_type")}
+
+
+@router.get(
+    "/vehicles",
+    response={200: VehiclePage, **errors_of(422)},
+    summary="Vehicles, newest first",
+    description="A provider sees its vehicles; an installer company the vehicles of its open jobs.",
+)
+def vehicle_list(request: HttpRequest, filters: Query[VehicleFilters]) -> Any:
+    qs = selectors.vehicles_for(_scope(request))
+    text = (filters.q or "").strip()
+    if text:
+        qs = qs.filter(Q(plate__icontains=services.normalise_plate(text)) | Q(vin__iexact=text))
+    if filters.vehicle_type:
+        qs = qs.filter(vehicle_type=filters.vehicle_type)
+    items, cursor = keyset_page(qs, filters.cursor, filters.limit)
+    return {"items": [_vehicle(v) for v in items], "next_cursor": cursor}
+
+
+@router.get(
+    "/vehicles/{vehicle_id}",
+    response={200: VehicleDetail, **errors_of(404)},
+    summary="One vehicle with its devices and its jobs",
+    description="An installer company sees a vehicle only while it has an open job on it (404 otherwise).",
+)
+def vehicle_get(request: HttpRequest, vehicle_id: int) -> Any:
+    scope = _scope(request)
+    vehicle = selectors.vehicle_for(scope, vehicle_id)
+    devices = list(selectors.vehicle_devices(scope, vehicle)[:100])
+    since = selectors.device_since([d.pk for d in devices])
+    jobs = selectors.vehicle_jobs(scope, vehicle).select_related("company")[:100]
+    return {
+        **_vehicle(vehicle),
+        "devices": [
+            {"id": d.pk, "serial": d.serial, "imei": d.imei, "status": d.status, "since": since.get(d.pk, d.created_at)}
+            for d in devices
+        ],
+        "jobs": [
+            {
+                "id": j.pk,
+                "number": j.number,
+                "kind": j.kind,
+                "status": j.status,
+                "company_name": j.company.name if j.company else None,
+                **{f: getattr(j, f) for f in ("created_at", "assigned_at", "paired_at", "closed_at")},
+            }
+            for j in jobs
+        ],
+    }
+
+
+@router.post("/vehicles", response={201: VehicleOut, **errors_of(403, 422)}, summary="Create a vehicle")
+def vehicle_create(request: HttpRequest, payload: VehicleIn) -> Any:
+    vehicle = services.vehicle_save(scope=_scope(request), data=payload.model_dump())
+    return Status(201, _vehicle(vehicle))
+
+
+def _subscription(s: Subscription) -> dict[str, Any]:
+    fields = ("id", "number", "customer_id", "vehicle_id", "product_id", "agency", "status", "arrived_on")
+    return {
+        **{f: getattr(s, f) for f in (*fields, "starts_on", "ends_on")},
+        "customer_name": s.customer.display_name,
+        "plate": s.vehicle.plate,
+        "product_name": s.product.name,
+    }
+
+
+@router.get("/subscriptions", response={200: SubscriptionPage, **errors_of(422)}, summary="Subscriptions")
+def subscription_list(request: HttpRequest, filters: Query[SubscriptionFilters]) -> Any:
+    qs = selectors.subscriptions_for(_scope(request)).select_related("customer", "vehicle", "product")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.product_id is not None:
+        qs = qs.filter(product_id=filters.product_id)
+    if filters.agency and filters.agency.strip():
+        qs = qs.filter(agency__icontains=filters.agency.strip())
+    items, cursor = keyset_page(qs, filters.cursor, filters.limit)
+    return {"items": [_subscription(s) for s in items], "next_cursor": cursor}
+
+
+@router.get(
+    "/subscriptions/{subscription_id}", response={200: SubscriptionOut, **errors_of(404)}, summary="One subscription"
+)
+def subscription_get(request: HttpRequest, subscription_id: int) -> Any:
+    return _subscription(selectors.subscription_for(_scope(request), subscription_id))
+
+
+@router.post(
+    "/subscriptions",
+    response={201: SubscriptionOut, **errors_of(403, 422)},
+    summary="Create a subscription for a customer, vehicle and product of yours",
+)
+def subscription_create(request: HttpRequest, payload: SubscriptionIn) -> Any:
+    scope = _scope(request)
+    subscription = services.subscription_create(scope=scope, data=payload.model_dump())
+    return Status(201, _subscription(selectors.subscription_for(scope, subscription.pk)))
+
+
+def _product(p: Product) -> dict[str, Any]:
+    return {f: getattr(p, f) for f in ("id", *services.PRODUCT_FIELDS)}
+
+
+@router.get("/products", response={200: ProductPage, **errors_of(422)}, summary="Products")
+def product_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
+    items, cursor = keyset_page(selectors.products_for(_scope(request)), filters.cursor, filters.limit)
+    return {"items": [_product(p) for p in items], "next_cursor": cursor}
+
+
+@router.get("/products/{product_id}", response={200: ProductOut, **errors_of(404)}, summary="One product")
+def product_get(request: HttpRequest, product_id: int) -> Any:
+    return _product(selectors.product_for(_scope(request), product_id))
+
+
+@router.post(
+    "/products", response={201: ProductOut, **errors_of(403, 422)}, summary="Create a product (admin, dispatcher)"
+)
+def product_create(request: HttpRequest, payload: ProductIn) -> Any:
+    return Status(201, _product(services.product_save(scope=_scope(request), data=payload.model_dump())))
+
+
+def _row_problem(title: str, errors: list[imports.RowError]) -> HttpResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": 422,
+        "detail": "",
+        "errors": [{"field": e.column or "file", **e.as_dict()} for e in errors[: imports.MAX_SHOWN_ERRORS]],
+    }
+    return HttpResponse(orjson.dumps(body), status=422, content_type=PROBLEM_TYPE)
+
+
+@router.post(
+    "/devices/import",
+    response={201: ImportedOut, **errors_of(403, 422)},
+    summary="Load devices from a spreadsheet (provider admin, dispatcher)",
+    description=(
+        "Multipart field `file`: .csv, .xlsx, .xls or .ods with the columns serial, imei, product_code. Every row "
+        "is checked; any error answers 422 with each error's `row` and `column`, and nothing is saved. "
+        "Otherwise every device is saved in stock at the provider's warehouse (201 with the count)."
+    ),
+)
+def device_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    scope = _scope(request)
+    scope.require_role(*services.STOCK_KEEPERS)
+    content = file.read(imports.max_bytes() + 1)
+    checked, count = imports.load_file(scope=scope, name=file.name or "", content=content)
+    if checked.errors:
+        return _row_problem(_("The file has errors: nothing was loaded."), checked.errors)
+    return Status(201, {"count": count})
+
+
+@router.post(
+    "/devices/ship",
+    response={200: ShippedOut, **errors_of(403, 404, 409, 422)},
+    summary="Ship several devices in stock to a partner company (provider planners)",
+    description="All the devices or none: one that cannot be shipped answers 409 naming its serial.",
+)
+def device_ship_many(request: HttpRequest, payload: ShipIn) -> Any:
+    scope = _scope(request)
+    shipped = services.devices_ship(scope=scope, device_ids=payload.device_ids, company_id=payload.company_id)
+    rows = selectors.devices_for(scope).filter(pk__in=[d.pk for d in shipped]).values(*DEVICE_FIELDS)
+    return {"items": [_device(row) for row in rows.order_by("serial")]}

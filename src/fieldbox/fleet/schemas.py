@@ -1,0 +1,188 @@
+"""Shapes of the registry API: customers, vehicles (with their devices and jobs), subscriptions, products."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
+from fieldbox.jobs.choices import JobKind, JobStatus
+from fieldbox.jobs.schemas import DeviceOut, PageFilters
+
+
+class AddressIn(Schema):
+    kind: AddressKind = AddressKind.RESIDENCE
+    street: str = Field(max_length=200)
+    postcode: str = Field("", max_length=16)
+    city: str = Field(max_length=100)
+    country: str = Field("IT", min_length=2, max_length=2, description="ISO 3166 country code")
+
+
+class AddressOut(Schema):
+    kind: AddressKind
+    street: str
+    postcode: str
+    city: str
+    country: str
+
+
+class CustomerIn(Schema):
+    kind: CustomerKind = CustomerKind.PERSON
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100, description="Required for a person")
+    company_name: str = Field("", max_length=200, description="Required for a company")
+    phone: str = Field("", max_length=40, description="Any usual writing; stored in E.164")
+    phone_other: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    language: str = Field("it", description="it, fr or en: the language of the SMS the customer gets")
+    addresses: list[AddressIn] = Field([], max_length=10)
+
+
+class CustomerOut(Schema):
+    id: int
+    kind: CustomerKind
+    name: str
+    first_name: str
+    last_name: str
+    company_name: str
+    phone: str
+    phone_other: str
+    email: str
+    language: str
+    addresses: list[AddressOut] = []
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: int | None
+
+
+class CustomerFilters(PageFilters):
+    q: str | None = Field(None, max_length=100, description="Part of the name, phone or e-mail")
+
+
+class VehicleIn(Schema):
+    plate: str = Field(max_length=16)
+    plate_country: str = Field("IT", min_length=2, max_length=2)
+    vin: str = Field("", max_length=20, description="17 characters; the check digit is verified only where used")
+    make: str = Field("", max_length=60)
+    model: str = Field("", max_length=60)
+    year: int | None = Field(None, ge=1950, le=2100)
+    vehicle_type: VehicleType = VehicleType.CAR
+
+
+class VehicleOut(Schema):
+    id: int
+    plate: str
+    plate_country: str
+    vin: str
+    make: str
+    model: str
+    year: int | None
+    vehicle_type: VehicleType
+
+
+class VehiclePage(Schema):
+    items: list[VehicleOut]
+    next_cursor: int | None
+
+
+class VehicleFilters(PageFilters):
+    q: str | None = Field(None, max_length=40, description="Part of the plate, or the whole VIN")
+    vehicle_type: VehicleType | None = None
+
+
+class VehicleDevice(Schema):
+    id: int
+    serial: str
+    imei: str | None
+    status: DeviceStatus
+    since: datetime = Field(description="When the device entered its current status")
+
+
+class VehicleJob(Schema):
+    id: int
+    number: str
+    kind: JobKind
+    status: JobStatus
+    company_name: str | None
+    created_at: datetime
+    assigned_at: datetime | None
+    paired_at: datetime | None
+    closed_at: datetime | None
+
+
+class VehicleDetail(VehicleOut):
+    devices: list[VehicleDevice]
+    jobs: list[VehicleJob]
+
+
+class SubscriptionIn(Schema):
+    number: str = Field(max_length=40)
+    customer_id: int
+    vehicle_id: int
+    product_id: int
+    agency: str = Field("", max_length=100)
+    arrived_on: date
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class SubscriptionOut(Schema):
+    id: int
+    number: str
+    customer_id: int
+    customer_name: str
+    vehicle_id: int
+    plate: str
+    product_id: int
+    product_name: str
+    agency: str
+    status: SubscriptionStatus
+    arrived_on: date
+    starts_on: date | None
+    ends_on: date | None
+
+
+class SubscriptionPage(Schema):
+    items: list[SubscriptionOut]
+    next_cursor: int | None
+
+
+class SubscriptionFilters(PageFilters):
+    status: SubscriptionStatus | None = None
+    product_id: int | None = None
+    agency: str | None = Field(None, max_length=100)
+
+
+class ProductIn(Schema):
+    name: str = Field(max_length=100)
+    code: str = Field(max_length=32)
+    serial_prefix: str = Field("", max_length=16, description="Serial numbers of this product start with it")
+    imei_required: bool = True
+    emergency_button: bool = False
+    secure_key_module: bool = False
+    central_lock_types: list[str] = Field([], max_length=50)
+
+
+class ProductOut(ProductIn):
+    id: int
+
+
+class ProductPage(Schema):
+    items: list[ProductOut]
+    next_cursor: int | None
+
+
+class ImportedOut(Schema):
+    count: int = Field(description="Devices loaded, in stock at the provider's warehouse")
+
+
+class ShipIn(Schema):
+    device_ids: list[int] = Field(min_length=1, max_length=500)
+    company_id: int
+
+
+class ShippedOut(Schema):
+    items: list[DeviceOut]
