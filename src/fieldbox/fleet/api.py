@@ -16,6 +16,7 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import PROBLEM_TYPE, errors_of
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.uploads import RowError
 from fieldbox.fleet import imports, selectors, services
 from fieldbox.fleet.models import Customer, Product, Subscription, Vehicle
 from fieldbox.fleet.schemas import (
@@ -206,7 +207,7 @@ def product_create(request: HttpRequest, payload: ProductIn) -> Any:
     return Status(201, _product(services.product_save(scope=_scope(request), data=payload.model_dump())))
 
 
-def _row_problem(title: str, errors: list[imports.RowError]) -> HttpResponse:
+def _row_problem(title: str, errors: list[RowError]) -> HttpResponse:
     body = {
         "type": "about:blank",
         "title": title,
@@ -230,8 +231,7 @@ def _row_problem(title: str, errors: list[imports.RowError]) -> HttpResponse:
 def device_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     scope = _scope(request)
     scope.require_role(*services.STOCK_KEEPERS)
-    content = file.read(imports.max_bytes() + 1)
-    checked, count = imports.load_file(scope=scope, name=file.name or "", content=content)
+    checked, count = imports.load_file(scope=scope, file=file, name=file.name or "", size=file.size)
     if checked.errors:
         return _row_problem(_("The file has errors: nothing was loaded."), checked.errors)
     return Status(201, {"count": count})

@@ -6,20 +6,18 @@ per check, whatever the number of rows). The load is all-or-nothing: a file with
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO
 
-import python_calamine
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from fieldbox.core import audit
+from fieldbox.core import audit, uploads
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.uploads import Row, RowError
 from fieldbox.fleet import selectors
 from fieldbox.fleet.choices import DeviceStatus
 from fieldbox.fleet.models import Device, Product
@@ -27,29 +25,7 @@ from fieldbox.fleet.services import STOCK_KEEPERS
 from fieldbox.fleet.validators import luhn_ok
 
 COLUMNS = ("serial", "imei", "product_code")
-SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # zip (xlsx, ods) and OLE (xls)
-SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
-TEXT_EXTENSIONS = (".csv", ".txt")
 MAX_SHOWN_ERRORS = 500
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.column:
-            return _("Row %(row)s, column %(column)s: %(message)s") % {
-                "row": self.row,
-                "column": self.column,
-                "message": self.message,
-            }
-        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -70,67 +46,27 @@ class Checked:
         return not self.errors and bool(self.lines)
 
 
-def max_bytes() -> int:
-    return int(settings.DEVICE_IMPORT_MAX_BYTES)
-
-
 def _refuse(message: str) -> ValidationError:
     return ValidationError({"file": message})
 
 
-def _cell(value: Any) -> str:
-    """A cell as text: spreadsheets store long digit strings (IMEI) as numbers."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value).strip()
+def read_file(file: IO[bytes], *, name: str, size: int | None) -> list[Row]:
+    """The rows of an uploaded device file (see ``core.uploads.read_rows``)."""
+    limits = {"max_bytes": settings.DEVICE_IMPORT_MAX_BYTES, "max_rows": settings.DEVICE_IMPORT_MAX_ROWS}
+    return uploads.read_rows(file, name=name, size=size, **limits)
 
 
-def read_rows(name: str, content: bytes) -> list[list[str]]:
-    """The cells of the first sheet, as text, from A1. Refuses files that are no spreadsheet or too big."""
-    if len(content) > settings.DEVICE_IMPORT_MAX_BYTES:
-        mb = settings.DEVICE_IMPORT_MAX_BYTES // (1024 * 1024)
-        raise _refuse(_("The file is larger than %(mb)s MB: split it into smaller files.") % {"mb": mb})
-    lower = name.lower()
-    if content.startswith(SPREADSHEET_MAGIC) and lower.endswith(SPREADSHEET_EXTENSIONS):
-        try:
-            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-            grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except Exception:  # any reader failure means the same to the user
-            raise _refuse(_("This spreadsheet cannot be read: save it again as XLSX or CSV.")) from None
-        rows = [[_cell(v) for v in row] for row in grid]
-    elif lower.endswith(TEXT_EXTENSIONS) and b"\x00" not in content:
-        rows = _csv_rows(content)
-    else:
-        raise _refuse(_("Upload a CSV, XLSX, XLS or ODS file."))
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if len(rows) - 1 > settings.DEVICE_IMPORT_MAX_ROWS:
-        message = _("The file has more than %(n)s rows: split it into smaller files.")
-        raise _refuse(message % {"n": settings.DEVICE_IMPORT_MAX_ROWS})
-    return rows
-
-
-def _csv_rows(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")
-        except UnicodeDecodeError:
-            raise _refuse(_("Save the CSV file as UTF-8 text.")) from None
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _header(rows: list[list[str]]) -> dict[str, int]:
+def _header(rows: list[Row]) -> dict[str, int]:
     if not rows:
         raise _refuse(_("The file is empty: the first row names the columns serial, imei, product_code."))
-    names = [c.strip().lower() for c in rows[0]]
+    names = [c.strip().lower() for c in rows[0].cells]
     missing = [c for c in COLUMNS if c not in names]
     unknown = [c for c in names if c and c not in COLUMNS]
     if missing or unknown:
-        detail = _("Row 1 must name the columns %(expected)s.") % {"expected": ", ".join(COLUMNS)}
+        detail = _("Row %(row)s must name the columns %(expected)s.") % {
+            "row": rows[0].number,
+            "expected": ", ".join(COLUMNS),
+        }
         if missing:
             detail += " " + _("Missing: %(names)s.") % {"names": ", ".join(missing)}
         if unknown:
@@ -139,14 +75,14 @@ def _header(rows: list[list[str]]) -> dict[str, int]:
     return {c: names.index(c) for c in COLUMNS}
 
 
-def check(scope: Scope, rows: list[list[str]]) -> Checked:
+def check(scope: Scope, rows: list[Row]) -> Checked:
     """Check every row; the lines to load, or every error with its row and column."""
     where = _header(rows)
     raw = []
-    for number, row in enumerate(rows[1:], start=2):
-        values = {c: (row[i].strip() if i < len(row) else "") for c, i in where.items()}
+    for row in rows[1:]:
+        values = {c: (row.cells[i] if i < len(row.cells) else "") for c, i in where.items()}
         if any(values.values()):
-            raw.append((number, values["serial"].upper(), values["imei"].replace(" ", ""), values["product_code"]))
+            raw.append((row.number, values["serial"].upper(), values["imei"].replace(" ", ""), values["product_code"]))
     if not raw:
         raise _refuse(_("The file has no device rows under its header."))
     codes = {code.upper() for _n, _s, _i, code in raw if code}
@@ -225,9 +161,9 @@ def devices_load(*, scope: Scope, checked: Checked, filename: str = "") -> int:
     return len(devices)
 
 
-def load_file(*, scope: Scope, name: str, content: bytes) -> tuple[Checked, int]:
+def load_file(*, scope: Scope, file: IO[bytes], name: str, size: int | None) -> tuple[Checked, int]:
     """Check a file and, when every row is right, load it (the API's one step)."""
-    checked = check(scope, read_rows(name, content))
+    checked = check(scope, read_file(file, name=name, size=size))
     if not checked.ok:
         return checked, 0
     return checked, devices_load(scope=scope, checked=checked, filename=name)

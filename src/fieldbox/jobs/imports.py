@@ -8,28 +8,22 @@ their audit events with another, in the transaction that re-checks the file.
 
 from __future__ import annotations
 
-import csv
-import io
-import secrets
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.base import File
-from django.core.files.storage import default_storage
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Upper
 from django.utils import translation
 from django.utils.translation import gettext as _
-from python_calamine import CalamineWorkbook, PasswordError
 
 from fieldbox.accounts import selectors as accounts_selectors
-from fieldbox.core import audit
+from fieldbox.core import audit, uploads
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.uploads import Row, RowError
 from fieldbox.fleet.models import Subscription
 from fieldbox.jobs import services
 from fieldbox.jobs.choices import JobKind, JobStatus
@@ -38,11 +32,8 @@ from fieldbox.jobs.models import Job
 COLUMNS = ("subscription", "kind", "vehicle_model", "central_lock_type", "notes", "installer_code")
 REQUIRED = ("subscription", "kind")
 SPEC_LIMITS = {"vehicle_model": 200, "central_lock_type": 200, "notes": 500}
-EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
 # A job still open on the vehicle: a second one would send two installers to the same car.
 BUSY = (JobStatus.DRAFT, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS, JobStatus.PAIRED)
-ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MAX_COLUMNS = 50
 # The kinds as people write them, in the three languages, besides the translated labels.
 KIND_WORDS = {
     "installation": JobKind.INSTALLATION,
@@ -60,18 +51,6 @@ KIND_WORDS = {
     "manutenzione": JobKind.MAINTENANCE,
     "entretien": JobKind.MAINTENANCE,
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem of the file; row 0 is the file itself, row 1 its header."""
-
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 class ImportRefused(Exception):
@@ -107,80 +86,13 @@ class Planned:
 # ---- reading -------------------------------------------------------------------------------------------
 
 
-def read_table(stream: IO[bytes], name: str, size: int) -> list[list[str]]:
-    """The first sheet as rows of text (blank rows dropped), or ImportRefused saying what is wrong."""
-    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in EXTENSIONS:
-        raise _refuse(_("Upload a spreadsheet: .xlsx, .xls, .ods or .csv."))
-    if size > settings.JOB_IMPORT_MAX_BYTES:
-        limit = settings.JOB_IMPORT_MAX_BYTES // (1024 * 1024)
-        raise _refuse(_("The file is larger than %(mb)s MB: split it into smaller files.") % {"mb": limit})
-    data = stream.read(settings.JOB_IMPORT_MAX_BYTES + 1)
-    rows = _csv_rows(data) if ext == ".csv" else _sheet_rows(data, ext)
-    table: list[list[str]] = []
-    for cells in rows:
-        texts = [_text(v) for v in cells[:MAX_COLUMNS]]
-        if any(texts):
-            table.append(texts)
-        if len(table) > settings.JOB_IMPORT_MAX_ROWS + 1:
-            raise _refuse(
-                _("The file has more than %(max)s rows: split it into smaller files.")
-                % {"max": settings.JOB_IMPORT_MAX_ROWS}
-            )
-    if not table:
-        raise _refuse(_("The file is empty: every row is blank."))
-    return table
-
-
-def _sheet_rows(data: bytes, ext: str) -> Iterator[list[Any]]:
-    if data.startswith(OLE_MAGIC) and ext in (".xlsx", ".ods"):
-        raise _refuse(_("The file is protected by a password: save it without one and upload it again."))
-    if not data.startswith(OLE_MAGIC if ext == ".xls" else ZIP_MAGIC):
-        raise _refuse(_("This file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
-    if ext != ".xls":
-        _refuse_zip_bomb(data)
+def read_table(stream: IO[bytes], name: str, size: int | None) -> list[Row]:
+    """The non-blank rows of the first sheet, or ImportRefused saying what is wrong with the file."""
+    limits = {"max_bytes": settings.JOB_IMPORT_MAX_BYTES, "max_rows": settings.JOB_IMPORT_MAX_ROWS}
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0)
-        return iter(list(sheet.iter_rows()))
-    except PasswordError:
-        raise _refuse(_("The file is protected by a password: save it without one and upload it again.")) from None
-    except Exception:  # calamine raises several kinds for a damaged file; all mean the same to the user
-        raise _refuse(_("This file cannot be read as a spreadsheet: save it again and retry.")) from None
-
-
-def _refuse_zip_bomb(data: bytes) -> None:
-    """A small file that unpacks into gigabytes is refused before it is read."""
-    try:
-        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except zipfile.BadZipFile:
-        raise _refuse(_("This file is not a spreadsheet (.xlsx, .xls, .ods or .csv).")) from None
-    if unpacked > 40 * settings.JOB_IMPORT_MAX_BYTES:
-        raise _refuse(_("This file cannot be read as a spreadsheet: save it again and retry."))
-
-
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    if b"\x00" in data[:8192]:
-        raise _refuse(_("This file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # what spreadsheet programs write on Windows
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return csv.reader(io.StringIO(text), dialect)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
+        return uploads.read_rows(stream, name=name, size=size, **limits)
+    except ValidationError as exc:
+        raise ImportRefused([RowError(0, "", message) for message in exc.messages]) from None
 
 
 def template_header() -> list[str]:
@@ -200,25 +112,27 @@ def _letter(index: int) -> str:
     return letters
 
 
-def _header(row: list[str]) -> dict[str, int]:
+def _header(header: Row) -> dict[str, int]:
     found: dict[str, int] = {}
     errors: list[RowError] = []
-    for i, raw in enumerate(row):
+    for i, raw in enumerate(header.cells):
         name = raw.strip().lower().replace(" ", "_")
         if not name:
             continue
         if name not in COLUMNS:
             message = _("Unknown column “%(name)s” in column %(letter)s: the columns are %(columns)s.")
             errors.append(
-                RowError(1, raw, message % {"name": raw, "letter": _letter(i), "columns": ", ".join(COLUMNS)})
+                RowError(
+                    header.number, raw, message % {"name": raw, "letter": _letter(i), "columns": ", ".join(COLUMNS)}
+                )
             )
         elif name in found:
-            errors.append(RowError(1, name, _("Column “%(name)s” appears twice.") % {"name": name}))
+            errors.append(RowError(header.number, name, _("Column “%(name)s” appears twice.") % {"name": name}))
         else:
             found[name] = i
     for name in REQUIRED:
         if name not in found:
-            errors.append(RowError(1, name, _("The header has no “%(name)s” column.") % {"name": name}))
+            errors.append(RowError(header.number, name, _("The header has no “%(name)s” column.") % {"name": name}))
     if errors:
         raise ImportRefused(errors)
     return found
@@ -238,14 +152,14 @@ class _Row:
     cells: dict[str, str]
 
 
-def _rows(table: list[list[str]], columns: dict[str, int]) -> list[_Row]:
+def _rows(table: list[Row], columns: dict[str, int]) -> list[_Row]:
     return [
-        _Row(n, {name: (cells[i] if i < len(cells) else "").strip() for name, i in columns.items()})
-        for n, cells in enumerate(table[1:], start=2)
+        _Row(r.number, {name: (r.cells[i] if i < len(r.cells) else "") for name, i in columns.items()})
+        for r in table[1:]
     ]
 
 
-def plan(scope: Scope, table: list[list[str]], *, lock: bool = False) -> list[Planned]:
+def plan(scope: Scope, table: list[Row], *, lock: bool = False) -> list[Planned]:
     """Every row checked at once; ImportRefused lists each problem with its row and column."""
     rows = _rows(table, _header(table[0]))
     if not rows:
@@ -359,7 +273,7 @@ def _check_busy(scope: Scope, planned: list[Planned], errors: list[RowError]) ->
 # ---- writing -------------------------------------------------------------------------------------------
 
 
-def job_import(*, scope: Scope, table: list[list[str]]) -> list[tuple[int, Job]]:
+def job_import(*, scope: Scope, table: list[Row]) -> list[tuple[int, Job]]:
     """Create every job of the file or none: drafts in one insert, their audit events in another.
     Answers each job with the row it came from."""
     scope.require_role(*services.PLANNERS)
@@ -409,28 +323,3 @@ def _created_events(scope: Scope, jobs: Iterable[Job], planned: list[Planned]) -
         )
         for job, p in zip(jobs, planned, strict=True)
     ]
-
-
-# ---- the file between preview and confirmation ----------------------------------------------------------
-
-
-def stash(upload: File[Any], *, scope: Scope) -> str:
-    """Keep the uploaded file under a random name in a folder of its uploader; the name is returned."""
-    ext = "." + (upload.name or "").rsplit(".", 1)[-1].lower()
-    folder = f"job-imports/{scope.organisation.pk}-{scope.user.pk}"
-    return default_storage.save(f"{folder}/{secrets.token_urlsafe(18)}{ext}", upload)
-
-
-def unstash_table(name: str, *, scope: Scope) -> list[list[str]]:
-    """The table of a kept file, only for the person and organisation who uploaded it."""
-    if not name.startswith(f"job-imports/{scope.organisation.pk}-{scope.user.pk}/") or ".." in name:
-        raise _refuse(_("The uploaded file is no longer available: upload it again."))
-    if not default_storage.exists(name):
-        raise _refuse(_("The uploaded file is no longer available: upload it again."))
-    with default_storage.open(name, "rb") as stream:
-        return read_table(stream, name, default_storage.size(name))
-
-
-def discard(name: str) -> None:
-    if name.startswith("job-imports/") and ".." not in name and default_storage.exists(name):
-        default_storage.delete(name)

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from fieldbox.accounts.tests.fixtures import signed_in
 from fieldbox.core.models import AuditEvent
+from fieldbox.core.uploads import numbered
 from fieldbox.fleet import imports
 from fieldbox.fleet.models import Device
 from fieldbox.fleet.tests.factories import device, imei, product_of
@@ -49,7 +50,7 @@ def test_every_bad_row_is_named_by_row_and_column_and_nothing_is_saved(tenant):
         ["TBA9000007", "", "BOX"],
         ["", imei(9008), "BOX"],
     ]
-    checked = imports.check(scope, rows)
+    checked = imports.check(scope, numbered(rows))
     found = {(e.row, e.column) for e in checked.errors}
     assert found == {
         (2, "serial"),
@@ -76,7 +77,7 @@ def test_checks_cost_the_same_queries_for_ten_rows_and_a_thousand(tenant):
     def queries(n: int) -> int:
         rows = [["serial", "imei", "product_code"]] + [[f"TBA8{i:06d}", imei(500000 + i), "BOX"] for i in range(n)]
         with CaptureQueriesContext(connection) as ctx:
-            assert imports.check(scope, rows).ok
+            assert imports.check(scope, numbered(rows)).ok
         return len(ctx.captured_queries)
 
     assert queries(10) == queries(1000)
@@ -88,10 +89,10 @@ def test_a_bad_header_or_a_non_spreadsheet_is_refused(tenant):
     assert "Row 1 must name the columns serial, imei, product_code. Missing: product_code. Unknown: code." in page
     exe = SimpleUploadedFile("devices.exe", b"MZ\x90\x00binary")
     page = client.post("/devices/import/", {"file": exe}).content.decode()
-    assert "Upload a CSV, XLSX, XLS or ODS file." in page
+    assert "Upload a spreadsheet: .xlsx, .xls, .ods or .csv." in page
     fake = SimpleUploadedFile("devices.xlsx", b"PK\x03\x04not really a workbook")
     page = client.post("/devices/import/", {"file": fake}).content.decode()
-    assert "This spreadsheet cannot be read" in page
+    assert "This file is not a spreadsheet" in page
     assert Device.objects.count() == 0
 
 
@@ -104,7 +105,7 @@ def test_oversized_files_and_too_many_rows_are_refused(tenant, settings):
     assert "The file has more than 2 rows" in page
     settings.DEVICE_IMPORT_MAX_BYTES = 20
     page = client.post("/devices/import/", {"file": csv_file(*lines[:2])}).content.decode()
-    assert "The file is larger than 0 MB" in page
+    assert "The file is larger than 20\xa0bytes" in page
     assert Device.objects.count() == 0
 
 
@@ -137,7 +138,7 @@ def test_devices_already_on_the_platform_are_refused_even_of_another_provider(te
     theirs = device(other_tenant.provider)
     assert theirs.imei
     rows = [["serial", "imei", "product_code"], ["TBA5550001", theirs.imei, "BOX"]]
-    checked = imports.check(tenant.scope(tenant.dispatcher), rows)
+    checked = imports.check(tenant.scope(tenant.dispatcher), numbered(rows))
     assert [(e.row, e.column, e.message) for e in checked.errors] == [
         (2, "imei", "A device with this IMEI is already registered.")
     ]

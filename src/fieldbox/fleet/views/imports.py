@@ -1,19 +1,17 @@
 """Bulk load of devices: upload, every row checked, a preview with the count, then "Load N devices".
 
-The uploaded file waits in the storage under a random name remembered in the session (never taken from
-the form), so that the confirmation loads exactly the file that was checked — checked once more.
+The uploaded file waits in the storage under a random name remembered in the session (only a name of this
+person's session is accepted), so that the confirmation loads exactly the file that was checked — checked once
+more.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,30 +19,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts.decorators import scope_required
+from fieldbox.core import uploads
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.fleet import imports, selectors, services
 from fieldbox.fleet.forms import DeviceImportForm
 
-SESSION_KEY = "fleet.device_import"
+PURPOSE = "device-imports"
 
 
-def _pending(request: AuthedRequest) -> dict[str, Any] | None:
-    pending = request.session.get(SESSION_KEY)
-    if not pending or pending.get("org") != request.scope.organisation.pk:
-        return None
-    return dict(pending)
-
-
-def _forget(request: AuthedRequest) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending and default_storage.exists(pending["path"]):
-        default_storage.delete(pending["path"])
-
-
-def _check(request: AuthedRequest, form: DeviceImportForm, name: str, content: bytes) -> imports.Checked | None:
+def _check(request: AuthedRequest, form: DeviceImportForm, upload: UploadedFile[Any]) -> imports.Checked | None:
     try:
-        return imports.check(request.scope, imports.read_rows(name, content))
+        return imports.check(request.scope, imports.read_file(upload, name=upload.name or "", size=upload.size))
     except ValidationError as exc:
         form.add_error("file", exc.message_dict.get("file", exc.messages))
         return None
@@ -57,16 +43,13 @@ def device_import(request: AuthedRequest) -> HttpResponse:
     form = DeviceImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "products": selectors.products_for(request.scope).order_by("name")}
     if request.method == "POST" and form.is_valid():
-        _forget(request)
         upload = form.cleaned_data["file"]
-        content = upload.read(settings.DEVICE_IMPORT_MAX_BYTES + 1)  # enough to know it is too big
-        checked = _check(request, form, upload.name, content)
+        checked = _check(request, form, upload)
         if checked is not None and checked.errors:
             context.update(errors=checked.errors[: imports.MAX_SHOWN_ERRORS], error_count=len(checked.errors))
         elif checked is not None:
-            path = default_storage.save(f"imports/{secrets.token_hex(16)}.upload", ContentFile(content))
-            request.session[SESSION_KEY] = {"path": path, "name": upload.name, "org": request.scope.organisation.pk}
-            context.update(preview=checked.lines[:20], count=len(checked.lines), filename=upload.name)
+            kept = uploads.upload_keep(request, upload, purpose=PURPOSE)
+            context.update(preview=checked.lines[:20], count=len(checked.lines), filename=upload.name, kept=kept)
     return render(request, "fleet/device_import.html", context)
 
 
@@ -74,21 +57,22 @@ def device_import(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def device_import_load(request: AuthedRequest) -> HttpResponse:
     """ "Load N devices": check the remembered file again and save it, all rows or none."""
-    pending = _pending(request)
-    if pending is None or not default_storage.exists(pending["path"]):
+    kept = uploads.upload_kept(request, purpose=PURPOSE, path=request.POST.get("file"))
+    if kept is None:
         messages.error(request, _("Upload the file again: the checked file is no longer here."))
         return redirect("fleet:device_import")
-    with default_storage.open(pending["path"], "rb") as handle:
-        content = handle.read()
     try:
-        checked = imports.check(request.scope, imports.read_rows(pending["name"], content))
-        count = imports.devices_load(scope=request.scope, checked=checked, filename=pending["name"])
+        with kept.open() as stream:
+            rows = imports.read_file(stream, name=kept.name, size=kept.size)
+        count = imports.devices_load(
+            scope=request.scope, checked=imports.check(request.scope, rows), filename=kept.name
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
         return redirect("fleet:device_import")
     finally:
-        _forget(request)
+        uploads.upload_discard(request, kept, purpose=PURPOSE)
     messages.success(
         request,
         ngettext("%(n)s device loaded into your warehouse.", "%(n)s devices loaded into your warehouse.", count)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
+from fieldbox.core import uploads
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.jobs import imports, queries, selectors, services
@@ -31,7 +32,7 @@ from fieldbox.jobs.models import Job
 from fieldbox.jobs.views.common import PAGE_SIZE, PROVIDER_ROLES
 
 COLUMNS_KEY = "jobs.list.columns"
-IMPORTS_KEY = "jobs.import.files"
+IMPORTS_KEY = "job-imports"
 SORTS = {
     "-created": gettext_lazy("Newest first"),
     "created": gettext_lazy("Oldest first"),
@@ -164,10 +165,6 @@ def _refused(request: AuthedRequest, form: JobImportForm, refused: imports.Impor
     return render(request, "jobs/job_import.html", context, status=422)
 
 
-def _kept(request: AuthedRequest) -> list[str]:
-    return [str(n) for n in request.session.get(IMPORTS_KEY, [])]
-
-
 @scope_required(*services.PLANNERS)
 @require_http_methods(["GET", "POST"])
 def job_import(request: AuthedRequest) -> HttpResponse:
@@ -182,12 +179,7 @@ def job_import(request: AuthedRequest) -> HttpResponse:
         planned = imports.plan(request.scope, table)
     except imports.ImportRefused as refused:
         return _refused(request, form, refused)
-    upload.seek(0)
-    name = imports.stash(upload, scope=request.scope)
-    kept = _kept(request)
-    for old in kept[:-4]:  # a person keeps at most five files waiting for confirmation
-        imports.discard(old)
-    request.session[IMPORTS_KEY] = [*kept[-4:], name]
+    name = uploads.upload_keep(request, upload, purpose=IMPORTS_KEY)
     context.update(
         planned=planned[:PREVIEW_ROWS],
         total=len(planned),
@@ -203,18 +195,18 @@ def job_import(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def job_import_confirm(request: AuthedRequest) -> HttpResponse:
     """Create every job of the kept file, or none: the file is checked again at this moment."""
-    name = request.POST.get("file", "")
-    if name not in _kept(request):
+    kept = uploads.upload_kept(request, purpose=IMPORTS_KEY, path=request.POST.get("file", ""))
+    if kept is None:
         messages.error(request, _("The uploaded file is no longer available: upload it again."))
         return redirect("jobs:import")
-    request.session[IMPORTS_KEY] = [n for n in _kept(request) if n != name]
     try:
-        table = imports.unstash_table(name, scope=request.scope)
+        with kept.open() as stream:
+            table = imports.read_table(stream, kept.name, kept.size)
         jobs = run_service(request, None, lambda: imports.job_import(scope=request.scope, table=table))
     except imports.ImportRefused as refused:
         return _refused(request, JobImportForm(), refused)
     finally:
-        imports.discard(name)
+        uploads.upload_discard(request, kept, purpose=IMPORTS_KEY)
     if jobs is None:
         return redirect("jobs:import")
     assigned = sum(1 for _row, j in jobs if j.company_id)
