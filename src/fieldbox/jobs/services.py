@@ -187,7 +187,7 @@ def job_assign(*, scope: Scope, job_id: int, company_id: int) -> Job:
             fields=["company", "assigned_at", "visible_from", "deadline_at"],
             company=company.installer_code,
         )
-        _sms_owner(job, "jobs.installer_chosen", key=f"job:{job.pk}:installer:{company.pk}", link=owner_link(job))
+        _sms_owner(job, "jobs.installer_chosen", key=_assignment_key(job), link=owner_link(job))
     return job
 
 
@@ -207,8 +207,14 @@ def job_reassign(*, scope: Scope, job_id: int, company_id: int, reason: str) -> 
         job.deadline_at = _end_of_day(today + timedelta(days=provider.install_deadline_days), provider.time_zone)
         fields = ["company", "installer", "appointment_at", "assigned_at", "visible_from", "deadline_at"]
         _move(job, "reassign", scope=scope, fields=fields, reason=reason, company=company.installer_code, before=before)
-        _sms_owner(job, "jobs.installer_chosen", key=f"job:{job.pk}:installer:{company.pk}", link=owner_link(job))
+        _sms_owner(job, "jobs.installer_chosen", key=_assignment_key(job), link=owner_link(job))
     return job
+
+
+def _assignment_key(job: Job) -> str:
+    """One SMS per assignment: a job moved back to a company it had before is told again, with a new link."""
+    assert job.company_id is not None and job.assigned_at is not None
+    return f"job:{job.pk}:installer:{job.company_id}:{job.assigned_at.timestamp():.6f}"
 
 
 def _sms_owner(job: Job, kind: str, *, key: str, **extra: str) -> None:

@@ -335,3 +335,15 @@ def test_failing_a_paired_job_takes_the_box_off_the_vehicle(tenant):
     services.job_fail(scope=tenant.scope(tenant.installer), job_id=job.pk, comment="The car is too damaged")
     box.refresh_from_db()
     assert box.status == DeviceStatus.RECEIVED and box.vehicle is None
+
+
+def test_each_assignment_texts_the_owner_again_even_back_to_the_same_company(tenant):
+    job = assigned_job(tenant)
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        services.job_reassign(
+            scope=tenant.scope(tenant.care), job_id=job.pk, company_id=tenant.company.pk, reason="Owner asked"
+        )
+        outbox.drain()
+    first, second = sms.outbox
+    assert tenant.company.name in first["body"] and tenant.company.name in second["body"]
+    assert first["body"] != second["body"], "the second SMS carries the new link"
