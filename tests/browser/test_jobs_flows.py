@@ -107,7 +107,7 @@ def test_dispatcher_creates_a_job_and_assigns_it_to_a_partner(page: Page, live_s
     expect(page.get_by_test_id("job-status")).to_have_text("Assigned")
 
     go_to(page, "Jobs")
-    page.get_by_label("Status").select_option(label="Assigned")
+    page.get_by_role("combobox", name="Status").select_option(label="Assigned")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"/jobs/\?status=assigned\b"))
     row = page.get_by_role("row").filter(has_text=job.number)
@@ -117,3 +117,14 @@ def test_dispatcher_creates_a_job_and_assigns_it_to_a_partner(page: Page, live_s
     row.get_by_role("link", name=job.number).click()
     history = page.get_by_test_id("history")
     expect(history.get_by_role("row").filter(has_text="Job assigned to a company")).to_contain_text("Draft → Assigned")
+
+    # Monitor: the dashboard counts the open job under its company; the list shows the columns chosen.
+    go_to(page, "Dashboard")
+    expect(page.get_by_test_id("open-total")).to_contain_text("1")
+    expect(page.get_by_test_id("by-company")).to_contain_text(tenant.company.name)
+    go_to(page, "Jobs")
+    page.get_by_test_id("columns").locator("summary").click()
+    page.get_by_role("checkbox", name="Appointment").check()
+    page.get_by_test_id("columns").get_by_role("button").click()
+    expect(page.get_by_role("status")).to_contain_text("Columns saved")
+    expect(page.locator("thead th", has_text="Appointment")).to_have_count(1)
