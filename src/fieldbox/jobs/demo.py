@@ -6,9 +6,12 @@ Every job gets where it is through the same services people use, so its history 
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from PIL import Image
 
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.accounts.selectors import scope_for
@@ -17,7 +20,11 @@ from fieldbox.fleet.choices import DeviceStatus
 from fieldbox.fleet.models import Customer, CustomerAddress, Device, Product, Subscription, Vehicle
 from fieldbox.fleet.validators import luhn_ok
 from fieldbox.jobs import services
-from fieldbox.jobs.models import Job
+from fieldbox.jobs.checks.photos import photo_add
+from fieldbox.jobs.checks.selectors import YES, items_of_job
+from fieldbox.jobs.checks.services import check_answer, checklist_defaults
+from fieldbox.jobs.choices import CheckType
+from fieldbox.jobs.models import ChecklistItem, Job
 
 PROVIDERS = ("IOtelematics Demo", "Traqueur Demo")
 OWNERS = [
@@ -48,6 +55,7 @@ def _scope(email: str, organisation: Organisation) -> Scope:
 def reset() -> None:
     providers = Organisation.objects.filter(name__in=PROVIDERS)
     Job.objects.filter(provider__in=providers).delete()
+    ChecklistItem.objects.filter(provider__in=providers).delete()
     Subscription.objects.filter(provider__in=providers).delete()
     Device.objects.filter(provider__in=providers).delete()
     Vehicle.objects.filter(provider__in=providers).delete()
@@ -94,6 +102,36 @@ def _devices(provider: Organisation, product: Product, company: Organisation, pr
     ]
 
 
+def _stock(provider: Organisation, product: Product, company: Organisation, prefix: str, seed: int) -> None:
+    """Boxes still at the provider's warehouse, and two on their way to the company (receipt not confirmed)."""
+    for n in range(1, 7):
+        shipped = n > 4
+        Device.objects.create(
+            provider=provider,
+            product=product,
+            serial=f"{prefix}{seed + n:07d}",
+            imei=_imei(seed + n),
+            status=DeviceStatus.SHIPPED if shipped else DeviceStatus.IN_STOCK,
+            company=company if shipped else None,
+        )
+
+
+def _photo() -> SimpleUploadedFile:
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 160)).save(buffer, "JPEG")
+    return SimpleUploadedFile("device.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _fill_checklist(fit: Scope, job: Job) -> None:
+    """What the installer ticks on site, so that the activation alone closes the job."""
+    for item in items_of_job(job):
+        if item.type == CheckType.PHOTO:
+            photo_add(scope=fit, job_id=job.pk, item_id=item.pk, upload=_photo())
+        else:
+            value = YES if item.type == CheckType.CHECK else item.options[-2]
+            check_answer(scope=fit, job_id=job.pk, item_id=item.pk, value=value)
+
+
 @transaction.atomic
 def load() -> None:
     _load_one("IOtelematics Demo", "Officina Rossi", "TBA", 1, "admin@iot.example", "mario@rossi.example")
@@ -111,8 +149,11 @@ def _load_one(provider_name: str, company_name: str, prefix: str, offset: int, p
         imei_required=True,
         emergency_button=prefix == "TBA",
     )
+    with translation.override(provider.language):
+        checklist_defaults(provider)
     subscriptions = _registry(provider, product, offset)
     devices = _devices(provider, product, company, prefix, offset * 1000)
+    _stock(provider, product, company, prefix, offset * 1000 + 100)
     plan, fit = _scope(planner, provider), _scope(fitter, company)
     jobs = [
         services.job_create(
@@ -125,11 +166,15 @@ def _load_one(provider_name: str, company_name: str, prefix: str, offset: int, p
     # jobs[0:2] stay drafts; jobs[2:4] wait in "available"; the rest are taken by the installer.
     for job in jobs[4:]:
         services.job_take(scope=fit, job_id=job.pk)
-    services.job_appointment(scope=fit, job_id=jobs[4].pk, when=timezone.now() + timedelta(days=1, hours=2))
+    # The week's appointments: tomorrow, in two days (a job nobody took yet) and in three days.
+    today = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    for job, days, hour in ((jobs[4], 1, 9), (jobs[3], 2, 14), (jobs[5], 3, 11)):
+        services.job_appointment(scope=fit, job_id=job.pk, when=today.replace(hour=hour) + timedelta(days=days))
     for job, device in ((jobs[6], devices[0]), (jobs[7], devices[1]), (jobs[8], devices[2])):
         services.job_pair(
             scope=fit, job_id=job.pk, serial=device.serial, imei_last4=device.imei[-4:] if device.imei else ""
         )
+        _fill_checklist(fit, job)
     services.job_activate(Device.objects.get(pk=devices[1].pk), timezone.now())  # jobs[7]: succeeded
     services.job_fail(scope=fit, job_id=jobs[9].pk, comment="Il cliente ha venduto il veicolo.")
     services.job_cancel(scope=plan, job_id=jobs[1].pk, reason="Contratto annullato dal cliente.")

@@ -213,7 +213,8 @@ def job_reassign(*, scope: Scope, job_id: int, company_id: int, reason: str) -> 
 
 def _assignment_key(job: Job) -> str:
     """One SMS per assignment: a job moved back to a company it had before is told again, with a new link."""
-    assert job.company_id is not None and job.assigned_at is not None
+    assert job.company_id is not None
+    assert job.assigned_at is not None
     return f"job:{job.pk}:installer:{job.company_id}:{job.assigned_at.timestamp():.6f}"
 
 

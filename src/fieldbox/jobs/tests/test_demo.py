@@ -7,9 +7,12 @@ from django.core.management import call_command
 
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.accounts.selectors import scope_for
+from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.fleet.models import Device
 from fieldbox.jobs import selectors
+from fieldbox.jobs.checks.selectors import missing_required
 from fieldbox.jobs.choices import JobStatus
-from fieldbox.jobs.models import Job
+from fieldbox.jobs.models import ChecklistItem, Job
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +27,10 @@ def test_the_demo_has_jobs_in_every_status_and_a_day_for_mario():
     assert scope is not None
     assert selectors.available_jobs(scope).count() == 2
     assert selectors.open_jobs(scope).filter(installer=mario).count() == 2
+    assert selectors.open_jobs(scope).filter(appointment_at__isnull=False).count() == 3, "a week of appointments"
+    assert Device.objects.filter(provider__name="IOtelematics Demo", status=DeviceStatus.IN_STOCK).count() >= 4
+    # The paired jobs have their checklist done: the device's activation alone closes them.
+    waiting = Job.objects.filter(provider__name="IOtelematics Demo", status=JobStatus.PAIRED)
+    assert waiting.exists() and all(not missing_required(job) for job in waiting)
+    italian = ChecklistItem.objects.filter(provider__name="IOtelematics Demo").values_list("label", flat=True)
+    assert "Centralina fissata" in set(italian), "the checklist speaks the provider's language"

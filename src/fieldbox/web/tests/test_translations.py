@@ -32,12 +32,20 @@ def entries(po: Path) -> list[tuple[str, list[str], bool]]:
 
 
 @pytest.mark.parametrize("language", ["it", "fr", "en"])
-def test_every_message_is_translated(language):
-    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+@pytest.mark.parametrize(("domain", "least"), [("django", 250), ("djangojs", 10)])
+def test_every_message_is_translated(language, domain, least):
+    po = LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
     messages = entries(po)
-    assert len(messages) > 250
+    assert len(messages) > least
     missing = [msgid for msgid, strs, fuzzy in messages if fuzzy or not all(strs)]
     assert missing == []
+
+
+def test_the_scanner_speaks_the_chosen_language(db):
+    client = Client()
+    client.cookies["fieldbox_language"] = "it"
+    catalog = client.get("/i18n/js/").content.decode()
+    assert '"Scan": "Scansiona"' in catalog
 
 
 def test_pages_speak_the_chosen_language(db):

@@ -17,7 +17,7 @@
   var libraryLoading = null;
   var catalogLoading = null;
 
-  function t(text) {
+  function gettext(text) {
     return typeof window.gettext === "function" ? window.gettext(text) : text;
   }
 
@@ -125,7 +125,7 @@
     box.className = "scan-overlay";
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-modal", "true");
-    box.setAttribute("aria-label", t("Scan the barcode"));
+    box.setAttribute("aria-label", gettext("Scan the barcode"));
     this.video = document.createElement("video");
     this.video.setAttribute("playsinline", "");
     this.video.muted = true;
@@ -136,11 +136,11 @@
     this.status.setAttribute("aria-live", "polite");
     var bar = document.createElement("div");
     bar.className = "scan-actions";
-    this.torch = button(t("Torch"), "secondary");
+    this.torch = button(gettext("Torch"), "secondary");
     this.torch.hidden = true;
     this.torch.setAttribute("aria-pressed", "false");
     this.torch.addEventListener("click", function () { self.toggleTorch(); });
-    var cancel = button(t("Cancel"), "secondary");
+    var cancel = button(gettext("Cancel"), "secondary");
     cancel.addEventListener("click", function () { self.close(); });
     bar.append(this.torch, this.photoPicker(), cancel);
     box.append(this.video, this.status, bar);
@@ -158,7 +158,7 @@
     file.accept = "image/*";
     file.setAttribute("capture", "environment");
     file.addEventListener("change", function () { if (file.files && file.files[0]) { self.readPhoto(file.files[0]); } });
-    label.append(file, document.createTextNode(t("Take a photo of the barcode")));
+    label.append(file, document.createTextNode(gettext("Take a photo of the barcode")));
     return label;
   };
 
@@ -171,12 +171,12 @@
     document.body.classList.add("scan-open");
     this.cancel.focus();
     if (!window.isSecureContext) {
-      return this.say(t("The camera needs a secure connection (HTTPS). Take a photo of the barcode instead."));
+      return this.say(gettext("The camera needs a secure connection (HTTPS). Take a photo of the barcode instead."));
     }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      return this.say(t("This browser cannot use the camera. Take a photo of the barcode instead."));
+      return this.say(gettext("This browser cannot use the camera. Take a photo of the barcode instead."));
     }
-    this.say(t("Starting the camera…"));
+    this.say(gettext("Starting the camera…"));
     var self = this;
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (stream) { return self.start(stream); })
@@ -186,11 +186,11 @@
   Scanner.prototype.cameraFailed = function (error) {
     var name = error && error.name;
     if (name === "NotAllowedError" || name === "SecurityError") {
-      this.say(t("Permission to use the camera was refused. Take a photo of the barcode instead."));
+      this.say(gettext("Permission to use the camera was refused. Take a photo of the barcode instead."));
     } else if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") {
-      this.say(t("No camera is available. Take a photo of the barcode instead."));
+      this.say(gettext("No camera is available. Take a photo of the barcode instead."));
     } else {
-      this.say(t("The barcode reader could not start. Take a photo of the barcode instead."));
+      this.say(gettext("The barcode reader could not start. Take a photo of the barcode instead."));
     }
   };
 
@@ -206,7 +206,7 @@
     this.torch.hidden = !caps.torch;
     return Promise.all([this.video.play(), decoder()]).then(function (ready) {
       self.decoder = ready[1];
-      self.say(t("Point the camera at the barcode."));
+      self.say(gettext("Point the camera at the barcode."));
       self.scanFrame();
     });
   };
@@ -224,24 +224,24 @@
 
   Scanner.prototype.readPhoto = function (file) {
     var self = this;
-    this.say(t("Reading the photo…"));
+    this.say(gettext("Reading the photo…"));
     Promise.all([window.createImageBitmap(file), this.decoder ? Promise.resolve(this.decoder) : decoder()])
       .then(function (ready) {
         self.decoder = ready[1];
         return self.decoder.detect(ready[0], ready[0].width, ready[0].height);
       })
       .then(function (text) {
-        if (text === null) { self.say(t("No barcode found in the photo. Try again closer and with more light, or type it.")); }
+        if (text === null) { self.say(gettext("No barcode found in the photo. Try again closer and with more light, or type it.")); }
         else { self.accept(text); }
       })
-      .catch(function () { self.say(t("This file is not a picture that can be read. Try another photo, or type it.")); });
+      .catch(function () { self.say(gettext("This file is not a picture that can be read. Try another photo, or type it.")); });
   };
 
   // Fill the field with a code that fits it; say why when it does not.
   Scanner.prototype.accept = function (text) {
     var read = valueFor(this.kind, text);
     if (!read) {
-      this.say(fill(t("This is not an IMEI: %s"), String(text).slice(0, 64)));
+      this.say(fill(gettext("This is not an IMEI: %s"), String(text).slice(0, 64)));
       return false;
     }
     this.input.value = read.value;
@@ -282,7 +282,7 @@
       note.setAttribute("aria-live", "polite");
       row.after(note);
     }
-    note.textContent = fill(t("Read: %s"), shown);
+    note.textContent = fill(gettext("Read: %s"), shown);
     window.clearTimeout(note.timer);
     note.timer = window.setTimeout(function () { note.textContent = ""; }, 8000);
   }
@@ -302,7 +302,7 @@
     row.className = "scan-row";
     input.parentNode.insertBefore(row, input);
     row.appendChild(input);
-    var scan = button(t("Scan"), "secondary scan-button");
+    var scan = button(gettext("Scan"), "secondary scan-button");
     describe(scan, input);
     scan.addEventListener("click", function () { new Scanner(input).open(); });
     row.appendChild(scan);
