@@ -199,7 +199,9 @@ def _item(item: ChecklistItem) -> dict[str, Any]:
     return {f: getattr(item, f) for f in ItemOut.model_fields}
 
 
-@router.get("/checklist-items", response={200: list[ItemOut]}, summary="The provider's checklist items")
+@router.get(
+    "/checklist-items", response={200: list[ItemOut], **errors_of(403)}, summary="The provider's checklist items"
+)
 def item_list(request: HttpRequest) -> Any:
     qs = checks_selectors.items_for(_scope(request)).order_by("kind", "product_id", "position", "pk")
     return [_item(i) for i in qs[:1000]]
