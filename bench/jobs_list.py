@@ -191,7 +191,7 @@ def fill_organisations(now: datetime, companies: int) -> tuple[int, int]:
 
     names = (
         "name kind installer_code email phone address time_zone language install_deadline_days "
-        "installer_change_days job_visible_after_days is_active created_at"
+        "installer_change_days job_visible_after_days allow_manual_completion is_active created_at"
     )
     stamp = now.isoformat()
     provider = Organisation.objects.create(name="Bench Telematics", kind="provider", email="ops@bench.example")
@@ -200,7 +200,7 @@ def fill_organisations(now: datetime, companies: int) -> tuple[int, int]:
         names,
         (
             f"Officina {n:05d}\tinstaller\tBE{n:05d}\tofficina{n}@bench.example\t+39020000{n:05d}\t"
-            f"Via Roma {n}, Milano\tEurope/Rome\tit\t20\t1\t2\tt\t{stamp}\n"
+            f"Via Roma {n}, Milano\tEurope/Rome\tit\t20\t1\t2\tf\tt\t{stamp}\n"
             for n in range(1, companies + 1)
         ),
     )
