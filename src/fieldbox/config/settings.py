@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "fieldbox.accounts",
     "fieldbox.fleet",
     "fieldbox.jobs",
+    "fieldbox.removals",
     "fieldbox.messaging",
     "fieldbox.web",
 ]

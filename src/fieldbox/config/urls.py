@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("fieldbox.accounts.urls")),
     path("", include("fieldbox.messaging.urls")),
     path("", include("fieldbox.jobs.urls")),
+    path("", include("fieldbox.removals.urls")),
     path("", include("fieldbox.fleet.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RemovalsConfig(AppConfig):
+    name = "fieldbox.removals"
+    label = "removals"
+    verbose_name = _("Removal requests")

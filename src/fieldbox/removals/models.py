@@ -1,0 +1,120 @@
+"""Removal requests: one spreadsheet of a requester (a rental company, say) becomes a request of removal lines.
+
+Each line, once the requester confirms the summary, is a job of kind removal for the remover (an installer
+company named by its installer code) and follows the Traqueur statuses: Prévenu, Acceptée, Effectuée, Refusée,
+Annulée. Removed boxes wait at the remover's until a carrier picks them up (``BoxPickup``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fieldbox.removals.choices import LineStatus, PickupStatus, RequestState
+
+ORGANISATION = "accounts.Organisation"
+
+
+class RemovalRequest(models.Model):
+    provider = models.ForeignKey(ORGANISATION, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=RequestState.choices, default=RequestState.CHECKING)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    follow_up_email = models.EmailField(_("follow-up e-mail"), blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    # Progress of a large file checked or saved in the background, and what the check found.
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("rows in error"), default=0)
+    keep_valid_only = models.BooleanField(_("only the valid rows"), default=False)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    saved_at = models.DateTimeField(_("saved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("removal request")
+        verbose_name_plural = _("removal requests")
+        indexes = [models.Index(fields=["provider", "state", "-id"], name="removal_request_list")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"#{self.pk}" if self.pk else "#"
+
+
+class RemovalLine(models.Model):
+    request = models.ForeignKey(
+        RemovalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="lines"
+    )
+    row = models.PositiveIntegerField(_("row"))
+    status = models.CharField(_("status"), max_length=16, choices=LineStatus.choices, default=LineStatus.NEW)
+    vehicle = models.ForeignKey("fleet.Vehicle", verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="+")
+    subscription = models.ForeignKey(
+        "fleet.Subscription", verbose_name=_("subscription"), on_delete=models.PROTECT, related_name="+"
+    )
+    company = models.ForeignKey(ORGANISATION, verbose_name=_("remover"), on_delete=models.PROTECT, related_name="+")
+    job = models.OneToOneField(
+        "jobs.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL, related_name="removal"
+    )
+    place = models.CharField(_("place of removal"), max_length=200, blank=True)
+    wished_on = models.DateField(_("wished date"))
+    comment = models.TextField(_("comments"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    removed_at = models.DateTimeField(_("removed on"), null=True, blank=True)
+    technician = models.CharField(_("technician"), max_length=100, blank=True)
+    device = models.ForeignKey(
+        "fleet.Device", verbose_name=_("box"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The job code ("Code mission"): only its hash is kept; it opens this line once, until the line ends.
+    code_hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated on"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("removal")
+        verbose_name_plural = _("removals")
+        ordering = ["request", "row"]
+        indexes = [
+            models.Index(fields=["company", "status", "-id"], name="removal_line_company"),
+            models.Index(fields=["request", "status"], name="removal_line_request"),
+            models.Index(fields=["code_hash"], name="removal_line_code", condition=~Q(code_hash="")),
+        ]
+        constraints = [
+            # A vehicle is in at most one open removal (new lines of a draft request are not counted).
+            models.UniqueConstraint(
+                fields=["vehicle"],
+                condition=Q(status__in=[LineStatus.NOTIFIED, LineStatus.ACCEPTED]),
+                name="removal_line_vehicle_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.number}/{self.row}"
+
+
+class BoxPickup(models.Model):
+    """A carrier collects removed boxes at a remover's; the provider then confirms them at its warehouse."""
+
+    provider = models.ForeignKey(ORGANISATION, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(ORGANISATION, verbose_name=_("remover"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=PickupStatus.choices, default=PickupStatus.PICKED_UP)
+    devices = models.ManyToManyField("fleet.Device", verbose_name=_("boxes"), related_name="+")
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    picked_up_on = models.DateField(_("picked up on"))
+    received_at = models.DateTimeField(_("received on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("box pick-up")
+        verbose_name_plural = _("box pick-ups")
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.picked_up_on}"
