@@ -26,12 +26,14 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook, PasswordError
 
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.problems import problem
 
 SHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXT_EXTENSIONS = (".csv", ".txt")
@@ -71,6 +73,11 @@ class RowError:
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "message": self.message}
+
+
+def row_problem(title: str, errors: list[RowError], limit: int = 1000) -> HttpResponse:
+    """The 422 answer of every import: each error with its row and column (``field`` is the column, or "file")."""
+    return problem(422, title, errors=[{"field": e.column or "file", **e.as_dict()} for e in errors[:limit]])
 
 
 def numbered(rows: list[list[str]]) -> list[Row]:

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-import orjson
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
-from fieldbox.core.problems import PROBLEM_TYPE, errors_of
+from fieldbox.core.problems import errors_of
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.uploads import RowError
+from fieldbox.core.uploads import row_problem
 from fieldbox.fleet import imports, selectors, services
 from fieldbox.fleet.models import Customer, Product, Subscription, Vehicle
 from fieldbox.fleet.schemas import (
@@ -207,17 +206,6 @@ def product_create(request: HttpRequest, payload: ProductIn) -> Any:
     return Status(201, _product(services.product_save(scope=_scope(request), data=payload.model_dump())))
 
 
-def _row_problem(title: str, errors: list[RowError]) -> HttpResponse:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": 422,
-        "detail": "",
-        "errors": [{"field": e.column or "file", **e.as_dict()} for e in errors[: imports.MAX_SHOWN_ERRORS]],
-    }
-    return HttpResponse(orjson.dumps(body), status=422, content_type=PROBLEM_TYPE)
-
-
 @router.post(
     "/devices/import",
     response={201: ImportedOut, **errors_of(403, 422)},
@@ -233,7 +221,7 @@ def device_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     scope.require_role(*services.STOCK_KEEPERS)
     checked, count = imports.load_file(scope=scope, file=file, name=file.name or "", size=file.size)
     if checked.errors:
-        return _row_problem(_("The file has errors: nothing was loaded."), checked.errors)
+        return row_problem(_("The file has errors: nothing was loaded."), checked.errors, imports.MAX_SHOWN_ERRORS)
     return Status(201, {"count": count})
 
 

@@ -10,7 +10,8 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fieldbox.core.http import AuthedRequest
-from fieldbox.core.problems import errors_of, problem
+from fieldbox.core.problems import errors_of
+from fieldbox.core.uploads import row_problem
 from fieldbox.jobs import imports, services
 
 router = Router(tags=["jobs"])
@@ -50,9 +51,6 @@ def job_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = F
             return Status(200, {"dry_run": True, "count": len(planned), "jobs": []})
         jobs = imports.job_import(scope=scope, table=table)
     except imports.ImportRefused as refused:
-        errors = [
-            {"field": f"row {e.row}: {e.column}" if e.column else f"row {e.row}", **e.as_dict()} for e in refused.errors
-        ]
-        return problem(422, _("The file has errors: nothing was saved."), errors=cast(Any, errors))
+        return row_problem(_("The file has errors: nothing was saved."), refused.errors)
     rows = [{"id": j.pk, "number": j.number, "row": n, "company_id": j.company_id} for n, j in jobs]
     return Status(201, {"dry_run": False, "count": len(jobs), "jobs": rows})
