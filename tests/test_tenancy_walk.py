@@ -35,6 +35,8 @@ from fieldbox.messaging.models import (
     OutboxMessage,
     WebhookEndpoint,
 )
+from fieldbox.removals.models import RemovalLine
+from fieldbox.removals.tests.factories import confirmed_request
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +100,10 @@ def world(db: Any) -> World:
         height=1,
         uploaded_at="2026-11-01T10:00Z",
     )
+    removal_request, [removal] = confirmed_request(a, follow_up_email="alpha-follow@alpha.example")
     ids = {
+        "removal_request": removal_request.pk,
+        "removal_line": removal.line.pk,
         "job": job.pk,
         "check_item": check_item.pk,
         "photo": photo.pk,
@@ -120,6 +125,8 @@ def world(db: Any) -> World:
         "message": failed.pk,
     }
     markers = [
+        removal.line.vehicle.vin,
+        "alpha-follow@alpha.example",
         a.provider.name,
         a.company.name,
         a.company.installer_code,
@@ -165,6 +172,7 @@ def a_state(world: World) -> tuple[Any, ...]:
         Device.objects.get(pk=world.ids["shipped_device"]).status,
         ChecklistItem.objects.filter(pk=world.ids["check_item"], removed_at=None, label="Alpha secret check").count(),
         JobPhoto.objects.filter(pk=world.ids["photo"]).count(),
+        RemovalLine.objects.get(pk=world.ids["removal_line"]).status,
     )
 
 
@@ -185,6 +193,7 @@ A_STATE = (
     "shipped",
     1,
     1,
+    "notified",
 )
 
 # Every named web route: how to call it with the other organisation's object.
@@ -289,6 +298,13 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "jobs:certificate": ("object", "job"),
     "jobs:certificate_send": ("object", "job"),
     "jobs:owner_link": ("link", None),
+    "removals:requests": ("page", None),
+    "removals:request_detail": ("object", "removal_request"),
+    "removals:line_cancel": ("object", "removal_line"),
+    "removals:manage": ("page", None),
+    "removals:accept": ("object", "removal_line"),
+    "removals:refuse": ("object", "removal_line"),
+    "removals:report": ("object", "removal_line"),
     "fleet:customers": ("page", None),
     "fleet:customer_new": ("page", None),
     "fleet:customer_detail": ("object", "customer"),

@@ -6,3 +6,6 @@ class RemovalsConfig(AppConfig):
     name = "fieldbox.removals"
     label = "removals"
     verbose_name = _("Removal requests")
+
+    def ready(self) -> None:
+        from fieldbox.removals import audit_labels, messages, notifications  # noqa: F401

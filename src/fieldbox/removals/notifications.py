@@ -1,19 +1,139 @@
 """E-mails of removal requests: one to each remover per request, and one to the requester at each step of a line.
 
 ``notify_removers`` is called inside the transaction that confirms a request; ``tell_requester`` inside the one that
-moves a line. Both only write outbox rows (sent after commit).
+moves a line. Both only write outbox rows (sent after commit). The remover's e-mail carries, per vehicle, signed
+links to accept or refuse (the action page: sign in, confirm with a POST) and a link to the report form.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fieldbox.core.tenancy import Scope
+from fieldbox.messaging.links import Action, action_url, register
+from fieldbox.messaging.services import send_email
+from fieldbox.removals import selectors
+from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest
+
+DATE = "%d/%m/%Y"
+
+
+def _vehicle(line: RemovalLine) -> dict[str, Any]:
+    return {
+        "vin": line.vehicle.vin,
+        "brand": line.vehicle.make,
+        "model": line.vehicle.model,
+        "place": line.place,
+        "date": line.wished_on.strftime(DATE),
+    }
+
+
+def _remover_line(line: RemovalLine) -> dict[str, Any]:
+    return {
+        **_vehicle(line),
+        "subscription": line.subscription.number,
+        "comment": line.comment,
+        "accept_link": action_url("removal.accept", line.pk),
+        "refuse_link": action_url("removal.refuse", line.pk),
+        "report_link": settings.SITE_URL + reverse("removals:report", kwargs={"pk": line.pk}),
+    }
 
 
 def notify_removers(request: RemovalRequest) -> None:
     """One e-mail per remover listing its vehicles of this request, with signed action links per line."""
-    del request  # written with the remover's screens
+    lines = (
+        request.lines.filter(status=LineStatus.NOTIFIED)
+        .select_related("vehicle", "subscription", "company")
+        .order_by("company_id", "row")
+    )
+    by_company: dict[int, list[RemovalLine]] = defaultdict(list)
+    for line in lines:
+        by_company[line.company_id].append(line)
+    for company_lines in by_company.values():
+        company = company_lines[0].company
+        if not company.email:
+            continue
+        send_email(
+            "removals.request_received",
+            key=f"removal-request:{request.pk}:remover:{company.pk}",
+            to=company.email,
+            language=company.language,
+            organisation=request.provider,
+            context={
+                "requester": request.provider.name,
+                "number": request.number,
+                "lines": [_remover_line(line) for line in company_lines],
+                "link": settings.SITE_URL + reverse("removals:manage"),
+            },
+        )
 
 
 def tell_requester(line: RemovalLine, action: str) -> None:
     """The requester (and its follow-up address) learns that a line moved (accepted, refused, done, cancelled)."""
-    del line, action  # written with the remover's screens
+    request = line.request
+    provider = request.provider
+    creator = request.created_by
+    recipients: dict[str, str] = {}
+    if creator is not None and creator.email:
+        recipients[creator.email.lower()] = creator.language
+    if request.follow_up_email and request.follow_up_email.lower() not in recipients:
+        recipients[request.follow_up_email.lower()] = creator.language if creator else provider.language
+    removed = timezone.localtime(line.removed_at, ZoneInfo(provider.time_zone)) if line.removed_at else None
+    context = {
+        **_vehicle(line),
+        "action": action,
+        "remover": line.company.name,
+        "reason": line.reason if action in ("refuse", "cancel") else "",
+        "removed_at": removed.strftime(f"{DATE} %H:%M") if removed else "",
+        "link": settings.SITE_URL + reverse("removals:request_detail", kwargs={"pk": request.pk}),
+    }
+    for address, language in recipients.items():
+        send_email(
+            f"removals.line_{action}",
+            key=f"removal-line:{line.pk}:{action}:{address}",
+            to=address,
+            language=language,
+            organisation=provider,
+            context=context,
+        )
+
+
+def _describe(scope: Scope, pk: int) -> str | None:
+    try:
+        line = selectors.line_for(scope, pk)
+    except Http404:
+        return None
+    return _("%(requester)s asks you to remove the box of %(brand)s %(model)s, VIN %(vin)s (%(place)s, %(date)s).") % {
+        "requester": line.request.provider.name,
+        **_vehicle(line),
+    }
+
+
+def _accept(scope: Scope, pk: int, reason: str) -> tuple[str, str]:
+    from fieldbox.removals.services.lines import line_accept
+
+    line_accept(scope=scope, line_id=pk)
+    return _("Removal accepted."), reverse("removals:manage")
+
+
+def _refuse(scope: Scope, pk: int, reason: str) -> tuple[str, str]:
+    from fieldbox.removals.services.lines import line_refuse
+
+    line_refuse(scope=scope, line_id=pk, reason=reason)
+    return _("Removal refused: the requester is told why."), reverse("removals:manage")
+
+
+register(
+    Action("removal.accept", gettext_lazy("Accept the removal"), _describe, _accept),
+    Action("removal.refuse", gettext_lazy("Refuse the removal"), _describe, _refuse, needs_reason=True),
+)
