@@ -245,3 +245,18 @@ def test_removing_the_member_stops_the_feed(tenant):
     membership = Membership.objects.get(user=tenant.installer)
     accounts.member_remove(scope=tenant.scope(tenant.company_admin), membership_id=membership.pk)
     assert Client().get(path).status_code == 404
+
+
+def test_the_api_gives_the_feed_addresses_and_renews_them(tenant):
+    installer, admin, dispatcher = (
+        signed_in(tenant.installer),
+        signed_in(tenant.company_admin),
+        signed_in(tenant.dispatcher),
+    )
+    mine = installer.get("/api/v1/calendar-feeds").json()
+    assert mine["company"] is None and Client().get(mine["mine"]).status_code == 200
+    assert admin.get("/api/v1/calendar-feeds").json()["company"]
+    assert dispatcher.get("/api/v1/calendar-feeds").status_code == 403
+    renewed = installer.post("/api/v1/calendar-feeds/renew").json()
+    assert renewed["mine"] != mine["mine"]
+    assert Client().get(mine["mine"]).status_code == 404 and Client().get(renewed["mine"]).status_code == 200
