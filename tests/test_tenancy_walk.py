@@ -35,7 +35,7 @@ from fieldbox.messaging.models import (
     OutboxMessage,
     WebhookEndpoint,
 )
-from fieldbox.removals.models import RemovalLine
+from fieldbox.removals.models import BoxPickup, RemovalLine
 from fieldbox.removals.tests.factories import confirmed_request
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,16 @@ def world(db: Any) -> World:
         uploaded_at="2026-11-01T10:00Z",
     )
     removal_request, [removal] = confirmed_request(a, follow_up_email="alpha-follow@alpha.example")
+    waiting_box = make_device(a.provider, company=a.company, serial="ALPHA-WAITING-1")
+    collected_box = make_device(a.provider, company=a.company, serial="ALPHA-COLLECTED-1")
+    Device.objects.filter(pk__in=[waiting_box.pk, collected_box.pk]).update(status="removed")
+    pickup = BoxPickup.objects.create(
+        provider=a.provider, company=a.company, carrier="Alpha Carrier", picked_up_on=date(2026, 11, 1)
+    )
+    pickup.devices.add(collected_box)
     ids = {
+        "pickup": pickup.pk,
+        "waiting_box": waiting_box.pk,
         "removal_request": removal_request.pk,
         "removal_line": removal.line.pk,
         "job": job.pk,
@@ -125,6 +134,9 @@ def world(db: Any) -> World:
         "message": failed.pk,
     }
     markers = [
+        "Alpha Carrier",
+        "ALPHA-WAITING-1",
+        "ALPHA-COLLECTED-1",
         removal.line.vehicle.vin,
         "alpha-follow@alpha.example",
         a.provider.name,
@@ -173,6 +185,13 @@ def a_state(world: World) -> tuple[Any, ...]:
         ChecklistItem.objects.filter(pk=world.ids["check_item"], removed_at=None, label="Alpha secret check").count(),
         JobPhoto.objects.filter(pk=world.ids["photo"]).count(),
         RemovalLine.objects.get(pk=world.ids["removal_line"]).status,
+        RemovalLine.objects.get(pk=world.ids["removal_line"]).code_hash,
+        BoxPickup.objects.get(pk=world.ids["pickup"]).status,
+        tuple(
+            Device.objects.filter(status="removed", company__isnull=False, serial__startswith="ALPHA-")
+            .order_by("serial")
+            .values_list("serial", flat=True)
+        ),
     )
 
 
@@ -194,6 +213,9 @@ A_STATE = (
     1,
     1,
     "notified",
+    "",
+    "picked_up",
+    ("ALPHA-COLLECTED-1", "ALPHA-WAITING-1"),
 )
 
 # Every named web route: how to call it with the other organisation's object.
@@ -305,6 +327,15 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "removals:accept": ("object", "removal_line"),
     "removals:refuse": ("object", "removal_line"),
     "removals:report": ("object", "removal_line"),
+    "removals:pickups": ("page", None),
+    "removals:pickup_new": ("page", None),
+    "removals:pickup_settings": ("page", None),
+    "removals:pickup_detail": ("object", "pickup"),
+    "removals:pickup_receive": ("object", "pickup"),
+    "removals:check_vehicle": ("page", None),
+    "removals:line_code": ("object", "removal_line"),
+    "removals:mission": ("public", None),
+    "removals:mission_job": ("link", None),
     "fleet:customers": ("page", None),
     "fleet:customer_new": ("page", None),
     "fleet:customer_detail": ("object", "customer"),
@@ -521,6 +552,15 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("get", "/api/v1/products/{product_id}"): ("object", "product", None),
     ("post", "/api/v1/devices/import"): ("own", None, None),
     ("post", "/api/v1/devices/ship"): ("own", None, {"device_ids": ["@stock_device"], "company_id": "@company"}),
+    ("get", "/api/v1/removals/waiting-boxes"): ("list", None, None),
+    ("get", "/api/v1/box-pickups"): ("list", None, None),
+    ("post", "/api/v1/box-pickups"): (
+        "own",
+        None,
+        {"company_id": "@company", "carrier": "x", "picked_up_on": "2026-11-01", "device_ids": ["@waiting_box"]},
+    ),
+    ("post", "/api/v1/box-pickups/{pickup_id}/receive"): ("object", "pickup", None),
+    ("get", "/api/v1/vehicles/equipped"): ("list", None, None),
 }
 
 

@@ -19,6 +19,7 @@ from fieldbox.jobs.api.checks import router as checks_router
 from fieldbox.jobs.api.core import router as jobs_router
 from fieldbox.jobs.api.imports import router as jobs_imports_router
 from fieldbox.messaging.api import router as messaging_router
+from fieldbox.removals.api.pickups import router as pickups_router
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -47,6 +48,7 @@ api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", messaging_router)
 api.add_router("/v1/", jobs_imports_router)  # before jobs_router: /jobs/import is not /jobs/{job_id}
 api.add_router("/v1/", jobs_router)
+api.add_router("/v1/", pickups_router)  # before fleet_router: /vehicles/equipped is not /vehicles/{vehicle_id}
 api.add_router("/v1/", fleet_router)
 api.add_router("/v1/", checks_router)
 api.add_router("/v1/", care_router)

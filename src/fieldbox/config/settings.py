@@ -178,6 +178,13 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["dja
 RATELIMIT_FAIL_OPEN = True
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", "10/h")
 PASSWORD_RESET_RATE_PER_ACCOUNT = env("PASSWORD_RESET_RATE_PER_ACCOUNT", "3/h")
+# The public page of a job code ("/mission/"): wrong pairs counted per address and per installer code; the page a
+# right pair opens stays open that many minutes in the technician's browser.
+JOB_CODE_RATE_PER_ADDRESS = env("JOB_CODE_RATE_PER_ADDRESS", "10/h")
+JOB_CODE_RATE_PER_INSTALLER_CODE = env("JOB_CODE_RATE_PER_INSTALLER_CODE", "30/h")
+JOB_CODE_SESSION_MINUTES = int(env("JOB_CODE_SESSION_MINUTES", "120"))
+# "Is this vehicle equipped?": look-ups per person.
+VEHICLE_CHECK_RATE = env("VEHICLE_CHECK_RATE", "120/h")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,7 @@ Annulée. Removed boxes wait at the remover's until a carrier picks them up (``B
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -118,3 +119,25 @@ class BoxPickup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} {self.picked_up_on}"
+
+
+class RemovalSettings(models.Model):
+    """A provider's pick-up rules: how many boxes may wait at a remover's before it calls the logistics."""
+
+    provider = models.OneToOneField(
+        ORGANISATION, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="removal_settings"
+    )
+    pickup_threshold = models.PositiveSmallIntegerField(
+        _("boxes waiting before the remover calls the logistics"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    logistics_phone = models.CharField(_("logistics phone"), max_length=32, blank=True)
+    logistics_email = models.EmailField(_("logistics e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("removal settings")
+        verbose_name_plural = _("removal settings")
+
+    def __str__(self) -> str:
+        return str(self.provider_id)

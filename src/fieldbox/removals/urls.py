@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldbox.removals.views import remover, requester
+from fieldbox.removals.views import check_vehicle, mission, pickups, remover, requester
 
 app_name = "removals"
 
@@ -12,4 +12,13 @@ urlpatterns: list = [  # type: ignore[type-arg]
     path("removals/<int:pk>/accept/", remover.accept, name="accept"),
     path("removals/<int:pk>/refuse/", remover.refuse, name="refuse"),
     path("removals/<int:pk>/report/", remover.report, name="report"),
+    path("removals/pickups/", pickups.pickup_list, name="pickups"),
+    path("removals/pickups/new/", pickups.pickup_new, name="pickup_new"),
+    path("removals/pickups/settings/", pickups.pickup_settings, name="pickup_settings"),
+    path("removals/pickups/<int:pk>/", pickups.pickup_detail, name="pickup_detail"),
+    path("removals/pickups/<int:pk>/receive/", pickups.pickup_receive, name="pickup_receive"),
+    path("removals/check-vehicle/", check_vehicle.check_vehicle, name="check_vehicle"),
+    path("removals/<int:pk>/code/", mission.line_code, name="line_code"),
+    path("mission/", mission.mission, name="mission"),
+    path("mission/job/", mission.mission_job, name="mission_job"),
 ]

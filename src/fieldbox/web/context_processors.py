@@ -33,6 +33,16 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
         "fleet:devices",
         {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, *INSTALLERS},
     ),
+    (
+        _("Box pick-ups"),
+        "removals:pickups",
+        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, *INSTALLERS},
+    ),
+    (
+        _("Is this vehicle equipped?"),
+        "removals:check_vehicle",
+        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY},
+    ),
     (_("Dashboard"), "jobs:dashboard", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (
         _("Partners"),
