@@ -36,6 +36,7 @@ from fieldbox.messaging.models import (
     WebhookEndpoint,
 )
 from fieldbox.removals.models import BoxPickup, RemovalLine
+from fieldbox.removals.services import requests as removal_uploads
 from fieldbox.removals.tests.factories import confirmed_request
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +133,9 @@ def world(db: Any) -> World:
         "feed": feed.pk,
         "notification": note.pk,
         "message": failed.pk,
+        "removal_draft": removal_uploads.RemovalRequest.objects.create(
+            provider=a.provider, created_by=a.dispatcher, state="ready", file_name="alpha-draft-file.xlsx"
+        ).pk,
     }
     markers = [
         "Alpha Carrier",
@@ -162,12 +166,14 @@ def world(db: Any) -> World:
         "ALPHA-SUB-77",
         "Alpha secret notes",
         "Alpha secret check",
+        "alpha-draft-file.xlsx",
     ]
     return World(a=a, b=b, ids=ids, markers=markers)
 
 
 def a_state(world: World) -> tuple[Any, ...]:
     return (
+        removal_uploads.RemovalRequest.objects.filter(pk=world.ids["removal_draft"]).values_list("state").get(),
         Partnership.objects.get(pk=world.ids["partnership"]).status,
         Partnership.objects.get(pk=world.ids["pending_partnership"]).status,
         Membership.objects.get(pk=world.ids["member"]).role,
@@ -196,6 +202,7 @@ def a_state(world: World) -> tuple[Any, ...]:
 
 
 A_STATE = (
+    ("ready",),
     PartnershipStatus.ACCEPTED,
     PartnershipStatus.PENDING,
     Role.INSTALLER,
@@ -356,6 +363,13 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "fleet:device_import": ("page", None),
     "fleet:device_import_load": ("page", None),
     "fleet:device_import_template": ("page", None),
+    "removals:request_new": ("page", None),
+    "removals:request_template": ("page", None),
+    "removals:request_summary": ("object", "removal_draft"),
+    "removals:request_progress": ("object", "removal_draft"),
+    "removals:request_confirm": ("object", "removal_draft"),
+    "removals:request_discard": ("object", "removal_draft"),
+    "removals:request_saved": ("object", "removal_draft"),
     "set_language": ("public", None),
     "javascript-catalog": ("public", None),
 }
@@ -510,6 +524,10 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("delete", "/api/v1/checklist-items/{item_id}"): ("object", "check_item", None),
     ("post", "/api/v1/jobs/take-next"): ("own", None, None),
     ("post", "/api/v1/jobs/import"): ("own", None, None),
+    ("post", "/api/v1/removal-requests"): ("own", None, None),
+    ("get", "/api/v1/removal-requests/{request_id}/status"): ("object", "removal_draft", None),
+    ("post", "/api/v1/removal-requests/{request_id}/confirm"): ("object", "removal_draft", None),
+    ("delete", "/api/v1/removal-requests/{request_id}"): ("object", "removal_draft", None),
     ("post", "/api/v1/jobs/{job_id}/take-over"): ("object", "job", None),
     ("post", "/api/v1/jobs/{job_id}/appointment"): ("object", "job", {"when": "2026-12-01T09:30:00+01:00"}),
     ("post", "/api/v1/jobs/{job_id}/ask-care"): ("object", "job", {"message": "x"}),

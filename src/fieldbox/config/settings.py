@@ -289,6 +289,11 @@ JOB_PHOTO_MAX_PIXELS = int(env("JOB_PHOTO_MAX_PIXELS", str(50_000_000)))
 # Jobs from a spreadsheet: larger files or more rows are refused (split them).
 JOB_IMPORT_MAX_BYTES = int(env("JOB_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 JOB_IMPORT_MAX_ROWS = int(env("JOB_IMPORT_MAX_ROWS", "5000"))
+# Removal requests from a spreadsheet: the largest file, the most rows, and from how many rows the check and the
+# save run in the background (with a progress bar) instead of during the upload.
+REMOVAL_IMPORT_MAX_BYTES = int(env("REMOVAL_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+REMOVAL_IMPORT_MAX_ROWS = int(env("REMOVAL_IMPORT_MAX_ROWS", "100000"))
+REMOVAL_IMPORT_BACKGROUND_ROWS = int(env("REMOVAL_IMPORT_BACKGROUND_ROWS", "2000"))
 ACTION_LINK_MAX_AGE = timedelta(days=int(env("ACTION_LINK_DAYS", "14")))
 # The vehicle owner's link to ask for another workshop: valid this long after the assignment; opens per address.
 OWNER_LINK_MAX_AGE = timedelta(days=int(env("OWNER_LINK_DAYS", "60")))

@@ -1,11 +1,19 @@
 from django.urls import path
 
 from fieldbox.removals.views import check_vehicle, mission, pickups, remover, requester
+from fieldbox.removals.views import requests as uploads
 
 app_name = "removals"
 
 urlpatterns: list = [  # type: ignore[type-arg]
     path("removal-requests/", requester.requests, name="requests"),
+    path("removal-requests/new/", uploads.request_new, name="request_new"),
+    path("removal-requests/template/", uploads.request_template, name="request_template"),
+    path("removal-requests/<int:pk>/summary/", uploads.request_summary, name="request_summary"),
+    path("removal-requests/<int:pk>/progress/", uploads.request_progress, name="request_progress"),
+    path("removal-requests/<int:pk>/confirm/", uploads.request_confirm, name="request_confirm"),
+    path("removal-requests/<int:pk>/discard/", uploads.request_discard, name="request_discard"),
+    path("removal-requests/<int:pk>/saved/", uploads.request_saved, name="request_saved"),
     path("removal-requests/<int:pk>/", requester.request_detail, name="request_detail"),
     path("removal-requests/lines/<int:pk>/cancel/", requester.line_cancel, name="line_cancel"),
     path("removals/", remover.manage, name="manage"),

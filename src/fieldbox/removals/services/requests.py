@@ -1,0 +1,340 @@
+"""A removal request's way in: upload and check (a draft of "new" lines), confirm (jobs for the removers), discard.
+
+Small files are checked while the requester waits; larger ones (more than ``REMOVAL_IMPORT_BACKGROUND_ROWS`` rows)
+are kept in the storage and checked by a worker (``removals.tasks``), which starts over from the kept file when it
+runs again. Confirming creates one removal job per line, assigned to the remover, in one transaction with the
+lines' move to "notified", their audit events and the e-mails to the removers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fieldbox.accounts import selectors as accounts_selectors
+from fieldbox.accounts.choices import Role
+from fieldbox.core import audit
+from fieldbox.core.errors import Conflict
+from fieldbox.core.models import AuditEvent
+from fieldbox.core.tenancy import Scope
+from fieldbox.core.uploads import RowError
+from fieldbox.jobs.choices import JobKind, JobStatus
+from fieldbox.jobs.models import Job
+from fieldbox.removals import imports
+from fieldbox.removals.choices import OPEN_LINE, LineStatus, RequestState
+from fieldbox.removals.models import RemovalLine, RemovalRequest
+from fieldbox.removals.notifications import notify_removers
+
+REQUESTERS = (Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.AGENCY)
+DRAFT_STATES = (RequestState.CHECKING, RequestState.READY, RequestState.SAVING, RequestState.REFUSED)
+ERRORS_KEPT = 1000
+PROGRESS_CHUNK = 5000
+
+
+def stored_path(request: RemovalRequest) -> str:
+    """Where the file of a request checked in the background is kept until its check ends."""
+    ext = request.file_name.rsplit(".", 1)[-1].lower()[:5] if "." in request.file_name else "bin"
+    return f"removal-requests/{request.provider_id}/{request.pk}.{ext}"
+
+
+def draft_for(scope: Scope, request_id: int) -> RemovalRequest:
+    """A request of this provider not yet saved, or saved (for its "saved" page); others do not exist."""
+    return RemovalRequest.objects.get(pk=request_id, provider=scope.organisation)
+
+
+def draft_lines(request: RemovalRequest) -> QuerySet[RemovalLine]:
+    """The summary's lines, with what the summary shows of the vehicle, subscription and remover."""
+    return (
+        RemovalLine.objects.filter(request=request).select_related("vehicle", "subscription", "company").order_by("row")
+    )
+
+
+def _errors_of(errors: list[RowError]) -> list[dict[str, Any]]:
+    return [e.as_dict() for e in errors[:ERRORS_KEPT]]
+
+
+# ---- upload and check ----------------------------------------------------------------------------------
+
+
+def request_upload(
+    *,
+    scope: Scope,
+    stream: IO[bytes],
+    file_name: str,
+    size: int | None,
+    follow_up_email: str = "",
+    description: str = "",
+    keep_valid_only: bool = False,
+    refuse_errors: bool = False,
+) -> RemovalRequest:
+    """Read and check a file; a draft (state "ready") or, for a large file, one checked in the background.
+
+    A file that cannot be read, a wrong header or a file without one valid row raises ``ImportRefused`` and
+    leaves nothing behind; so do rows in error when ``refuse_errors`` (the API without ``keep_valid_only``)."""
+    scope.require_role(*REQUESTERS)
+    table = imports.read_table(stream, file_name, size)
+    fields = {
+        "provider": scope.organisation,
+        "created_by": scope.user,
+        "file_name": (file_name or "")[-255:],
+        "follow_up_email": follow_up_email or scope.user.email,
+        "description": description[:200],
+        "keep_valid_only": keep_valid_only,
+        "rows_total": len(table) - 1,
+    }
+    if len(table) - 1 > settings.REMOVAL_IMPORT_BACKGROUND_ROWS:
+        return _upload_in_background(scope, stream, fields)
+    with transaction.atomic():
+        checked = imports.check(scope, table)
+        if not checked.lines or (refuse_errors and checked.errors and not keep_valid_only):
+            raise imports.ImportRefused(checked.errors)
+        request = RemovalRequest.objects.create(state=RequestState.READY, **fields)
+        _keep(request, checked)
+    return request
+
+
+def _keep(request: RemovalRequest, checked: imports.Checked) -> None:
+    """Save the checked lines and what the check found on the draft (in the caller's transaction)."""
+    imports.save_lines(request, checked.lines)
+    request.rows_done = checked.rows_total
+    request.errors = _errors_of(checked.errors)
+    request.error_count = checked.rows_in_error
+    request.save(update_fields=["rows_done", "errors", "error_count", "state"])
+    audit.record(
+        actor=request.created_by,
+        organisation=request.provider,
+        obj=request,
+        action="removal_request.check",
+        to_state=request.state,
+        data={"rows": checked.rows_total, "lines": len(checked.lines), "rows_in_error": checked.rows_in_error},
+    )
+
+
+def _upload_in_background(scope: Scope, stream: IO[bytes], fields: dict[str, Any]) -> RemovalRequest:
+    from fieldbox.removals.tasks import check_request
+
+    with transaction.atomic():
+        request = RemovalRequest.objects.create(state=RequestState.CHECKING, **fields)
+        stream.seek(0)
+        default_storage.save(stored_path(request), ContentFile(stream.read()))
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=request,
+            action="removal_request.upload",
+            to_state=request.state,
+            data={"rows": request.rows_total},
+        )
+        transaction.on_commit(lambda: check_request.delay(request.pk))
+    return request
+
+
+def request_check_stored(request_id: int) -> str:
+    """Check a kept file (the worker's side): lines saved, progress in ``rows_done``; starts over when re-run."""
+    request = RemovalRequest.objects.filter(pk=request_id, state=RequestState.CHECKING).first()
+    if request is None or request.created_by is None:
+        return "gone"
+    scope = accounts_selectors.scope_for(request.created_by, request.provider_id)
+    RemovalLine.objects.filter(request=request, status=LineStatus.NEW).delete()
+    RemovalRequest.objects.filter(pk=request.pk).update(rows_done=0)
+    path = stored_path(request)
+    try:
+        if scope is None or scope.organisation.pk != request.provider_id:
+            raise imports.ImportRefused([RowError(0, "", _("The requester no longer belongs to this provider."))])
+        with default_storage.open(path, "rb") as stream:
+            table = imports.read_table(stream, request.file_name, None)
+        progress = RemovalRequest.objects.filter(pk=request.pk, state=RequestState.CHECKING)
+        checked = imports.check(scope, table, chunk=PROGRESS_CHUNK, progress=lambda n: progress.update(rows_done=n))
+    except imports.ImportRefused as refused:
+        checked = imports.Checked(rows_total=request.rows_total, errors=refused.errors)
+    with transaction.atomic():
+        locked = RemovalRequest.objects.select_for_update().filter(pk=request.pk, state=RequestState.CHECKING).first()
+        if locked is None:
+            return "gone"  # discarded meanwhile
+        locked.state = RequestState.READY if checked.lines else RequestState.REFUSED
+        _keep(locked, checked)
+        transaction.on_commit(lambda: default_storage.delete(path) if default_storage.exists(path) else None)
+    return str(locked.state)
+
+
+# ---- confirm and discard -------------------------------------------------------------------------------
+
+
+def _locked(scope: Scope, request_id: int, states: tuple[str, ...]) -> RemovalRequest:
+    request = RemovalRequest.objects.select_for_update().filter(pk=request_id, provider=scope.organisation).first()
+    if request is None:
+        raise RemovalRequest.DoesNotExist
+    if request.state not in states:
+        raise Conflict(_("Not possible while the request is “%(state)s”.") % {"state": request.get_state_display()})
+    return request
+
+
+def request_confirm_later(*, scope: Scope, request_id: int, keep_valid_only: bool = False) -> RemovalRequest:
+    """A large request is saved by a worker: mark it "saving" and queue it (the page shows the progress)."""
+    from fieldbox.removals.tasks import confirm_request
+
+    scope.require_role(*REQUESTERS)
+    with transaction.atomic():
+        request = _locked(scope, request_id, (RequestState.READY,))
+        _refuse_errors(request, keep_valid_only)
+        request.state, request.keep_valid_only = RequestState.SAVING, request.keep_valid_only or keep_valid_only
+        request.save(update_fields=["state", "keep_valid_only"])
+        transaction.on_commit(lambda: confirm_request.delay(request.pk, scope.user.pk))
+    return request
+
+
+def _refuse_errors(request: RemovalRequest, keep_valid_only: bool) -> None:
+    if request.error_count and not (keep_valid_only or request.keep_valid_only):
+        message = ngettext(
+            "%(n)s row has errors: correct the file, or tick “Keep only the valid rows”.",
+            "%(n)s rows have errors: correct the file, or tick “Keep only the valid rows”.",
+            request.error_count,
+        )
+        raise ValidationError({"keep_valid_only": message % {"n": request.error_count}})
+
+
+def request_confirm(*, scope: Scope, request_id: int, keep_valid_only: bool = False) -> RemovalRequest:
+    """Lines new → notified, one assigned removal job each, audit events, e-mails to the removers: all or nothing."""
+    scope.require_role(*REQUESTERS)
+    try:
+        with transaction.atomic():
+            request = _locked(scope, request_id, (RequestState.READY, RequestState.SAVING))
+            _refuse_errors(request, keep_valid_only)
+            lines = list(draft_lines(request).filter(status=LineStatus.NEW))
+            if not lines:
+                raise Conflict(_("This request has no valid row to save."))
+            _refuse_busy(lines)
+            jobs = _create_jobs(scope, request, lines)
+            for line, job in zip(lines, jobs, strict=True):
+                line.status, line.job = LineStatus.NOTIFIED, job
+            RemovalLine.objects.bulk_update(lines, ["status", "job"], batch_size=1000)
+            AuditEvent.objects.bulk_create(_events(scope, request, lines), batch_size=1000)
+            request.state, request.saved_at = RequestState.SAVED, timezone.now()
+            request.keep_valid_only = request.keep_valid_only or keep_valid_only
+            request.rows_done = len(lines)
+            request.save(update_fields=["state", "saved_at", "keep_valid_only", "rows_done"])
+            audit.record(
+                actor=scope.user,
+                organisation=scope.organisation,
+                obj=request,
+                action="removal_request.confirm",
+                from_state=RequestState.READY,
+                to_state=RequestState.SAVED,
+                data={"lines": len(lines)},
+            )
+            notify_removers(request)
+    except IntegrityError:
+        raise Conflict(
+            _("A vehicle of this request was put in another open removal meanwhile: discard it and upload again.")
+        ) from None
+    return request
+
+
+def _refuse_busy(lines: list[RemovalLine]) -> None:
+    """No vehicle may have gone into another open removal since the check (one query)."""
+    busy = set(
+        RemovalLine.objects.filter(vehicle_id__in=[n.vehicle_id for n in lines], status__in=OPEN_LINE).values_list(
+            "vehicle_id", flat=True
+        )
+    )
+    vins = [n.vehicle.vin for n in lines if n.vehicle_id in busy]
+    if vins:
+        message = _("These vehicles were put in another open removal meanwhile: %(vins)s. Discard this request.")
+        raise Conflict(message % {"vins": ", ".join(vins[:20])})
+
+
+def _end_of_day(day: date, tz_name: str) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(tz_name))
+
+
+def _create_jobs(scope: Scope, request: RemovalRequest, lines: list[RemovalLine]) -> list[Job]:
+    provider, now = scope.organisation, timezone.now()
+    jobs = [
+        Job(
+            provider=provider,
+            kind=JobKind.REMOVAL,
+            status=JobStatus.ASSIGNED,
+            subscription_id=n.subscription_id,
+            vehicle_id=n.vehicle_id,
+            customer_id=n.subscription.customer_id,
+            product_id=n.subscription.product_id,
+            company_id=n.company_id,
+            assigned_at=now,
+            visible_from=now,
+            deadline_at=_end_of_day(n.wished_on, provider.time_zone),
+            spec={"notes": " — ".join(x for x in (n.place, n.comment) if x)[:500]} if n.place or n.comment else {},
+        )
+        for n in lines
+    ]
+    return Job.objects.bulk_create(jobs, batch_size=1000)
+
+
+def _events(scope: Scope, request: RemovalRequest, lines: list[RemovalLine]) -> list[AuditEvent]:
+    """What audit.record writes, for every job created and every line notified."""
+    common = {"actor": scope.user, "actor_label": scope.user.email, "organisation": scope.organisation}
+    events: list[AuditEvent] = []
+    for n in lines:
+        assert n.job is not None
+        events.append(
+            AuditEvent(
+                **common,
+                object_type=Job._meta.label_lower,
+                object_id=str(n.job.pk),
+                object_label=n.job.number,
+                action="job.create",
+                to_state=JobStatus.ASSIGNED,
+                data={"removal_request": request.number, "row": n.row, "company": n.company.installer_code},
+            )
+        )
+        events.append(
+            AuditEvent(
+                **common,
+                object_type=RemovalLine._meta.label_lower,
+                object_id=str(n.pk),
+                object_label=f"{request.number}/{n.row}",
+                action="removal_line.notify",
+                from_state=LineStatus.NEW,
+                to_state=LineStatus.NOTIFIED,
+            )
+        )
+    return events
+
+
+def request_confirm_failed(request_id: int, message: str) -> None:
+    """A background save refused (a vehicle went into another removal): the draft is ready again, with why."""
+    with transaction.atomic():
+        request = RemovalRequest.objects.select_for_update().filter(pk=request_id, state=RequestState.SAVING).first()
+        if request is None:
+            return
+        request.state = RequestState.READY
+        request.errors = [RowError(0, "", message).as_dict(), *request.errors][:ERRORS_KEPT]
+        request.save(update_fields=["state", "errors"])
+
+
+def request_discard(*, scope: Scope, request_id: int) -> None:
+    """Delete a draft that was not saved, with its lines and its kept file."""
+    scope.require_role(*REQUESTERS)
+    with transaction.atomic():
+        request = _locked(scope, request_id, (RequestState.CHECKING, RequestState.READY, RequestState.REFUSED))
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=request,
+            action="removal_request.discard",
+            from_state=request.state,
+        )
+        path = stored_path(request)
+        RemovalLine.objects.filter(request=request).delete()
+        request.delete()
+        transaction.on_commit(lambda: default_storage.delete(path) if default_storage.exists(path) else None)

@@ -1,0 +1,41 @@
+"""Background work of removal requests: check a large file, save a large request. Thin wrappers of the services.
+
+Both are acknowledged late and may run again after a worker dies: the check starts over from the kept file, the
+save takes the request only while it is still "saving" and does everything in one transaction.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from fieldbox.accounts import selectors as accounts_selectors
+from fieldbox.accounts.models import User
+from fieldbox.core.errors import Conflict
+from fieldbox.removals.models import RemovalRequest
+from fieldbox.removals.services import requests
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def check_request(request_id: int) -> str:
+    return requests.request_check_stored(request_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def confirm_request(request_id: int, user_id: int) -> str:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    request = RemovalRequest.objects.filter(pk=request_id).first()
+    if user is None or request is None:
+        return "gone"
+    scope = accounts_selectors.scope_for(user, request.provider_id)
+    if scope is None or scope.organisation.pk != request.provider_id:
+        requests.request_confirm_failed(request_id, _("The person who confirmed no longer belongs to this provider."))
+        return "refused"
+    try:
+        requests.request_confirm(scope=scope, request_id=request_id)
+    except (Conflict, ValidationError) as exc:
+        message = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        requests.request_confirm_failed(request_id, message)
+        return "refused"
+    return "saved"
