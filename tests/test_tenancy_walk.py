@@ -570,6 +570,17 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("get", "/api/v1/products/{product_id}"): ("object", "product", None),
     ("post", "/api/v1/devices/import"): ("own", None, None),
     ("post", "/api/v1/devices/ship"): ("own", None, {"device_ids": ["@stock_device"], "company_id": "@company"}),
+    ("get", "/api/v1/removal-requests"): ("list", None, None),
+    ("get", "/api/v1/removal-requests/{request_id}"): ("object", "removal_request", None),
+    ("get", "/api/v1/removals"): ("list", None, None),
+    ("post", "/api/v1/removals/{line_id}/accept"): ("object", "removal_line", None),
+    ("post", "/api/v1/removals/{line_id}/refuse"): ("object", "removal_line", {"reason": "x"}),
+    ("post", "/api/v1/removals/{line_id}/report"): (
+        "object",
+        "removal_line",
+        {"removed_at": "2026-11-01T10:00:00+01:00", "serial_end": "1234567", "technician": "x"},
+    ),
+    ("post", "/api/v1/removals/{line_id}/cancel"): ("object", "removal_line", {"reason": ""}),
     ("get", "/api/v1/removals/waiting-boxes"): ("list", None, None),
     ("get", "/api/v1/box-pickups"): ("list", None, None),
     ("post", "/api/v1/box-pickups"): (

@@ -19,6 +19,8 @@ from fieldbox.jobs.api.checks import router as checks_router
 from fieldbox.jobs.api.core import router as jobs_router
 from fieldbox.jobs.api.imports import router as jobs_imports_router
 from fieldbox.messaging.api import router as messaging_router
+from fieldbox.removals.api.lines import add_request_reads
+from fieldbox.removals.api.lines import router as removal_lines_router
 from fieldbox.removals.api.pickups import router as pickups_router
 from fieldbox.removals.api.requests import router as removal_requests_router
 
@@ -53,4 +55,6 @@ api.add_router("/v1/", pickups_router)  # before fleet_router: /vehicles/equippe
 api.add_router("/v1/", fleet_router)
 api.add_router("/v1/", checks_router)
 api.add_router("/v1/", care_router)
+api.add_router("/v1/", removal_lines_router)
+add_request_reads(removal_requests_router)  # GET next to its POST: one router per path
 api.add_router("/v1/", removal_requests_router)
