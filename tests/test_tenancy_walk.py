@@ -544,6 +544,8 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("get", "/api/v1/jobs/{job_id}/certificate"): ("object", "job", None),
     ("post", "/api/v1/jobs/{job_id}/certificate/send"): ("object", "job", None),
     ("get", "/api/v1/devices"): ("list", None, None),
+    ("get", "/api/v1/calendar-feeds"): ("list", None, None),
+    ("post", "/api/v1/calendar-feeds/renew"): ("own", None, None),
     ("post", "/api/v1/devices/{device_id}/ship"): ("object", "stock_device", {"company_id": "@company"}),
     ("post", "/api/v1/devices/{device_id}/receive"): ("object", "shipped_device", None),
     ("get", "/api/v1/customers"): ("list", None, None),

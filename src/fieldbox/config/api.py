@@ -14,6 +14,7 @@ from fieldbox.accounts.api import router as accounts_router
 from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
 from fieldbox.core import problems
 from fieldbox.fleet.api import router as fleet_router
+from fieldbox.jobs.api.calendar import router as calendar_router
 from fieldbox.jobs.api.care import router as care_router
 from fieldbox.jobs.api.checks import router as checks_router
 from fieldbox.jobs.api.core import router as jobs_router
@@ -55,6 +56,7 @@ api.add_router("/v1/", pickups_router)  # before fleet_router: /vehicles/equippe
 api.add_router("/v1/", fleet_router)
 api.add_router("/v1/", checks_router)
 api.add_router("/v1/", care_router)
+api.add_router("/v1/", calendar_router)
 api.add_router("/v1/", removal_lines_router)
 add_request_reads(removal_requests_router)  # GET next to its POST: one router per path
 api.add_router("/v1/", removal_requests_router)
