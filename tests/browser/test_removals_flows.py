@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
 from fieldbox.accounts.tests.factories import PASSWORD
 from fieldbox.accounts.tests.fixtures import make_tenant
-from fieldbox.fleet.models import Device
+from fieldbox.fleet.models import Device, Vehicle
+from fieldbox.fleet.tests.factories import registry
 from fieldbox.messaging.models import OutboxMessage
 from fieldbox.removals import notifications
+from fieldbox.removals.imports import HEADER
 from fieldbox.removals.models import RemovalLine
+from fieldbox.removals.services import lines
 from fieldbox.removals.tests.factories import confirmed_request
+from tests.browser.test_accounts_flows import sign_in
+from tests.browser.test_jobs_flows import go_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,3 +72,55 @@ def test_remover_accepts_from_the_email_then_reports_the_removal(page: Page, liv
     assert (line.status, line.technician) == ("done", "Marc Dupont")
     device = Device.objects.get(pk=removal.device.pk)
     assert (device.status, device.vehicle_id, device.company_id) == ("removed", None, tenant.company.pk)
+
+
+def _sheet(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Déposes juillet"  # any sheet name
+    sheet.append(list(HEADER))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_requester_uploads_checks_the_summary_confirms_and_follows(page: Page, live_server, tmp_path):
+    tenant = make_tenant("alpha")
+    reg = registry(tenant.provider)
+    Vehicle.objects.filter(pk=reg.vehicle.pk).update(vin="WBA1T51080P596759", make="BMW", model="SERIE 1")
+    wished = (timezone.localdate() + timedelta(days=10)).strftime("%d/%m/%Y")
+    code, number = tenant.company.installer_code, reg.subscription.number
+    wrong = tmp_path / "removals.xlsx"
+    wrong.write_bytes(_sheet([[" wba1t51080p596759 ", number, "ZZ999", "Chambéry", wished, "A faire ASAP"]]))
+    right = tmp_path / "removals-fixed.xlsx"
+    right.write_bytes(_sheet([[" wba1t51080p596759 ", number, code, "Chambéry", wished, "A faire ASAP"]]))
+
+    sign_in(page, live_server.url, tenant.dispatcher.email)
+    go_to(page, "Removal requests")
+    page.get_by_role("link", name="New removal request").click()
+    page.get_by_label("File").set_input_files(str(wrong))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_test_id("import-errors")).to_contain_text("ZZ999")
+    assert not RemovalLine.objects.exists()
+
+    page.get_by_label("File").set_input_files(str(right))
+    page.get_by_role("button", name="Check the file").click()
+    summary = page.get_by_test_id("summary-lines")
+    expect(summary).to_contain_text("WBA1T51080P596759")  # normalised, not refused
+    expect(summary).to_contain_text(tenant.company.name)
+    expect(summary).to_contain_text("New")
+    page.get_by_test_id("confirm-form").get_by_role("button", name="Confirm").click()
+    expect(page.get_by_test_id("request-saved")).to_contain_text("was saved")
+
+    page.get_by_role("link", name="Follow your removal requests").click()
+    expect(page.get_by_test_id("removal-requests")).to_contain_text("Total: 1 of which accepted: 0 of which done: 0")
+    line = RemovalLine.objects.get()
+    page.get_by_role("link", name=line.request.number).click()
+    expect(page.get_by_test_id("request-lines").get_by_test_id("status")).to_have_text("Notified")
+
+    lines.line_accept(scope=tenant.scope(tenant.installer), line_id=line.pk)  # the remover, elsewhere
+    page.get_by_role("link", name="Refresh").click()
+    expect(page.get_by_test_id("request-lines").get_by_test_id("status")).to_have_text("Accepted")

@@ -25,6 +25,7 @@ from fieldbox.removals import selectors
 from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest
 from fieldbox.removals.services import lines as services
+from fieldbox.removals.services import requests as uploads
 from fieldbox.removals.views.remover import RefuseForm, keyset
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -67,6 +68,7 @@ def requests(request: AuthedRequest) -> HttpResponse:
     context = keyset(request, qs)
     found = selectors.summaries([r.pk for r in context["items"]])
     context.update(form=form, rows=[(r, found.get(r.pk, selectors.Summary())) for r in context["items"]])
+    context["can_upload"] = request.scope.role in uploads.REQUESTERS
     return render(request, "removals/requests.html", context)
 
 
