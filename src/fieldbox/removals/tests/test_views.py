@@ -40,6 +40,7 @@ def test_the_remover_sees_its_lines_and_accepts(tenant, other_tenant):
     page = client.get("/removals/").content.decode()
     for text in (tenant.provider.name, "BMW", removal.line.vehicle.vin, removal.line.subscription.number, "Notified"):
         assert text in page
+    assert f'href="/removals/{removal.line.pk}/code/"' in page, "a technician without an account gets a job code"
     assert removal.line.vehicle.vin not in signed_in(other_tenant.installer).get("/removals/").content.decode()
     response = client.post(f"/removals/{removal.line.pk}/accept/", follow=True)
     assert "Removal accepted" in response.content.decode()
