@@ -14,6 +14,7 @@ from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 
 ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
 INSTALLERS = {Role.INSTALLER_ADMIN, Role.INSTALLER}
+PROVIDER_ROLES = {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}
 
 # (label, url name, roles that see it; empty = everyone in an organisation)
 MENU: list[tuple[Any, str, Collection[str]]] = [
@@ -23,7 +24,7 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Appointments"), "jobs:appointments", INSTALLERS),
     (_("Removals"), "removals:manage", INSTALLERS),
     (_("Jobs"), "jobs:list", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
-    (_("Removal requests"), "removals:requests", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE}),
+    (_("Removal requests"), "removals:requests", PROVIDER_ROLES),
     (_("Search"), "jobs:search", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (_("Checklists"), "jobs:checklists", {Role.PROVIDER_ADMIN}),
     (_("Customers"), "fleet:customers", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),

@@ -31,7 +31,8 @@ from fieldbox.removals.choices import LINE_TRANSITIONS, LineStatus
 from fieldbox.removals.models import RemovalLine
 
 REMOVERS = (Role.INSTALLER_ADMIN, Role.INSTALLER)
-REQUESTERS = (Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE)
+# Who follows the requests and cancels a line: every provider role (uploading is for planners: requests.REQUESTERS).
+REQUESTERS = (Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY)
 SERIAL_END = 7
 
 
