@@ -126,7 +126,8 @@ def read_rows(
     grid = _text_grid(data) if lower.endswith(TEXT_EXTENSIONS) else _sheet_grid(data, max_bytes)
     rows: list[Row] = []
     for number, cells in enumerate(grid, start=1):
-        texts = [_text(v) for v in cells[:max_columns]]
+        # Most cells are text: strip them here, convert the others (numbers, dates, empty cells) one by one.
+        texts = [v.strip() if type(v) is str else _text(v) for v in cells[:max_columns]]
         if not any(texts):
             continue
         if len(rows) > max_rows:  # the header and max_rows rows are already there

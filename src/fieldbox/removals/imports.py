@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -155,6 +156,11 @@ class _Parsed:
 
 def parse_date(text: str) -> date | None:
     """A date cell (read as ISO text) or ``dd/mm/yyyy`` text; None when it is no real date."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        try:  # a date cell, the common case: the C parser, no pattern
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     iso, french = ISO_DATE.match(text), FRENCH_DATE.match(text)
     try:
         if iso:
@@ -237,27 +243,47 @@ def _companies(scope: Scope, codes: set[str]) -> dict[str, tuple[int, str, str]]
 LOOKUP_SQL = """
 SELECT t.row_no, v.id, v.make, v.model, s.id, s.number, s.status, s.vehicle_id, o.request_id
 FROM {temp} t
-LEFT JOIN fleet_vehicle v ON v.provider_id = %s AND v.vin = t.vin
+LEFT JOIN fleet_vehicle v ON v.provider_id = %s AND v.vin = t.vin AND v.vin <> ''
 LEFT JOIN fleet_subscription s ON s.provider_id = %s AND s.number = t.number
 LEFT JOIN removals_removalline o ON o.vehicle_id = v.id AND o.status IN (%s, %s)
+"""
+# PostgreSQL: the rows of the file, in the order of their VINs, each looked up through the unique indexes
+# (vehicle_vin_once: (provider, vin) where vin <> '', subscription_number_once, removal_line_vehicle_open_once).
+# LATERAL … LIMIT 1 keeps the plan a loop of index look-ups whatever the fleet's size and without statistics of
+# the temporary table: a hash join reads the 1,000,000 vehicles and subscriptions whole (≈1 s) for 50,000 rows
+# where the look-ups take half of it; in VIN order they visit neighbouring index pages one after the other.
+LOOKUP_SQL_PG = """
+SELECT t.row_no, v.id, v.make, v.model, s.id, s.number, s.status, s.vehicle_id, o.request_id
+FROM {temp} t
+LEFT JOIN LATERAL (
+    SELECT id, make, model FROM fleet_vehicle WHERE provider_id = %s AND vin = t.vin AND vin <> '' LIMIT 1
+) v ON true
+LEFT JOIN LATERAL (
+    SELECT id, number, status, vehicle_id FROM fleet_subscription WHERE provider_id = %s AND number = t.number LIMIT 1
+) s ON true
+LEFT JOIN LATERAL (
+    SELECT request_id FROM removals_removalline WHERE vehicle_id = v.id AND status IN (%s, %s) LIMIT 1
+) o ON true
 """
 
 
 def _lookup(provider_id: int, part: list[_Parsed]) -> dict[int, tuple[Any, ...]]:
     """For each row: its vehicle, the subscription of that number, an open removal of the vehicle (one query)."""
+    values = sorted((p.vin if p.vin_ok else "", p.number[:40], p.row) for p in part if p.vin_ok or p.number)
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {TEMP_TABLE} (row_no integer, vin varchar(17), number varchar(40))")
-        values = [(p.row, p.vin if p.vin_ok else "", p.number[:40]) for p in part if p.vin_ok or p.number]
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {TEMP_TABLE} (row_no, vin, number) FROM STDIN") as copy:
+        cursor.execute(f"CREATE TEMPORARY TABLE {TEMP_TABLE} (vin varchar(17), number varchar(40), row_no integer)")
+        if postgres:
+            with cursor.cursor.copy(f"COPY {TEMP_TABLE} (vin, number, row_no) FROM STDIN") as copy:
                 for value in values:
                     copy.write_row(value)
-            cursor.execute(f"ANALYZE {TEMP_TABLE}")
+            cursor.execute("SET LOCAL jit = off")  # compiling this plan costs more than it saves
         elif values:
-            insert = f"INSERT INTO {TEMP_TABLE} (row_no, vin, number) VALUES (%s, %s, %s)"  # noqa: S608 - a constant name
+            insert = f"INSERT INTO {TEMP_TABLE} (vin, number, row_no) VALUES (%s, %s, %s)"  # noqa: S608 - a constant name
             cursor.executemany(insert, values)
-        cursor.execute(LOOKUP_SQL.format(temp=TEMP_TABLE), [provider_id, provider_id, *OPEN_LINE])
+        sql = (LOOKUP_SQL_PG if postgres else LOOKUP_SQL).format(temp=TEMP_TABLE)
+        cursor.execute(sql, [provider_id, provider_id, *OPEN_LINE])
         found = {row[0]: row[1:] for row in cursor.fetchall()}
         cursor.execute(f"DROP TABLE {TEMP_TABLE}")
     return found
@@ -344,7 +370,9 @@ def save_lines(request: RemovalRequest, lines: Iterable[Line]) -> None:
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy,
         ):
-            for n in lines:
+            # In the order of the vehicles: the checks of the foreign keys at commit and the index entries then
+            # visit the vehicles' and subscriptions' pages one after the other instead of at random.
+            for n in sorted(lines, key=attrgetter("vehicle_id")):
                 copy.write_row(
                     (
                         request.pk,

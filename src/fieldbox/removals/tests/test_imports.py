@@ -144,6 +144,19 @@ def test_a_vehicle_already_in_an_open_removal_is_refused(tenant):
     )
 
 
+def test_a_wrong_vin_is_not_matched_to_a_vehicle_without_vin(tenant):
+    code = tenant.company.installer_code
+    _vin, sub = vehicle(tenant)
+    Vehicle.objects.filter(pk=Subscription.objects.get(number=sub).vehicle_id).update(vin="")  # known by its plate
+    ok_vin, ok_sub = vehicle(tenant)
+    draft = services.request_upload(
+        scope=tenant.scope(tenant.dispatcher), file_name="a.xlsx", size=None,
+        stream=io.BytesIO(xlsx([["NOT-A-VIN", ok_sub, code, "", LATER, ""], [ok_vin, ok_sub, code, "", LATER, ""]])),
+    )  # fmt: skip
+    assert [(e["row"], e["column"]) for e in draft.errors] == [(2, "Vin")]
+    assert "A VIN has 17 letters and digits" in draft.errors[0]["message"]
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [
