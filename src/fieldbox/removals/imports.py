@@ -3,9 +3,9 @@
 The first sheet has exactly the columns of ``HEADER`` in that order. Every row is checked at once and each
 problem names its row and column in the user's language. The checks run in sets: the identifiers of all rows go
 into a temporary table (COPY on PostgreSQL, one multi-row insert elsewhere) and one query joined to the fleet
-answers every row, so the number of queries does not grow with the rows. Valid rows are saved as lines of status
-"new" of a draft request (COPY on PostgreSQL, ``bulk_create`` elsewhere), shown in the summary until the
-requester confirms or discards it.
+answers every row, so the number of queries does not grow with the rows. Valid rows are saved as draft lines
+(``RemovalDraftLine``: no foreign keys, one index; COPY on PostgreSQL, ``bulk_create`` elsewhere), shown in the
+summary as "New" until the requester confirms (they become removal lines) or discards the request.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -30,8 +29,8 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import Row, RowError
 from fieldbox.fleet.choices import SubscriptionStatus
 from fieldbox.fleet.validators import VIN_ALPHABET, normalise_vin, uses_check_digit, validate_vin, vin_check_digit
-from fieldbox.removals.choices import OPEN_LINE, LineStatus
-from fieldbox.removals.models import RemovalLine, RemovalRequest
+from fieldbox.removals.choices import OPEN_LINE
+from fieldbox.removals.models import RemovalDraftLine, RemovalRequest
 
 HEADER = ("Vin", "N° Abonnement", "Code Distributeur", "Lieu de dépose", "Date de dépose souhaitée", "Commentaires")
 VIN, SUBSCRIPTION, CODE, PLACE, WISHED, COMMENT = HEADER
@@ -56,7 +55,7 @@ class ImportRefused(Exception):
 
 @dataclass
 class Line:
-    """A valid row, ready to become a line of status "new"."""
+    """A valid row, ready to become a draft line."""
 
     row: int
     vin: str
@@ -344,68 +343,58 @@ def _line(
 
 # ---- saving the draft ----------------------------------------------------------------------------------
 
-LINE_COLUMNS = (
+DRAFT_COLUMNS = (
     "request_id",
     "row",
-    "status",
     "vehicle_id",
     "subscription_id",
     "company_id",
+    "vin",
+    "make",
+    "model",
+    "number",
+    "code",
+    "company_name",
+    "company_email",
     "place",
     "wished_on",
     "comment",
-    "reason",
-    "technician",
-    "code_hash",
-    "updated_at",
 )
 
 
+def _draft_values(request: RemovalRequest, n: Line) -> tuple[object, ...]:
+    return (
+        request.pk,
+        n.row,
+        n.vehicle_id,
+        n.subscription_id,
+        n.company_id,
+        n.vin,
+        n.make or "",
+        n.model or "",
+        n.number,
+        n.code,
+        n.company_name,
+        n.company_email or "",
+        n.place,
+        n.wished_on,
+        n.comment,
+    )
+
+
 def save_lines(request: RemovalRequest, lines: Iterable[Line]) -> None:
-    """The valid rows as lines of status "new" of the draft: COPY on PostgreSQL, multi-row inserts elsewhere."""
-    now = timezone.now()
+    """The valid rows as draft lines: COPY on PostgreSQL (a plain table, one index), inserts elsewhere."""
     if connection.vendor == "postgresql":
-        table = RemovalLine._meta.db_table
+        table = RemovalDraftLine._meta.db_table
         with (
             connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(DRAFT_COLUMNS)}) FROM STDIN") as copy,
         ):
-            # In the order of the vehicles: the checks of the foreign keys at commit and the index entries then
-            # visit the vehicles' and subscriptions' pages one after the other instead of at random.
-            for n in sorted(lines, key=attrgetter("vehicle_id")):
-                copy.write_row(
-                    (
-                        request.pk,
-                        n.row,
-                        LineStatus.NEW,
-                        n.vehicle_id,
-                        n.subscription_id,
-                        n.company_id,
-                        n.place,
-                        n.wished_on,
-                        n.comment,
-                        "",
-                        "",
-                        "",
-                        now,
-                    )
-                )
+            for n in lines:
+                copy.write_row(_draft_values(request, n))
         return
-    RemovalLine.objects.bulk_create(
-        [
-            RemovalLine(
-                request=request,
-                row=n.row,
-                status=LineStatus.NEW,
-                vehicle_id=n.vehicle_id,
-                subscription_id=n.subscription_id,
-                company_id=n.company_id,
-                place=n.place,
-                wished_on=n.wished_on,
-                comment=n.comment,
-            )
-            for n in lines
-        ],
+    RemovalDraftLine.objects.bulk_create(
+        [RemovalDraftLine(**dict(zip(DRAFT_COLUMNS, _draft_values(request, n), strict=True))) for n in lines],
         batch_size=500,
     )
 

@@ -98,6 +98,51 @@ class RemovalLine(models.Model):
         return f"{self.request.number}/{self.row}"
 
 
+class RemovalDraftLine(models.Model):
+    """A checked row of a draft request, as its summary shows it, until the requester confirms or discards it.
+
+    No foreign keys and one index: saving 50,000 of them stays a plain COPY. Confirming turns them into
+    ``RemovalLine`` rows (status "notified") in one transaction; the partial unique index of the lines then
+    refuses a vehicle put in another open removal meanwhile.
+    """
+
+    request = models.ForeignKey(
+        RemovalRequest,
+        verbose_name=_("request"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    row = models.PositiveIntegerField(_("row"))
+    vehicle_id = models.BigIntegerField()
+    subscription_id = models.BigIntegerField()
+    company_id = models.BigIntegerField()
+    vin = models.CharField(_("VIN"), max_length=17)
+    make = models.CharField(_("make"), max_length=60, blank=True)
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    number = models.CharField(_("subscription number"), max_length=40)
+    code = models.CharField(_("installer code"), max_length=20, blank=True)
+    company_name = models.CharField(_("remover"), max_length=200)
+    company_email = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    place = models.CharField(_("place of removal"), max_length=200, blank=True)
+    wished_on = models.DateField(_("wished date"))
+    comment = models.TextField(_("comments"), blank=True)
+
+    status = LineStatus.NEW  # shown "New" in the summary (Traqueur "Nouvelle")
+
+    class Meta:
+        verbose_name = _("draft removal")
+        verbose_name_plural = _("draft removals")
+        indexes = [models.Index(fields=["request", "row"], name="removal_draft_request_row")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}/{self.row}"
+
+    def get_status_display(self) -> str:
+        return str(LineStatus.NEW.label)
+
+
 class BoxPickup(models.Model):
     """A carrier collects removed boxes at a remover's; the provider then confirms them at its warehouse."""
 

@@ -15,8 +15,8 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.core.problems import errors_of, problem
 from fieldbox.core.uploads import RowError
 from fieldbox.removals import imports
-from fieldbox.removals.choices import RequestState
-from fieldbox.removals.models import RemovalRequest
+from fieldbox.removals.choices import LineStatus, RequestState
+from fieldbox.removals.models import RemovalDraftLine, RemovalRequest
 from fieldbox.removals.services import requests as services
 
 router = Router(tags=["removals"])
@@ -63,8 +63,25 @@ def _status_url(request: RemovalRequest) -> str:
     return reverse("api:removal_request_status", kwargs={"request_id": request.pk})
 
 
-def _out(request: RemovalRequest) -> dict[str, Any]:
-    lines = [
+def _draft_line(n: imports.Line | RemovalDraftLine) -> dict[str, Any]:
+    """A checked row as the draft shows it: status "new" until the request is confirmed."""
+    return {
+        "row": n.row,
+        "vin": n.vin,
+        "subscription": n.number,
+        "installer_code": n.code,
+        "remover": n.company_name,
+        "place": n.place,
+        "wished_on": n.wished_on.isoformat(),
+        "status": LineStatus.NEW.value,
+    }
+
+
+def _lines(request: RemovalRequest) -> list[dict[str, Any]]:
+    """The draft's lines (status "new") or, once saved, the request's lines."""
+    if request.state != RequestState.SAVED:
+        return [_draft_line(n) for n in services.draft_lines(request)[:LINES_SHOWN]]
+    return [
         {
             "row": n.row,
             "vin": n.vehicle.vin,
@@ -75,8 +92,12 @@ def _out(request: RemovalRequest) -> dict[str, Any]:
             "wished_on": n.wished_on.isoformat(),
             "status": n.status,
         }
-        for n in services.draft_lines(request)[:LINES_SHOWN]
+        for n in services.saved_lines(request)[:LINES_SHOWN]
     ]
+
+
+def _out(request: RemovalRequest) -> dict[str, Any]:
+    lines = _lines(request)
     return {
         "id": request.pk,
         "number": request.number,
@@ -95,19 +116,7 @@ def _out(request: RemovalRequest) -> dict[str, Any]:
 def _dry_run(request: AuthedRequest, file: UploadedFile) -> Any:
     table = imports.read_table(file, file.name or "", file.size)
     checked = imports.check(request.scope, table)
-    lines = [
-        {
-            "row": n.row,
-            "vin": n.vin,
-            "subscription": n.number,
-            "installer_code": n.code,
-            "remover": n.company_name,
-            "place": n.place,
-            "wished_on": n.wished_on.isoformat(),
-            "status": "new",
-        }
-        for n in checked.lines[:LINES_SHOWN]
-    ]
+    lines = [_draft_line(n) for n in checked.lines[:LINES_SHOWN]]
     body = {
         "id": None,
         "number": "",

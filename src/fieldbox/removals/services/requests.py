@@ -1,9 +1,10 @@
-"""A removal request's way in: upload and check (a draft of "new" lines), confirm (jobs for the removers), discard.
+"""A removal request's way in: upload and check (a draft of lines), confirm (jobs for the removers), discard.
 
 Small files are checked while the requester waits; larger ones (more than ``REMOVAL_IMPORT_BACKGROUND_ROWS`` rows)
 are kept in the storage and checked by a worker (``removals.tasks``), which starts over from the kept file when it
-runs again. Confirming creates one removal job per line, assigned to the remover, in one transaction with the
-lines' move to "notified", their audit events and the e-mails to the removers.
+runs again. The checked rows wait as ``RemovalDraftLine`` rows; confirming turns them into removal lines
+("notified"), each with its removal job assigned to the remover, in one transaction with their audit events and
+the e-mails to the removers, and deletes the drafts.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from fieldbox.core.errors import Conflict
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import RowError
+from fieldbox.fleet.models import Subscription
 from fieldbox.jobs.choices import JobKind, JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.removals import imports
 from fieldbox.removals.choices import OPEN_LINE, LineStatus, RequestState
-from fieldbox.removals.models import RemovalLine, RemovalRequest
+from fieldbox.removals.models import RemovalDraftLine, RemovalLine, RemovalRequest
 from fieldbox.removals.notifications import notify_removers
 
 REQUESTERS = (Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.AGENCY)
@@ -53,8 +55,13 @@ def draft_for(scope: Scope, request_id: int) -> RemovalRequest:
     return RemovalRequest.objects.get(pk=request_id, provider=scope.organisation)
 
 
-def draft_lines(request: RemovalRequest) -> QuerySet[RemovalLine]:
-    """The summary's lines, with what the summary shows of the vehicle, subscription and remover."""
+def draft_lines(request: RemovalRequest) -> QuerySet[RemovalDraftLine]:
+    """The summary's lines: the checked rows with what the summary shows of vehicle, subscription and remover."""
+    return RemovalDraftLine.objects.filter(request=request).order_by("row")
+
+
+def saved_lines(request: RemovalRequest) -> QuerySet[RemovalLine]:
+    """The lines of a confirmed request, with their vehicle, subscription and remover."""
     return (
         RemovalLine.objects.filter(request=request).select_related("vehicle", "subscription", "company").order_by("row")
     )
@@ -146,7 +153,7 @@ def request_check_stored(request_id: int) -> str:
     if request is None or request.created_by is None:
         return "gone"
     scope = accounts_selectors.scope_for(request.created_by, request.provider_id)
-    RemovalLine.objects.filter(request=request, status=LineStatus.NEW).delete()
+    RemovalDraftLine.objects.filter(request=request).delete()
     RemovalRequest.objects.filter(pk=request.pk).update(rows_done=0)
     path = stored_path(request)
     try:
@@ -211,15 +218,14 @@ def request_confirm(*, scope: Scope, request_id: int, keep_valid_only: bool = Fa
         with transaction.atomic():
             request = _locked(scope, request_id, (RequestState.READY, RequestState.SAVING))
             _refuse_errors(request, keep_valid_only)
-            lines = list(draft_lines(request).filter(status=LineStatus.NEW))
-            if not lines:
+            drafts = list(draft_lines(request))
+            if not drafts:
                 raise Conflict(_("This request has no valid row to save."))
-            _refuse_busy(lines)
-            jobs = _create_jobs(scope, request, lines)
-            for line, job in zip(lines, jobs, strict=True):
-                line.status, line.job = LineStatus.NOTIFIED, job
-            RemovalLine.objects.bulk_update(lines, ["status", "job"], batch_size=1000)
-            AuditEvent.objects.bulk_create(_events(scope, request, lines), batch_size=1000)
+            _refuse_busy(drafts)
+            jobs = _create_jobs(scope, request, drafts)
+            lines = _create_lines(request, drafts, jobs)
+            AuditEvent.objects.bulk_create(_events(scope, request, drafts, lines), batch_size=1000)
+            RemovalDraftLine.objects.filter(request=request).delete()
             request.state, request.saved_at = RequestState.SAVED, timezone.now()
             request.keep_valid_only = request.keep_valid_only or keep_valid_only
             request.rows_done = len(lines)
@@ -241,14 +247,14 @@ def request_confirm(*, scope: Scope, request_id: int, keep_valid_only: bool = Fa
     return request
 
 
-def _refuse_busy(lines: list[RemovalLine]) -> None:
+def _refuse_busy(lines: list[RemovalDraftLine]) -> None:
     """No vehicle may have gone into another open removal since the check (one query)."""
     busy = set(
         RemovalLine.objects.filter(vehicle_id__in=[n.vehicle_id for n in lines], status__in=OPEN_LINE).values_list(
             "vehicle_id", flat=True
         )
     )
-    vins = [n.vehicle.vin for n in lines if n.vehicle_id in busy]
+    vins = [n.vin for n in lines if n.vehicle_id in busy]
     if vins:
         message = _("These vehicles were put in another open removal meanwhile: %(vins)s. Discard this request.")
         raise Conflict(message % {"vins": ", ".join(vins[:20])})
@@ -258,8 +264,14 @@ def _end_of_day(day: date, tz_name: str) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(tz_name))
 
 
-def _create_jobs(scope: Scope, request: RemovalRequest, lines: list[RemovalLine]) -> list[Job]:
+def _create_jobs(scope: Scope, request: RemovalRequest, lines: list[RemovalDraftLine]) -> list[Job]:
     provider, now = scope.organisation, timezone.now()
+    subscriptions = {
+        pk: (customer_id, product_id)
+        for pk, customer_id, product_id in Subscription.objects.filter(
+            pk__in=[n.subscription_id for n in lines], provider=provider
+        ).values_list("pk", "customer_id", "product_id")
+    }
     jobs = [
         Job(
             provider=provider,
@@ -267,8 +279,8 @@ def _create_jobs(scope: Scope, request: RemovalRequest, lines: list[RemovalLine]
             status=JobStatus.ASSIGNED,
             subscription_id=n.subscription_id,
             vehicle_id=n.vehicle_id,
-            customer_id=n.subscription.customer_id,
-            product_id=n.subscription.product_id,
+            customer_id=subscriptions[n.subscription_id][0],
+            product_id=subscriptions[n.subscription_id][1],
             company_id=n.company_id,
             assigned_at=now,
             visible_from=now,
@@ -280,11 +292,33 @@ def _create_jobs(scope: Scope, request: RemovalRequest, lines: list[RemovalLine]
     return Job.objects.bulk_create(jobs, batch_size=1000)
 
 
-def _events(scope: Scope, request: RemovalRequest, lines: list[RemovalLine]) -> list[AuditEvent]:
+def _create_lines(request: RemovalRequest, drafts: list[RemovalDraftLine], jobs: list[Job]) -> list[RemovalLine]:
+    """The drafts as notified lines, each with its job (multi-row inserts; the unique index refuses a busy vehicle)."""
+    lines = [
+        RemovalLine(
+            request=request,
+            row=d.row,
+            status=LineStatus.NOTIFIED,
+            vehicle_id=d.vehicle_id,
+            subscription_id=d.subscription_id,
+            company_id=d.company_id,
+            job=job,
+            place=d.place,
+            wished_on=d.wished_on,
+            comment=d.comment,
+        )
+        for d, job in zip(drafts, jobs, strict=True)
+    ]
+    return RemovalLine.objects.bulk_create(lines, batch_size=1000)
+
+
+def _events(
+    scope: Scope, request: RemovalRequest, drafts: list[RemovalDraftLine], lines: list[RemovalLine]
+) -> list[AuditEvent]:
     """What audit.record writes, for every job created and every line notified."""
     common = {"actor": scope.user, "actor_label": scope.user.email, "organisation": scope.organisation}
     events: list[AuditEvent] = []
-    for n in lines:
+    for d, n in zip(drafts, lines, strict=True):
         assert n.job is not None
         events.append(
             AuditEvent(
@@ -294,7 +328,7 @@ def _events(scope: Scope, request: RemovalRequest, lines: list[RemovalLine]) -> 
                 object_label=n.job.number,
                 action="job.create",
                 to_state=JobStatus.ASSIGNED,
-                data={"removal_request": request.number, "row": n.row, "company": n.company.installer_code},
+                data={"removal_request": request.number, "row": n.row, "company": d.code},
             )
         )
         events.append(
@@ -335,6 +369,6 @@ def request_discard(*, scope: Scope, request_id: int) -> None:
             from_state=request.state,
         )
         path = stored_path(request)
-        RemovalLine.objects.filter(request=request).delete()
+        RemovalDraftLine.objects.filter(request=request).delete()
         request.delete()
         transaction.on_commit(lambda: default_storage.delete(path) if default_storage.exists(path) else None)

@@ -20,7 +20,7 @@ from fieldbox.fleet.models import Subscription, Vehicle
 from fieldbox.fleet.tests.factories import registry
 from fieldbox.removals import imports
 from fieldbox.removals.choices import LineStatus
-from fieldbox.removals.models import RemovalLine, RemovalRequest
+from fieldbox.removals.models import RemovalDraftLine, RemovalLine, RemovalRequest
 from fieldbox.removals.services import requests as services
 
 pytestmark = pytest.mark.django_db
@@ -124,8 +124,8 @@ def test_every_row_check_names_its_row_and_column(tenant, other_tenant):
         assert any(r == row and c == column and text in m for r, c, m in stored), (row, column, text)
         assert text.replace("“", "&ldquo;")[:20] in listed or text[:20] in listed
     assert draft.error_count == 11
-    [line] = RemovalLine.objects.filter(request=draft)
-    assert (line.row, line.status, line.vehicle.vin, line.place) == (2, LineStatus.NEW, ok_vin, "Chambery")
+    [line] = RemovalDraftLine.objects.filter(request=draft)
+    assert (line.row, line.status, line.vin, line.place) == (2, LineStatus.NEW, ok_vin, "Chambery")
     assert line.wished_on == date(2026, 6, 20) and line.comment == "A faire ASAP"
 
 
@@ -207,6 +207,7 @@ def test_bad_files_are_refused_with_nothing_left_behind(tenant, settings, data, 
     assert response.status_code == 422
     assert message in errors_of(response.content.decode())
     assert not RemovalRequest.objects.exists() and not RemovalLine.objects.exists()
+    assert not RemovalDraftLine.objects.exists()
     assert not list(settings.MEDIA_ROOT.rglob("*.*"))
 
 
@@ -214,7 +215,7 @@ def test_places_and_comments_that_look_like_formulas_are_stored_as_text(tenant):
     vin, sub = vehicle(tenant)
     rows = [[vin, sub, tenant.company.installer_code, '=HYPERLINK("http://x")', LATER, "=1+1"]]
     assert upload(tenant, csv_file(rows), "removals.csv").status_code == 302
-    line = RemovalLine.objects.get()
+    line = RemovalDraftLine.objects.get()
     assert (line.place, line.comment) == ('=HYPERLINK("http://x")', "=1+1")
 
 
@@ -228,7 +229,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(tenant):
         rows.append(["WRONGVIN", "nope", code, "", "01/01/2020", ""])
         with CaptureQueriesContext(connection) as captured:
             draft = services.request_upload(scope=scope, stream=io.BytesIO(xlsx(rows)), file_name="f.xlsx", size=None)
-        assert RemovalLine.objects.filter(request=draft).count() == n
+        assert RemovalDraftLine.objects.filter(request=draft).count() == n
         services.request_discard(scope=scope, request_id=draft.pk)
         return len(captured)
 

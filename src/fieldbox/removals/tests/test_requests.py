@@ -17,7 +17,7 @@ from fieldbox.jobs.choices import JobKind, JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.removals import imports
 from fieldbox.removals.choices import LineStatus, RequestState
-from fieldbox.removals.models import RemovalLine, RemovalRequest
+from fieldbox.removals.models import RemovalDraftLine, RemovalLine, RemovalRequest
 from fieldbox.removals.services import requests as services
 from fieldbox.removals.tests.test_imports import LATER, NOW, vehicle, xlsx
 
@@ -61,7 +61,7 @@ def test_upload_summary_confirm_creates_the_assigned_removal_jobs(tenant):
     draft.refresh_from_db()
     assert draft.state == RequestState.SAVED and draft.saved_at is not None
     lines = list(RemovalLine.objects.filter(request=draft).select_related("job"))
-    assert {n.status for n in lines} == {LineStatus.NOTIFIED}
+    assert {n.status for n in lines} == {LineStatus.NOTIFIED} and not RemovalDraftLine.objects.exists()
     job = lines[0].job
     assert job is not None
     assert (job.kind, job.status, job.company_id, job.vehicle_id) == (
@@ -96,6 +96,7 @@ def test_discard_deletes_the_draft(tenant):
     response = client.post(f"/removal-requests/{draft.pk}/discard/", follow=True)
     assert "The draft request was discarded" in response.content.decode()
     assert not RemovalRequest.objects.exists() and not RemovalLine.objects.exists()
+    assert not RemovalDraftLine.objects.exists()
 
 
 def test_a_vehicle_taken_by_another_request_meanwhile_is_a_clear_refusal(tenant):
@@ -151,7 +152,7 @@ def test_the_background_check_starts_over_when_it_runs_again(tenant, settings, d
     draft = RemovalRequest.objects.get()
     imports.save_lines(draft, [])  # a worker that died after some lines leaves the state "checking"
     assert services.request_check_stored(draft.pk) == RequestState.READY
-    assert RemovalLine.objects.filter(request=draft).count() == 3
+    assert RemovalDraftLine.objects.filter(request=draft).count() == 3
 
 
 def api_headers(tenant: Tenant) -> dict[str, str]:

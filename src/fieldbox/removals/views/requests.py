@@ -184,5 +184,5 @@ def request_saved(request: AuthedRequest, pk: int) -> HttpResponse:
     draft = _draft(request, pk)
     if draft.state != RequestState.SAVED:
         return redirect("removals:request_summary", pk=draft.pk)
-    context = {"draft": draft, "line_count": services.draft_lines(draft).count(), "list_url": _list_url()}
+    context = {"draft": draft, "line_count": services.saved_lines(draft).count(), "list_url": _list_url()}
     return render(request, "removals/saved.html", context)
