@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
 from fieldbox.accounts.tests.factories import PASSWORD
 from fieldbox.accounts.tests.fixtures import make_tenant
+from fieldbox.core.tests.sheets import xlsx_bytes
 from fieldbox.fleet.models import Device, Vehicle
 from fieldbox.fleet.tests.factories import registry
 from fieldbox.messaging.models import OutboxMessage
@@ -75,16 +74,7 @@ def test_remover_accepts_from_the_email_then_reports_the_removal(page: Page, liv
 
 
 def _sheet(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Déposes juillet"  # any sheet name
-    sheet.append(list(HEADER))
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes([list(HEADER), *rows], title="Déposes juillet")  # any sheet name
 
 
 def test_requester_uploads_checks_the_summary_confirms_and_follows(page: Page, live_server, tmp_path):

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from openpyxl import Workbook
 
+from fieldbox.core.tests.sheets import xlsx_bytes
 from fieldbox.core.uploads import Row, RowError, read_rows, upload_discard, upload_keep, upload_kept
 
 MB = 1024 * 1024
@@ -33,15 +34,7 @@ def refusal(data: bytes, name: str, **limits: int) -> tuple[str, str]:
     return str(error.code), error.messages[0]
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+xlsx = xlsx_bytes
 
 
 def ods(rows: list[list[str]]) -> bytes:

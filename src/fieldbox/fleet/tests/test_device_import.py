@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook
 
 from fieldbox.accounts.tests.fixtures import signed_in
 from fieldbox.core.models import AuditEvent
+from fieldbox.core.tests.sheets import xlsx_bytes
 from fieldbox.core.uploads import numbered
 from fieldbox.fleet import imports
 from fieldbox.fleet.models import Device
@@ -25,14 +23,7 @@ def csv_file(*lines: str, name: str = "devices.csv") -> SimpleUploadedFile:
 
 
 def xlsx_file(rows: list[list[object]]) -> SimpleUploadedFile:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return SimpleUploadedFile("devices.xlsx", buffer.getvalue())
+    return SimpleUploadedFile("devices.xlsx", xlsx_bytes(rows))
 
 
 def test_every_bad_row_is_named_by_row_and_column_and_nothing_is_saved(tenant):

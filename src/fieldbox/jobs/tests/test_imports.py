@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from openpyxl import Workbook
 
 from fieldbox.accounts import services as accounts
 from fieldbox.accounts.tests.fixtures import Tenant, signed_in
 from fieldbox.core.models import AuditEvent
+from fieldbox.core.tests.sheets import xlsx_bytes
 from fieldbox.fleet.models import Subscription
 from fieldbox.fleet.tests.factories import registry
 from fieldbox.jobs import services
@@ -32,15 +31,7 @@ def _media(settings, tmp_path):
 
 
 def xlsx(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes([header, *rows])
 
 
 def upload(data: bytes, name: str = "jobs.xlsx") -> SimpleUploadedFile:

@@ -11,11 +11,11 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook
 
 from fieldbox.accounts.choices import PartnershipStatus
 from fieldbox.accounts.tests.factories import InstallerCompanyFactory, partnership
 from fieldbox.accounts.tests.fixtures import Tenant, signed_in
+from fieldbox.core.tests.sheets import xlsx_bytes
 from fieldbox.fleet.models import Subscription, Vehicle
 from fieldbox.fleet.tests.factories import registry
 from fieldbox.removals import imports
@@ -39,15 +39,7 @@ def _media_and_clock(settings, tmp_path):
 
 
 def xlsx(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes([header, *rows])
 
 
 def csv_file(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
