@@ -8,7 +8,7 @@ from django.db.models import Model, QuerySet
 
 from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.core.http import AuthedRequest
-from fieldbox.core.pagination import keyset_page
+from fieldbox.core.pagination import request_page
 from fieldbox.fleet import selectors
 from fieldbox.jobs.views.common import INSTALLER_ROLES, PROVIDER_ROLES
 
@@ -19,12 +19,7 @@ PAGE_SIZE = 50
 
 def page(request: AuthedRequest, qs: QuerySet[Any]) -> dict[str, Any]:
     """One keyset page (newest first) with what the pager links need (``jobs/_pager.html``)."""
-    before = request.GET.get("before", "")
-    rows, older = keyset_page(qs, int(before) if before.isdigit() else None, PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("before", None)
-    query.pop("format", None)
-    return {"items": rows, "older": older, "is_first": not before, "query": query.urlencode()}
+    return request_page(request, qs, PAGE_SIZE)
 
 
 def export_format(request: AuthedRequest) -> str:

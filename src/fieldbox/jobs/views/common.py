@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from fieldbox.accounts.choices import Role
 from fieldbox.core.http import AuthedRequest
-from fieldbox.core.pagination import keyset_page
+from fieldbox.core.pagination import request_page
 from fieldbox.jobs.models import Job
 
 INSTALLER_ROLES = (Role.INSTALLER_ADMIN, Role.INSTALLER)
@@ -18,9 +18,4 @@ PAGE_SIZE = 50
 
 def page(request: AuthedRequest, qs: QuerySet[Job]) -> dict[str, Any]:
     """One keyset page (newest first) with what the pager links need."""
-    before = request.GET.get("before", "")
-    rows, older = keyset_page(qs, int(before) if before.isdigit() else None, PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("before", None)
-    query.pop("format", None)
-    return {"jobs": rows, "older": older, "is_first": not before, "query": query.urlencode()}
+    return request_page(request, qs, PAGE_SIZE, key="jobs")

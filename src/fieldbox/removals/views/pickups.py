@@ -18,7 +18,7 @@ from fieldbox.accounts.choices import Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
-from fieldbox.core.pagination import keyset_page
+from fieldbox.core.pagination import request_page
 from fieldbox.fleet.models import Device
 from fieldbox.jobs.views.common import INSTALLER_ROLES, PROVIDER_ROLES
 from fieldbox.removals.choices import PickupStatus
@@ -79,12 +79,7 @@ def pickup_list(request: AuthedRequest) -> HttpResponse:
     company = request.GET.get("company", "")
     if scope.organisation.is_provider and company.isdigit():
         qs = qs.filter(company_id=int(company))
-    before = request.GET.get("before", "")
-    rows, older = keyset_page(qs, int(before) if before.isdigit() else None, PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("before", None)
-    context: dict[str, Any] = {"form": form, "pickups": rows, "older": older, "is_first": not before}
-    context["query"] = query.urlencode()
+    context: dict[str, Any] = {"form": form, **request_page(request, qs, PAGE_SIZE, key="pickups")}
     if scope.organisation.is_provider:
         context["per_company"] = pickups.waiting_per_company(scope)
     else:

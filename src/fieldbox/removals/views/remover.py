@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
-from fieldbox.core.pagination import keyset_page
+from fieldbox.core.pagination import request_page
 from fieldbox.removals import selectors
 from fieldbox.removals.choices import OPEN_LINE, LineStatus
 from fieldbox.removals.models import RemovalLine
@@ -30,12 +30,7 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 def keyset(request: AuthedRequest, qs: QuerySet[M]) -> dict[str, Any]:
     """One keyset page (newest first) with what the pager links need."""
-    before = request.GET.get("before", "")
-    rows, older = keyset_page(qs, int(before) if before.isdigit() else None, PAGE_SIZE)
-    query = request.GET.copy()
-    for key in ("before", "format"):
-        query.pop(key, None)
-    return {"items": rows, "older": older, "is_first": not before, "query": query.urlencode()}
+    return request_page(request, qs, PAGE_SIZE)
 
 
 class RemoverFilterForm(forms.Form):
