@@ -1,19 +1,22 @@
-"""Removal requests from a spreadsheet (Traqueur "Créer une demande de dépose"): read, check in sets, save drafts.
+"""Removal requests from a spreadsheet (Traqueur "Créer une demande de dépose"): read, check in sets, keep drafts.
 
 The first sheet has exactly the columns of ``HEADER`` in that order. Every row is checked at once and each
-problem names its row and column in the user's language. The checks run in sets: the identifiers of all rows go
-into a temporary table (COPY on PostgreSQL, one multi-row insert elsewhere) and one query joined to the fleet
-answers every row, so the number of queries does not grow with the rows. Valid rows are saved as draft lines
-(``RemovalDraftLine``: no foreign keys, one index; COPY on PostgreSQL, ``bulk_create`` elsewhere), shown in the
-summary as "New" until the requester confirms (they become removal lines) or discards the request.
+problem names its row and column in the user's language. What a row says alone (its VIN, its date, the
+partner's code, a vehicle already on an earlier row) is checked while the row is written as a draft line of the
+request (``RemovalDraftLine``: no foreign keys, one index), by COPY on PostgreSQL. One query then looks the draft
+lines up in the fleet (vehicle by VIN, subscription by number, an open removal of the vehicle) and answers only
+the rows that fail, and one statement deletes the rows in error. The number of queries does not grow with the
+rows, and the rows travel to the database once. The summary shows the draft lines as "New" until the requester
+confirms (they become removal lines) or discards the request.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +29,7 @@ from django.utils.translation import gettext as _
 from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.core import uploads
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.uploads import Row, RowError
+from fieldbox.core.uploads import RowError, cell_text
 from fieldbox.fleet.choices import SubscriptionStatus
 from fieldbox.fleet.validators import VIN_ALPHABET, normalise_vin, uses_check_digit, validate_vin, vin_check_digit
 from fieldbox.removals.choices import OPEN_LINE
@@ -39,10 +42,11 @@ EXAMPLE_ROWS = (
     ("0Z2345678901D7893", "121000BBD", "EK004", "Chambery", date(2014, 7, 30), "A faire ASAP"),
     ("ZZZ34567890134567", "140200E60", "JJ020", "Paris", date(2014, 7, 30), "pas de caractère d'urgence"),
 )
-PLACE_MAX, COMMENT_MAX = 200, 2000
+NUMBER_MAX, CODE_MAX, PLACE_MAX, COMMENT_MAX = 40, 20, 200, 2000
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-TEMP_TABLE = "removal_import_rows"
+# The rows of a file as read: (row number as the spreadsheet program shows it, cells as the file holds them).
+Table = list[tuple[int, list[Any]]]
 
 
 class ImportRefused(Exception):
@@ -54,29 +58,11 @@ class ImportRefused(Exception):
 
 
 @dataclass
-class Line:
-    """A valid row, ready to become a draft line."""
-
-    row: int
-    vin: str
-    vehicle_id: int
-    make: str
-    model: str
-    subscription_id: int
-    number: str
-    company_id: int
-    code: str
-    company_name: str
-    company_email: str
-    place: str
-    wished_on: date
-    comment: str
-
-
-@dataclass
 class Checked:
+    """What checking a file found: its rows, the draft lines kept (its valid rows) and the errors."""
+
     rows_total: int
-    lines: list[Line] = field(default_factory=list)
+    lines: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -87,14 +73,14 @@ class Checked:
 # ---- reading -------------------------------------------------------------------------------------------
 
 
-def read_table(stream: IO[bytes], name: str, size: int | None) -> list[Row]:
+def read_table(stream: IO[bytes], name: str, size: int | None) -> Table:
     """The non-blank rows of the first sheet, header first, or ImportRefused saying what is wrong with the file."""
     limits = {"max_bytes": settings.REMOVAL_IMPORT_MAX_BYTES, "max_rows": settings.REMOVAL_IMPORT_MAX_ROWS}
     try:
-        table = uploads.read_rows(stream, name=name, size=size, **limits)
+        table = uploads.read_cells(stream, name=name, size=size, **limits)
     except ValidationError as exc:
         raise ImportRefused([RowError(0, "", message) for message in exc.messages]) from None
-    check_header(table[0])
+    check_header(*table[0])
     if len(table) < 2:
         raise ImportRefused([RowError(0, "", _("The file has a header but no vehicle rows."))])
     return table
@@ -108,10 +94,11 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == b.casefold()
 
 
-def check_header(header: Row) -> None:
+def check_header(number: int, header: list[Any]) -> None:
     """The header has exactly the template's columns, in its order (case and extra spaces aside)."""
     errors: list[RowError] = []
-    cells = [*header.cells, *[""] * (len(HEADER) - len(header.cells))]
+    cells = [cell_text(c) for c in header]
+    cells += [""] * (len(HEADER) - len(cells))
     for i, expected in enumerate(HEADER):
         found = cells[i]
         if _same(found, expected):
@@ -129,28 +116,19 @@ def check_header(header: Row) -> None:
             )
         else:
             message = _("Column %(letter)s is “%(found)s” but should be “%(expected)s”.") % values
-        errors.append(RowError(header.number, expected, message))
+        errors.append(RowError(number, expected, message))
     for i, extra in enumerate(cells[len(HEADER) :], start=len(HEADER)):
         if extra:
             message = _("Column %(letter)s “%(found)s” is not a column of the template: remove it.")
-            errors.append(RowError(header.number, extra, message % {"letter": _letter(i), "found": extra}))
+            errors.append(RowError(number, extra, message % {"letter": _letter(i), "found": extra}))
     if errors:
         raise ImportRefused(errors)
 
 
 # ---- checking ------------------------------------------------------------------------------------------
 
-
-@dataclass
-class _Parsed:
-    row: int
-    vin: str
-    number: str
-    code: str
-    place: str
-    wished_on: date | None
-    comment: str
-    vin_ok: bool
+DRAFT_COLUMNS = ("request_id", "row", "vin", "number", "code", "company_id", "place", "wished_on", "comment")
+PADDING = [""] * len(HEADER)
 
 
 def parse_date(text: str) -> date | None:
@@ -171,232 +149,254 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def _parse(r: Row, today: date, errors: list[RowError]) -> _Parsed:
-    """The checks one row answers alone: written values, VIN format, date, lengths."""
-    cells = [*r.cells[: len(HEADER)], *[""] * (len(HEADER) - len(r.cells))]
-    raw_vin, number, code, place, wished_text, comment = cells
-    vin = normalise_vin(raw_vin)
-    vin_ok = bool(VIN_ALPHABET.match(vin)) and not (uses_check_digit(vin) and vin[8] != vin_check_digit(vin))
-    if not vin:
-        errors.append(RowError(r.number, VIN, _("Write the VIN.")))
-    elif not vin_ok:  # the validator's own message says what is wrong
-        try:
-            validate_vin(vin)
-        except ValidationError as exc:
-            errors.append(RowError(r.number, VIN, f"{vin}: {exc.messages[0]}"))
-    if not number:
-        errors.append(RowError(r.number, SUBSCRIPTION, _("Write the subscription number.")))
-    if not code:
-        errors.append(RowError(r.number, CODE, _("Write the installer code of the remover.")))
-    wished = parse_date(wished_text)
-    if not wished_text:
-        errors.append(RowError(r.number, WISHED, _("Write the wished date (dd/mm/yyyy).")))
-    elif wished is None:
-        message = _("“%(value)s” is not a date: write it as dd/mm/yyyy or use a date cell.")
-        errors.append(RowError(r.number, WISHED, message % {"value": wished_text}))
-    elif wished < today:
-        message = _("The date %(date)s is in the past.") % {"date": wished.strftime("%d/%m/%Y")}
-        errors.append(RowError(r.number, WISHED, message))
-        wished = None
-    for column, value, limit in ((PLACE, place, PLACE_MAX), (COMMENT, comment, COMMENT_MAX)):
-        if len(value) > limit:
-            message = _("At most %(max)s characters (this one has %(n)s).") % {"max": limit, "n": len(value)}
-            errors.append(RowError(r.number, column, message))
-    return _Parsed(r.number, vin, number, code.upper(), place[:PLACE_MAX], wished, comment[:COMMENT_MAX], vin_ok)
+def _text(value: Any) -> str:
+    return value.strip() if type(value) is str else cell_text(value)
 
 
 def check(
-    scope: Scope, table: list[Row], *, chunk: int | None = None, progress: Callable[[int], object] | None = None
+    scope: Scope,
+    request: RemovalRequest,
+    table: Table,
+    *,
+    chunk: int | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> Checked:
-    """Every row of the file checked; ``chunk`` rows at a time when given (``progress`` told after each)."""
-    check_header(table[0])
+    """Every row of the file checked, the valid ones kept as draft lines of ``request``.
+
+    ``chunk`` rows at a time when given, each part in its own transaction, ``progress`` told after each."""
+    check_header(*table[0])
     rows = table[1:]
     checked = Checked(rows_total=len(rows))
     provider = scope.organisation
     today = timezone.localtime(timezone.now(), ZoneInfo(provider.time_zone)).date()
-    companies = _companies(scope, {(r.cells[2] if len(r.cells) > 2 else "").strip().upper() for r in rows})
-    seen: dict[int, int] = {}
+    companies = _companies(scope, rows)
+    seen: dict[str, int] = {}
     size = chunk or len(rows) or 1
     for start in range(0, len(rows), size):
-        part = [_parse(r, today, checked.errors) for r in rows[start : start + size]]
-        found = _lookup(provider.pk, part)
-        for p in part:
-            line = _line(p, found.get(p.row), companies, seen, checked.errors)
-            if line is not None:
-                checked.lines.append(line)
+        part = rows[start : start + size]
+        with transaction.atomic():
+            bad, twice = _write(request.pk, part, today, companies, seen, checked.errors)
+            failed = _lookup(provider.pk, request.pk, part[0][0], part[-1][0])
+            bad |= _fleet_errors(failed, twice, checked.errors)
+            _delete(request.pk, bad)
+        checked.lines += len(part) - len(bad)
         if progress is not None:
-            progress(min(start + size, len(rows)))
+            progress(start + len(part))
     checked.errors.sort(key=lambda e: (e.row, HEADER.index(e.column) if e.column in HEADER else 0))
     return checked
 
 
-def _companies(scope: Scope, codes: set[str]) -> dict[str, tuple[int, str, str]]:
+def _companies(scope: Scope, rows: Table) -> dict[str, int]:
     """The accepted partners named in the file, by installer code (one query; the codes are few)."""
-    qs = accounts_selectors.accepted_installers_for(scope).filter(installer_code__in=codes - {""})
-    return {
-        code or "": (pk, name, email)
-        for code, pk, name, email in qs.values_list("installer_code", "pk", "name", "email")
-    }
+    written = {cells[2] for _number, cells in rows if len(cells) > 2}  # a handful of distinct values
+    codes = {_text(value).upper() for value in written} - {""}
+    qs = accounts_selectors.accepted_installers_for(scope).filter(installer_code__in=codes)
+    return {code or "": pk for code, pk in qs.values_list("installer_code", "pk")}
 
 
-LOOKUP_SQL = """
-SELECT t.row_no, v.id, v.make, v.model, s.id, s.number, s.status, s.vehicle_id, o.request_id
-FROM {temp} t
-LEFT JOIN fleet_vehicle v ON v.provider_id = %s AND v.vin = t.vin AND v.vin <> ''
-LEFT JOIN fleet_subscription s ON s.provider_id = %s AND s.number = t.number
-LEFT JOIN removals_removalline o ON o.vehicle_id = v.id AND o.status IN (%s, %s)
-"""
-# PostgreSQL: the rows of the file, in the order of their VINs, each looked up through the unique indexes
-# (vehicle_vin_once: (provider, vin) where vin <> '', subscription_number_once, removal_line_vehicle_open_once).
-# LATERAL … LIMIT 1 keeps the plan a loop of index look-ups whatever the fleet's size and without statistics of
-# the temporary table: a hash join reads the 1,000,000 vehicles and subscriptions whole (≈1 s) for 50,000 rows
-# where the look-ups take half of it; in VIN order they visit neighbouring index pages one after the other.
-LOOKUP_SQL_PG = """
-SELECT t.row_no, v.id, v.make, v.model, s.id, s.number, s.status, s.vehicle_id, o.request_id
-FROM {temp} t
-LEFT JOIN LATERAL (
-    SELECT id, make, model FROM fleet_vehicle WHERE provider_id = %s AND vin = t.vin AND vin <> '' LIMIT 1
-) v ON true
-LEFT JOIN LATERAL (
-    SELECT id, number, status, vehicle_id FROM fleet_subscription WHERE provider_id = %s AND number = t.number LIMIT 1
-) s ON true
-LEFT JOIN LATERAL (
-    SELECT request_id FROM removals_removalline WHERE vehicle_id = v.id AND status IN (%s, %s) LIMIT 1
-) o ON true
-"""
-
-
-def _lookup(provider_id: int, part: list[_Parsed]) -> dict[int, tuple[Any, ...]]:
-    """For each row: its vehicle, the subscription of that number, an open removal of the vehicle (one query)."""
-    values = sorted((p.vin if p.vin_ok else "", p.number[:40], p.row) for p in part if p.vin_ok or p.number)
-    postgres = connection.vendor == "postgresql"
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {TEMP_TABLE} (vin varchar(17), number varchar(40), row_no integer)")
-        if postgres:
-            with cursor.cursor.copy(f"COPY {TEMP_TABLE} (vin, number, row_no) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value)
-            cursor.execute("SET LOCAL jit = off")  # compiling this plan costs more than it saves
-        elif values:
-            insert = f"INSERT INTO {TEMP_TABLE} (vin, number, row_no) VALUES (%s, %s, %s)"  # noqa: S608 - a constant name
-            cursor.executemany(insert, values)
-        sql = (LOOKUP_SQL_PG if postgres else LOOKUP_SQL).format(temp=TEMP_TABLE)
-        cursor.execute(sql, [provider_id, provider_id, *OPEN_LINE])
-        found = {row[0]: row[1:] for row in cursor.fetchall()}
-        cursor.execute(f"DROP TABLE {TEMP_TABLE}")
-    return found
-
-
-def _line(
-    p: _Parsed,
-    found: tuple[Any, ...] | None,
-    companies: dict[str, tuple[int, str, str]],
-    seen: dict[int, int],
+def _write(
+    request_id: int,
+    part: Table,
+    today: date,
+    companies: dict[str, int],
+    seen: dict[str, int],
     errors: list[RowError],
-) -> Line | None:
-    """The row's checks against the fleet, the partners and the rows before it."""
-    before = len(errors)
-    vehicle_id, make, model, sub_id, sub_number, sub_status, sub_vehicle, open_request = found or (None,) * 8
-    if p.vin_ok and vehicle_id is None:
-        errors.append(RowError(p.row, VIN, _("No vehicle of your fleet has the VIN %(vin)s.") % {"vin": p.vin}))
-    if p.number and sub_id is None:
-        message = _("No subscription of yours has the number %(number)s.") % {"number": p.number}
-        errors.append(RowError(p.row, SUBSCRIPTION, message))
-    elif p.number and vehicle_id is not None and sub_vehicle != vehicle_id:
-        message = _("The subscription %(number)s is not the one of the vehicle %(vin)s.")
-        errors.append(RowError(p.row, SUBSCRIPTION, message % {"number": p.number, "vin": p.vin}))
-    elif p.number and sub_status != SubscriptionStatus.ACTIVE:
-        message = _("The subscription %(number)s is no longer active.") % {"number": p.number}
-        errors.append(RowError(p.row, SUBSCRIPTION, message))
-    company = companies.get(p.code)
-    if p.code and company is None:
-        message = _("No installer company that accepted your partnership has the code %(code)s.")
-        errors.append(RowError(p.row, CODE, message % {"code": p.code}))
-    if vehicle_id is not None and open_request is not None:
-        message = _("The vehicle %(vin)s is already in an open removal (request %(number)s).")
-        errors.append(RowError(p.row, VIN, message % {"vin": p.vin, "number": f"#{open_request}"}))
-    elif vehicle_id is not None and vehicle_id in seen:
-        message = _("The vehicle %(vin)s is already on row %(row)s.") % {"vin": p.vin, "row": seen[vehicle_id]}
-        errors.append(RowError(p.row, VIN, message))
-    if vehicle_id is not None:
-        seen.setdefault(vehicle_id, p.row)
-    if len(errors) > before or vehicle_id is None or sub_id is None or company is None or p.wished_on is None:
+) -> tuple[set[int], dict[int, tuple[int, str]]]:
+    """Every row written as a draft line, with what it says alone checked: the rows already in error, and the
+    rows whose VIN an earlier row has (row -> (earlier row, VIN))."""
+    bad: set[int] = set()
+    twice: dict[int, tuple[int, str]] = {}
+    with _draft_writer() as write:
+        for row, cells in part:
+            before = len(errors)
+            raw_vin, raw_number, raw_code, raw_place, raw_wished, raw_comment = (
+                cells[:6] if len(cells) >= 6 else [*cells, *PADDING][:6]
+            )
+            # Most cells are text: their conversions are written out here, the others go through cell_text.
+            vin = normalise_vin(raw_vin if type(raw_vin) is str else cell_text(raw_vin))
+            vin_ok = bool(VIN_ALPHABET.match(vin)) and not (uses_check_digit(vin) and vin[8] != vin_check_digit(vin))
+            if not vin:
+                errors.append(RowError(row, VIN, _("Write the VIN.")))
+            elif not vin_ok:  # the validator's own message says what is wrong
+                try:
+                    validate_vin(vin)
+                except ValidationError as exc:
+                    errors.append(RowError(row, VIN, f"{vin}: {exc.messages[0]}"))
+            elif (first := seen.setdefault(vin, row)) != row:
+                twice[row] = (first, vin)
+            number = raw_number.strip() if type(raw_number) is str else cell_text(raw_number)
+            if not number:
+                errors.append(RowError(row, SUBSCRIPTION, _("Write the subscription number.")))
+            elif len(number) > NUMBER_MAX:
+                errors.append(RowError(row, SUBSCRIPTION, _too_long(NUMBER_MAX, number)))
+                number = ""
+            code = (raw_code.strip() if type(raw_code) is str else cell_text(raw_code)).upper()
+            company = companies.get(code)
+            if not code:
+                errors.append(RowError(row, CODE, _("Write the installer code of the remover.")))
+            elif company is None:
+                message = _("No installer company that accepted your partnership has the code %(code)s.")
+                errors.append(RowError(row, CODE, message % {"code": code}))
+            wished = _wished(row, raw_wished, today, errors)
+            place = raw_place.strip() if type(raw_place) is str else cell_text(raw_place)
+            if len(place) > PLACE_MAX:
+                errors.append(RowError(row, PLACE, _too_long(PLACE_MAX, place)))
+            comment = raw_comment.strip() if type(raw_comment) is str else cell_text(raw_comment)
+            if len(comment) > COMMENT_MAX:
+                errors.append(RowError(row, COMMENT, _too_long(COMMENT_MAX, comment)))
+            if len(errors) > before or row in twice:
+                bad.add(row)
+            write(
+                (request_id, row, vin if vin_ok else "", number, code[:CODE_MAX], company, place[:PLACE_MAX], wished,
+                 comment[:COMMENT_MAX])
+            )  # fmt: skip
+    return bad, twice
+
+
+def _too_long(limit: int, value: str) -> str:
+    return _("At most %(max)s characters (this one has %(n)s).") % {"max": limit, "n": len(value)}
+
+
+def _wished(row: int, value: Any, today: date, errors: list[RowError]) -> date | None:
+    """The wished date of a date cell or of ``dd/mm/yyyy`` text, not in the past; None (and an error) otherwise."""
+    if type(value) is datetime:
+        value = value.date()
+    if type(value) is date:
+        wished = value
+    else:
+        text = _text(value)
+        parsed = parse_date(text) if text else None
+        if parsed is None:
+            message = _("“%(value)s” is not a date: write it as dd/mm/yyyy or use a date cell.") % {"value": text}
+            errors.append(RowError(row, WISHED, message if text else _("Write the wished date (dd/mm/yyyy).")))
+            return None
+        wished = parsed
+    if wished < today:
+        message = _("The date %(date)s is in the past.") % {"date": wished.strftime("%d/%m/%Y")}
+        errors.append(RowError(row, WISHED, message))
         return None
-    return Line(
-        p.row,
-        p.vin,
-        vehicle_id,
-        make,
-        model,
-        sub_id,
-        sub_number,
-        company[0],
-        p.code,
-        company[1],
-        company[2],
-        p.place,
-        p.wished_on,
-        p.comment,
-    )
+    return wished
 
 
-# ---- saving the draft ----------------------------------------------------------------------------------
-
-DRAFT_COLUMNS = (
-    "request_id",
-    "row",
-    "vehicle_id",
-    "subscription_id",
-    "company_id",
-    "vin",
-    "make",
-    "model",
-    "number",
-    "code",
-    "company_name",
-    "company_email",
-    "place",
-    "wished_on",
-    "comment",
-)
-
-
-def _draft_values(request: RemovalRequest, n: Line) -> tuple[object, ...]:
-    return (
-        request.pk,
-        n.row,
-        n.vehicle_id,
-        n.subscription_id,
-        n.company_id,
-        n.vin,
-        n.make or "",
-        n.model or "",
-        n.number,
-        n.code,
-        n.company_name,
-        n.company_email or "",
-        n.place,
-        n.wished_on,
-        n.comment,
-    )
-
-
-def save_lines(request: RemovalRequest, lines: Iterable[Line]) -> None:
-    """The valid rows as draft lines: COPY on PostgreSQL (a plain table, one index), inserts elsewhere."""
+@contextmanager
+def _draft_writer() -> Iterator[Callable[[tuple[Any, ...]], None]]:
+    """Write draft lines (values in the order of DRAFT_COLUMNS): COPY on PostgreSQL, ``bulk_create`` elsewhere."""
     if connection.vendor == "postgresql":
-        table = RemovalDraftLine._meta.db_table
+        meta = RemovalDraftLine._meta
+        # Binary COPY: each value goes as its column's type, without being written out as text first.
+        fields = {f.column: f for f in meta.concrete_fields}
+        types = [(fields[c].db_type(connection) or "").split("(")[0] for c in DRAFT_COLUMNS]
         with (
             connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({', '.join(DRAFT_COLUMNS)}) FROM STDIN") as copy,
+            cursor.cursor.copy(f"COPY {meta.db_table} ({', '.join(DRAFT_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy,
         ):
-            for n in lines:
-                copy.write_row(_draft_values(request, n))
+            copy.set_types(types)
+            yield copy.write_row
         return
+    values: list[tuple[Any, ...]] = []
+    yield values.append
     RemovalDraftLine.objects.bulk_create(
-        [RemovalDraftLine(**dict(zip(DRAFT_COLUMNS, _draft_values(request, n), strict=True))) for n in lines],
-        batch_size=500,
+        [RemovalDraftLine(**dict(zip(DRAFT_COLUMNS, v, strict=True))) for v in values], batch_size=500
     )
+
+
+# The draft lines of rows ``first`` to ``last`` that fail in the fleet: no vehicle of that VIN, no subscription of
+# that number, a subscription of another vehicle or not active, or the vehicle already in an open removal.
+LOOKUP_SQL = """
+SELECT t."row", t.vin, t.number, v.id, s.id, s.vehicle_id, s.status, o.request_id
+FROM removals_removaldraftline t
+LEFT JOIN fleet_vehicle v ON v.provider_id = %(provider)s AND v.vin = t.vin AND v.vin <> ''
+LEFT JOIN fleet_subscription s ON s.provider_id = %(provider)s AND s.number = t.number
+LEFT JOIN removals_removalline o ON o.vehicle_id = v.id AND o.status IN (%(notified)s, %(accepted)s)
+WHERE t.request_id = %(request)s AND t."row" BETWEEN %(first)s AND %(last)s
+AND (v.id IS NULL OR s.id IS NULL OR s.vehicle_id <> v.id OR s.status <> %(active)s OR o.request_id IS NOT NULL)
+"""
+# PostgreSQL: the same, the draft lines taken in the order of their VINs and each looked up through the unique
+# indexes (vehicle_vin_once: (provider, vin) where vin <> '', subscription_number_once,
+# removal_line_vehicle_open_once). LATERAL … LIMIT 1 keeps the plan a loop of index look-ups whatever the fleet's
+# size: a hash join reads the 1,000,000 vehicles and subscriptions whole (≈1 s) for 50,000 rows where the
+# look-ups take less than half of it. In VIN order they visit neighbouring index pages one after the other; in
+# the file's order they take twice as long.
+LOOKUP_SQL_PG = """
+SELECT t."row", t.vin, t.number, v.id, s.id, s.vehicle_id, s.status, o.request_id
+FROM (
+    SELECT "row", vin, number FROM removals_removaldraftline
+    WHERE request_id = %(request)s AND "row" BETWEEN %(first)s AND %(last)s ORDER BY vin
+) t
+LEFT JOIN LATERAL (
+    SELECT id FROM fleet_vehicle WHERE provider_id = %(provider)s AND vin = t.vin AND vin <> '' LIMIT 1
+) v ON true
+LEFT JOIN LATERAL (
+    SELECT id, status, vehicle_id FROM fleet_subscription WHERE provider_id = %(provider)s AND number = t.number LIMIT 1
+) s ON true
+LEFT JOIN LATERAL (
+    SELECT request_id FROM removals_removalline
+    WHERE vehicle_id = v.id AND status IN (%(notified)s, %(accepted)s) LIMIT 1
+) o ON true
+WHERE v.id IS NULL OR s.id IS NULL OR s.vehicle_id <> v.id OR s.status <> %(active)s OR o.request_id IS NOT NULL
+"""
+
+
+def _lookup(provider_id: int, request_id: int, first: int, last: int) -> list[tuple[Any, ...]]:
+    """The draft lines of rows ``first`` to ``last`` that fail in the fleet, with what the fleet has (one query)."""
+    params: dict[str, Any] = {
+        "provider": provider_id,
+        "request": request_id,
+        "first": first,
+        "last": last,
+        "notified": OPEN_LINE[0],
+        "accepted": OPEN_LINE[1],
+        "active": SubscriptionStatus.ACTIVE,
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")  # compiling this plan costs more than it saves
+            cursor.execute(LOOKUP_SQL_PG, params)
+        else:
+            cursor.execute(LOOKUP_SQL, params)
+        return list(cursor.fetchall())
+
+
+def _fleet_errors(failed: list[tuple[Any, ...]], twice: dict[int, tuple[int, str]], errors: list[RowError]) -> set[int]:
+    """The errors of the rows that fail in the fleet and of the rows repeating a vehicle; their row numbers."""
+    answered: dict[int, Any] = {}
+    for row, vin, number, vehicle_id, sub_id, sub_vehicle, sub_status, open_request in failed:
+        answered[row] = vehicle_id
+        if vin and vehicle_id is None:
+            errors.append(RowError(row, VIN, _("No vehicle of your fleet has the VIN %(vin)s.") % {"vin": vin}))
+        if number and sub_id is None:
+            message = _("No subscription of yours has the number %(number)s.") % {"number": number}
+            errors.append(RowError(row, SUBSCRIPTION, message))
+        elif number and vehicle_id is not None and sub_vehicle != vehicle_id:
+            message = _("The subscription %(number)s is not the one of the vehicle %(vin)s.")
+            errors.append(RowError(row, SUBSCRIPTION, message % {"number": number, "vin": vin}))
+        elif number and sub_status != SubscriptionStatus.ACTIVE:
+            message = _("The subscription %(number)s is no longer active.") % {"number": number}
+            errors.append(RowError(row, SUBSCRIPTION, message))
+        if vehicle_id is not None and open_request is not None:
+            message = _("The vehicle %(vin)s is already in an open removal (request %(number)s).")
+            errors.append(RowError(row, VIN, message % {"vin": vin, "number": f"#{open_request}"}))
+            twice.pop(row, None)
+    for row, (first, vin) in twice.items():
+        if answered.get(row, True) is not None:  # the vehicle exists: the row repeats it
+            message = _("The vehicle %(vin)s is already on row %(row)s.") % {"vin": vin, "row": first}
+            errors.append(RowError(row, VIN, message))
+    return {*answered, *twice}
+
+
+def _delete(request_id: int, rows: set[int]) -> None:
+    """The draft lines of the rows in error (one statement on PostgreSQL; batches of 500 elsewhere)."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = RemovalDraftLine._meta.db_table
+        with connection.cursor() as cursor:
+            delete = f'DELETE FROM {table} WHERE request_id = %s AND "row" = ANY(%s)'  # noqa: S608 - the model's table
+            cursor.execute(delete, [request_id, sorted(rows)])
+        return
+    ordered = sorted(rows)
+    for start in range(0, len(ordered), 500):
+        RemovalDraftLine.objects.filter(request_id=request_id, row__in=ordered[start : start + 500]).delete()
 
 
 def template_rows() -> tuple[tuple[str, ...], tuple[tuple[object, ...], ...]]:

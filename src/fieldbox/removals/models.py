@@ -99,11 +99,14 @@ class RemovalLine(models.Model):
 
 
 class RemovalDraftLine(models.Model):
-    """A checked row of a draft request, as its summary shows it, until the requester confirms or discards it.
+    """A checked row of a draft request, as the file says it, until the requester confirms or discards it.
 
-    No foreign keys and one index: saving 50,000 of them stays a plain COPY. Confirming turns them into
-    ``RemovalLine`` rows (status "notified") in one transaction; the partial unique index of the lines then
-    refuses a vehicle put in another open removal meanwhile.
+    No foreign keys and one index: writing 50,000 of them stays a plain COPY. The check writes every row and
+    deletes those in error in the same transaction, so a draft line is always a valid row (its empty or null
+    columns are those of rows in error, which never outlive the check). The vehicle, the subscription and the
+    remover are found again by VIN, number and company when the summary shows the lines and when confirming
+    turns them into ``RemovalLine`` rows (status "notified"); confirming refuses a draft whose vehicle or
+    subscription changed since the check.
     """
 
     request = models.ForeignKey(
@@ -115,18 +118,12 @@ class RemovalDraftLine(models.Model):
         related_name="+",
     )
     row = models.PositiveIntegerField(_("row"))
-    vehicle_id = models.BigIntegerField()
-    subscription_id = models.BigIntegerField()
-    company_id = models.BigIntegerField()
-    vin = models.CharField(_("VIN"), max_length=17)
-    make = models.CharField(_("make"), max_length=60, blank=True)
-    model = models.CharField(_("model"), max_length=60, blank=True)
-    number = models.CharField(_("subscription number"), max_length=40)
+    vin = models.CharField(_("VIN"), max_length=17, blank=True)
+    number = models.CharField(_("subscription number"), max_length=40, blank=True)
     code = models.CharField(_("installer code"), max_length=20, blank=True)
-    company_name = models.CharField(_("remover"), max_length=200)
-    company_email = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    company_id = models.BigIntegerField(null=True)
     place = models.CharField(_("place of removal"), max_length=200, blank=True)
-    wished_on = models.DateField(_("wished date"))
+    wished_on = models.DateField(_("wished date"), null=True)
     comment = models.TextField(_("comments"), blank=True)
 
     status = LineStatus.NEW  # shown "New" in the summary (Traqueur "Nouvelle")

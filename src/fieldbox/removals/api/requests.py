@@ -63,14 +63,15 @@ def _status_url(request: RemovalRequest) -> str:
     return reverse("api:removal_request_status", kwargs={"request_id": request.pk})
 
 
-def _draft_line(n: imports.Line | RemovalDraftLine) -> dict[str, Any]:
-    """A checked row as the draft shows it: status "new" until the request is confirmed."""
+def _draft_line(n: RemovalDraftLine) -> dict[str, Any]:
+    """A checked row as the draft shows it (``services.draft_lines``): status "new" until the request is confirmed."""
+    assert n.wished_on is not None  # a draft line is a valid row
     return {
         "row": n.row,
         "vin": n.vin,
         "subscription": n.number,
         "installer_code": n.code,
-        "remover": n.company_name,
+        "remover": getattr(n, "company_name", None) or "",
         "place": n.place,
         "wished_on": n.wished_on.isoformat(),
         "status": LineStatus.NEW.value,
@@ -114,9 +115,9 @@ def _out(request: RemovalRequest) -> dict[str, Any]:
 
 
 def _dry_run(request: AuthedRequest, file: UploadedFile) -> Any:
-    table = imports.read_table(file, file.name or "", file.size)
-    checked = imports.check(request.scope, table)
-    lines = [_draft_line(n) for n in checked.lines[:LINES_SHOWN]]
+    checked, shown = services.request_dry_run(
+        scope=request.scope, stream=file, file_name=file.name or "", size=file.size, shown=LINES_SHOWN
+    )
     body = {
         "id": None,
         "number": "",
@@ -124,10 +125,10 @@ def _dry_run(request: AuthedRequest, file: UploadedFile) -> Any:
         "dry_run": True,
         "rows_total": checked.rows_total,
         "rows_done": checked.rows_total,
-        "count": len(checked.lines),
+        "count": checked.lines,
         "rows_in_error": checked.rows_in_error,
         "errors": [e.as_dict() for e in checked.errors[: services.ERRORS_KEPT]],
-        "lines": lines,
+        "lines": [_draft_line(n) for n in shown],
         "status_url": "",
     }
     return Status(422, body) if not checked.lines else Status(200, body)

@@ -9,6 +9,7 @@ the e-mails to the removers, and deletes the drafts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -18,19 +19,21 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.accounts.choices import Role
-from fieldbox.core import audit
+from fieldbox.accounts.models import Organisation
+from fieldbox.core import audit, uploads
 from fieldbox.core.errors import Conflict
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import RowError
-from fieldbox.fleet.models import Subscription
+from fieldbox.fleet.choices import SubscriptionStatus
+from fieldbox.fleet.models import Subscription, Vehicle
 from fieldbox.jobs.choices import JobKind, JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.removals import imports
@@ -56,8 +59,20 @@ def draft_for(scope: Scope, request_id: int) -> RemovalRequest:
 
 
 def draft_lines(request: RemovalRequest) -> QuerySet[RemovalDraftLine]:
-    """The summary's lines: the checked rows with what the summary shows of vehicle, subscription and remover."""
-    return RemovalDraftLine.objects.filter(request=request).order_by("row")
+    """The summary's lines: the checked rows with the make and model of their vehicle and their remover's name
+    and e-mail (found by VIN and company: a page of lines costs one query)."""
+    vehicles = Vehicle.objects.filter(provider_id=request.provider_id, vin=OuterRef("vin")).exclude(vin="")
+    companies = Organisation.objects.filter(pk=OuterRef("company_id"))
+    return (
+        RemovalDraftLine.objects.filter(request=request)
+        .annotate(
+            make=Subquery(vehicles.values("make")[:1]),
+            model=Subquery(vehicles.values("model")[:1]),
+            company_name=Subquery(companies.values("name")[:1]),
+            company_email=Subquery(companies.values("email")[:1]),
+        )
+        .order_by("row")
+    )
 
 
 def saved_lines(request: RemovalRequest) -> QuerySet[RemovalLine]:
@@ -74,6 +89,7 @@ def _errors_of(errors: list[RowError]) -> list[dict[str, Any]]:
 # ---- upload and check ----------------------------------------------------------------------------------
 
 
+@uploads.collector_paused()
 def request_upload(
     *,
     scope: Scope,
@@ -102,18 +118,38 @@ def request_upload(
     }
     if len(table) - 1 > settings.REMOVAL_IMPORT_BACKGROUND_ROWS:
         return _upload_in_background(scope, stream, fields)
-    with transaction.atomic():
-        checked = imports.check(scope, table)
+    with transaction.atomic():  # a refused file leaves no request and no draft line
+        request = RemovalRequest.objects.create(state=RequestState.READY, **fields)
+        checked = imports.check(scope, request, table)
         if not checked.lines or (refuse_errors and checked.errors and not keep_valid_only):
             raise imports.ImportRefused(checked.errors)
-        request = RemovalRequest.objects.create(state=RequestState.READY, **fields)
         _keep(request, checked)
     return request
 
 
+@uploads.collector_paused()
+def request_dry_run(
+    *, scope: Scope, stream: IO[bytes], file_name: str, size: int | None, shown: int
+) -> tuple[imports.Checked, list[RemovalDraftLine]]:
+    """Check a file as an upload does and keep nothing: what the check found and the first ``shown`` lines."""
+    scope.require_role(*REQUESTERS)
+    table = imports.read_table(stream, file_name, size)
+    with transaction.atomic():
+        request = RemovalRequest.objects.create(
+            provider=scope.organisation,
+            created_by=scope.user,
+            file_name=(file_name or "")[-255:],
+            rows_total=len(table) - 1,
+            state=RequestState.CHECKING,
+        )
+        checked = imports.check(scope, request, table)
+        lines = list(draft_lines(request)[:shown])
+        transaction.set_rollback(True)  # the request and its draft lines were only the check's
+    return checked, lines
+
+
 def _keep(request: RemovalRequest, checked: imports.Checked) -> None:
-    """Save the checked lines and what the check found on the draft (in the caller's transaction)."""
-    imports.save_lines(request, checked.lines)
+    """Keep what the check found on the draft (in the caller's transaction)."""
     request.rows_done = checked.rows_total
     request.errors = _errors_of(checked.errors)
     request.error_count = checked.rows_in_error
@@ -124,7 +160,7 @@ def _keep(request: RemovalRequest, checked: imports.Checked) -> None:
         obj=request,
         action="removal_request.check",
         to_state=request.state,
-        data={"rows": checked.rows_total, "lines": len(checked.lines), "rows_in_error": checked.rows_in_error},
+        data={"rows": checked.rows_total, "lines": checked.lines, "rows_in_error": checked.rows_in_error},
     )
 
 
@@ -147,6 +183,7 @@ def _upload_in_background(scope: Scope, stream: IO[bytes], fields: dict[str, Any
     return request
 
 
+@uploads.collector_paused()
 def request_check_stored(request_id: int) -> str:
     """Check a kept file (the worker's side): lines saved, progress in ``rows_done``; starts over when re-run."""
     request = RemovalRequest.objects.filter(pk=request_id, state=RequestState.CHECKING).first()
@@ -162,13 +199,16 @@ def request_check_stored(request_id: int) -> str:
         with default_storage.open(path, "rb") as stream:
             table = imports.read_table(stream, request.file_name, None)
         progress = RemovalRequest.objects.filter(pk=request.pk, state=RequestState.CHECKING)
-        checked = imports.check(scope, table, chunk=PROGRESS_CHUNK, progress=lambda n: progress.update(rows_done=n))
+        checked = imports.check(
+            scope, request, table, chunk=PROGRESS_CHUNK, progress=lambda n: progress.update(rows_done=n)
+        )
     except imports.ImportRefused as refused:
         checked = imports.Checked(rows_total=request.rows_total, errors=refused.errors)
     with transaction.atomic():
         locked = RemovalRequest.objects.select_for_update().filter(pk=request.pk, state=RequestState.CHECKING).first()
-        if locked is None:
-            return "gone"  # discarded meanwhile
+        if locked is None:  # discarded meanwhile: the lines written since go too
+            RemovalDraftLine.objects.filter(request_id=request.pk).delete()
+            return "gone"
         locked.state = RequestState.READY if checked.lines else RequestState.REFUSED
         _keep(locked, checked)
         transaction.on_commit(lambda: default_storage.delete(path) if default_storage.exists(path) else None)
@@ -218,7 +258,7 @@ def request_confirm(*, scope: Scope, request_id: int, keep_valid_only: bool = Fa
         with transaction.atomic():
             request = _locked(scope, request_id, (RequestState.READY, RequestState.SAVING))
             _refuse_errors(request, keep_valid_only)
-            drafts = list(draft_lines(request))
+            drafts = _resolved(scope, request)
             if not drafts:
                 raise Conflict(_("This request has no valid row to save."))
             _refuse_busy(drafts)
@@ -247,14 +287,70 @@ def request_confirm(*, scope: Scope, request_id: int, keep_valid_only: bool = Fa
     return request
 
 
-def _refuse_busy(lines: list[RemovalDraftLine]) -> None:
+@dataclass(frozen=True)
+class _Draft:
+    """A draft line with its vehicle, subscription and remover as they are when confirming."""
+
+    line: RemovalDraftLine
+    vehicle_id: int
+    subscription_id: int
+    customer_id: int
+    product_id: int
+    company_id: int
+    wished_on: date
+
+
+def _resolved(scope: Scope, request: RemovalRequest) -> list[_Draft]:
+    """The draft lines with their vehicle (by VIN), active subscription (by number) and accepted remover, found
+    again in three queries whatever their number; a Conflict names the vehicles changed since the check."""
+    provider, drafts = scope.organisation, RemovalDraftLine.objects.filter(request=request)
+    vehicles = dict(
+        Vehicle.objects.filter(provider=provider, vin__in=drafts.values("vin")).exclude(vin="").values_list("vin", "pk")
+    )
+    subscriptions = {
+        number: (pk, vehicle_id, customer_id, product_id)
+        for number, pk, vehicle_id, customer_id, product_id in Subscription.objects.filter(
+            provider=provider, number__in=drafts.values("number"), status=SubscriptionStatus.ACTIVE
+        ).values_list("number", "pk", "vehicle_id", "customer_id", "product_id")
+    }
+    partners = set(
+        accounts_selectors.accepted_installers_for(scope)
+        .filter(pk__in=drafts.values("company_id"))
+        .values_list("pk", flat=True)
+    )
+    found, changed = [], []
+    for line in drafts.order_by("row"):
+        vehicle_id, subscription = vehicles.get(line.vin), subscriptions.get(line.number)
+        company_id, wished_on = line.company_id, line.wished_on
+        if (
+            vehicle_id is None
+            or subscription is None
+            or subscription[1] != vehicle_id
+            or company_id is None
+            or company_id not in partners
+            or wished_on is None
+        ):
+            changed.append(line.vin)
+        else:
+            sub_id, _vehicle, customer_id, product_id = subscription
+            found.append(_Draft(line, vehicle_id, sub_id, customer_id, product_id, company_id, wished_on))
+    if changed:
+        message = _(
+            "These vehicles, their subscriptions or their removers changed since the check: %(vins)s. Discard this "
+            "request and upload the file again."
+        )
+        raise Conflict(message % {"vins": ", ".join(changed[:20])})
+    return found
+
+
+def _refuse_busy(drafts: list[_Draft]) -> None:
     """No vehicle may have gone into another open removal since the check (one query)."""
     busy = set(
-        RemovalLine.objects.filter(vehicle_id__in=[n.vehicle_id for n in lines], status__in=OPEN_LINE).values_list(
+        RemovalLine.objects.filter(vehicle_id__in=[d.vehicle_id for d in drafts], status__in=OPEN_LINE).values_list(
             "vehicle_id", flat=True
         )
     )
-    vins = [n.vin for n in lines if n.vehicle_id in busy]
+    vins = [d.line.vin for d in drafts if d.vehicle_id in busy]
     if vins:
         message = _("These vehicles were put in another open removal meanwhile: %(vins)s. Discard this request.")
         raise Conflict(message % {"vins": ", ".join(vins[:20])})
@@ -264,57 +360,51 @@ def _end_of_day(day: date, tz_name: str) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(tz_name))
 
 
-def _create_jobs(scope: Scope, request: RemovalRequest, lines: list[RemovalDraftLine]) -> list[Job]:
+def _create_jobs(scope: Scope, request: RemovalRequest, drafts: list[_Draft]) -> list[Job]:
     provider, now = scope.organisation, timezone.now()
-    subscriptions = {
-        pk: (customer_id, product_id)
-        for pk, customer_id, product_id in Subscription.objects.filter(
-            pk__in=[n.subscription_id for n in lines], provider=provider
-        ).values_list("pk", "customer_id", "product_id")
-    }
-    jobs = [
-        Job(
-            provider=provider,
-            kind=JobKind.REMOVAL,
-            status=JobStatus.ASSIGNED,
-            subscription_id=n.subscription_id,
-            vehicle_id=n.vehicle_id,
-            customer_id=subscriptions[n.subscription_id][0],
-            product_id=subscriptions[n.subscription_id][1],
-            company_id=n.company_id,
-            assigned_at=now,
-            visible_from=now,
-            deadline_at=_end_of_day(n.wished_on, provider.time_zone),
-            spec={"notes": " — ".join(x for x in (n.place, n.comment) if x)[:500]} if n.place or n.comment else {},
+    jobs = []
+    for d in drafts:
+        n = d.line
+        jobs.append(
+            Job(
+                provider=provider,
+                kind=JobKind.REMOVAL,
+                status=JobStatus.ASSIGNED,
+                subscription_id=d.subscription_id,
+                vehicle_id=d.vehicle_id,
+                customer_id=d.customer_id,
+                product_id=d.product_id,
+                company_id=d.company_id,
+                assigned_at=now,
+                visible_from=now,
+                deadline_at=_end_of_day(d.wished_on, provider.time_zone),
+                spec={"notes": " — ".join(x for x in (n.place, n.comment) if x)[:500]} if n.place or n.comment else {},
+            )
         )
-        for n in lines
-    ]
     return Job.objects.bulk_create(jobs, batch_size=1000)
 
 
-def _create_lines(request: RemovalRequest, drafts: list[RemovalDraftLine], jobs: list[Job]) -> list[RemovalLine]:
+def _create_lines(request: RemovalRequest, drafts: list[_Draft], jobs: list[Job]) -> list[RemovalLine]:
     """The drafts as notified lines, each with its job (multi-row inserts; the unique index refuses a busy vehicle)."""
     lines = [
         RemovalLine(
             request=request,
-            row=d.row,
+            row=d.line.row,
             status=LineStatus.NOTIFIED,
             vehicle_id=d.vehicle_id,
             subscription_id=d.subscription_id,
             company_id=d.company_id,
             job=job,
-            place=d.place,
+            place=d.line.place,
             wished_on=d.wished_on,
-            comment=d.comment,
+            comment=d.line.comment,
         )
         for d, job in zip(drafts, jobs, strict=True)
     ]
     return RemovalLine.objects.bulk_create(lines, batch_size=1000)
 
 
-def _events(
-    scope: Scope, request: RemovalRequest, drafts: list[RemovalDraftLine], lines: list[RemovalLine]
-) -> list[AuditEvent]:
+def _events(scope: Scope, request: RemovalRequest, drafts: list[_Draft], lines: list[RemovalLine]) -> list[AuditEvent]:
     """What audit.record writes, for every job created and every line notified."""
     common = {"actor": scope.user, "actor_label": scope.user.email, "organisation": scope.organisation}
     events: list[AuditEvent] = []
@@ -328,7 +418,7 @@ def _events(
                 object_label=n.job.number,
                 action="job.create",
                 to_state=JobStatus.ASSIGNED,
-                data={"removal_request": request.number, "row": n.row, "company": d.code},
+                data={"removal_request": request.number, "row": n.row, "company": d.line.code},
             )
         )
         events.append(

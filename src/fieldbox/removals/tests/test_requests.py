@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from fieldbox.accounts import services as accounts
 from fieldbox.accounts.tests.fixtures import Tenant, signed_in
 from fieldbox.core.models import AuditEvent
+from fieldbox.fleet.models import Subscription
 from fieldbox.jobs.choices import JobKind, JobStatus
 from fieldbox.jobs.models import Job
-from fieldbox.removals import imports
 from fieldbox.removals.choices import LineStatus, RequestState
 from fieldbox.removals.models import RemovalDraftLine, RemovalLine, RemovalRequest
 from fieldbox.removals.services import requests as services
@@ -150,7 +150,9 @@ def test_the_background_check_starts_over_when_it_runs_again(tenant, settings, d
     with django_capture_on_commit_callbacks(execute=False):
         post_file(signed_in(tenant.dispatcher), xlsx(rows_of(tenant, 3)))
     draft = RemovalRequest.objects.get()
-    imports.save_lines(draft, [])  # a worker that died after some lines leaves the state "checking"
+    assert services.request_check_stored(draft.pk) == RequestState.READY
+    # A worker that died after writing the lines and before marking the draft ready leaves it "checking".
+    RemovalRequest.objects.filter(pk=draft.pk).update(state=RequestState.CHECKING)
     assert services.request_check_stored(draft.pk) == RequestState.READY
     assert RemovalDraftLine.objects.filter(request=draft).count() == 3
 
@@ -167,6 +169,7 @@ def test_api_upload_answers_201_422_and_dry_run(tenant, client):
         "/api/v1/removal-requests?dry_run=true", {"file": SimpleUploadedFile("r.xlsx", xlsx(good))}, **auth
     )
     assert dry.status_code == 200 and dry.json()["count"] == 2 and not RemovalRequest.objects.exists()
+    assert dry.json()["lines"][0]["remover"] == tenant.company.name and not RemovalDraftLine.objects.exists()
     refused = client.post("/api/v1/removal-requests", {"file": SimpleUploadedFile("r.xlsx", xlsx(good + bad))}, **auth)
     assert refused.status_code == 422 and refused["Content-Type"] == "application/problem+json"
     assert refused.json()["errors"][0] == {
@@ -185,6 +188,19 @@ def test_api_upload_answers_201_422_and_dry_run(tenant, client):
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "saved"
     assert client.delete(f"/api/v1/removal-requests/{body['id']}", **auth).status_code == 409
     assert Job.objects.count() == 2
+
+
+def test_confirming_refuses_a_draft_whose_subscription_ended_since_the_check(tenant):
+    client = signed_in(tenant.dispatcher)
+    rows = rows_of(tenant, 2)
+    post_file(client, xlsx(rows))
+    draft = RemovalRequest.objects.get()
+    Subscription.objects.filter(number=rows[1][1]).update(status="ended")
+    page = client.post(f"/removal-requests/{draft.pk}/confirm/", follow=True).content.decode()
+    assert f"These vehicles, their subscriptions or their removers changed since the check: {rows[1][0]}" in page
+    draft.refresh_from_db()
+    assert draft.state == RequestState.READY and not Job.objects.exists() and not RemovalLine.objects.exists()
+    assert RemovalDraftLine.objects.filter(request=draft).count() == 2
 
 
 def test_api_delete_of_a_draft(tenant, client):
