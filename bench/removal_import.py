@@ -3,9 +3,9 @@
 The issue: importing a 50,000-row .xlsx (5% of rows in error) end to end — parse, check, save of the valid rows
 as the draft lines of the summary, row report — through ``fieldbox.removals.services.requests.request_upload``
 costs ≤ 3x a bare python-calamine read of the same file plus a COPY of its rows into a plain table, measured in
-the same run; the number of queries is the same for 5,000 and 50,000 rows; the peak memory of the process stays
-under 500 MB. The fleet (1,000,000 vehicles with their subscriptions, one provider, a few accepted partners) is
-written with COPY in under 2 minutes.
+the same run; the number of queries (as Django counts them: the COPY is one more) is the same for 5,000 and
+50,000 rows; the peak memory of the process stays under 500 MB. The fleet (1,000,000 vehicles with their
+subscriptions, one provider, a few accepted partners) is written with COPY in under 2 minutes.
 
 Runs on PostgreSQL only, in a scratch database created for the run and dropped afterwards. Each side runs
 ``--repeat`` times (alternating) and the best run is kept; the draft is discarded after each service run.
