@@ -39,8 +39,7 @@ from fieldbox.fleet.schemas import (
     VehicleOut,
     VehiclePage,
 )
-from fieldbox.jobs.api.core import DEVICE_FIELDS, _device
-from fieldbox.jobs.schemas import PageFilters
+from fieldbox.jobs.schemas import DEVICE_FIELDS, PageFilters, device_out
 
 router = Router(tags=["registry"])
 
@@ -235,4 +234,4 @@ def device_ship_many(request: HttpRequest, payload: ShipIn) -> Any:
     scope = _scope(request)
     shipped = services.devices_ship(scope=scope, device_ids=payload.device_ids, company_id=payload.company_id)
     rows = selectors.devices_for(scope).filter(pk__in=[d.pk for d in shipped]).values(*DEVICE_FIELDS)
-    return {"items": [_device(row) for row in rows.order_by("serial")]}
+    return {"items": [device_out(row) for row in rows.order_by("serial")]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime
@@ -161,3 +162,32 @@ class DeviceOut(Schema):
 class DevicePage(Schema):
     items: list[DeviceOut]
     next_cursor: int | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+# The columns a device's API answer reads.
+DEVICE_FIELDS = (
+    "id",
+    "serial",
+    "imei",
+    "status",
+    "product__name",
+    "company_id",
+    "company__name",
+    "activated_at",
+    "created_at",
+)
+
+
+def device_out(row: dict[str, Any]) -> dict[str, Any]:
+    """A device as the API answers it, from a ``values(*DEVICE_FIELDS)`` row (lists read no model objects)."""
+    return {
+        "id": row["id"],
+        "serial": row["serial"],
+        "imei": row["imei"],
+        "status": row["status"],
+        "product_name": row["product__name"],
+        "company_id": row["company_id"],
+        "company_name": row["company__name"],
+        "activated_at": row["activated_at"],
+        "created_at": row["created_at"],
+    }

@@ -25,6 +25,7 @@ from fieldbox.jobs import selectors, services
 from fieldbox.jobs.choices import ENDED, OPEN
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.schemas import (
+    DEVICE_FIELDS,
     AppointmentIn,
     CommentIn,
     CompanyIn,
@@ -42,6 +43,7 @@ from fieldbox.jobs.schemas import (
     PairIn,
     ReasonIn,
     ReassignIn,
+    device_out,
 )
 
 router = Router(tags=["jobs"])
@@ -82,17 +84,6 @@ JOB_FIELDS = (
     "paired_at",
     "closed_at",
     "comment",
-)
-DEVICE_FIELDS = (
-    "id",
-    "serial",
-    "imei",
-    "status",
-    "product__name",
-    "company_id",
-    "company__name",
-    "activated_at",
-    "created_at",
 )
 SPEC_KEYS = ("vehicle_model", "central_lock_type", "notes")
 
@@ -419,25 +410,11 @@ def job_correct_pairing(request: HttpRequest, job_id: int, payload: CorrectPairi
     return _job_by_id(scope, job_id)
 
 
-def _device(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "serial": row["serial"],
-        "imei": row["imei"],
-        "status": row["status"],
-        "product_name": row["product__name"],
-        "company_id": row["company_id"],
-        "company_name": row["company__name"],
-        "activated_at": row["activated_at"],
-        "created_at": row["created_at"],
-    }
-
-
 def _device_by_id(scope: Scope, device_id: int) -> dict[str, Any]:
     row = fleet_selectors.devices_for(scope).filter(pk=device_id).values(*DEVICE_FIELDS).first()
     if row is None:
         raise Http404
-    return _device(row)
+    return device_out(row)
 
 
 @router.get(
@@ -453,7 +430,7 @@ def device_list(request: HttpRequest, filters: Query[DeviceFilters]) -> Any:
     if filters.serial and filters.serial.strip():
         qs = qs.filter(serial__startswith=filters.serial.strip().upper())
     rows, cursor = _values_page(qs, DEVICE_FIELDS, filters.cursor, filters.limit)
-    return {"items": [_device(row) for row in rows], "next_cursor": cursor}
+    return {"items": [device_out(row) for row in rows], "next_cursor": cursor}
 
 
 @router.post(

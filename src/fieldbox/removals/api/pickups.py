@@ -15,9 +15,9 @@ from fieldbox.core.problems import errors_of, problem
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Device
 from fieldbox.removals.choices import PickupStatus
+from fieldbox.removals.equipment import equipped, limited
 from fieldbox.removals.models import BoxPickup
 from fieldbox.removals.services import pickups
-from fieldbox.removals.views.check_vehicle import equipped, limited
 
 router = Router(tags=["box pick-ups"])
 
