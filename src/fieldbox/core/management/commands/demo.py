@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fieldbox.accounts import demo
 from fieldbox.jobs import demo as jobs_demo
 from fieldbox.messaging import demo as messaging_demo
+from fieldbox.removals import demo as removals_demo
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             return
         call_command("createcachetable", verbosity=0)
         if options["reset"]:
+            removals_demo.reset()
             jobs_demo.reset()
             messaging_demo.reset()
             demo.reset()
@@ -37,6 +39,7 @@ class Command(BaseCommand):
             demo.load()
             messaging_demo.load()
             jobs_demo.load()
+            removals_demo.load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.print_logins()
 
@@ -52,6 +55,7 @@ class Command(BaseCommand):
         out("  or print the current code with: .venv/bin/fieldbox demo --code")
         out("A working day: sign in as mario@rossi.example; after a pairing, activate the box with")
         out("  .venv/bin/fieldbox simulate-device --serial <serial number>")
+        out(f"Removals: {removals_demo.REQUESTER} follows a removal request; {removals_demo.TECHNICIAN} handles it")
         out(f"E-mails land in {settings.EMAIL_FILE_PATH}, SMS in {settings.SMS_FILE_PATH}.")
         out(
             f"Device events: POST {settings.SITE_URL}/api/v1/device-events signed with key "
