@@ -85,9 +85,8 @@ def _equipped_fleet(provider: Organisation, remover: Organisation) -> None:
 
 
 def _request_file() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Déposes"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Déposes")
     sheet.append(list(HEADER))
     wished = timezone.localdate() + timedelta(days=10)
     for vin, _plate, _make, _model, number, place in FLEET[:IN_REQUEST]:
