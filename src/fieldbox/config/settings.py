@@ -294,6 +294,7 @@ JOB_IMPORT_MAX_ROWS = int(env("JOB_IMPORT_MAX_ROWS", "5000"))
 REMOVAL_IMPORT_MAX_BYTES = int(env("REMOVAL_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 REMOVAL_IMPORT_MAX_ROWS = int(env("REMOVAL_IMPORT_MAX_ROWS", "100000"))
 REMOVAL_IMPORT_BACKGROUND_ROWS = int(env("REMOVAL_IMPORT_BACKGROUND_ROWS", "2000"))
+REMOVAL_DRAFT_KEEP_DAYS = int(env("REMOVAL_DRAFT_KEEP_DAYS", "7"))  # drafts neither confirmed nor discarded
 ACTION_LINK_MAX_AGE = timedelta(days=int(env("ACTION_LINK_DAYS", "14")))
 # The vehicle owner's link to ask for another workshop: valid this long after the assignment; opens per address.
 OWNER_LINK_MAX_AGE = timedelta(days=int(env("OWNER_LINK_DAYS", "60")))
@@ -323,6 +324,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-device-events": {"task": "fieldbox.messaging.tasks.sweep_device_events", "schedule": 60.0},
     "flag-missing-activations": {"task": "fieldbox.jobs.tasks.flag_missing_activations", "schedule": 900.0},
     "purge-sent-messages": {"task": "fieldbox.messaging.tasks.purge_sent_messages", "schedule": 86400.0},
+    "purge-stale-removal-drafts": {"task": "fieldbox.removals.tasks.purge_stale_drafts", "schedule": 86400.0},
     "purge-expired-credentials": {
         "task": "fieldbox.accounts.tasks.purge_expired_credentials",
         "schedule": 3600.0,

@@ -1,4 +1,5 @@
-"""Background work of removal requests: check a large file, save a large request. Thin wrappers of the services.
+"""Background work of removal requests: check a large file, save a large request, purge abandoned drafts (daily).
+Thin wrappers of the services.
 
 Both are acknowledged late and may run again after a worker dies: the check starts over from the kept file, the
 save takes the request only while it is still "saving" and does everything in one transaction.
@@ -6,7 +7,10 @@ save takes the request only while it is still "saving" and does everything in on
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -20,6 +24,11 @@ from fieldbox.removals.services import requests
 @shared_task(acks_late=True, ignore_result=True)
 def check_request(request_id: int) -> str:
     return requests.request_check_stored(request_id)
+
+
+@shared_task(ignore_result=True)
+def purge_stale_drafts() -> int:
+    return requests.drafts_purge(older_than=timedelta(days=settings.REMOVAL_DRAFT_KEEP_DAYS))
 
 
 @shared_task(acks_late=True, ignore_result=True)

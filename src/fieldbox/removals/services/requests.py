@@ -10,7 +10,7 @@ the e-mails to the removers, and deletes the drafts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -51,6 +51,12 @@ def stored_path(request: RemovalRequest) -> str:
     """Where the file of a request checked in the background is kept until its check ends."""
     ext = request.file_name.rsplit(".", 1)[-1].lower()[:5] if "." in request.file_name else "bin"
     return f"removal-requests/{request.provider_id}/{request.pk}.{ext}"
+
+
+def _delete_kept_file(request: RemovalRequest) -> None:
+    """The file kept for a background check goes once the caller's transaction commits (if there is one)."""
+    path = stored_path(request)
+    transaction.on_commit(lambda: default_storage.delete(path) if default_storage.exists(path) else None)
 
 
 def draft_for(scope: Scope, request_id: int) -> RemovalRequest:
@@ -211,7 +217,7 @@ def request_check_stored(request_id: int) -> str:
             return "gone"
         locked.state = RequestState.READY if checked.lines else RequestState.REFUSED
         _keep(locked, checked)
-        transaction.on_commit(lambda: default_storage.delete(path) if default_storage.exists(path) else None)
+        _delete_kept_file(locked)
     return str(locked.state)
 
 
@@ -458,7 +464,34 @@ def request_discard(*, scope: Scope, request_id: int) -> None:
             action="removal_request.discard",
             from_state=request.state,
         )
-        path = stored_path(request)
+        _delete_kept_file(request)
         RemovalDraftLine.objects.filter(request=request).delete()
         request.delete()
-        transaction.on_commit(lambda: default_storage.delete(path) if default_storage.exists(path) else None)
+
+
+def drafts_purge(*, older_than: timedelta) -> int:
+    """Drafts nobody confirmed or discarded (ready, refused, or a check no worker finished) created more than
+    ``older_than`` ago: deleted with their draft lines and kept files, like a discard (audited). Answers how many."""
+    limit = timezone.now() - older_than
+    stale = RemovalRequest.objects.filter(
+        state__in=(RequestState.CHECKING, RequestState.READY, RequestState.REFUSED), created_at__lt=limit
+    )
+    purged = 0
+    for pk in stale.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            request = stale.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if request is None:
+                continue
+            audit.record(
+                actor=None,
+                organisation=request.provider,
+                obj=request,
+                action="removal_request.expire",
+                from_state=request.state,
+                data={"created_at": request.created_at.isoformat()},
+            )
+            _delete_kept_file(request)
+            RemovalDraftLine.objects.filter(request=request).delete()
+            request.delete()
+        purged += 1
+    return purged

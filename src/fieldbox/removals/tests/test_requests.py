@@ -16,6 +16,7 @@ from fieldbox.core.models import AuditEvent
 from fieldbox.fleet.models import Subscription
 from fieldbox.jobs.choices import JobKind, JobStatus
 from fieldbox.jobs.models import Job
+from fieldbox.removals import tasks
 from fieldbox.removals.choices import LineStatus, RequestState
 from fieldbox.removals.models import RemovalDraftLine, RemovalLine, RemovalRequest
 from fieldbox.removals.services import requests as services
@@ -223,3 +224,17 @@ def test_api_large_upload_answers_202_with_a_status_url(tenant, client, settings
     assert response.status_code == 202
     status = client.get(response.json()["status_url"], **auth).json()
     assert status["state"] == "ready" and status["rows_done"] == 2 and status["count"] == 2
+
+
+def test_drafts_nobody_confirmed_are_purged_after_a_week(tenant):
+    client = signed_in(tenant.dispatcher)
+    post_file(client, xlsx(rows_of(tenant, 2)))
+    draft = RemovalRequest.objects.get()
+    assert tasks.purge_stale_drafts() == 0  # a fresh draft stays
+    with time_machine.travel("2026-06-18 09:00+02:00", tick=False):
+        post_file(client, xlsx(rows_of(tenant, 1)))  # a recent one stays too
+        assert tasks.purge_stale_drafts() == 1
+    assert not RemovalRequest.objects.filter(pk=draft.pk).exists()
+    assert not RemovalDraftLine.objects.filter(request_id=draft.pk).exists()
+    assert RemovalRequest.objects.count() == 1
+    assert AuditEvent.objects.filter(action="removal_request.expire", object_id=str(draft.pk)).exists()
