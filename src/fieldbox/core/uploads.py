@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import re
 import secrets
 import zipfile
 from collections.abc import Iterator
@@ -45,6 +46,15 @@ ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # passes ZIP_RATIO_FLOOR: a real sheet compresses 5 to 30 times, a zip bomb a thousand.
 ZIP_MAX_FACTOR, ZIP_MAX_RATIO, ZIP_RATIO_FLOOR, ZIP_MAX_MEMBERS = 40, 200, 20 * 1024 * 1024, 2000
 MAX_COLUMNS = 50
+# python-calamine turns a sheet into a dense grid from its first to its last used cell (tafia/calamine#693): two
+# cells at A1 and XFD1048576, in a file of a few kilobytes, make it ask for 550 GB and abort the process, which no
+# exception handler catches. An xlsx whose sheets reach further than this many cells is refused before reading.
+MAX_CELLS = 5_000_000
+# Cell and row references ("AB12", "100001") in a column past Z or a row past 99,999, the only ones that can make
+# the grid large: one fast pass of the sheet's XML (a literal prefix) finds them, and an ordinary file has none.
+FAR_REFERENCE = re.compile(rb'r="((?:[A-Z]{0,3}\d{6,})|(?:[A-Z]{2,3}\d+))"')
+ANY_REFERENCE = re.compile(rb'r="([A-Z]{0,3}\d+)"')
+SCAN_CHUNK = 8 * 1024 * 1024
 KEEP_PER_PERSON = 5
 KEEP_FOR = timedelta(days=1)
 
@@ -215,6 +225,45 @@ def _refuse_zip(data: bytes, max_bytes: int) -> None:
         raise _refuse(_("This file unpacks into far more data than a spreadsheet holds: it is refused."), "zip_bomb")
     if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read("META-INF/manifest.xml"):
         raise _locked()  # an ods with a password keeps the zip, with its content encrypted
+    for member in members:
+        if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+            _refuse_far_cells(archive, member)
+
+
+def _refuse_far_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """A worksheet whose used range (first to last cell) holds more than MAX_CELLS cells is refused (see there)."""
+    rows, columns = _far_extent(archive, member, FAR_REFERENCE)
+    if columns > 26:  # a wide sheet: its last row may be any row, so every reference counts
+        rows, columns = _far_extent(archive, member, ANY_REFERENCE)
+    else:  # the fast pass counted no column past Z and no row before 100,000: take those as their bounds
+        rows, columns = max(rows, 99_999), 26
+    if rows * columns > MAX_CELLS:
+        message = _(
+            "A sheet of this file uses cells as far as row %(rows)s and column %(columns)s: delete the rows and columns "
+            "past your data (or copy the data into a new file) and upload it again."
+        )
+        raise _refuse(message % {"rows": rows, "columns": columns}, "too_wide")
+
+
+def _far_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo, pattern: re.Pattern[bytes]) -> tuple[int, int]:
+    """The largest row and column among the references ``pattern`` finds, reading the XML in chunks."""
+    rows = columns = 0
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            text, tail = tail + chunk, chunk[-32:]  # a reference cut in two is whole in the next pass
+            for ref in pattern.findall(text):
+                letters = ref.rstrip(b"0123456789")
+                rows = max(rows, int(ref[len(letters) :]))
+                columns = max(columns, _column_number(letters))
+    return rows, columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _text_grid(data: bytes) -> list[list[str]]:

@@ -173,6 +173,29 @@ def test_a_zip_bomb_is_refused_before_it_is_read():
     assert code == "zip_bomb" and "unpacks into far more data" in message
 
 
+def test_cells_far_apart_are_refused_before_the_reader_makes_their_grid():
+    """Two cells at A1 and XFD1048576 weigh 5 KB and would ask the reader for 550 GB (the process would die)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["XFD1048576"] = "Vin", 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    code, message = refusal(buffer.getvalue(), "sparse.xlsx")
+    assert code == "too_wide"
+    assert message.startswith("A sheet of this file uses cells as far as row 1048576 and column 16384")
+    # A sheet only as large as its data passes: wide (column GR) or long (row 150,000).
+    wide = [["x"] * 200 for _ in range(3)]
+    assert len(read(xlsx(wide), "wide.xlsx", max_rows=5)[0].cells) == 50  # the first 50 columns count
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["C150000"] = "serial", "TBA1"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert [r.number for r in read(buffer.getvalue(), "long.xlsx", max_rows=200_000)] == [1, 150_000]
+
+
 def test_too_many_rows_count_only_rows_under_the_header():
     lines = "subscription,kind\n" + "\n".join(f"P{i},installation\n" for i in range(3))
     assert len(read(lines.encode(), "jobs.csv", max_rows=3)) == 4
