@@ -239,8 +239,8 @@ def _refuse_far_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None
         rows, columns = max(rows, 99_999), 26
     if rows * columns > MAX_CELLS:
         message = _(
-            "A sheet of this file uses cells as far as row %(rows)s and column %(columns)s: delete the rows and columns "
-            "past your data (or copy the data into a new file) and upload it again."
+            "A sheet of this file uses cells as far as row %(rows)s and column %(columns)s: delete the rows and "
+            "columns past your data (or copy the data into a new file) and upload it again."
         )
         raise _refuse(message % {"rows": rows, "columns": columns}, "too_wide")
 

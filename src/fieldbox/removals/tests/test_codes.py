@@ -7,6 +7,7 @@ import random
 import re
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -66,7 +67,9 @@ def test_the_right_pair_opens_that_removal_and_reports_it(tenant):
     page = client.get("/mission/job/").content.decode()
     assert found.line.vehicle.vin in page and "Chambéry" in page and "BMW" in page
     assert "physically removed the box" in page
-    when = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    # Ten minutes ago by the remover's clock (no one is signed in: read as UTC, it would lie in the future).
+    removed = (timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    when = timezone.localtime(removed, ZoneInfo(tenant.company.time_zone)).strftime("%Y-%m-%dT%H:%M")
     wrong = client.post("/mission/job/", {"removed_at": when, "serial_end": "0000000", "technician": "Marc"})
     assert "These are not the last 7 characters" in wrong.content.decode()
     done = client.post(
@@ -75,6 +78,7 @@ def test_the_right_pair_opens_that_removal_and_reports_it(tenant):
     assert "The removal of the box" in done.content.decode()
     line = RemovalLine.objects.get(pk=found.line.pk)
     assert (line.status, line.technician, line.device_id) == (LineStatus.DONE, "Marc Dupont", found.device.pk)
+    assert line.removed_at == removed
     assert Device.objects.get(pk=found.device.pk).status == DeviceStatus.REMOVED
     assert client.get("/mission/job/").status_code == 302  # the page closed with the line
     assert open_with(technician(), tenant.company.installer_code, code).status_code == 400  # the code is dead

@@ -4,12 +4,14 @@ account, opens it at /mission/ with the installer code and the job code and repo
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,6 +24,7 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.jobs.views.common import INSTALLER_ROLES
 from fieldbox.removals import selectors
 from fieldbox.removals.choices import OPEN_LINE
+from fieldbox.removals.models import RemovalLine
 from fieldbox.removals.services import codes
 
 SESSION_KEY = "fieldbox_mission"
@@ -117,6 +120,12 @@ def mission_job(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_KEY, None)
         messages.info(request, _("Open the removal with the installer code and its job code."))
         return redirect("removals:mission")
+    # Nobody is signed in: the technician's times are those of the remover company's clock.
+    with timezone.override(ZoneInfo(line.company.time_zone)):
+        return _mission_report(request, line)
+
+
+def _mission_report(request: HttpRequest, line: RemovalLine) -> HttpResponse:
     form = MissionReportForm(request.POST or None)
     context: dict[str, Any] = {"line": line, "form": form}
     if request.method == "POST" and form.is_valid():
