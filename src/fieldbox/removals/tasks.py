@@ -12,6 +12,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fieldbox.accounts import selectors as accounts_selectors
@@ -42,7 +43,8 @@ def confirm_request(request_id: int, user_id: int) -> str:
         requests.request_confirm_failed(request_id, _("The person who confirmed no longer belongs to this provider."))
         return "refused"
     try:
-        requests.request_confirm(scope=scope, request_id=request_id)
+        with translation.override(user.language):  # a refusal is read by the person who confirmed
+            requests.request_confirm(scope=scope, request_id=request_id)
     except (Conflict, ValidationError) as exc:
         message = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
         requests.request_confirm_failed(request_id, message)

@@ -20,13 +20,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.accounts.choices import Role
-from fieldbox.accounts.models import Organisation
+from fieldbox.accounts.models import Organisation, User
 from fieldbox.core import audit, uploads
 from fieldbox.core.errors import Conflict
 from fieldbox.core.models import AuditEvent
@@ -191,11 +191,18 @@ def _upload_in_background(scope: Scope, stream: IO[bytes], fields: dict[str, Any
 
 @uploads.collector_paused()
 def request_check_stored(request_id: int) -> str:
-    """Check a kept file (the worker's side): lines saved, progress in ``rows_done``; starts over when re-run."""
+    """Check a kept file (the worker's side): lines saved, progress in ``rows_done``; starts over when re-run.
+
+    The row errors are written in the language of the person who uploaded the file, as on the page."""
     request = RemovalRequest.objects.filter(pk=request_id, state=RequestState.CHECKING).first()
     if request is None or request.created_by is None:
         return "gone"
-    scope = accounts_selectors.scope_for(request.created_by, request.provider_id)
+    with translation.override(request.created_by.language or request.provider.language):
+        return _check_stored(request, request.created_by)
+
+
+def _check_stored(request: RemovalRequest, creator: User) -> str:
+    scope = accounts_selectors.scope_for(creator, request.provider_id)
     RemovalDraftLine.objects.filter(request=request).delete()
     RemovalRequest.objects.filter(pk=request.pk).update(rows_done=0)
     path = stored_path(request)

@@ -11,6 +11,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fieldbox.accounts import services as accounts
+from fieldbox.accounts.models import User
 from fieldbox.accounts.tests.fixtures import Tenant, signed_in
 from fieldbox.core.models import AuditEvent
 from fieldbox.fleet.models import Subscription
@@ -156,6 +157,19 @@ def test_the_background_check_starts_over_when_it_runs_again(tenant, settings, d
     RemovalRequest.objects.filter(pk=draft.pk).update(state=RequestState.CHECKING)
     assert services.request_check_stored(draft.pk) == RequestState.READY
     assert RemovalDraftLine.objects.filter(request=draft).count() == 3
+
+
+def test_the_background_check_writes_its_errors_in_the_uploaders_language(
+    tenant, settings, django_capture_on_commit_callbacks
+):
+    settings.REMOVAL_IMPORT_BACKGROUND_ROWS = 1
+    User.objects.filter(pk=tenant.dispatcher.pk).update(language="fr")
+    with django_capture_on_commit_callbacks(execute=False):
+        post_file(signed_in(tenant.dispatcher), xlsx(rows_of(tenant, 1, bad=1)))
+    draft = RemovalRequest.objects.get()
+    assert services.request_check_stored(draft.pk) == RequestState.READY
+    draft.refresh_from_db()
+    assert draft.errors[0]["message"] == "Aucun véhicule de votre flotte n'a le VIN WBA1T5108ZZZZZZZ1."
 
 
 def api_headers(tenant: Tenant) -> dict[str, str]:
