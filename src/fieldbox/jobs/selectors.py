@@ -32,8 +32,9 @@ def job_for(scope: Scope, pk: int) -> Job:
 
 
 def open_jobs(scope: Scope) -> QuerySet[Job]:
-    """IOINSTALLER "attività in carico": assigned to the company, not yet paired."""
-    return jobs_for(scope).filter(status__in=OPEN_FOR_COMPANY)
+    """IOINSTALLER "attività in carico": assigned to the company, not yet paired (removal requests' jobs are handled
+    under Removals)."""
+    return jobs_for(scope).filter(status__in=OPEN_FOR_COMPANY, removal__isnull=True)
 
 
 def completed_jobs(scope: Scope) -> QuerySet[Job]:
@@ -43,7 +44,7 @@ def completed_jobs(scope: Scope) -> QuerySet[Job]:
 
 def available_jobs(scope: Scope) -> QuerySet[Job]:
     """INVERS "Available jobs": the company's jobs nobody works on yet."""
-    return jobs_for(scope).filter(status=JobStatus.ASSIGNED)
+    return jobs_for(scope).filter(status=JobStatus.ASSIGNED, removal__isnull=True)
 
 
 def sees_personal_data(scope: Scope, job: Job) -> bool:

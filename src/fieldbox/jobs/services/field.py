@@ -40,11 +40,14 @@ def job_take(*, scope: Scope, job_id: int) -> Job:
 
 # One statement takes the next job and writes its audit event: rows other installers hold are skipped,
 # not waited for. It writes what audit.record writes for any other move (the hot path of a busy morning).
+# The jobs of removal requests move with their lines, under Removals (their table, by the reverse relation).
+REMOVAL_LINES = Job._meta.get_field("removal").related_model._meta.db_table
 TAKE_NEXT_SQL = (
     "WITH taken AS ("  # noqa: S608 - table and column names come from the models; values are parameters
     f"UPDATE {Job._meta.db_table} SET status = %(new)s, installer_id = %(user)s "
-    f"WHERE id = (SELECT id FROM {Job._meta.db_table} WHERE company_id = %(company)s AND status = %(old)s "
-    "AND visible_from <= %(now)s ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    f"WHERE id = (SELECT id FROM {Job._meta.db_table} j WHERE company_id = %(company)s AND status = %(old)s "
+    f"AND visible_from <= %(now)s AND NOT EXISTS (SELECT 1 FROM {REMOVAL_LINES} r WHERE r.job_id = j.id) "
+    "ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
     "RETURNING id, provider_id) "
     f"INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_label, organisation_id, object_type, object_id, "
     "object_label, action, from_state, to_state, reason, ip_address, data) "
@@ -83,8 +86,9 @@ def job_take_next(*, scope: Scope) -> Job | None:
 def _take_next_plainly(scope: Scope) -> Job | None:
     with transaction.atomic():
         job = (
-            Job.objects.select_for_update(skip_locked=True)
+            Job.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(company=scope.organisation, status=JobStatus.ASSIGNED, visible_from__lte=timezone.now())
+            .filter(removal__isnull=True)
             .order_by("deadline_at", "id")
             .first()
         )

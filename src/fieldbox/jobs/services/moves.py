@@ -38,13 +38,18 @@ def _start_of_day(day: date, tz_name: str) -> datetime:
 
 
 def _locked(scope: Scope, job_id: int) -> Job:
-    """The job, locked, if this organisation may act on it (404 otherwise, like a missing one)."""
+    """The job, locked, if this organisation may act on it (404 otherwise, like a missing one).
+
+    The job of a removal request's line moves only with its line (``removals.services.lines``): the job screens
+    refuse to move it, so that a line and its job never disagree."""
     org = scope.organisation
     qs = Job.objects.select_for_update().filter(pk=job_id)
     qs = qs.filter(provider=org) if org.is_provider else qs.filter(company=org, visible_from__lte=timezone.now())
     job = qs.first()
     if job is None:
         raise Job.DoesNotExist
+    if Job.objects.filter(pk=job.pk, removal__isnull=False).exists():
+        raise Conflict(_("This job belongs to a removal request: accept, refuse or report it under Removals."))
     return job
 
 

@@ -14,6 +14,8 @@ from fieldbox.core.errors import Conflict
 from fieldbox.core.models import AuditEvent
 from fieldbox.fleet.choices import DeviceStatus, SubscriptionStatus
 from fieldbox.fleet.models import Device, Subscription
+from fieldbox.jobs import selectors as job_selectors
+from fieldbox.jobs import services as job_services
 from fieldbox.jobs.choices import JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.messaging.models import OutboxMessage
@@ -180,3 +182,18 @@ def test_one_email_per_remover_and_request_with_links(tenant, other_tenant):
         assert removal.line.vehicle.vin in mail.body
         assert f"/removals/{removal.line.pk}/report/" in mail.body
     assert mail.body.count("/a/") == 4  # accept and refuse, per vehicle
+
+
+def test_the_job_of_a_line_moves_only_with_its_line(tenant):
+    """Neither the installer's job screens nor the provider's may move a removal request's job on their own."""
+    line = confirmed_request(tenant)[1][0].line
+    assert line.job_id is not None
+    fitter, planner = tenant.scope(tenant.installer), tenant.scope(tenant.dispatcher)
+    assert not job_selectors.available_jobs(fitter).filter(pk=line.job_id).exists()
+    assert job_services.job_take_next(scope=fitter) is None  # the only job of the company is the removal's
+    with pytest.raises(Conflict, match="belongs to a removal request"):
+        job_services.job_take(scope=fitter, job_id=line.job_id)
+    with pytest.raises(Conflict, match="belongs to a removal request"):
+        job_services.job_cancel(scope=planner, job_id=line.job_id, reason="no")
+    line_accept(scope=fitter, line_id=line.pk)  # its own way: the job follows
+    assert Job.objects.get(pk=line.job_id).status == JobStatus.IN_PROGRESS
