@@ -40,6 +40,8 @@ kinds.register(
             "requester": _("the requester's name"),
             "number": _("the request number"),
             "lines": _("the vehicles, each with its links to accept, refuse or report"),
+            "total": _("how many vehicles the request gives this remover"),
+            "more": _("how many of them the e-mail does not list (see the remover's list)"),
             "link": _("the link to the remover's list"),
         },
         template="removals/email/request_received",
@@ -56,6 +58,8 @@ kinds.register(
                     "report_link": EXAMPLE_LINK,
                 }
             ],
+            "total": 1,
+            "more": 0,
             "link": EXAMPLE_LINK,
         },
         # A list with links per vehicle: its wording is not one text an organisation could replace.

@@ -26,6 +26,9 @@ from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest
 
 DATE = "%d/%m/%Y"
+# The remover's e-mail lists this many vehicles with their links; a larger request sends it to its list for the rest
+# (a mail server refuses a message of thousands of vehicles).
+EMAIL_LINES = 200
 
 
 def _vehicle(line: RemovalLine) -> dict[str, Any]:
@@ -72,7 +75,9 @@ def notify_removers(request: RemovalRequest) -> None:
             context={
                 "requester": request.provider.name,
                 "number": request.number,
-                "lines": [_remover_line(line) for line in company_lines],
+                "lines": [_remover_line(line) for line in company_lines[:EMAIL_LINES]],
+                "total": len(company_lines),
+                "more": max(len(company_lines) - EMAIL_LINES, 0),
                 "link": settings.SITE_URL + reverse("removals:manage"),
             },
         )

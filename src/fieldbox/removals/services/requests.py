@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
@@ -112,6 +113,12 @@ def request_upload(
     A file that cannot be read, a wrong header or a file without one valid row raises ``ImportRefused`` and
     leaves nothing behind; so do rows in error when ``refuse_errors`` (the API without ``keep_valid_only``)."""
     scope.require_role(*REQUESTERS)
+    follow_up_email = follow_up_email.strip()
+    if follow_up_email:
+        try:
+            validate_email(follow_up_email)
+        except ValidationError:
+            raise ValidationError({"follow_up_email": _("Enter a valid e-mail address.")}) from None
     table = imports.read_table(stream, file_name, size)
     fields = {
         "provider": scope.organisation,

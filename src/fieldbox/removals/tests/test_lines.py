@@ -184,6 +184,16 @@ def test_one_email_per_remover_and_request_with_links(tenant, other_tenant):
     assert mail.body.count("/a/") == 4  # accept and refuse, per vehicle
 
 
+def test_a_large_request_lists_its_first_vehicles_and_sends_the_remover_to_its_list(tenant, monkeypatch):
+    monkeypatch.setattr(notifications, "EMAIL_LINES", 2)
+    request, removals = confirmed_request(tenant, count=3)
+    notifications.notify_removers(request)
+    mail = OutboxMessage.objects.get(idempotency_key=f"removal-request:{request.pk}:remover:{tenant.company.pk}")
+    assert "remove the boxes of these 3 vehicles" in mail.body
+    assert [r.line.vehicle.vin in mail.body for r in removals] == [True, True, False]
+    assert "…and 1 more vehicle: see it on your list of removals." in mail.body
+
+
 def test_the_job_of_a_line_moves_only_with_its_line(tenant):
     """Neither the installer's job screens nor the provider's may move a removal request's job on their own."""
     line = confirmed_request(tenant)[1][0].line

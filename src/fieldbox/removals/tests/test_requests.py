@@ -218,6 +218,13 @@ def test_confirming_refuses_a_draft_whose_subscription_ended_since_the_check(ten
     assert RemovalDraftLine.objects.filter(request=draft).count() == 2
 
 
+def test_api_upload_refuses_a_follow_up_address_that_is_no_e_mail(tenant, client):
+    data = {"file": SimpleUploadedFile("r.xlsx", xlsx(rows_of(tenant, 1))), "follow_up_email": "x" * 300}
+    refused = client.post("/api/v1/removal-requests", data, **api_headers(tenant))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "follow_up_email"
+    assert not RemovalRequest.objects.exists()
+
+
 def test_api_delete_of_a_draft(tenant, client):
     auth = api_headers(tenant)
     created = client.post(
