@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RequestState(models.TextChoices):
@@ -22,7 +23,8 @@ class LineStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")  # "Acceptée"
     DONE = "done", _("Done")  # "Effectuée": the box was removed
     REFUSED = "refused", _("Refused")  # "Refusée", with a reason
-    CANCELLED = "cancelled", _("Cancelled")  # "Annulée" by the requester while not done
+    # "Annulée" by the requester while not done; its own context, as the line's statuses agree with "removal".
+    CANCELLED = "cancelled", pgettext_lazy("removal line", "Cancelled")
 
 
 OPEN_LINE = (LineStatus.NOTIFIED, LineStatus.ACCEPTED)

@@ -28,6 +28,16 @@ def requests_for(scope: Scope) -> QuerySet[RemovalRequest]:
     return RemovalRequest.objects.select_related("created_by").filter(provider=org, state=RequestState.SAVED)
 
 
+def drafts_for(scope: Scope) -> QuerySet[RemovalRequest]:
+    """The provider's requests not saved yet (being checked, waiting for confirmation, being saved, refused),
+    newest first: an upload left on its summary is found again here until it is purged."""
+    org = scope.organisation
+    if not org.is_provider:
+        return RemovalRequest.objects.none()
+    drafts = (RequestState.CHECKING, RequestState.READY, RequestState.SAVING, RequestState.REFUSED)
+    return RemovalRequest.objects.select_related("created_by").filter(provider=org, state__in=drafts).order_by("-pk")
+
+
 def request_for(scope: Scope, pk: int) -> RemovalRequest:
     try:
         return requests_for(scope).get(pk=pk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -17,8 +17,11 @@ from fieldbox.messaging.models import OutboxMessage
 from fieldbox.removals import notifications
 from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine
+from fieldbox.removals.services import requests as services_requests
 from fieldbox.removals.services.lines import line_accept, line_report
 from fieldbox.removals.tests.factories import confirmed_request
+from fieldbox.removals.tests.test_imports import vehicle, xlsx
+from fieldbox.removals.views import requester as requester_views
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +137,33 @@ def test_requester_list_shows_the_summary(tenant, other_tenant):
     assert request.number not in signed_in(other_tenant.dispatcher).get("/removal-requests/").content.decode()
     detail = signed_in(tenant.dispatcher).get(f"/removal-requests/{request.pk}/", HTTP_HX_REQUEST="true")
     assert "Accepted" in detail.content.decode() and "<html" not in detail.content.decode()
+    done = signed_in(tenant.dispatcher).get(f"/removal-requests/{request.pk}/?status=done").content.decode()
+    assert removals[1].line.vehicle.vin in done and removals[0].line.vehicle.vin not in done
+
+
+def test_the_lines_of_a_request_come_a_page_at_a_time(tenant, monkeypatch):
+    monkeypatch.setattr(requester_views, "LINES_PER_PAGE", 2)
+    request, removals = confirmed_request(tenant, count=3)
+    client = signed_in(tenant.dispatcher)
+    first = client.get(f"/removal-requests/{request.pk}/").content.decode()
+    assert "Page 1 of 2" in first and removals[2].line.vehicle.vin not in first
+    second = client.get(f"/removal-requests/{request.pk}/?page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert removals[2].line.vehicle.vin in second and removals[0].line.vehicle.vin not in second
+
+
+def test_drafts_not_saved_are_listed_for_the_requesters(tenant, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    confirmed = confirmed_request(tenant)[0]
+    vin, number = vehicle(tenant)
+    row = [vin, number, tenant.company.installer_code, "Lyon", date(2030, 7, 30), ""]
+    draft = services_requests.request_upload(
+        scope=tenant.scope(tenant.dispatcher), stream=io.BytesIO(xlsx([row])), file_name="fin-de-contrat.xlsx",
+        size=None,
+    )  # fmt: skip
+    page = signed_in(tenant.dispatcher).get("/removal-requests/").content.decode()
+    drafts = page.split('data-testid="drafts"')[1].split("</section>")[0]
+    assert f"/removal-requests/{draft.pk}/summary/" in drafts and "fin-de-contrat.xlsx" in drafts
+    assert f">{confirmed.number}<" not in drafts
 
 
 def test_requester_cancels_after_confirming(tenant):

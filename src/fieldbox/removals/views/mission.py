@@ -26,6 +26,7 @@ from fieldbox.removals import selectors
 from fieldbox.removals.choices import OPEN_LINE
 from fieldbox.removals.models import RemovalLine
 from fieldbox.removals.services import codes
+from fieldbox.removals.views.remover import ReportForm
 
 SESSION_KEY = "fieldbox_mission"
 
@@ -41,21 +42,6 @@ class MissionForm(forms.Form):
         max_length=12,
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
     )
-
-
-class MissionReportForm(forms.Form):
-    removed_at = forms.DateTimeField(
-        label=gettext_lazy("Removal date and time"),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    serial_end = forms.CharField(
-        label=gettext_lazy("Last 7 digits of the box number"),
-        min_length=7,
-        max_length=7,
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
-    )
-    technician = forms.CharField(label=gettext_lazy("Technician's name"), max_length=100)
 
 
 @scope_required(*INSTALLER_ROLES)
@@ -126,7 +112,7 @@ def mission_job(request: HttpRequest) -> HttpResponse:
 
 
 def _mission_report(request: HttpRequest, line: RemovalLine) -> HttpResponse:
-    form = MissionReportForm(request.POST or None)
+    form = ReportForm(request.POST or None)
     context: dict[str, Any] = {"line": line, "form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -7,7 +7,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +31,8 @@ from fieldbox.removals.services import requests as uploads
 from fieldbox.removals.views.remover import RefuseForm, keyset
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DRAFTS_SHOWN = 20
+LINES_PER_PAGE = 100
 
 
 class RequestFilterForm(forms.Form):
@@ -69,6 +73,9 @@ def requests(request: AuthedRequest) -> HttpResponse:
     found = selectors.summaries([r.pk for r in context["items"]])
     context.update(form=form, rows=[(r, found.get(r.pk, selectors.Summary())) for r in context["items"]])
     context["can_upload"] = request.scope.role in uploads.REQUESTERS
+    if context["can_upload"]:
+        context["drafts"] = list(selectors.drafts_for(scope)[:DRAFTS_SHOWN])
+        context["keep_days"] = settings.REMOVAL_DRAFT_KEEP_DAYS
     return render(request, "removals/requests.html", context)
 
 
@@ -121,11 +128,22 @@ def _export(scope: Scope, qs: QuerySet[RemovalRequest], fmt: str) -> HttpRespons
 
 @scope_required(*services.REQUESTERS)
 def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The lines of one request with their live statuses (the table refreshes itself every 20 seconds)."""
+    """The lines of one request, 100 a page, with their live statuses (the page shown refreshes itself every
+    20 seconds) and a filter by status."""
     scope = request.scope
     removal = selectors.request_for(scope, pk)
-    lines = list(selectors.lines_for(scope).filter(request=removal).order_by("row"))
-    context = {"removal": removal, "lines": lines, "summary": selectors.summaries([removal.pk]).get(removal.pk)}
+    lines = selectors.lines_for(scope).filter(request=removal).order_by("row")
+    status = request.GET.get("status", "")
+    if status in LineStatus.values:
+        lines = lines.filter(status=status)
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "removal": removal,
+        "lines": page,
+        "status": status,
+        "statuses": LineStatus.choices[1:],
+        "summary": selectors.summaries([removal.pk]).get(removal.pk),
+    }
     template = "removals/_request_lines.html" if request.htmx else "removals/request_detail.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

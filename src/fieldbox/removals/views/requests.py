@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
@@ -93,7 +93,7 @@ def request_template(request: AuthedRequest) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = _("Removals")
+    sheet.title = pgettext("sheet name", "Removals")
     sheet.append(list(header))
     for row in rows:
         sheet.append(list(row))
