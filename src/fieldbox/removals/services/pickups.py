@@ -99,10 +99,18 @@ def waiting_by_provider(scope: Scope) -> list[Waiting]:
     for pk, count in sorted(counts.items(), key=lambda item: -item[1]):
         provider = providers[pk]
         rule = rules.get(pk) or RemovalSettings(provider=provider, pickup_threshold=DEFAULT_THRESHOLD)
-        phone = rule.logistics_phone or provider.phone
-        email = rule.logistics_email or provider.email
-        out.append(Waiting(provider, count, rule.pickup_threshold, phone, email))
+        out.append(_waiting_row(provider, count, rule))
     return out
+
+
+def waiting_of(scope: Scope, provider: Organisation) -> Waiting:
+    """At a remover's: the boxes of one provider waiting there, and that provider's logistics contact."""
+    return _waiting_row(provider, _waiting(scope).filter(provider=provider).count(), settings_of(provider))
+
+
+def _waiting_row(provider: Organisation, count: int, rule: RemovalSettings) -> Waiting:
+    phone, email = rule.logistics_phone or provider.phone, rule.logistics_email or provider.email
+    return Waiting(provider, count, rule.pickup_threshold, phone, email)
 
 
 def pickups_for(scope: Scope) -> QuerySet[BoxPickup]:

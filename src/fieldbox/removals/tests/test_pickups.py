@@ -56,6 +56,11 @@ def test_above_the_threshold_the_remover_is_asked_to_call_the_logistics(tenant):
     body = client.get("/removals/pickups/").content.decode()
     assert "More than 10 boxes are waiting: please contact the logistics of alpha Provider" in body
     assert "+33479654515" in body and "info@alpha-provider.example" in body
+    # "Signaler une dépose" says it too, with the contact, before the box is even removed.
+    _request, [removal] = confirmed_request(tenant)
+    form = signed_in(tenant.installer).get(f"/removals/{removal.line.pk}/report/").content.decode()
+    assert "If more than 10 boxes are waiting at your company, please contact the logistics of alpha Provider" in form
+    assert "More than 10 boxes are waiting" in form
 
 
 def test_the_provider_admin_sets_the_threshold_and_the_logistics_contact(tenant):

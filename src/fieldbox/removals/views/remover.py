@@ -22,6 +22,7 @@ from fieldbox.removals import selectors
 from fieldbox.removals.choices import OPEN_LINE, LineStatus
 from fieldbox.removals.models import RemovalLine
 from fieldbox.removals.services import lines as services
+from fieldbox.removals.services import pickups
 
 M = TypeVar("M", bound=Model)
 PAGE_SIZE = 50
@@ -145,7 +146,9 @@ def report(request: AuthedRequest, pk: int) -> HttpResponse:
         if done is not None:
             messages.success(request, _("Removal reported: the box waits at your company for its pick-up."))
             return redirect("removals:manage")
-    return render(request, "removals/report.html", {"line": line, "form": form, "sees": _sees(request, line)})
+    waiting = pickups.waiting_of(request.scope, line.request.provider)
+    context = {"line": line, "form": form, "sees": _sees(request, line), "waiting": waiting}
+    return render(request, "removals/report.html", context)
 
 
 def _sees(request: AuthedRequest, line: RemovalLine) -> bool:
