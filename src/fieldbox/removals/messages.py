@@ -83,3 +83,21 @@ for action, label in (
             sample={**LINE_SAMPLE, "action": action},
         )
     )
+
+kinds.register(
+    MessageKind(
+        key="removals.remover_cancel",
+        channel=Channel.EMAIL,
+        label=_("A removal was cancelled (to the remover)"),
+        variables={
+            **{k: v for k, v in LINE.items() if k not in ("remover", "removed_at", "link")},
+            "requester": _("the requester's name"),
+            "link": _("the link to the remover's list"),
+        },
+        template="removals/email/remover_cancel",
+        sample={
+            **{k: v for k, v in LINE_SAMPLE.items() if k not in ("remover", "removed_at")},
+            "requester": "Sixt SAS",
+        },
+    )
+)

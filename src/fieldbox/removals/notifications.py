@@ -1,8 +1,9 @@
 """E-mails of removal requests: one to each remover per request, and one to the requester at each step of a line.
 
-``notify_removers`` is called inside the transaction that confirms a request; ``tell_requester`` inside the one that
-moves a line. Both only write outbox rows (sent after commit). The remover's e-mail carries, per vehicle, signed
-links to accept or refuse (the action page: sign in, confirm with a POST) and a link to the report form.
+``notify_removers`` is called inside the transaction that confirms a request; ``tell_requester`` (and, for a
+cancellation, ``tell_remover_cancelled``) inside the one that moves a line. They only write outbox rows (sent
+after commit). The remover's e-mail carries, per vehicle, signed links to accept or refuse (the action page: sign
+in, confirm with a POST) and a link to the report form.
 """
 
 from __future__ import annotations
@@ -111,6 +112,26 @@ def tell_requester(line: RemovalLine, action: str) -> None:
             organisation=provider,
             context=context,
         )
+
+
+def tell_remover_cancelled(line: RemovalLine) -> None:
+    """The remover learns that the requester cancelled a removal it was told about: the box stays in."""
+    company = line.company
+    if not company.email:
+        return
+    send_email(
+        "removals.remover_cancel",
+        key=f"removal-line:{line.pk}:cancel:remover",
+        to=company.email,
+        language=company.language,
+        organisation=line.request.provider,
+        context={
+            **_vehicle(line),
+            "requester": line.request.provider.name,
+            "reason": line.reason,
+            "link": settings.SITE_URL + reverse("removals:manage"),
+        },
+    )
 
 
 def _describe(scope: Scope, pk: int) -> str | None:

@@ -113,13 +113,14 @@ def line_refuse(*, scope: Scope, line_id: int, reason: str) -> RemovalLine:
 
 
 def line_cancel(*, scope: Scope, line_id: int, reason: str = "") -> RemovalLine:
-    """The requester withdraws a removal not done yet ("Annulée"); its job is cancelled."""
+    """The requester withdraws a removal not done yet ("Annulée"); its job is cancelled and the remover told."""
     scope.require_role(*REQUESTERS)
     with transaction.atomic():
         line = _locked(scope, line_id)
         line.reason = reason.strip()[:2000]
         _step(line, "cancel", scope=scope, fields=["reason"], reason=line.reason)
         _job_moves(line, scope, "cancel", comment=line.reason or _("Cancelled by the requester."))
+        notifications.tell_remover_cancelled(line)
     return line
 
 

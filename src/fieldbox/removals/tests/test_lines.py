@@ -144,9 +144,12 @@ def test_a_removal_in_the_future_is_refused(tenant):
 
 def test_cancel_by_the_requester_then_nothing_more(tenant):
     _request, [removal] = confirmed_request(tenant)
-    line_cancel(scope=tenant.scope(tenant.dispatcher), line_id=removal.line.pk, reason="")
+    line_cancel(scope=tenant.scope(tenant.dispatcher), line_id=removal.line.pk, reason="Vehicle sold")
     line = RemovalLine.objects.get(pk=removal.line.pk)
     assert line.status == LineStatus.CANCELLED
+    told = OutboxMessage.objects.get(idempotency_key=f"removal-line:{line.pk}:cancel:remover")
+    assert told.recipient == tenant.company.email and told.subject == f"Removal cancelled: {line.vehicle.vin}"
+    assert "do not remove it" in told.body and "Vehicle sold" in told.body
     assert Job.objects.get(pk=line.job_id).status == JobStatus.CANCELLED
     with pytest.raises(Conflict):
         _report(tenant, line, removal.device.serial[-7:])
