@@ -360,6 +360,13 @@ def _resolved(scope: Scope, request: RemovalRequest) -> list[_Draft]:
             "request and upload the file again."
         )
         raise Conflict(message % {"vins": ", ".join(changed[:20])})
+    today = timezone.localtime(timezone.now(), ZoneInfo(provider.time_zone)).date()
+    past = [d.line.vin for d in found if d.wished_on < today]
+    if past:
+        message = _(
+            "The wished date of these vehicles is now past: %(vins)s. Discard this request and upload it again."
+        )
+        raise Conflict(message % {"vins": ", ".join(past[:20])})
     return found
 
 

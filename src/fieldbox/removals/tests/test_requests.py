@@ -225,6 +225,16 @@ def test_api_upload_refuses_a_follow_up_address_that_is_no_e_mail(tenant, client
     assert not RemovalRequest.objects.exists()
 
 
+def test_confirming_refuses_a_draft_whose_wished_date_went_by(tenant):
+    client = signed_in(tenant.dispatcher)
+    rows = rows_of(tenant, 1)  # wished for 20/06/2026
+    post_file(client, xlsx(rows))
+    draft = RemovalRequest.objects.get()
+    with time_machine.travel("2026-06-21 09:00+02:00", tick=False):
+        page = client.post(f"/removal-requests/{draft.pk}/confirm/", follow=True).content.decode()
+    assert f"The wished date of these vehicles is now past: {rows[0][0]}" in page and not Job.objects.exists()
+
+
 def test_api_delete_of_a_draft(tenant, client):
     auth = api_headers(tenant)
     created = client.post(
