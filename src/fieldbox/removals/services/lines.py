@@ -152,14 +152,16 @@ def _installed_box(line: RemovalLine, serial_end: str) -> Device:
     serial_end = serial_end.strip().upper()
     if len(serial_end) != SERIAL_END:
         raise ValidationError({"serial_end": _("Type exactly the last 7 characters of the box's number.")})
-    device = (
+    installed = list(
         Device.objects.select_for_update()
         .filter(vehicle_id=line.vehicle_id, provider_id=line.request.provider_id, status=DeviceStatus.ACTIVE)
-        .first()
+        .order_by("pk")
     )
-    if device is None:
+    if not installed:
         raise ValidationError({"serial_end": _("No active box is recorded in this vehicle: contact the requester.")})
-    if device.serial.upper()[-SERIAL_END:] != serial_end:
+    # A vehicle may carry more than one box: the technician's digits say which one came out.
+    device = next((d for d in installed if d.serial.upper()[-SERIAL_END:] == serial_end), None)
+    if device is None:
         raise ValidationError(
             {"serial_end": _("These are not the last 7 characters of the box installed in this vehicle.")}
         )

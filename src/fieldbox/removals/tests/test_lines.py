@@ -14,6 +14,7 @@ from fieldbox.core.errors import Conflict
 from fieldbox.core.models import AuditEvent
 from fieldbox.fleet.choices import DeviceStatus, SubscriptionStatus
 from fieldbox.fleet.models import Device, Subscription
+from fieldbox.fleet.tests.factories import device as make_device
 from fieldbox.jobs import selectors as job_selectors
 from fieldbox.jobs import services as job_services
 from fieldbox.jobs.choices import JobStatus
@@ -109,6 +110,15 @@ def test_report_does_the_it_removal(tenant):
     assert (job.status, job.device_id) == (JobStatus.SUCCEEDED, device.pk)
     mail = _requester_mails(line, "report").get(recipient=tenant.dispatcher.email)
     assert "was done" in mail.subject and "29/07/2030 23:30" in mail.body
+
+
+def test_of_two_boxes_in_a_vehicle_the_digits_say_which_one_came_out(tenant):
+    _request, [removal] = confirmed_request(tenant)
+    second = make_device(tenant.provider)
+    Device.objects.filter(pk=second.pk).update(status=DeviceStatus.ACTIVE, vehicle=removal.line.vehicle, company=None)
+    _report(tenant, removal.line, second.serial[-7:])
+    assert Device.objects.get(pk=second.pk).status == DeviceStatus.REMOVED
+    assert Device.objects.get(pk=removal.device.pk).status == DeviceStatus.ACTIVE
 
 
 def test_notified_goes_to_done_directly(tenant):
