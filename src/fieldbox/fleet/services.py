@@ -7,7 +7,7 @@ table (``fleet.choices.DEVICE_TRANSITIONS``), by the job services' ``device_ship
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -42,6 +42,9 @@ PRODUCT_FIELDS = (
 )
 
 
+M = TypeVar("M", bound=Model)
+
+
 def _apply(obj: Model, data: dict[str, Any], fields: Iterable[str]) -> list[str]:
     """Set the given fields; the names of those that changed."""
     changed = []
@@ -50,6 +53,20 @@ def _apply(obj: Model, data: dict[str, Any], fields: Iterable[str]) -> list[str]
             setattr(obj, name, data[name])
             changed.append(name)
     return changed
+
+
+def _saved(
+    scope: Scope, model: type[M], pk: int | None, clean: dict[str, Any], fields: Iterable[str]
+) -> tuple[M, list[str]]:
+    """A new record of the provider, or its record ``pk`` locked, with the cleaned ``fields`` set and saved; and
+    the names of the fields that changed (in the caller's transaction)."""
+    if pk is None:
+        obj = model(provider=scope.organisation)
+    else:
+        obj = model._default_manager.select_for_update().get(pk=pk, provider=scope.organisation)
+    changed = _apply(obj, clean, fields)
+    obj.save()
+    return obj, changed
 
 
 def _record(scope: Scope, obj: Model, action: str, changed: list[str]) -> None:
@@ -108,12 +125,7 @@ def customer_save(
     clean = _clean_customer(data)
     lines = _clean_addresses(addresses) if addresses is not None else None
     with transaction.atomic():
-        if customer_id is None:
-            customer = Customer(provider=scope.organisation)
-        else:
-            customer = Customer.objects.select_for_update().get(pk=customer_id, provider=scope.organisation)
-        changed = _apply(customer, clean, CUSTOMER_FIELDS)
-        customer.save()
+        customer, changed = _saved(scope, Customer, customer_id, clean, CUSTOMER_FIELDS)
         if lines is not None:
             customer.addresses.all().delete()
             CustomerAddress.objects.bulk_create([CustomerAddress(customer=customer, **line) for line in lines])
@@ -154,12 +166,7 @@ def _clean_vehicle(scope: Scope, data: dict[str, Any], vehicle_id: int | None) -
 def vehicle_save(*, scope: Scope, data: dict[str, Any], vehicle_id: int | None = None) -> Vehicle:
     scope.require_role(*EDITORS)
     with transaction.atomic():
-        if vehicle_id is None:
-            vehicle = Vehicle(provider=scope.organisation)
-        else:
-            vehicle = Vehicle.objects.select_for_update().get(pk=vehicle_id, provider=scope.organisation)
-        changed = _apply(vehicle, _clean_vehicle(scope, data, vehicle_id), VEHICLE_FIELDS)
-        vehicle.save()
+        vehicle, changed = _saved(scope, Vehicle, vehicle_id, _clean_vehicle(scope, data, vehicle_id), VEHICLE_FIELDS)
         _record(scope, vehicle, "vehicle.create" if vehicle_id is None else "vehicle.update", changed)
     return vehicle
 
@@ -185,12 +192,7 @@ def _clean_product(scope: Scope, data: dict[str, Any], product_id: int | None) -
 def product_save(*, scope: Scope, data: dict[str, Any], product_id: int | None = None) -> Product:
     scope.require_role(*STOCK_KEEPERS)
     with transaction.atomic():
-        if product_id is None:
-            product = Product(provider=scope.organisation)
-        else:
-            product = Product.objects.select_for_update().get(pk=product_id, provider=scope.organisation)
-        changed = _apply(product, _clean_product(scope, data, product_id), PRODUCT_FIELDS)
-        product.save()
+        product, changed = _saved(scope, Product, product_id, _clean_product(scope, data, product_id), PRODUCT_FIELDS)
         _record(scope, product, "product.create" if product_id is None else "product.update", changed)
     return product
 
