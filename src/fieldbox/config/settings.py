@@ -154,16 +154,24 @@ PASSWORD_RESET_TIMEOUT = 72 * 3600
 INVITATION_TTL = timedelta(hours=72)
 PARTNERSHIP_INVITATION_TTL = timedelta(days=int(env("PARTNERSHIP_INVITATION_DAYS", "14")))
 
-# Login throttling (django-axes): per account and per address, the address taken from
-# REMOTE_ADDR or from the trusted proxies only, so a forged X-Forwarded-For changes nothing.
-AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+# Login throttling (django-axes): per (account, address) pair, so one person's typing does not lock out the others
+# behind the same router, and per address alone at a higher limit (fieldbox.core.login_throttle), so a guesser
+# spraying many accounts from one address is stopped too. The address is REMOTE_ADDR or the trusted proxies' entry
+# only, so a forged X-Forwarded-For changes nothing.
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "fieldbox.core.login_throttle.LoginThrottleHandler"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_CLIENT_IP_CALLABLE = "fieldbox.core.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "fieldbox.accounts.views.auth.locked_out"
 # A success must not wipe the failures counted against other accounts from the same address.
 AXES_RESET_ON_SUCCESS = False
+# Tries during a block check no password, so they are not guesses: not counted, they neither lengthen the block nor
+# bring the other accounts of the address nearer to LOGIN_ADDRESS_FAILURE_LIMIT.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "fieldbox.core.http.login_name"
 AXES_VERBOSE = False
 
