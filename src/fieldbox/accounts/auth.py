@@ -45,6 +45,17 @@ class SessionScopeAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def __call__(self, request: HttpRequest) -> Any:
+        """A request that sends an ``Authorization`` header is judged by it alone.
+
+        Otherwise a wrong or revoked token would fall back to the cookie: a write then
+        failed the CSRF check (403) instead of answering 401, and a read went through
+        as whoever is signed in to the browser.
+        """
+        if "Authorization" in request.headers:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user
         if not user.is_authenticated or getattr(request, "scope", None) is None:

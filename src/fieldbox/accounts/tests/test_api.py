@@ -166,6 +166,36 @@ def test_session_api_needs_csrf_for_writes(tenant):
     assert ApiToken.objects.count() == 0
 
 
+@pytest.mark.parametrize("method", ["post", "patch", "delete"])
+def test_a_bad_or_revoked_token_on_a_write_answers_401_even_beside_a_session(tenant, method):
+    fitter = tenant.installer.memberships.get()
+    path, body = {
+        "post": ("/api/v1/invitations", {"email": "new@x.example", "role": Role.INSTALLER}),
+        "patch": ("/api/v1/organisations/current", {"name": "Renamed"}),
+        "delete": (f"/api/v1/members/{fitter.pk}", None),
+    }[method]
+    token, raw = token_for(tenant, tenant.company_admin)
+    services.token_revoke(scope=tenant.scope(tenant.company_admin), token_id=token.pk)
+    browser = signed_in(tenant.company_admin)  # the cookie must not stand in for the token
+    browser.handler.enforce_csrf_checks = True
+    for header in (bearer(raw), bearer("fbx_not-a-token"), {"HTTP_AUTHORIZATION": "Basic eDp5"}):
+        response = getattr(browser, method)(path, body, content_type="application/json", **header)
+        assert response.status_code == 401, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        assert response["WWW-Authenticate"] == "Bearer"
+        assert response.json()["title"] == "Authentication required."
+    assert not Invitation.objects.filter(email="new@x.example").exists()
+    tenant.company.refresh_from_db()
+    assert tenant.company.name != "Renamed"
+    assert tenant.installer.memberships.filter(pk=fitter.pk).exists()
+
+
+def test_a_bad_token_does_not_read_as_the_signed_in_browser(tenant):
+    browser = signed_in(tenant.company_admin)
+    assert browser.get("/api/v1/me").status_code == 200
+    assert browser.get("/api/v1/me", **bearer("fbx_not-a-token")).status_code == 401
+
+
 def test_api_is_rate_limited_per_token(tenant, monkeypatch):
     from ninja.throttling import AuthRateThrottle
 
