@@ -16,6 +16,7 @@ from fieldbox.accounts.models import LANGUAGE_CHOICES, Organisation
 from fieldbox.accounts.services.organisations import DEADLINE_FIELDS, SETTINGS_FIELDS
 from fieldbox.core.audit import ACTION_LABELS
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.validators import no_control_characters
 from fieldbox.messaging.services import send_email
 
 
@@ -67,7 +68,7 @@ class AccountSetupForm(NewPasswordMixin):
 
 
 class CompanyRegistrationForm(AccountSetupForm):
-    company_name = forms.CharField(label=_("Company name"), max_length=200)
+    company_name = forms.CharField(label=_("Company name"), max_length=200, validators=[no_control_characters])
     field_order = ["company_name", "first_name", "last_name", "language", "password1", "password2"]
 
 
@@ -111,6 +112,7 @@ class MemberRoleForm(RoleChoiceMixin, forms.Form):
 class OrganisationSettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["name"].validators.append(no_control_characters)  # the sender name of its e-mails
         if not self.instance.is_provider:  # job deadlines are set by providers
             for name in DEADLINE_FIELDS:
                 del self.fields[name]

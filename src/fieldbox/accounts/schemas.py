@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import EmailStr, Field
+from pydantic import AfterValidator, EmailStr, Field
+
+from fieldbox.core.validators import plain_text
 
 
 class OrganisationOut(Schema):
@@ -25,7 +28,7 @@ class OrganisationOut(Schema):
 
 
 class OrganisationPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Annotated[str, AfterValidator(plain_text)] | None = Field(None, min_length=1, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=32)
     address: str | None = Field(None, max_length=255)

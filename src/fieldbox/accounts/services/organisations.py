@@ -24,6 +24,7 @@ from fieldbox.accounts.models import Membership, Organisation, Partnership
 from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.validators import no_control_characters
 
 DEADLINE_FIELDS = (
     "install_deadline_days",
@@ -59,6 +60,7 @@ def next_installer_code(name: str) -> str:
 
 def create_installer_company(**fields: Any) -> Organisation:
     """A new installer company with a free installer code (retried if another took it meanwhile)."""
+    no_control_characters(fields["name"], field="name")
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -79,6 +81,8 @@ def organisation_update(*, scope: Scope, changes: dict[str, Any]) -> Organisatio
         raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
     if not changes:
         return scope.organisation
+    if "name" in changes:  # its e-mails are sent under its name: one line
+        no_control_characters(changes["name"], field="name")
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
         before = {name: getattr(org, name) for name in changes}

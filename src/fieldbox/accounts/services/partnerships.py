@@ -24,6 +24,7 @@ from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
+from fieldbox.core.validators import no_control_characters
 from fieldbox.messaging import events
 from fieldbox.messaging.links import action_url
 from fieldbox.messaging.services import send_email
@@ -289,6 +290,7 @@ def company_register(
 
     The partnership stays PENDING: the new company then accepts or declines it.
     """
+    no_control_characters(company_name, field="company_name")
     with transaction.atomic():
         partnership = (
             Partnership.objects.select_for_update()

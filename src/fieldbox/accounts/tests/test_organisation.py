@@ -7,6 +7,7 @@ from django.urls import reverse
 from fieldbox.accounts import services
 from fieldbox.accounts.choices import PartnershipStatus, Role
 from fieldbox.accounts.models import Membership, Organisation, Partnership, User
+from fieldbox.accounts.services.organisations import create_installer_company
 from fieldbox.accounts.tests.factories import member
 from fieldbox.accounts.tests.fixtures import signed_in
 from fieldbox.core.errors import Conflict
@@ -161,3 +162,29 @@ def test_audit_log_pages_by_the_last_event_seen(tenant):
     second = client.get(reverse("accounts:audit") + "?" + older).content.decode()
     assert "change 09" in second and "change 00" in second and "change 10" not in second
     assert 'data-testid="older"' not in second
+
+
+@pytest.mark.parametrize("name", ["Officina\nRossi", "Officina\tRossi", "Officina\u2028Rossi", "Officina\x07Rossi"])
+def test_a_name_with_a_line_break_or_control_character_is_refused_everywhere(tenant, name):
+    # E-mails about an organisation are sent under its name: a line break would make them unsendable.
+    refusal = "Line breaks, tabs and other control characters are not allowed here."
+    client = signed_in(tenant.provider_admin)
+    data = {"name": name, "time_zone": "Europe/Rome", "language": "en", "install_deadline_days": 20}
+    page = client.post(reverse("accounts:organisation"), {**data, "installer_change_days": 1})
+    assert page.status_code == 200 and refusal in page.content.decode()
+    api = client.patch("/api/v1/organisations/current", {"name": name}, content_type="application/json")
+    assert api.status_code == 422 and api.json()["errors"] == [{"field": "name", "message": refusal}]
+    with pytest.raises(ValidationError) as refused:
+        services.organisation_update(scope=tenant.scope(tenant.provider_admin), changes={"name": name})
+    assert refused.value.message_dict == {"name": [refusal]}
+    with pytest.raises(ValidationError):
+        create_installer_company(name=name, email="new@example.com")
+    assert Organisation.objects.get(pk=tenant.provider.pk).name == tenant.provider.name
+    assert not Organisation.objects.filter(email="new@example.com").exists()
+
+
+def test_a_plain_name_with_punctuation_and_accents_is_kept(tenant):
+    org = services.organisation_update(
+        scope=tenant.scope(tenant.provider_admin), changes={"name": "Officina Rossi & C. - Société"}
+    )
+    assert org.name == "Officina Rossi & C. - Société"

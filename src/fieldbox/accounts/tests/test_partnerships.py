@@ -226,3 +226,27 @@ def test_expired_invitation_does_not_block_a_new_one(tenant):
     second = services.partnership_invite(scope=scope, email="late@nowhere.example")
     first.refresh_from_db()
     assert first.status == PartnershipStatus.ENDED and second.status == PartnershipStatus.PENDING
+
+
+def test_a_company_name_with_a_line_break_is_refused_at_registration(tenant):
+    services.partnership_invite(scope=tenant.scope(tenant.provider_admin), email="boss@lines.example")
+    link = link_in(mail.outbox[-1])
+    form = {
+        "company_name": "New\nWorkshop",
+        "first_name": "Ada",
+        "last_name": "Boss",
+        "language": "en",
+        "password1": "a long enough passphrase",
+        "password2": "a long enough passphrase",
+    }
+    page = Client().post(link, form)
+    assert page.status_code == 200 and "control characters are not allowed" in page.content.decode()
+    raw = link.rstrip("/").rpartition("/")[2]
+    with pytest.raises(ValidationError) as refused:
+        services.company_register(
+            raw_token=raw, company_name="New\u2029Workshop", first_name="Ada", last_name="Boss",
+            password="a long enough passphrase", language="en",
+        )  # fmt: skip
+    assert list(refused.value.message_dict) == ["company_name"]
+    assert not User.objects.filter(email="boss@lines.example").exists()
+    assert not Organisation.objects.filter(name__startswith="New").exists()

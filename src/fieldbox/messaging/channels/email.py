@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from fieldbox.core.validators import one_line
 from fieldbox.messaging.channels import DeliveryError, Result, each
 from fieldbox.messaging.models import OutboxMessage
 
@@ -24,9 +25,10 @@ def message_id(key: str) -> str:
 
 def build(row: OutboxMessage, connection: object = None) -> EmailMultiAlternatives:
     mail = EmailMultiAlternatives(
-        subject=row.subject,
+        # Headers on one line: rows queued under a name typed with a line break still send.
+        subject=one_line(row.subject),
         body=row.body,
-        from_email=row.sender or settings.DEFAULT_FROM_EMAIL,
+        from_email=one_line(row.sender) or settings.DEFAULT_FROM_EMAIL,
         to=[row.recipient],
         headers={"Message-ID": message_id(row.idempotency_key)},
         connection=connection,
@@ -58,4 +60,6 @@ def _send_one(row: OutboxMessage, connection: object) -> str:
         mail.send()
     except smtplib.SMTPRecipientsRefused as exc:
         raise DeliveryError(f"address refused: {exc.recipients}", permanent=True) from exc
+    except ValueError as exc:  # Django refuses to form it (BadHeaderError, an invalid address): it never will
+        raise DeliveryError(f"cannot be formed: {exc}", permanent=True) from exc
     return mail.extra_headers["Message-ID"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fieldbox.core import audit
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.validators import one_line
 from fieldbox.messaging import kinds, outbox
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
@@ -23,11 +24,11 @@ if TYPE_CHECKING:
 
 
 def sender_for(organisation: Organisation | None) -> str:
-    """Our address, under the name of the organisation the message speaks for."""
+    """Our address, under the name of the organisation the message speaks for (on one line: a header)."""
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     if organisation is None:
         return settings.DEFAULT_FROM_EMAIL
-    return formataddr((f"{organisation.name} (Fieldbox)", address))
+    return formataddr((f"{one_line(organisation.name)} (Fieldbox)", address))
 
 
 def send_email(

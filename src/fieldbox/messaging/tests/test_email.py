@@ -6,14 +6,16 @@ import email
 import socket
 from email import policy
 from email.message import EmailMessage
+from email.utils import formataddr
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
+from fieldbox.accounts.models import Organisation
 from fieldbox.accounts.tests.fixtures import make_tenant
 from fieldbox.messaging import outbox
-from fieldbox.messaging.choices import MessageStatus
+from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
 from fieldbox.messaging.services import send_email
 
@@ -115,3 +117,39 @@ def test_a_refused_address_is_parked_as_failed(smtp, settings):
     assert stats.failed == 1
     row = OutboxMessage.objects.get()
     assert row.status == MessageStatus.FAILED and "refused" in row.last_error
+
+
+def test_an_organisation_name_saved_with_a_line_break_still_sends_under_a_clean_name(smtp, settings):
+    tenant = make_tenant("lines")
+    Organisation.objects.filter(pk=tenant.provider.pk).update(name="Officina\nRossi\u2028Srl")  # saved long ago
+    provider = Organisation.objects.get(pk=tenant.provider.pk)
+    send_email(
+        "accounts.password_reset", key="reset:lines", to="a@example.com", language="en", context={"link": "x"},
+        organisation=provider,
+    )  # fmt: skip
+    # A row queued before names were flattened: its sender holds the line break.
+    outbox.enqueue(
+        outbox.message(
+            key="old:lines", channel=Channel.EMAIL, recipient="b@example.com", organisation=provider,
+            sender=formataddr(("Officina\nRossi (Fieldbox)", "noreply@fieldbox.example")), subject="Hello\nthere",
+            body="text",
+        )
+    )  # fmt: skip
+    stats = outbox.drain()
+    assert stats.sent == 2
+    names = sorted(message["From"].addresses[0].display_name for _f, _r, message in smtp.received)
+    assert names == ["Officina Rossi (Fieldbox)", "Officina Rossi Srl (Fieldbox)"]
+    assert {message["Subject"] for _f, _r, message in smtp.received} >= {"Hello there"}
+
+
+def test_a_message_that_cannot_be_formed_is_parked_at_the_first_attempt(smtp):
+    outbox.enqueue(
+        outbox.message(
+            key="bad:header", channel=Channel.EMAIL, recipient="a@example.com\nBcc: b@example.com", subject="Hi",
+            body="text",
+        )
+    )  # fmt: skip
+    stats = outbox.drain()
+    row = OutboxMessage.objects.get()
+    assert stats.failed == 1 and row.status == MessageStatus.FAILED and row.attempts == 1
+    assert "cannot be formed" in row.last_error and smtp.received == []
