@@ -8,14 +8,16 @@ for SMS), so nothing can fail later at send time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import TextNode, VariableNode
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from fieldbox.messaging.kinds import MessageKind
@@ -50,11 +52,34 @@ def render(
     if missing:
         raise ValueError(f"{kind.key} needs {sorted(missing)}")
     override = override_for(kind, organisation, language)
-    with translation.override(language):
-        ctx = {"site_url": settings.SITE_URL, **context}
+    zone = zone_of(organisation)
+    with translation.override(language), timezone.override(zone):
+        ctx = {"site_url": settings.SITE_URL, **local_times(context, zone)}
         if override is not None:
             return render_wording(kind, override.subject, override.body, ctx)
         return _render_default(kind, ctx)
+
+
+def zone_of(organisation: Organisation | None) -> ZoneInfo:
+    """The time zone of the organisation a message speaks for (the server's for messages of none)."""
+    return ZoneInfo(organisation.time_zone if organisation is not None else settings.TIME_ZONE)
+
+
+def local_times(value: Any, zone: ZoneInfo) -> Any:
+    """``value`` with every moment in it (also in nested dicts and lists) as text a reader can trust.
+
+    Templates and wordings print times as they are given: the time in ``zone`` in the current
+    language's short format, followed by the zone's name, "25/11/2026 10:30 (Europe/Rome)". The
+    request's or the worker's active time zone (it differs) never decides what a message says.
+    """
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        local = timezone.localtime(value, zone)
+        return f"{formats.date_format(local, 'SHORT_DATETIME_FORMAT')} ({zone.key})"
+    if isinstance(value, dict):
+        return {key: local_times(item, zone) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [local_times(item, zone) for item in value]
+    return value
 
 
 def _render_default(kind: MessageKind, ctx: dict[str, Any]) -> Rendered:

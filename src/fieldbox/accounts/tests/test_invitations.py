@@ -1,5 +1,6 @@
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from fieldbox.accounts import services
 from fieldbox.accounts.choices import InvitationStatus, Role
-from fieldbox.accounts.models import Invitation, Membership, User
+from fieldbox.accounts.models import Invitation, Membership, Organisation, User
 from fieldbox.accounts.tests.fixtures import signed_in
 from fieldbox.messaging.choices import MessageStatus
 from fieldbox.messaging.models import OutboxMessage
@@ -133,3 +134,16 @@ def test_a_mail_server_down_does_not_break_the_invitation(tenant, settings):
     waiting = OutboxMessage.objects.get(recipient="new@x.example")
     assert waiting.status == MessageStatus.PENDING and waiting.attempts == 1
     assert "mail server" in waiting.last_error and waiting.next_attempt_at > timezone.now()
+
+
+def test_the_link_expiry_is_the_time_of_the_organisation_zone_and_names_it(tenant):
+    Organisation.objects.filter(pk=tenant.provider.pk).update(time_zone="America/New_York", language="it")
+    sent_at = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)  # valid 72 hours: 14/12 09:00 UTC, 04:00 in New York
+    # The zone active where the invitation is made (a request's, a worker's) does not count.
+    with time_machine.travel(sent_at, tick=False), timezone.override(ZoneInfo("Asia/Tokyo")):
+        services.invitation_create(
+            scope=tenant.scope(tenant.provider_admin), email="new@x.example", role=Role.CUSTOMER_CARE
+        )
+    row = OutboxMessage.objects.get(recipient="new@x.example")
+    assert "14/12/2026 04:00 (America/New_York)" in row.body and "14/12/2026 04:00 (America/New_York)" in row.html
+    assert "UTC" not in row.body

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import email
 import socket
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -50,14 +52,15 @@ def smtp(settings):
     controller.stop()
 
 
-def test_an_email_goes_through_smtp_with_both_bodies_sender_name_and_attachment(smtp):
-    tenant = make_tenant("smtp")
-    report = b"%PDF-1.4 work report"
+def invitation_mail(
+    tenant, language: str, key: str, attachments: list[outbox.Attachment] | None = None
+) -> OutboxMessage:
+    """Queue an invitation e-mail of the tenant's provider, valid until 14/12/2026 09:00 UTC."""
     send_email(
         "accounts.invitation",
-        key="invitation:smtp-1",
+        key=key,
         to="new.hire@example.com",
-        language="fr",
+        language=language,
         organisation=tenant.provider,
         context={
             "organisation": tenant.provider.name,
@@ -65,10 +68,17 @@ def test_an_email_goes_through_smtp_with_both_bodies_sender_name_and_attachment(
             "role": "Dispatcher",
             "has_account": False,
             "link": "https://fieldbox.example/invitations/abc/",
-            "expires_at": "2026-11-25",
+            "expires_at": datetime(2026, 12, 14, 9, 0, tzinfo=UTC),
         },
-        attachments=[outbox.Attachment("rapport.pdf", report, "application/pdf")],
+        attachments=attachments or [],
     )
+    return OutboxMessage.objects.get(idempotency_key=key)
+
+
+def test_an_email_goes_through_smtp_with_both_bodies_sender_name_and_attachment(smtp):
+    tenant = make_tenant("smtp")
+    report = b"%PDF-1.4 work report"
+    invitation_mail(tenant, "fr", "invitation:smtp-1", [outbox.Attachment("rapport.pdf", report, "application/pdf")])
     stats = outbox.drain()
     assert stats.sent == 1
 
@@ -153,3 +163,16 @@ def test_a_message_that_cannot_be_formed_is_parked_at_the_first_attempt(smtp):
     row = OutboxMessage.objects.get()
     assert stats.failed == 1 and row.status == MessageStatus.FAILED and row.attempts == 1
     assert "cannot be formed" in row.last_error and smtp.received == []
+
+
+def test_a_time_in_an_email_is_the_organisation_local_time_with_its_zone_named():
+    tenant = make_tenant("zones")
+    tenant.provider.time_zone = "Europe/Rome"  # 09:00 UTC is 10:00 in Rome in December
+    with timezone.override(ZoneInfo("America/New_York")):  # as if a request had activated another zone
+        italian = invitation_mail(tenant, "it", "tz:it")
+        english = invitation_mail(tenant, "en", "tz:en")
+    assert "14/12/2026 10:00 (Europe/Rome)" in italian.body and "14/12/2026 10:00 (Europe/Rome)" in italian.html
+    assert "12/14/2026 10 a.m. (Europe/Rome)" in english.body and "UTC" not in english.body
+    tenant.provider.time_zone = "Asia/Tokyo"
+    assert "14/12/2026 18:00 (Asia/Tokyo)" in invitation_mail(tenant, "fr", "tz:fr").body
+
