@@ -176,3 +176,11 @@ def test_a_time_in_an_email_is_the_organisation_local_time_with_its_zone_named()
     tenant.provider.time_zone = "Asia/Tokyo"
     assert "14/12/2026 18:00 (Asia/Tokyo)" in invitation_mail(tenant, "fr", "tz:fr").body
 
+
+def test_the_html_part_is_marked_with_the_recipient_language():
+    tenant = make_tenant("lang")
+    for language in ("fr", "en", "it"):
+        row = invitation_mail(tenant, language, f"lang:{language}")
+        assert f'<html lang="{language}">' in row.html and row.language == language
+    send_email("accounts.password_reset", key="reset:fr", to="a@example.com", language="fr", context={"link": "x"})
+    assert '<html lang="fr">' in OutboxMessage.objects.get(idempotency_key="reset:fr").html
