@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "fieldbox.accounts.middleware.ScopeMiddleware",
     "fieldbox.accounts.middleware.TwoFactorMiddleware",
+    # Every input checked once before any view: NUL characters refused.
+    "fieldbox.core.middleware.RequestInputMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
