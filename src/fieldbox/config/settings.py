@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "fieldbox.accounts.middleware.ScopeMiddleware",
     "fieldbox.accounts.middleware.TwoFactorMiddleware",
-    # Every input checked once before any view: NUL characters refused.
+    # Every input checked once before any view: NUL characters refused, bodies over DATA_UPLOAD_MAX_MEMORY_SIZE 413.
     "fieldbox.core.middleware.RequestInputMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -178,6 +178,10 @@ AXES_USERNAME_CALLABLE = "fieldbox.core.http.login_name"
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Fieldbox"
+
+# Largest request body kept in memory (Django's default, 2.5 MB): larger ones answer 413. Files sent as multipart
+# file parts are not counted (large ones are streamed to disk); each import has its own limit in bytes below.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Rate limits of public forms (django-ratelimit), counted per client address as above.
 RATELIMIT_IP_META_KEY = "fieldbox.core.http.client_ip"

@@ -1,4 +1,4 @@
-"""Inputs refused before any view runs: NUL characters.
+"""Inputs refused before any view runs: NUL characters, and bodies too large to keep in memory.
 
 PostgreSQL cannot store the NUL character (U+0000) in text, nor ``\\u0000`` in jsonb: a
 query or a write that carries one fails with a server error. Django's form fields refuse
@@ -7,6 +7,10 @@ middleware looks once at every input of every request — the path, the query st
 form fields and the values and keys of a JSON body — and refuses the request before any
 view, so nothing is written: 422 problem+json naming the fields under ``/api/``, a 400
 page naming them elsewhere.
+
+A body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (files in multipart parts apart) makes
+Django raise ``RequestDataTooBig`` when it is read; it is answered 413 here, problem+json
+under ``/api/`` and a page elsewhere, instead of Django's bare 400.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from fieldbox.core.problems import problem
@@ -107,14 +114,35 @@ def refused(request: HttpRequest, fields: list[str]) -> HttpResponse:
     return render(request, "400.html", {"fields": fields, "message": message, "retry": retry}, status=400)
 
 
+def too_large(request: HttpRequest) -> HttpResponse:
+    size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if _is_api(request):
+        return problem(
+            413,
+            _("The request is too large."),
+            _("The request body may be at most %(size)s; files sent as multipart file fields are not counted in it.")
+            % {"size": size},
+        )
+    return render(request, "413.html", {"size": size}, status=413)
+
+
 class RequestInputMiddleware:
-    """Refuses NUL characters in any input, before any view runs."""
+    """Refuses NUL characters in any input and answers 413 for a body too large, before any view runs."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        fields = nul_fields(request)
+        try:
+            fields = nul_fields(request)
+        except RequestDataTooBig:
+            return too_large(request)
         if fields:
             return refused(request, fields)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A body read by a view after all: too large, or (multipart) too large to have been kept in memory."""
+        if isinstance(exception, RequestDataTooBig | RawPostDataException):
+            return too_large(request)
+        return None
