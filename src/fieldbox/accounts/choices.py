@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from fieldbox.core.transitions import CREATED, SAME, SYSTEM, Move, Table
+
+if TYPE_CHECKING:
+    from fieldbox.core.tenancy import Scope
 
 
 class OrganisationKind(models.TextChoices):
@@ -25,7 +32,23 @@ ROLES_BY_KIND: dict[str, list[str]] = {
     OrganisationKind.PROVIDER: [Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY],
     OrganisationKind.INSTALLER: [Role.INSTALLER_ADMIN, Role.INSTALLER],
 }
-ADMIN_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN})
+
+# The sets of roles, named once: services, transition tables, pages and notifications all use these.
+# Everyone of a provider: reads its registry, jobs and removal requests; follows and cancels removals.
+PROVIDER_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.PROVIDER])
+# Everyone of an installer company: takes, books, pairs and ends jobs, handles removals, receives devices.
+INSTALLER_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.INSTALLER])
+# Who plans a provider's work: creates, assigns and cancels jobs, uploads removal requests.
+PLANNERS = frozenset({Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.AGENCY})
+# Customer care: reassigns, extends deadlines, corrects pairings.
+CARE = frozenset({Role.PROVIDER_ADMIN, Role.CUSTOMER_CARE})
+# Who handles the provider's boxes: products, devices loaded and shipped, pick-ups and their receipt.
+LOGISTICS = frozenset({Role.PROVIDER_ADMIN, Role.DISPATCHER})
+# The provider's office (not its agencies): told of device events and activations.
+PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE})
+PROVIDER_ADMINS = frozenset({Role.PROVIDER_ADMIN})
+INSTALLER_ADMINS = frozenset({Role.INSTALLER_ADMIN})
+ADMIN_ROLES = PROVIDER_ADMINS | INSTALLER_ADMINS
 # An admin may grant any role up to its own rank, never above.
 ROLE_RANK: dict[str, int] = {
     Role.PROVIDER_ADMIN: 3,
@@ -36,7 +59,7 @@ ROLE_RANK: dict[str, int] = {
     Role.INSTALLER: 1,
 }
 # Roles whose members must use two-factor authentication.
-TWO_FACTOR_REQUIRED_ROLES = frozenset({Role.PROVIDER_ADMIN})
+TWO_FACTOR_REQUIRED_ROLES = PROVIDER_ADMINS
 
 
 class PartnershipStatus(models.TextChoices):
@@ -46,20 +69,38 @@ class PartnershipStatus(models.TextChoices):
     ENDED = "ended", pgettext_lazy("partnership status", "Ended")
 
 
-# status -> {action: (new status, which side may do it)}
-PARTNERSHIP_TRANSITIONS: dict[str, dict[str, tuple[str, frozenset[str]]]] = {
-    PartnershipStatus.PENDING: {
-        "accept": (PartnershipStatus.ACCEPTED, frozenset({OrganisationKind.INSTALLER})),
-        "decline": (PartnershipStatus.DECLINED, frozenset({OrganisationKind.INSTALLER})),
-        "end": (PartnershipStatus.ENDED, frozenset({OrganisationKind.PROVIDER, OrganisationKind.INSTALLER})),
-    },
-    PartnershipStatus.ACCEPTED: {
-        "end": (PartnershipStatus.ENDED, frozenset({OrganisationKind.PROVIDER, OrganisationKind.INSTALLER})),
-    },
-    PartnershipStatus.DECLINED: {},
-    PartnershipStatus.ENDED: {},
-}
 OPEN_PARTNERSHIP_STATUSES = (PartnershipStatus.PENDING, PartnershipStatus.ACCEPTED)
+
+
+def _expired(partnership: Any, scope: Scope | None) -> str | None:
+    if partnership.status == PartnershipStatus.PENDING and partnership.is_expired:
+        return str(
+            _("This invitation has expired. Ask %(provider)s for a new one.") % {"provider": partnership.provider.name}
+        )
+    return None
+
+
+def _partnership_reader(partnership: Any, owner: int | None) -> int | None:
+    """The other side reads the partnership's history in its own log, whoever acted."""
+    return partnership.installer_id if owner == partnership.provider_id else partnership.provider_id
+
+
+# A provider's relation with an installer company. Without a person (SYSTEM): an invitation that expired, a company
+# deleted, an invitation link used to register the company.
+PARTNERSHIP_TABLE: Table[Any] = Table(
+    name="partnership",
+    states=PartnershipStatus,
+    refusal=_("This partnership is “%(status)s”: it cannot be changed that way."),
+    owner=lambda partnership, scope: scope.organisation.pk if scope else partnership.provider_id,
+    shared_with=_partnership_reader,
+    moves=(
+        Move("invite", CREATED, PartnershipStatus.PENDING, PROVIDER_ADMINS),
+        Move("claim", (PartnershipStatus.PENDING,), SAME, INSTALLER_ADMINS | {SYSTEM}),
+        Move("accept", (PartnershipStatus.PENDING,), PartnershipStatus.ACCEPTED, INSTALLER_ADMINS, unless=_expired),
+        Move("decline", (PartnershipStatus.PENDING,), PartnershipStatus.DECLINED, INSTALLER_ADMINS, unless=_expired),
+        Move("end", OPEN_PARTNERSHIP_STATUSES, PartnershipStatus.ENDED, ADMIN_ROLES | {SYSTEM}),
+    ),
+)
 
 
 class InvitationStatus(models.TextChoices):
@@ -68,8 +109,16 @@ class InvitationStatus(models.TextChoices):
     REVOKED = "revoked", pgettext_lazy("invitation status", "Revoked")
 
 
-INVITATION_TRANSITIONS: dict[str, dict[str, str]] = {
-    InvitationStatus.PENDING: {"accept": InvitationStatus.ACCEPTED, "revoke": InvitationStatus.REVOKED},
-    InvitationStatus.ACCEPTED: {},
-    InvitationStatus.REVOKED: {},
-}
+# A person into an organisation; accepted through the e-mailed link (SYSTEM: the link is the proof), withdrawn by an
+# admin or, once expired, when the address is invited again.
+INVITATION_TABLE: Table[Any] = Table(
+    name="invitation",
+    states=InvitationStatus,
+    refusal=_("Only a pending invitation can be used or withdrawn."),
+    owner=lambda invitation, scope: invitation.organisation_id,
+    moves=(
+        Move("create", CREATED, InvitationStatus.PENDING, ADMIN_ROLES),
+        Move("accept", (InvitationStatus.PENDING,), InvitationStatus.ACCEPTED, frozenset({SYSTEM})),
+        Move("revoke", (InvitationStatus.PENDING,), InvitationStatus.REVOKED, ADMIN_ROLES | {SYSTEM}),
+    ),
+)

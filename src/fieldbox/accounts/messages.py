@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import ADMIN_ROLES
 from fieldbox.messaging import events, kinds
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.events import EventType
@@ -86,6 +86,6 @@ for verb, action, label in (
             f"partnership.{action}",
             label,
             kind=f"accounts.partnership_{action}",
-            roles=frozenset({Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}),
+            roles=ADMIN_ROLES,
         )
     )

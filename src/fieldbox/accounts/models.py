@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from fieldbox.accounts.choices import (
     PartnershipStatus,
     Role,
 )
+from fieldbox.core.tenancy import Scope, ScopedQuerySet
 
 LANGUAGE_CHOICES = [("it", _("Italian")), ("fr", _("French")), ("en", _("English"))]
 
@@ -160,6 +162,12 @@ class Organisation(models.Model):
         return self.kind == OrganisationKind.INSTALLER
 
 
+class MembershipQuerySet(ScopedQuerySet["Membership"]):
+    def visible_to(self, scope: Scope) -> MembershipQuerySet:
+        """The people of one's organisation."""
+        return self.filter(organisation=scope.organisation)
+
+
 class Membership(models.Model):
     """A user's place in an organisation, with one role."""
 
@@ -167,6 +175,11 @@ class Membership(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(_("member since"), auto_now_add=True)
+    # The person's calendar feed address is signed with this generation; "New address" moves it on (and when).
+    feed_generation = models.PositiveIntegerField(_("calendar feed generation"), default=0)
+    feed_renewed_at = models.DateTimeField(_("calendar feed address changed on"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")
@@ -179,6 +192,18 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role in ADMIN_ROLES
+
+
+class PartnershipQuerySet(ScopedQuerySet["Partnership"]):
+    def visible_to(self, scope: Scope) -> PartnershipQuerySet:
+        """A provider sees its partnerships; an installer company the partnerships with it and the invitations
+        still pending that were sent to the address of one of its members (each proven by a link sent to it)."""
+        org = scope.organisation
+        if org.is_provider:
+            return self.filter(provider=org)
+        members = Membership.objects.filter(organisation=org).values("user__email")
+        unclaimed = Q(installer__isnull=True, status=PartnershipStatus.PENDING, invited_email__in=members)
+        return self.filter(Q(installer=org) | unclaimed)
 
 
 class Partnership(models.Model):
@@ -207,6 +232,8 @@ class Partnership(models.Model):
     ended_at = models.DateTimeField(_("ended on"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
+    objects = PartnershipQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("partnership")
         verbose_name_plural = _("partnerships")
@@ -232,6 +259,12 @@ class Partnership(models.Model):
         return self.status == PartnershipStatus.PENDING and self.expires_at <= timezone.now()
 
 
+class InvitationQuerySet(ScopedQuerySet["Invitation"]):
+    def visible_to(self, scope: Scope) -> InvitationQuerySet:
+        """The invitations of one's organisation (its admins manage them)."""
+        return self.filter(organisation=scope.organisation)
+
+
 class Invitation(models.Model):
     """An invitation for a person to join an organisation with a role."""
 
@@ -246,6 +279,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(_("invited on"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires on"))
     accepted_at = models.DateTimeField(_("accepted on"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invitation")
@@ -267,6 +302,12 @@ class Invitation(models.Model):
         return self.expires_at <= timezone.now()
 
 
+class ApiTokenQuerySet(ScopedQuerySet["ApiToken"]):
+    def visible_to(self, scope: Scope) -> ApiTokenQuerySet:
+        """A person's own tokens for the organisation they work in."""
+        return self.filter(user=scope.user, organisation=scope.organisation)
+
+
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the token is shown once."""
 
@@ -279,6 +320,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires on"))
     last_used_at = models.DateTimeField(_("last used on"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")

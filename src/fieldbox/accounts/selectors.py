@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from fieldbox.accounts.choices import TWO_FACTOR_REQUIRED_ROLES, PartnershipStatus, Role
@@ -85,6 +87,28 @@ def partnership_counts(scope: Scope) -> dict[str, int]:
     for row in partnerships_for(scope).order_by().values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+def partner_provider_ids(scope: Scope) -> frozenset[int]:
+    """The providers an installer company works for now (accepted partnerships), looked up once per request."""
+    org = scope.organisation
+
+    def lookup() -> frozenset[int]:
+        rows = Partnership.objects.filter(installer=org, status=PartnershipStatus.ACCEPTED).values_list(
+            "provider_id", flat=True
+        )
+        return frozenset(rows)
+
+    return frozenset() if org.is_provider else scope.remember("partner_provider_ids", lookup)
+
+
+def accepted_partner(scope: Scope, company_id: int, *, field: str) -> Organisation:
+    """The installer company ``company_id`` if it accepted a partnership with this provider (an error on ``field``
+    otherwise): only accepted partners receive jobs and devices."""
+    company = accepted_installers_for(scope).filter(pk=company_id).first()
+    if company is None:
+        raise ValidationError({field: _("Choose an installer company that accepted your partnership.")})
+    return company
 
 
 def accepted_installers_for(scope: Scope) -> QuerySet[Organisation]:

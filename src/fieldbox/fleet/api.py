@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from fieldbox.accounts.choices import LOGISTICS
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import errors_of
@@ -114,12 +115,11 @@ def vehicle_get(request: HttpRequest, vehicle_id: int) -> Any:
     scope = _scope(request)
     vehicle = selectors.vehicle_for(scope, vehicle_id)
     devices = list(selectors.vehicle_devices(scope, vehicle)[:100])
-    since = selectors.device_since([d.pk for d in devices])
     jobs = selectors.vehicle_jobs(scope, vehicle).select_related("company")[:100]
     return {
         **_vehicle(vehicle),
         "devices": [
-            {"id": d.pk, "serial": d.serial, "imei": d.imei, "status": d.status, "since": since.get(d.pk, d.created_at)}
+            {"id": d.pk, "serial": d.serial, "imei": d.imei, "status": d.status, "since": d.status_since}
             for d in devices
         ],
         "jobs": [
@@ -217,7 +217,7 @@ def product_create(request: HttpRequest, payload: ProductIn) -> Any:
 )
 def device_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     scope = _scope(request)
-    scope.require_role(*services.STOCK_KEEPERS)
+    scope.require_role(*LOGISTICS)
     checked, count = imports.load_file(scope=scope, file=file, name=file.name or "", size=file.size)
     if checked.errors:
         return row_problem(_("The file has errors: nothing was loaded."), checked.errors, imports.MAX_SHOWN_ERRORS)

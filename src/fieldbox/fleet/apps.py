@@ -6,3 +6,6 @@ class FleetConfig(AppConfig):
     name = "fieldbox.fleet"
     label = "fleet"
     verbose_name = _("Fleet")
+
+    def ready(self) -> None:
+        from fieldbox.fleet import events  # noqa: F401

@@ -1,9 +1,15 @@
-"""Kinds and statuses of the registry, with the device's transition table."""
+"""Kinds and statuses of the registry, with the transition tables of devices and subscriptions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from fieldbox.accounts.choices import CARE, INSTALLER_ROLES, LOGISTICS, PROVIDER_ROLES
+from fieldbox.core.counters import Counted
+from fieldbox.core.transitions import CREATED, SYSTEM, Move, Table
 
 
 class CustomerKind(models.TextChoices):
@@ -41,14 +47,41 @@ class DeviceStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
-# status -> {action: new status}. Pairing leaves the device waiting for its activation.
-DEVICE_TRANSITIONS: dict[str, dict[str, str]] = {
-    DeviceStatus.IN_STOCK: {"ship": DeviceStatus.SHIPPED},
-    DeviceStatus.SHIPPED: {"receive": DeviceStatus.RECEIVED, "pair": DeviceStatus.WAITING_ACTIVATION},
-    DeviceStatus.RECEIVED: {"pair": DeviceStatus.WAITING_ACTIVATION},
-    DeviceStatus.PAIRED: {"activate": DeviceStatus.ACTIVE, "unpair": DeviceStatus.RECEIVED},
-    DeviceStatus.WAITING_ACTIVATION: {"activate": DeviceStatus.ACTIVE, "unpair": DeviceStatus.RECEIVED},
-    DeviceStatus.ACTIVE: {"remove": DeviceStatus.REMOVED},
-    DeviceStatus.REMOVED: {"return": DeviceStatus.RETURNED},
-    DeviceStatus.RETURNED: {"restock": DeviceStatus.IN_STOCK},
-}
+S = DeviceStatus
+WAITING = (S.PAIRED, S.WAITING_ACTIVATION)
+
+# A device's life: loaded into the provider's stock, shipped to a partner company, confirmed there, paired by an
+# installer (it then waits for its own activation), removed from a vehicle, collected, back in stock. Without a
+# person (SYSTEM): its activation event, a removal reported with a job code.
+DEVICE_TABLE: Table[Any] = Table(
+    name="device",
+    states=DeviceStatus,
+    refusal=_("Not possible while the device is “%(status)s”."),
+    owner=lambda device, scope: device.provider_id,
+    since="status_since",
+    counted=(Counted("devices.provider", "provider_id"), Counted("devices.company", "company_id")),
+    moves=(
+        Move("load", CREATED, S.IN_STOCK, LOGISTICS),
+        Move("ship", (S.IN_STOCK,), S.SHIPPED, LOGISTICS),
+        Move("receive", (S.SHIPPED,), S.RECEIVED, INSTALLER_ROLES),
+        Move("pair", (S.SHIPPED, S.RECEIVED), S.WAITING_ACTIVATION, INSTALLER_ROLES | CARE),
+        Move("unpair", WAITING, S.RECEIVED, INSTALLER_ROLES | CARE),
+        Move("activate", WAITING, S.ACTIVE, frozenset({SYSTEM})),
+        Move("remove", (S.ACTIVE,), S.REMOVED, INSTALLER_ROLES | {SYSTEM}),
+        Move("return", (S.REMOVED,), S.RETURNED, LOGISTICS),
+        Move("restock", (S.RETURNED,), S.IN_STOCK, LOGISTICS),
+    ),
+)
+
+# A subscription's service ends when its box is removed (the remover's report, or a job code).
+SUBSCRIPTION_TABLE: Table[Any] = Table(
+    name="subscription",
+    states=SubscriptionStatus,
+    refusal=_("Not possible while the subscription is “%(status)s”."),
+    owner=lambda subscription, scope: subscription.provider_id,
+    counted=(Counted("subscriptions.provider", "provider_id"),),
+    moves=(
+        Move("create", CREATED, SubscriptionStatus.ACTIVE, PROVIDER_ROLES),
+        Move("end", (SubscriptionStatus.ACTIVE,), SubscriptionStatus.ENDED, INSTALLER_ROLES | {SYSTEM}),
+    ),
+)

@@ -12,16 +12,15 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from fieldbox.core import audit, uploads
+from fieldbox.core import audit, transitions, uploads
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import Row, RowError
 from fieldbox.fleet import selectors
-from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.fleet.choices import DEVICE_TABLE
 from fieldbox.fleet.models import Device, Product
-from fieldbox.fleet.services import STOCK_KEEPERS
 from fieldbox.fleet.validators import luhn_ok
 
 COLUMNS = ("serial", "imei", "product_code")
@@ -131,22 +130,16 @@ def _row_errors(number: int, serial: str, imei: str, code: str, product: Product
 
 def devices_load(*, scope: Scope, checked: Checked, filename: str = "") -> int:
     """Save every checked line as a device in stock at the provider's warehouse, in one transaction."""
-    scope.require_role(*STOCK_KEEPERS)
+    DEVICE_TABLE.require("load", scope)
     if not checked.ok:
         raise ValidationError({"file": _("Correct the errors of the file first: nothing was loaded.")})
     devices = [
-        Device(
-            provider=scope.organisation,
-            product=line.product,
-            serial=line.serial,
-            imei=line.imei,
-            status=DeviceStatus.IN_STOCK,
-        )
+        Device(provider=scope.organisation, product=line.product, serial=line.serial, imei=line.imei)
         for line in checked.lines
     ]
     try:
-        with transaction.atomic():
-            Device.objects.bulk_create(devices, batch_size=2000)
+        with transitions.atomic():
+            DEVICE_TABLE.create_many(devices, "load", scope=scope, data=lambda d: {"file": filename[:200]})
             audit.record(
                 actor=scope.user,
                 organisation=scope.organisation,

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.core.tenancy import Scope, ScopedQuerySet
 from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
 from fieldbox.fleet.validators import validate_imei, validate_vin
 
 PROVIDER = "accounts.Organisation"
+
+
+class ProviderOwnedQuerySet(ScopedQuerySet[Any]):
+    """A provider's registry record (customer, product, subscription): its own people only; an installer company
+    reads a customer or a subscription only through an open job of its own (``jobs``), never in a list."""
+
+    def visible_to(self, scope: Scope) -> ProviderOwnedQuerySet:
+        if not scope.organisation.is_provider:
+            return self.none()
+        return self.filter(provider=scope.organisation)
 
 
 class Customer(models.Model):
@@ -25,6 +39,8 @@ class Customer(models.Model):
     email = models.EmailField(_("e-mail address"), blank=True)
     language = models.CharField(_("language"), max_length=8, default="it")
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    objects = ProviderOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")
@@ -57,6 +73,18 @@ class CustomerAddress(models.Model):
         return f"{self.street}, {self.postcode} {self.city}"
 
 
+class VehicleQuerySet(ScopedQuerySet["Vehicle"]):
+    def visible_to(self, scope: Scope) -> VehicleQuerySet:
+        """A provider's vehicles; for an installer company, the vehicles of its jobs whose owner's data it reads (not
+        ended, and it still works for the provider)."""
+        org = scope.organisation
+        if org.is_provider:
+            return self.filter(provider=org)
+        # The jobs of a vehicle decide (the jobs app's queryset, reached through the relation: fleet sits below jobs).
+        jobs = Vehicle._meta.get_field("jobs").related_model._default_manager
+        return self.filter(pk__in=jobs.visible_to(scope).with_owner_data(scope).values("vehicle_id"))
+
+
 class Vehicle(models.Model):
     provider = models.ForeignKey(PROVIDER, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
     plate = models.CharField(_("plate"), max_length=16)
@@ -66,6 +94,8 @@ class Vehicle(models.Model):
     model = models.CharField(_("model"), max_length=60, blank=True)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     vehicle_type = models.CharField(_("vehicle type"), max_length=16, choices=VehicleType.choices, default="car")
+
+    objects = VehicleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("vehicle")
@@ -90,6 +120,8 @@ class Product(models.Model):
     emergency_button = models.BooleanField(_("emergency button"), default=False)
     secure_key_module = models.BooleanField(_("Secure Key Module"), default=False)
     central_lock_types = models.JSONField(_("central lock connection types"), default=list, blank=True)
+
+    objects = ProviderOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")
@@ -116,6 +148,8 @@ class Subscription(models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
+    objects = ProviderOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
@@ -123,6 +157,14 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class DeviceQuerySet(ScopedQuerySet["Device"]):
+    def visible_to(self, scope: Scope) -> DeviceQuerySet:
+        """A provider's devices; for an installer company, the devices at its premises (shipped, received, or
+        removed and waiting for the carrier)."""
+        org = scope.organisation
+        return self.filter(provider=org) if org.is_provider else self.filter(company=org)
 
 
 class Device(models.Model):
@@ -151,6 +193,10 @@ class Device(models.Model):
     last_event_at = models.DateTimeField(_("last event"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    # When it entered its current status ("since" on the device screens), set by every move of its table.
+    status_since = models.DateTimeField(_("in this status since"), default=timezone.now)
+
+    objects = DeviceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("device")

@@ -1,7 +1,8 @@
-"""Changes of the registry: customers, vehicles, products, subscriptions, and devices shipped in bulk.
+"""Changes of the registry: customers, vehicles, products, subscriptions, and devices shipped and received.
 
-Each change runs in one transaction and writes an audit event. A device moves only through its transition
-table (``fleet.choices.DEVICE_TRANSITIONS``), by the job services' ``device_ship`` and ``device_receive``.
+Each change runs in one transaction and writes an audit event. Devices and subscriptions change state only
+through their tables (``fleet.choices.DEVICE_TABLE``, ``SUBSCRIPTION_TABLE``) and the transition kernel; the job
+and removal services pair, activate and remove devices through the same table.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import Role
-from fieldbox.core import audit
+from fieldbox.accounts.choices import LOGISTICS, PROVIDER_ROLES
+from fieldbox.accounts.selectors import accepted_partner
+from fieldbox.core import audit, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.choices import AddressKind, CustomerKind, VehicleType
+from fieldbox.fleet.choices import DEVICE_TABLE, SUBSCRIPTION_TABLE, AddressKind, CustomerKind, VehicleType
 from fieldbox.fleet.models import Customer, CustomerAddress, Device, Product, Subscription, Vehicle
 from fieldbox.fleet.validators import normalise_vin, validate_vin
-from fieldbox.jobs import services as job_services
 from fieldbox.messaging.phones import normalise_phone
 
-EDITORS = (Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY)
-STOCK_KEEPERS = (Role.PROVIDER_ADMIN, Role.DISPATCHER)
 BULK_LIMIT = 500
 
 CUSTOMER_FIELDS = ("kind", "first_name", "last_name", "company_name", "phone", "phone_other", "email", "language")
@@ -121,7 +120,7 @@ def customer_save(
     customer_id: int | None = None,
 ) -> Customer:
     """Create a customer, or change one (``customer_id``); ``addresses`` given replace the customer's addresses."""
-    scope.require_role(*EDITORS)
+    scope.require_role(*PROVIDER_ROLES)
     clean = _clean_customer(data)
     lines = _clean_addresses(addresses) if addresses is not None else None
     with transaction.atomic():
@@ -164,7 +163,7 @@ def _clean_vehicle(scope: Scope, data: dict[str, Any], vehicle_id: int | None) -
 
 
 def vehicle_save(*, scope: Scope, data: dict[str, Any], vehicle_id: int | None = None) -> Vehicle:
-    scope.require_role(*EDITORS)
+    scope.require_role(*PROVIDER_ROLES)
     with transaction.atomic():
         vehicle, changed = _saved(scope, Vehicle, vehicle_id, _clean_vehicle(scope, data, vehicle_id), VEHICLE_FIELDS)
         _record(scope, vehicle, "vehicle.create" if vehicle_id is None else "vehicle.update", changed)
@@ -190,7 +189,7 @@ def _clean_product(scope: Scope, data: dict[str, Any], product_id: int | None) -
 
 
 def product_save(*, scope: Scope, data: dict[str, Any], product_id: int | None = None) -> Product:
-    scope.require_role(*STOCK_KEEPERS)
+    scope.require_role(*LOGISTICS)
     with transaction.atomic():
         product, changed = _saved(scope, Product, product_id, _clean_product(scope, data, product_id), PRODUCT_FIELDS)
         _record(scope, product, "product.create" if product_id is None else "product.update", changed)
@@ -206,7 +205,7 @@ def _own(scope: Scope, model: type[Model], pk: Any, field: str) -> Any:
 
 def subscription_create(*, scope: Scope, data: dict[str, Any]) -> Subscription:
     """A subscription of the provider for one of its customers, vehicles and products."""
-    scope.require_role(*EDITORS)
+    SUBSCRIPTION_TABLE.require("create", scope)
     number = str(data.get("number") or "").strip()
     if not number:
         raise ValidationError({"number": _("Give the subscription number.")})
@@ -215,10 +214,10 @@ def subscription_create(*, scope: Scope, data: dict[str, Any]) -> Subscription:
     starts, ends = data.get("starts_on"), data.get("ends_on")
     if starts and ends and ends < starts:
         raise ValidationError({"ends_on": _("A subscription cannot end before it starts.")})
-    with transaction.atomic():
-        if Subscription.objects.filter(provider=scope.organisation, number__iexact=number).exists():
+    with transitions.atomic():
+        if Subscription.objects.visible_to(scope).filter(number__iexact=number).exists():
             raise ValidationError({"number": _("Another subscription of yours has this number.")})
-        subscription = Subscription.objects.create(
+        subscription = Subscription(
             provider=scope.organisation,
             number=number,
             customer=_own(scope, Customer, data.get("customer_id"), "customer_id"),
@@ -229,8 +228,32 @@ def subscription_create(*, scope: Scope, data: dict[str, Any]) -> Subscription:
             starts_on=starts,
             ends_on=ends,
         )
-        _record(scope, subscription, "subscription.create", ["number"])
+        SUBSCRIPTION_TABLE.create(subscription, "create", scope=scope, data={"fields": ["number"]})
     return subscription
+
+
+# ---- devices ---------------------------------------------------------------------------------------------
+
+
+def device_ship(*, scope: Scope, device_id: int, company_id: int) -> Device:
+    """The provider records a device shipped to a partner company (expected there within 5 or 6 days)."""
+    DEVICE_TABLE.require("ship", scope)
+    with transitions.atomic():
+        device = DEVICE_TABLE.lock(Device.objects.visible_to(scope), device_id)
+        company = accepted_partner(scope, company_id, field="company")
+        DEVICE_TABLE.apply(
+            device, "ship", scope=scope, changes={"company": company}, data={"company": company.installer_code}
+        )
+    return device
+
+
+def device_receive(*, scope: Scope, device_id: int) -> Device:
+    """The company confirms it received a device shipped to it."""
+    DEVICE_TABLE.require("receive", scope)
+    with transitions.atomic():
+        device = DEVICE_TABLE.lock(Device.objects.visible_to(scope), device_id)
+        DEVICE_TABLE.apply(device, "receive", scope=scope)
+    return device
 
 
 def _checked_ids(device_ids: Iterable[int]) -> list[int]:
@@ -245,7 +268,7 @@ def _checked_ids(device_ids: Iterable[int]) -> list[int]:
 def _each(ids: list[int], move: Callable[[int], Device]) -> list[Device]:
     """Move every device in one transaction; a refusal names the device and undoes the others."""
     done = []
-    with transaction.atomic():
+    with transitions.atomic():
         for device_id in ids:
             try:
                 done.append(move(device_id))
@@ -258,10 +281,10 @@ def _each(ids: list[int], move: Callable[[int], Device]) -> list[Device]:
 def devices_ship(*, scope: Scope, device_ids: Iterable[int], company_id: int) -> list[Device]:
     """Ship several devices in stock to one partner company: all of them, or none if one cannot go."""
     ids = _checked_ids(device_ids)
-    return _each(ids, lambda i: job_services.device_ship(scope=scope, device_id=i, company_id=company_id))
+    return _each(ids, lambda i: device_ship(scope=scope, device_id=i, company_id=company_id))
 
 
 def devices_receive(*, scope: Scope, device_ids: Iterable[int]) -> list[Device]:
     """The company confirms several shipped devices arrived: all of them, or none."""
     ids = _checked_ids(device_ids)
-    return _each(ids, lambda i: job_services.device_receive(scope=scope, device_id=i))
+    return _each(ids, lambda i: device_receive(scope=scope, device_id=i))

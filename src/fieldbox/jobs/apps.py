@@ -8,4 +8,4 @@ class JobsConfig(AppConfig):
     verbose_name = _("Jobs")
 
     def ready(self) -> None:
-        from fieldbox.jobs import audit_labels, messages  # noqa: F401
+        from fieldbox.jobs import audit_labels, events, messages, partnerships, services  # noqa: F401

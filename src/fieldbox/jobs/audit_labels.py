@@ -26,5 +26,6 @@ label_actions(
         "job.complete": _("Job completed"),
         "job.fail": _("Job failed"),
         "job.cancel": _("Job cancelled"),
+        "job.send_certificate": _("Installation certificate sent"),
     }
 )

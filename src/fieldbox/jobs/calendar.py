@@ -1,10 +1,9 @@
 """Appointments by day and week, and the iCalendar feed each installer subscribes to.
 
 The feed address carries a signed token (``django.core.signing``, its own salt) that names the membership and
-a *generation*: the id of the latest "new feed address" audit event of that membership (0 before the first).
-"New address" writes such an event, so the generation moves on and every address signed before it no longer
-matches. Audit events are append-only and never deleted, and their ids only grow, so an old generation can
-never come back; no column is needed. Removing the membership deletes its row, so its addresses name nothing.
+its *generation* (``Membership.feed_generation``, 0 before the first renewal). "New address" counts it up (and
+records when, ``feed_renewed_at``), so every address signed before no longer matches; a generation only grows, so
+an old address can never come back. Removing the membership deletes its row, so its addresses name nothing.
 Values a person changes for other reasons (password hash, last login) are not used: signing in or changing a
 password must not cut the calendar off, and the two actions must stay independent.
 """
@@ -21,18 +20,17 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Case, CharField, IntegerField, Max, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, CharField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import INSTALLER_ROLES, Role
 from fieldbox.accounts.models import Membership
 from fieldbox.core import audit
-from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import AddressKind
 from fieldbox.fleet.models import CustomerAddress
@@ -43,7 +41,6 @@ from fieldbox.jobs.queries import Row
 
 SALT = "fieldbox.jobs.calendar-feed"
 RENEW = "calendar.feed_renew"
-INSTALLER_ROLES = (Role.INSTALLER_ADMIN, Role.INSTALLER)
 FEED_PAST_DAYS = 30
 
 audit.label_actions({RENEW: gettext_lazy("New calendar feed address")})
@@ -134,15 +131,8 @@ def by_day(scope: Scope, period: Period, jobs: Iterable[Job]) -> list[Day]:
 # -- Feed address ------------------------------------------------------------------------------------------
 
 
-def _generation(membership_id: int) -> int:
-    latest = AuditEvent.objects.filter(
-        object_type=Membership._meta.label_lower, object_id=str(membership_id), action=RENEW
-    ).aggregate(Max("id"))["id__max"]
-    return int(latest or 0)
-
-
 def feed_token(membership: Membership, *, company: bool = False) -> str:
-    return signing.dumps([membership.pk, _generation(membership.pk), int(company)], salt=SALT)
+    return signing.dumps([membership.pk, membership.feed_generation, int(company)], salt=SALT)
 
 
 def feed_url(membership: Membership, *, company: bool = False) -> str:
@@ -168,7 +158,7 @@ def feed_scope(token: str) -> tuple[Scope, bool] | None:
         )
         .first()
     )
-    if membership is None or generation != _generation(membership.pk):
+    if membership is None or generation != membership.feed_generation:
         return None
     if company and membership.role != Role.INSTALLER_ADMIN:
         return None
@@ -180,7 +170,15 @@ def feed_renew(*, scope: Scope) -> Membership:
     scope.require_role(*INSTALLER_ROLES)
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=scope.membership.pk)
+        membership.feed_generation += 1
+        membership.feed_renewed_at = timezone.now()
+        membership.save(update_fields=["feed_generation", "feed_renewed_at"])
         audit.record(actor=scope.user, organisation=scope.organisation, obj=membership, action=RENEW)
+    # The addresses this request gives next are the new ones.
+    scope.membership.feed_generation, scope.membership.feed_renewed_at = (
+        membership.feed_generation,
+        membership.feed_renewed_at,
+    )
     return membership
 
 
@@ -193,11 +191,7 @@ def feed_jobs(scope: Scope, *, company: bool) -> QuerySet[Job]:
     qs = selectors.open_jobs(scope).filter(appointment_at__gte=since)
     if not company:
         qs = qs.filter(installer=scope.user)
-    changed = AuditEvent.objects.filter(
-        object_type=Job._meta.label_lower, object_id=Cast(OuterRef("pk"), CharField())
-    ).order_by("-at")
     qs = qs.select_related(None).select_related("vehicle", "customer", "installer")
-    qs = qs.annotate(changed_at=Subquery(changed.values("at")[:1]))
     return _with_address(qs).order_by("appointment_at", "pk")
 
 
@@ -215,7 +209,7 @@ def _event(job: Any, host: str, now: datetime) -> Event:
     event = Event()
     event.add("uid", f"job-{job.pk}@{host}")
     event.add("dtstamp", now)
-    event.add("last-modified", job.changed_at or job.assigned_at or job.created_at)
+    event.add("last-modified", job.changed_at)
     event.add("dtstart", job.appointment_at)
     event.add("dtend", job.appointment_at + timedelta(minutes=minutes))
     event.add("summary", f"{job.number} · {job.get_kind_display()} · {job.vehicle.plate}")

@@ -10,37 +10,24 @@ another one, once per link.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import base36_to_int, int_to_base36
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from fieldbox.accounts.models import Organisation
-from fieldbox.core import audit
-from fieldbox.core.audit import label_actions
+from fieldbox.core import clock, transitions
 from fieldbox.core.errors import Conflict
-from fieldbox.core.models import AuditEvent
-from fieldbox.jobs.choices import OPEN
+from fieldbox.jobs.choices import JOB_TABLE, OPEN
 from fieldbox.jobs.models import Job
 from fieldbox.messaging import events
 
 OWNER_SALT = "fieldbox.jobs.owner-link"
-ASKED = "job.owner_change_requested"
-
-label_actions(
-    {
-        ASKED: gettext_lazy("The owner asked for another workshop"),
-        "job.certificate_sent": gettext_lazy("Installation certificate sent"),
-    }
-)
 
 
 SIGNATURE_CHARS = 22  # 132 bits of the HMAC-SHA256: ample for a link, and short enough for an SMS
@@ -72,9 +59,8 @@ def change_window_end(job: Job) -> datetime:
     """End of the day of assignment, plus ``installer_change_days - 1`` days (0 and 1: the same day)."""
     assert job.assigned_at is not None
     provider = job.provider
-    tz = ZoneInfo(provider.time_zone)
-    day = timezone.localtime(job.assigned_at, tz).date() + timedelta(days=max(provider.installer_change_days, 1) - 1)
-    return datetime.combine(day, time.max, tzinfo=tz)
+    day = clock.day_of(job.assigned_at, provider.time_zone) + timedelta(days=max(provider.installer_change_days, 1) - 1)
+    return clock.end_of_day(day, provider.time_zone)
 
 
 @dataclass(frozen=True)
@@ -105,27 +91,22 @@ def owner_page(token: str, *, lock: bool = False) -> OwnerPage:
     job_id, company_id, stamp = _read(token)
     if timezone.now().timestamp() > stamp + settings.OWNER_LINK_MAX_AGE.total_seconds():
         raise signing.SignatureExpired("owner link expired")
-    qs = Job.objects.select_related("provider", "company", "vehicle")
-    if lock:
-        qs = qs.select_for_update(of=("self",))
-    job = qs.filter(pk=job_id, company_id=company_id).first()
+    qs = Job.objects.select_related("provider", "company", "vehicle").filter(company_id=company_id)
+    job = qs.filter(pk=job_id).first()
+    if job is not None and lock:
+        job = JOB_TABLE.lock(qs, job_id)
     if job is None or job.company is None or job.assigned_at is None or _stamp(job) != stamp:
         raise signing.BadSignature("the job moved to another company")
     ends = change_window_end(job)
-    asked = AuditEvent.objects.filter(
-        object_type=Job._meta.label_lower,
-        object_id=str(job.pk),
-        action=ASKED,
-        data__company=company_id,
-        data__assigned=stamp,
-    ).exists()
-    is_open = job.status in OPEN and timezone.now() <= ends
+    # Asked once per link: the column is cleared when the job is assigned again.
+    asked = job.owner_change_asked_at is not None
+    is_open = job.status in OPEN and clock.now() <= ends
     return OwnerPage(job, job.company, job.provider, ends, is_open, asked)
 
 
 def owner_change_request(*, token: str, message: str) -> OwnerPage:
     """The owner asks for another workshop: customer care is told (in the app and by e-mail); once per link."""
-    with transaction.atomic():
+    with transitions.atomic():
         page = owner_page(token, lock=True)
         job = page.job
         if page.asked:
@@ -134,11 +115,11 @@ def owner_change_request(*, token: str, message: str) -> OwnerPage:
             raise Conflict(_("The time to change workshop has passed."))
         text = message.strip()[:1000]
         stamp = _stamp(job)
-        audit.record(
-            actor=None,
-            organisation=page.provider,
-            obj=job,
-            action=ASKED,
+        JOB_TABLE.apply(
+            job,
+            "owner_change_request",
+            scope=None,
+            changes={"owner_change_asked_at": clock.now()},
             reason=text,
             data={"company": page.workshop.pk, "assigned": stamp},
         )

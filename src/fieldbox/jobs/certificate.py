@@ -11,18 +11,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from fieldbox.core import audit
+from fieldbox.core import transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import selectors
-from fieldbox.jobs.choices import JobKind, JobStatus
+from fieldbox.jobs.choices import JOB_TABLE, JobKind, JobStatus
 from fieldbox.jobs.models import Job
-from fieldbox.jobs.services import CARE
 from fieldbox.messaging.outbox import Attachment
 from fieldbox.messaging.services import send_email
 
@@ -34,9 +32,14 @@ def certificate_job(scope: Scope, job_id: int) -> Job:
     if not scope.organisation.is_provider:
         raise PermissionDenied
     job = selectors.job_for(scope, job_id)
-    if job.kind != JobKind.INSTALLATION or job.status != JobStatus.SUCCEEDED or job.device is None:
+    if not available(job):
         raise Conflict(_("There is an installation certificate only once an installation has succeeded."))
     return job
+
+
+def available(job: Job) -> bool:
+    """A succeeded installation, with its device, has a certificate."""
+    return job.kind == JobKind.INSTALLATION and job.status == JobStatus.SUCCEEDED and job.device_id is not None
 
 
 def filename(job: Job) -> str:
@@ -76,7 +79,7 @@ def certificate_pdf(job: Job) -> bytes:
 
 def certificate_send(*, scope: Scope, job_id: int) -> str:
     """E-mail the certificate to the customer; answers the address it goes to. The customer needs an e-mail."""
-    scope.require_role(*CARE)
+    JOB_TABLE.require("send_certificate", scope)
     job = certificate_job(scope, job_id)
     customer = job.customer
     if not customer.email:
@@ -85,11 +88,15 @@ def certificate_send(*, scope: Scope, job_id: int) -> str:
             % {"customer": customer.display_name}
         )
     pdf = certificate_pdf(job)  # rendered before the transaction: it takes a moment
-    moment = int(timezone.now().timestamp())
-    with transaction.atomic():
+    with transitions.atomic():
+        locked = JOB_TABLE.lock(Job.objects.visible_to(scope), job.pk)
+        step = JOB_TABLE.apply(
+            locked, "send_certificate", scope=scope, reason=customer.email, data={"to": customer.email}
+        )
+        assert step.event is not None
         send_email(
             "jobs.certificate",
-            key=f"job:{job.pk}:certificate:{moment}",
+            key=f"job:{job.pk}:certificate:{step.event.pk}",
             to=customer.email,
             language=customer.language,
             organisation=job.provider,
@@ -100,13 +107,5 @@ def certificate_send(*, scope: Scope, job_id: int) -> str:
                 "provider": job.provider.name,
             },
             attachments=[Attachment(filename(job), pdf, PDF)],
-        )
-        audit.record(
-            actor=scope.user,
-            organisation=job.provider,
-            obj=job,
-            action="job.certificate_sent",
-            reason=customer.email,
-            data={"to": customer.email},
         )
     return customer.email

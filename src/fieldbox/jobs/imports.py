@@ -8,32 +8,28 @@ their audit events with another, in the transaction that re-checks the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.functions import Upper
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fieldbox.accounts import selectors as accounts_selectors
-from fieldbox.core import audit, uploads
-from fieldbox.core.models import AuditEvent
+from fieldbox.core import transitions, uploads
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import Row, RowError
 from fieldbox.fleet.models import Subscription
 from fieldbox.jobs import services
-from fieldbox.jobs.choices import JobKind, JobStatus
+from fieldbox.jobs.choices import JOB_TABLE, JobKind
 from fieldbox.jobs.models import Job
+from fieldbox.jobs.services.moves import job_number
 
 COLUMNS = ("subscription", "kind", "vehicle_model", "central_lock_type", "notes", "installer_code")
 REQUIRED = ("subscription", "kind")
 SPEC_LIMITS = {"vehicle_model": 200, "central_lock_type": 200, "notes": 500}
-# A job still open on the vehicle: a second one would send two installers to the same car.
-BUSY = (JobStatus.DRAFT, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS, JobStatus.PAIRED)
 # The kinds as people write them, in the three languages, besides the translated labels.
 KIND_WORDS = {
     "installation": JobKind.INSTALLATION,
@@ -258,16 +254,12 @@ def _plan_row(
 def _check_busy(scope: Scope, planned: list[Planned], errors: list[RowError]) -> None:
     """No vehicle of the file may have a job still open (one query)."""
     busy = dict(
-        Job.objects.filter(
-            provider=scope.organisation, vehicle_id__in=[p.vehicle_id for p in planned], status__in=BUSY
-        ).values_list("vehicle_id", "pk")
+        Job.objects.visible_to(scope).holding([p.vehicle_id for p in planned]).values_list("vehicle_id", "number")
     )
     for p in planned:
         if p.vehicle_id in busy:
             message = _("The vehicle %(plate)s already has an open job (%(job)s).")
-            errors.append(
-                RowError(p.row, "subscription", message % {"plate": p.plate, "job": f"J{busy[p.vehicle_id]:07d}"})
-            )
+            errors.append(RowError(p.row, "subscription", message % {"plate": p.plate, "job": busy[p.vehicle_id]}))
 
 
 # ---- writing -------------------------------------------------------------------------------------------
@@ -276,26 +268,26 @@ def _check_busy(scope: Scope, planned: list[Planned], errors: list[RowError]) ->
 def job_import(*, scope: Scope, table: list[Row]) -> list[tuple[int, Job]]:
     """Create every job of the file or none: drafts in one insert, their audit events in another.
     Answers each job with the row it came from."""
-    scope.require_role(*services.PLANNERS)
-    with transaction.atomic():
+    JOB_TABLE.require("create", scope)
+    with transitions.atomic():
         planned = plan(scope, table, lock=True)
         org = scope.organisation
-        jobs = Job.objects.bulk_create(
-            [
-                Job(
-                    provider=org,
-                    kind=p.kind,
-                    subscription_id=p.subscription_id,
-                    vehicle_id=p.vehicle_id,
-                    customer_id=p.customer_id,
-                    product_id=p.product_id,
-                    spec=p.spec,
-                )
-                for p in planned
-            ],
-            batch_size=1000,
-        )
-        AuditEvent.objects.bulk_create(_created_events(scope, jobs, planned), batch_size=1000)
+        numbers = job_number(org.pk, len(planned)) if planned else []
+        drafts = [
+            Job(
+                provider=org,
+                kind=p.kind,
+                subscription_id=p.subscription_id,
+                vehicle_id=p.vehicle_id,
+                customer_id=p.customer_id,
+                product_id=p.product_id,
+                spec=p.spec,
+                number=number,
+            )
+            for p, number in zip(planned, numbers, strict=True)
+        ]
+        rows = {id(job): p.row for job, p in zip(drafts, planned, strict=True)}
+        jobs = JOB_TABLE.create_many(drafts, "create", scope=scope, data=lambda j: {"import_row": rows[id(j)]})
         # Assigned rows go through job_assign one by one, so that deadline, visibility, the owner's SMS and the
         # webhook are exactly those of a single assignment: a few queries per assigned row, fine for files of a
         # few thousand rows (the limit is JOB_IMPORT_MAX_ROWS).
@@ -303,23 +295,3 @@ def job_import(*, scope: Scope, table: list[Row]) -> list[tuple[int, Job]]:
             (p.row, services.job_assign(scope=scope, job_id=job.pk, company_id=p.company_id) if p.company_id else job)
             for job, p in zip(jobs, planned, strict=True)
         ]
-
-
-def _created_events(scope: Scope, jobs: Iterable[Job], planned: list[Planned]) -> list[AuditEvent]:
-    """What audit.record writes for a created job, for every job of the file."""
-    ip = audit.current_ip.get() or None
-    return [
-        AuditEvent(
-            actor=scope.user,
-            actor_label=scope.user.email,
-            organisation=scope.organisation,
-            object_type=Job._meta.label_lower,
-            object_id=str(job.pk),
-            object_label=job.number,
-            action="job.create",
-            to_state=JobStatus.DRAFT,
-            ip_address=ip,
-            data={"import_row": p.row},
-        )
-        for job, p in zip(jobs, planned, strict=True)
-    ]

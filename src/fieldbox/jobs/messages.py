@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import CARE
 from fieldbox.messaging import events, kinds
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.events import EventType
@@ -131,18 +131,18 @@ events.register(
         "job.activation_missing",
         _("A paired device did not report its activation in time"),
         kind="jobs.activation_missing",
-        roles=frozenset({Role.CUSTOMER_CARE, Role.PROVIDER_ADMIN}),
+        roles=CARE,
     ),
     EventType(
         "job.help_requested",
         _("An installer asked customer care about a job"),
         kind="jobs.help_requested",
-        roles=frozenset({Role.CUSTOMER_CARE, Role.PROVIDER_ADMIN}),
+        roles=CARE,
     ),
     EventType(
         "job.owner_change_requested",
         _("A vehicle owner asked for another workshop"),
         kind="jobs.owner_change_requested",
-        roles=frozenset({Role.CUSTOMER_CARE, Role.PROVIDER_ADMIN}),
+        roles=CARE,
     ),
 )

@@ -2,14 +2,110 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.jobs.choices import CheckType, JobKind, JobStatus
+from fieldbox.accounts.selectors import partner_provider_ids
+from fieldbox.core.tenancy import Mask, Scope, ScopedQuerySet
+from fieldbox.jobs.choices import BUSY, ENDED, CheckType, JobKind, JobStatus
 
 ORGANISATION = "accounts.Organisation"
+
+
+def masked_plate(plate: str) -> str:
+    """AB•••CD: enough to recognise a car one worked on, not to find its owner."""
+    return plate[:2] + "•" * max(len(plate) - 4, 1) + plate[-2:] if len(plate) > 4 else "•" * len(plate)
+
+
+def _blank(value: Any) -> str:
+    return ""
+
+
+# What an installer company stops reading of a job once it ended (or its partnership with the provider did).
+JOB_PERSONAL_PATHS = {
+    "vehicle__plate": lambda plate: masked_plate(plate or ""),
+    "vehicle__vin": _blank,
+    "subscription__number": _blank,
+    "customer__first_name": _blank,
+    "customer__last_name": _blank,
+    "customer__company_name": _blank,
+    "customer__phone": _blank,
+    "customer__phone_other": _blank,
+    "customer__email": _blank,
+}
+
+
+def _strip_job(job: Job) -> None:
+    """Replace the owner's data of a loaded job by stand-ins (the relations as they were loaded, without it)."""
+    from fieldbox.fleet.models import Customer, Subscription, Vehicle
+
+    cache = job._state.fields_cache
+    vehicle = cache.get("vehicle") or Vehicle(pk=job.vehicle_id, provider_id=job.provider_id, plate="")
+    cache["vehicle"] = Vehicle(
+        **{f.attname: getattr(vehicle, f.attname) for f in Vehicle._meta.concrete_fields},
+    )
+    cache["vehicle"].plate, cache["vehicle"].vin = masked_plate(vehicle.plate), ""
+    customer = cache.get("customer")
+    cache["customer"] = Customer(
+        pk=job.customer_id,
+        provider_id=job.provider_id,
+        kind=customer.kind if customer else "person",
+        language=customer.language if customer else "",
+    )
+    subscription = cache.get("subscription")
+    cache["subscription"] = Subscription(
+        pk=job.subscription_id,
+        provider_id=job.provider_id,
+        number="",
+        status=subscription.status if subscription else "",
+    )
+    job.masked = True
+
+
+def _job_mask(scope: Scope) -> Mask[Job]:
+    """An installer company reads the owner's data of its jobs while they are open and it works for the provider
+    (``JobQuerySet.with_owner_data`` is the same rule in SQL)."""
+
+    def hides(status: str, provider_id: int) -> bool:
+        return status in ENDED or provider_id not in partner_provider_ids(scope)
+
+    return Mask.on(hides, fields=("status", "provider_id"), strip=_strip_job, paths=JOB_PERSONAL_PATHS)
+
+
+class JobQuerySet(ScopedQuerySet["Job"]):
+    def visible_to(self, scope: Scope) -> JobQuerySet:
+        """A provider sees its jobs; an installer company the jobs assigned to it, once they show to it (never a
+        draft), with the owner's data masked once the job ended or the partnership with its provider did."""
+        org = scope.organisation
+        if org.is_provider:
+            return self.filter(provider=org)
+        qs = self.filter(company=org, visible_from__lte=timezone.now()).exclude(status=JobStatus.DRAFT)
+        return qs.masked(_job_mask(scope))
+
+    def with_owner_data(self, scope: Scope) -> JobQuerySet:
+        """Only the jobs whose owner's data this scope reads (the rows ``_job_mask`` leaves whole): searching by
+        plate, name or phone never finds a masked job."""
+        if scope.organisation.is_provider:
+            return self
+        return self.exclude(status__in=ENDED).filter(provider_id__in=partner_provider_ids(scope))
+
+    def open(self) -> JobQuerySet:
+        """IOINSTALLER "attività in carico": assigned to a company, not yet paired."""
+        return self.filter(status__in=(JobStatus.ASSIGNED, JobStatus.IN_PROGRESS))
+
+    def holding(self, vehicle_ids: Iterable[int]) -> JobQuerySet:
+        """The jobs that hold these vehicles: one at a time (``BUSY``), a constraint refuses a second."""
+        return self.filter(vehicle_id__in=list(vehicle_ids), status__in=BUSY)
+
+    def on_job_screens(self) -> JobQuerySet:
+        """The jobs handled on the job screens (a removal request's jobs move with their lines, under Removals)."""
+        return self.filter(in_removal_request=False)
 
 
 class Job(models.Model):
@@ -59,10 +155,26 @@ class Job(models.Model):
     # The device reported its activation; the job succeeds once the required checks are complete too.
     activated_at = models.DateTimeField(_("device activated on"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # The last move of the job (the calendar feed's "last modified"), set by every move of its table.
+    changed_at = models.DateTimeField(_("changed on"), default=timezone.now)
+    # The number people read ("J0000042"), from the provider's series (``core.numbering``).
+    number = models.CharField(_("number"), max_length=16)
+    # The job of a removal request's line: it moves with its line, under Removals, never on the job screens.
+    in_removal_request = models.BooleanField(_("from a removal request"), default=False)
+    # The owner asked for another workshop through the link of the current assignment (once per assignment).
+    owner_change_asked_at = models.DateTimeField(_("owner asked for another workshop on"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+    masked = False  # True on a job loaded through a masked projection (the owner's data replaced)
 
     class Meta:
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "number"], name="job_number_once"),
+            # One job at a time holds a vehicle: a second one would send two installers to the same car.
+            models.UniqueConstraint(fields=["vehicle"], condition=Q(status__in=BUSY), name="job_vehicle_busy_once"),
+        ]
         indexes = [
             # visible_from included: the tab counters are answered from the index alone.
             models.Index(fields=["company", "status", "-id"], include=["visible_from"], name="job_company_status"),
@@ -70,16 +182,24 @@ class Job(models.Model):
             models.Index(fields=["company", "-id"], name="job_company_available", condition=Q(status="assigned")),
             # "Take the next job": the available job closest to its deadline.
             models.Index(
-                fields=["company", "deadline_at", "id"], name="job_company_next", condition=Q(status="assigned")
+                fields=["company", "deadline_at", "id"],
+                name="job_company_next",
+                condition=Q(status="assigned", in_removal_request=False),
             ),
+            # The assigned jobs that do not show to their company yet (subtracted from its counters).
+            models.Index(fields=["company", "visible_from"], name="job_company_hidden", condition=Q(status="assigned")),
         ]
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or "J-"
 
-    @property
-    def number(self) -> str:
-        return f"J{self.pk:07d}" if self.pk else "J-"
+
+class ChecklistItemQuerySet(ScopedQuerySet["ChecklistItem"]):
+    def visible_to(self, scope: Scope) -> ChecklistItemQuerySet:
+        """The items a provider manages (an installer company reads them on its jobs' checklists only)."""
+        if not scope.organisation.is_provider:
+            return self.none()
+        return self.filter(provider=scope.organisation, removed_at__isnull=True)
 
 
 class ChecklistItem(models.Model):
@@ -103,6 +223,8 @@ class ChecklistItem(models.Model):
     required = models.BooleanField(_("required"), default=True)
     # Removed items stay for the answers already given on past jobs.
     removed_at = models.DateTimeField(_("removed on"), null=True, blank=True)
+
+    objects = ChecklistItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("checklist item")
@@ -133,6 +255,12 @@ class CheckAnswer(models.Model):
         return f"{self.item_id}: {self.value}"
 
 
+class PhotoQuerySet(ScopedQuerySet["JobPhoto"]):
+    def visible_to(self, scope: Scope) -> PhotoQuerySet:
+        """Photos of the jobs one sees: the provider always, an installer company while it reads the owner's data."""
+        return self.filter(job__in=Job.objects.visible_to(scope).with_owner_data(scope).values("pk"))
+
+
 class JobPhoto(models.Model):
     """A photo taken on site for a photo item, stored under a random name, served only through a scoped view."""
 
@@ -148,6 +276,8 @@ class JobPhoto(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("job photo")

@@ -1,4 +1,4 @@
-"""Read helpers of the job screens that the selectors do not have: filters, history, look-ups by number.
+"""Read helpers of the job screens that the selectors do not have: rows, history, columns, the dashboard.
 
 Every function starts from a scoped queryset or takes the scope, so nothing here widens what a user sees.
 """
@@ -7,90 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.models import Membership
+from fieldbox.accounts.models import Membership, Organisation
+from fieldbox.core import clock, counters
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.models import Subscription
 from fieldbox.jobs import selectors
-from fieldbox.jobs.choices import ENDED, OPEN, JobKind, JobStatus
+from fieldbox.jobs.choices import DONE_FOR_COMPANY, OPEN, JobKind, JobStatus
 from fieldbox.jobs.models import Job
-
-# Counters stop here: a total above it shows as "1000+" and never costs an unbounded COUNT.
-COUNT_CAP = 1000
-
-
-def capped_count(qs: QuerySet[Job]) -> str:
-    n = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    return f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
-def _customer_q(text: str) -> Q:
-    return (
-        Q(customer__first_name__icontains=text)
-        | Q(customer__last_name__icontains=text)
-        | Q(customer__company_name__icontains=text)
-    )
-
-
-def filter_open(qs: QuerySet[Job], f: dict[str, Any]) -> QuerySet[Job]:
-    """The filters of the "Open" tab (every job in it is open, so its personal data may be searched)."""
-    today = timezone.localdate()
-    if f.get("subscription"):
-        qs = qs.filter(subscription__number__icontains=f["subscription"])
-    if f.get("days_min") is not None:
-        qs = qs.filter(assigned_at__lt=_day_start(today - timedelta(days=f["days_min"] - 1)))
-    if f.get("plate"):
-        qs = qs.filter(vehicle__plate__icontains=f["plate"].replace(" ", ""))
-    if f.get("customer"):
-        qs = qs.filter(_customer_q(f["customer"]))
-    if f.get("phone"):
-        qs = qs.filter(Q(customer__phone__icontains=f["phone"]) | Q(customer__phone_other__icontains=f["phone"]))
-    if f.get("vehicle_type"):
-        qs = qs.filter(vehicle__vehicle_type=f["vehicle_type"])
-    if f.get("product"):
-        qs = qs.filter(product__name__icontains=f["product"])
-    return filter_deadline(qs, f.get("deadline"), f.get("deadline_days"))
-
-
-def filter_deadline(qs: QuerySet[Job], which: str | None, days: int | None = None) -> QuerySet[Job]:
-    """ "soon": within 3 days (or ``days``) including overdue ones; "overdue": past it. Open jobs only:
-    a job that ended has no deadline left to meet."""
-    now = timezone.now()
-    if which == "overdue":
-        return qs.filter(deadline_at__lt=now, status__in=OPEN)
-    if which == "soon" or days is not None:
-        limit = _day_start(timezone.localdate() + timedelta(days=(3 if days is None else days) + 1))
-        return qs.filter(deadline_at__lt=limit, status__in=OPEN)
-    return qs
-
-
-def filter_completed(qs: QuerySet[Job], f: dict[str, Any]) -> QuerySet[Job]:
-    """The filters of the "Completed" tab; a plate is searched only on jobs whose data the company still sees."""
-    if f.get("serial"):
-        qs = qs.filter(device__serial__icontains=f["serial"])
-    if f.get("done_on"):
-        start = _day_start(f["done_on"])
-        qs = qs.filter(paired_at__gte=start, paired_at__lt=start + timedelta(days=1))
-    if f.get("done_in_max") is not None:
-        qs = qs.filter(paired_at__lt=_plus_days("assigned_at", f["done_in_max"] + 1))
-    if f.get("plate"):
-        qs = qs.filter(vehicle__plate__icontains=f["plate"].replace(" ", "")).exclude(status__in=ENDED)
-    return qs
-
-
-def _plus_days(field: str, days: int) -> Any:
-    return F(field) + timedelta(days=days)
 
 
 @dataclass
@@ -107,7 +37,7 @@ class Row:
     @property
     def counting(self) -> bool:
         """The deadline still matters: the job is open."""
-        return self.days_left is not None and self.job.status in selectors.OPEN_FOR_COMPANY
+        return self.days_left is not None and self.job.status in OPEN
 
     @property
     def urgency(self) -> str:
@@ -123,30 +53,18 @@ class Row:
 
 
 def row_of(scope: Scope, job: Job) -> Row:
-    today = timezone.localdate()
-    sees = selectors.sees_personal_data(scope, job)
-    assigned = timezone.localtime(job.assigned_at).date() if job.assigned_at else None
-    paired = timezone.localtime(job.paired_at).date() if job.paired_at else None
+    """A job as a line of a list: its owner's data as the projection loaded it (masked or not), and its days."""
+    today = clock.today()
+    assigned = clock.day_of(job.assigned_at) if job.assigned_at else None
+    paired = clock.day_of(job.paired_at) if job.paired_at else None
     return Row(
         job=job,
-        plate=job.vehicle.plate if sees else selectors.masked_plate(job.vehicle.plate),
-        sees_data=sees,
+        plate=job.vehicle.plate,
+        sees_data=not job.masked,
         days_assigned=(today - assigned).days if assigned else None,
-        days_left=(timezone.localtime(job.deadline_at).date() - today).days if job.deadline_at else None,
+        days_left=(clock.day_of(job.deadline_at) - today).days if job.deadline_at else None,
         done_in=(paired - assigned).days if assigned and paired else None,
     )
-
-
-def my_jobs(scope: Scope) -> QuerySet[Job]:
-    """The jobs I took and have not paired yet."""
-    return selectors.jobs_for(scope).filter(status=JobStatus.IN_PROGRESS, installer=scope.user)
-
-
-def subscription_by_number(scope: Scope, number: str) -> Subscription | None:
-    """The provider's own subscription with this number (never another organisation's)."""
-    if not scope.organisation.is_provider:
-        return None
-    return Subscription.objects.filter(provider=scope.organisation, number__iexact=number.strip()).first()
 
 
 @dataclass
@@ -165,16 +83,16 @@ class HistoryLine:
 
 
 def history(scope: Scope, job: Job) -> list[HistoryLine]:
-    """The job's audit trail: all of it for the provider; for the company its own actions and the transitions,
-    with names and reasons only of its own people and never an address."""
+    """The job's audit trail: all of it for the provider; for the company its own actions and the changes of
+    status, with names and reasons only of its own people and never an address."""
     events = AuditEvent.objects.filter(
         object_type=Job._meta.label_lower, object_id=str(job.pk), organisation_id=job.provider_id
     ).order_by("at", "id")
     if scope.organisation.is_provider:
         return [HistoryLine(e, e.actor_label, e.reason, e.ip_address or "") for e in events[:500]]
-    ours = set(Membership.objects.filter(organisation=scope.organisation).values_list("user_id", flat=True))
+    ours = set(Membership.objects.visible_to(scope).values_list("user_id", flat=True))
     lines = []
-    for e in events.filter(Q(actor__in=ours) | ~Q(to_state=""))[:500]:
+    for e in events.filter(Q(actor__in=ours) | ~Q(from_state=F("to_state")))[:500]:
         own = e.actor_id in ours
         lines.append(HistoryLine(e, e.actor_label if own else "", e.reason if own else "", ""))
     return lines
@@ -288,18 +206,24 @@ def _weighted(pairs: list[tuple[float | None, int]]) -> float | None:
 
 
 def dashboard(scope: Scope, days: int) -> Dashboard:
-    """INVERS FleetControl's overview, in three aggregate queries whatever the number of jobs."""
+    """INVERS FleetControl's overview: totals by status and company from the counters (a few rows whatever the
+    number of jobs), the late ones and the speeds of the last ``days`` days in two aggregate queries."""
     jobs = selectors.jobs_for(scope).select_related(None).order_by()
-    now = timezone.now()
-    late = Q(status__in=OPEN, deadline_at__lt=now)
-    counts = {s: Count("pk", filter=Q(status=s)) for s in OPEN_ON_DASHBOARD}
-    totals = jobs.filter(status__in=OPEN_ON_DASHBOARD).aggregate(**counts, overdue=Count("pk", filter=late))
-    overdue = totals.pop("overdue")
+    now = clock.now()
+    org = scope.organisation.pk
+    own, at_company = f"jobs.provider:{org}", f"jobs.provider_company:{org}:"
+    kept = counters.read_prefix(at_company, extra=[own])
+    totals = {status: kept[(own, status)] for status in OPEN_ON_DASHBOARD}
+    overdue = jobs.filter(status__in=OPEN, deadline_at__lt=now).count()
+    company_ids = {int(key[len(at_company) :]) for key, _status in kept if key != own}
     companies: dict[int, CompanyFigures] = {}
-    at_companies = jobs.filter(status__in=AT_COMPANIES, company__isnull=False)
-    for row in at_companies.values("company_id", "company__name", "status").annotate(n=Count("pk")):
-        figures = companies.setdefault(row["company_id"], CompanyFigures(row["company_id"], row["company__name"]))
-        figures.counts[row["status"]] = row["n"]
+    names = dict(Organisation.objects.filter(pk__in=company_ids).values_list("pk", "name"))
+    for (key, status), n in kept.items():
+        if key == own or status not in AT_COMPANIES or not n:
+            continue
+        company_id = int(key[len(at_company) :])
+        figures = companies.setdefault(company_id, CompanyFigures(company_id, names.get(company_id, "")))
+        figures.counts[status] = n
     _speeds(jobs, now - timedelta(days=days), companies)
     ranked = sorted(companies.values(), key=lambda c: (-c.total, c.name.lower()))
     return Dashboard(
@@ -312,6 +236,47 @@ def dashboard(scope: Scope, days: int) -> Dashboard:
         activate_days=_weighted([(c.activate_days, c.activated) for c in ranked]),
         activated=sum(c.activated for c in ranked),
     )
+
+
+# ---- exact totals of the tabs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    """An installer company's tabs: open (available + in progress), completed (paired + succeeded)."""
+
+    available: int
+    in_progress: int
+    completed: int
+
+    @property
+    def open(self) -> int:
+        return self.available + self.in_progress
+
+
+def company_totals(scope: Scope) -> Totals:
+    """Exact, at any size: the company's counters (one read) less its assigned jobs that do not show yet (a few,
+    found in the partial index of hidden jobs)."""
+    org = scope.organisation.pk
+    key = f"jobs.company:{org}"
+    kept = counters.read([key])
+    hidden = (
+        Job.objects.filter(company_id=org, status=JobStatus.ASSIGNED, visible_from__gt=clock.now())
+        .on_job_screens()
+        .count()
+    )
+    return Totals(
+        available=kept[(key, JobStatus.ASSIGNED)] - hidden,
+        in_progress=kept[(key, JobStatus.IN_PROGRESS)],
+        completed=sum(kept[(key, s)] for s in DONE_FOR_COMPANY),
+    )
+
+
+def provider_totals(scope: Scope) -> dict[str, int]:
+    """The provider's jobs by status, exact: one read of its counters."""
+    key = f"jobs.provider:{scope.organisation.pk}"
+    kept = counters.read([key])
+    return {status: kept[(key, status)] for status in JobStatus.values}
 
 
 def _speeds(jobs: QuerySet[Job], since: datetime, companies: dict[int, CompanyFigures]) -> None:

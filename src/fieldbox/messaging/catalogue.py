@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import PROVIDER_STAFF
 from fieldbox.messaging import events, kinds
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.events import EventType
@@ -28,7 +28,6 @@ kinds.register(
     ),
 )
 
-PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE})
 
 events.register(
     EventType(

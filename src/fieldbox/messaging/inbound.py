@@ -9,26 +9,37 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from fieldbox.fleet.models import Device
+from fieldbox.core import transitions
 from fieldbox.messaging import events, signing
 from fieldbox.messaging.choices import DeviceEventStatus, DeviceEventType, FeedFormat
 from fieldbox.messaging.models import DeviceEvent, DeviceFeed, UnknownDevice
 
+if TYPE_CHECKING:
+    from fieldbox.accounts.models import Organisation
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+
+# The domain apps that own devices register here: messaging knows no device, no job.
+# ``FINDERS``: the id of a provider's device with this serial number or IMEI, or None.
+FINDERS: list[Callable[[Organisation, str, str], int | None]] = []
+# ``HANDLERS``: what an event changes, in the transaction that marks it processed (the device's last event, its
+# activation and its job's success).
+HANDLERS: list[Callable[[DeviceEvent], None]] = []
 TRACCAR_TYPES = {"deviceOnline": DeviceEventType.ONLINE, "deviceOffline": DeviceEventType.OFFLINE}
 
 
@@ -161,12 +172,7 @@ def _parse_traccar(data: Any) -> Incoming:
 def receive(feed: DeviceFeed, incoming: Incoming) -> tuple[DeviceEvent, bool]:
     """Store the event once (a repeated event id answers the first one) and queue its processing."""
     provider = feed.organisation
-    match = Q()
-    if incoming.serial:
-        match |= Q(serial=incoming.serial)
-    if incoming.imei:
-        match |= Q(imei=incoming.imei)
-    device = Device.objects.filter(match, provider=provider).first()
+    device = _device_of(provider, incoming.serial, incoming.imei)
     if device is None:
         _count_unknown(feed, incoming.imei or incoming.serial)
         raise Refused(
@@ -178,7 +184,7 @@ def receive(feed: DeviceFeed, incoming: Incoming) -> tuple[DeviceEvent, bool]:
         with transaction.atomic():
             event = DeviceEvent.objects.create(
                 organisation=provider,
-                device=device,
+                device_id=device,
                 event_id=incoming.event_id,
                 type=incoming.type,
                 source_type=incoming.source_type,
@@ -190,6 +196,14 @@ def receive(feed: DeviceFeed, incoming: Incoming) -> tuple[DeviceEvent, bool]:
     except IntegrityError:
         return DeviceEvent.objects.get(organisation=provider, event_id=incoming.event_id), False
     return event, True
+
+
+def _device_of(provider: Organisation, serial: str, imei: str) -> int | None:
+    for find in FINDERS:
+        found = find(provider, serial, imei)
+        if found is not None:
+            return found
+    return None
 
 
 def _count_unknown(feed: DeviceFeed, identifier: str) -> None:
@@ -214,19 +228,20 @@ def _queue(event_id: int) -> None:
 
 def process(event_id: int) -> bool:
     """Attach the event to its device's state and tell the provider; answers False if already done."""
-    with transaction.atomic():
+    with transitions.atomic():
         event = (
-            DeviceEvent.objects.select_for_update()
+            DeviceEvent.objects.select_for_update(of=("self",))
             .filter(pk=event_id, status=DeviceEventStatus.RECEIVED)
-            .select_related("organisation")
+            .select_related("organisation", "device")
             .first()
         )
         if event is None:
             return False
-        device = Device.objects.select_for_update().get(pk=event.device_id)
-        _apply(device, event)
+        for handle in HANDLERS:
+            handle(event)
         event.status = DeviceEventStatus.PROCESSED
         event.save(update_fields=["status"])
+        device = event.device
         events.emit(
             f"device.{event.type}" if event.type != DeviceEventType.OTHER else "device.event",
             organisation=event.organisation,
@@ -243,25 +258,6 @@ def process(event_id: int) -> bool:
             },
         )
     return True
-
-
-def _apply(device: Device, event: DeviceEvent) -> None:
-    fields = []
-    if device.last_event_at is None or event.occurred_at >= device.last_event_at:
-        device.last_event_at = event.occurred_at
-        fields.append("last_event_at")
-        if event.type in (DeviceEventType.ONLINE, DeviceEventType.OFFLINE):
-            device.online = event.type == DeviceEventType.ONLINE
-            fields.append("online")
-    if fields:
-        device.save(update_fields=fields)
-    if event.type == DeviceEventType.ACTIVATED:
-        from fieldbox.jobs.services import job_activate
-
-        job_activate(device, event.occurred_at)  # its paired job succeeds and the device is active
-        if device.activated_at is None:
-            device.activated_at = event.occurred_at
-            device.save(update_fields=["activated_at"])
 
 
 def sweep(older_than_seconds: int = 60) -> int:

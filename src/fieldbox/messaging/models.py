@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.models import LANGUAGE_CHOICES
+from fieldbox.core.tenancy import AdminsOnlyQuerySet, OrganisationOwnedQuerySet, PersonalQuerySet
 from fieldbox.messaging.choices import Channel, DeviceEventStatus, DeviceEventType, FeedFormat, MessageStatus
 
 
@@ -56,6 +57,8 @@ class OutboxMessage(models.Model):
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
+    objects = AdminsOnlyQuerySet["OutboxMessage"].as_manager()
+
     class Meta:
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
@@ -87,6 +90,8 @@ class MessageTemplate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = OrganisationOwnedQuerySet["MessageTemplate"].as_manager()
+
     class Meta:
         verbose_name = _("message template")
         verbose_name_plural = _("message templates")
@@ -112,6 +117,8 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
 
+    objects = OrganisationOwnedQuerySet["WebhookEndpoint"].as_manager()
+
     class Meta:
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
@@ -133,6 +140,8 @@ class DeviceFeed(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used on"), null=True, blank=True)
+
+    objects = OrganisationOwnedQuerySet["DeviceFeed"].as_manager()
 
     class Meta:
         verbose_name = _("device event feed")
@@ -162,6 +171,8 @@ class DeviceEvent(models.Model):
         _("status"), max_length=16, choices=DeviceEventStatus.choices, default=DeviceEventStatus.RECEIVED
     )
 
+    objects = OrganisationOwnedQuerySet["DeviceEvent"].as_manager()
+
     class Meta:
         verbose_name = _("device event")
         verbose_name_plural = _("device events")
@@ -183,6 +194,8 @@ class UnknownDevice(models.Model):
     times = models.PositiveIntegerField(_("times"), default=1)
     first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
+
+    objects = OrganisationOwnedQuerySet["UnknownDevice"].as_manager()
 
     class Meta:
         verbose_name = _("unknown device")
@@ -209,6 +222,8 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read on"), null=True, blank=True)
+
+    objects = PersonalQuerySet["Notification"].as_manager()
 
     class Meta:
         verbose_name = _("notification")

@@ -7,15 +7,34 @@ Annulée. Removed boxes wait at the remover's until a carrier picks them up (``B
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.removals.choices import LineStatus, PickupStatus, RequestState
+from fieldbox.accounts.selectors import partner_provider_ids
+from fieldbox.core.tenancy import Mask, Scope, ScopedQuerySet
+from fieldbox.removals.choices import DRAFT_STATES, OPEN_LINE, LineStatus, PickupStatus, RequestState
 
 ORGANISATION = "accounts.Organisation"
+
+
+class RequestQuerySet(ScopedQuerySet["RemovalRequest"]):
+    def visible_to(self, scope: Scope) -> RequestQuerySet:
+        """The requester's requests, saved or not; an installer company sees the lines sent to it, not requests."""
+        if not scope.organisation.is_provider:
+            return self.none()
+        return self.filter(provider=scope.organisation)
+
+    def saved(self) -> RequestQuerySet:
+        return self.filter(state=RequestState.SAVED)
+
+    def drafts(self) -> RequestQuerySet:
+        """Not saved yet (being checked, waiting for confirmation, being saved, refused)."""
+        return self.filter(state__in=DRAFT_STATES)
 
 
 class RemovalRequest(models.Model):
@@ -33,23 +52,80 @@ class RemovalRequest(models.Model):
     errors = models.JSONField(_("row errors"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("rows in error"), default=0)
     keep_valid_only = models.BooleanField(_("only the valid rows"), default=False)
+    # The valid rows the check kept (the draft's lines), shown until the request is saved.
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     saved_at = models.DateTimeField(_("saved on"), null=True, blank=True)
+    # "#63", from the provider's series when the request is saved (a draft, a dry run, a discarded file take none).
+    number = models.CharField(_("number"), max_length=16, blank=True)
+
+    objects = RequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("removal request")
         verbose_name_plural = _("removal requests")
         indexes = [models.Index(fields=["provider", "state", "-id"], name="removal_request_list")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "number"], condition=~Q(number=""), name="removal_request_number_once"
+            )
+        ]
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or str(_("Draft"))
 
-    @property
-    def number(self) -> str:
-        return f"#{self.pk}" if self.pk else "#"
+
+def _strip_line(line: RemovalLine) -> None:
+    """The remover no longer reads the vehicle of a line that ended: VIN, subscription and place go."""
+    from fieldbox.fleet.models import Subscription, Vehicle
+
+    cache = line._state.fields_cache
+    vehicle = cache.get("vehicle")
+    cache["vehicle"] = Vehicle(
+        pk=line.vehicle_id,
+        provider_id=line.provider_id,
+        plate="",
+        vin="",
+        make=vehicle.make if vehicle else "",
+        model=vehicle.model if vehicle else "",
+    )
+    cache["subscription"] = Subscription(pk=line.subscription_id, provider_id=line.provider_id, number="")
+    line.place = ""
+    line.masked = True
+
+
+LINE_PERSONAL_PATHS: dict[str, Any] = {
+    "vehicle__vin": lambda value: "",
+    "vehicle__plate": lambda value: "",
+    "subscription__number": lambda value: "",
+    "place": lambda value: "",
+}
+
+
+def _line_mask(scope: Scope) -> Mask[RemovalLine]:
+    """A remover reads the vehicle of a line while the line is open and it works for the requester."""
+
+    def hides(status: str, provider_id: int) -> bool:
+        return status not in OPEN_LINE or provider_id not in partner_provider_ids(scope)
+
+    return Mask.on(hides, fields=("status", "provider_id"), strip=_strip_line, paths=LINE_PERSONAL_PATHS)
+
+
+class LineQuerySet(ScopedQuerySet["RemovalLine"]):
+    def visible_to(self, scope: Scope) -> LineQuerySet:
+        """Confirmed lines: of the provider's requests, or addressed to the installer company (its vehicle masked
+        once the line ended)."""
+        org = scope.organisation
+        if org.is_provider:
+            return self.filter(provider=org)
+        return self.filter(company=org).masked(_line_mask(scope))
+
+    def open(self) -> LineQuerySet:
+        return self.filter(status__in=OPEN_LINE)
 
 
 class RemovalLine(models.Model):
+    provider = models.ForeignKey(ORGANISATION, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="+")
     request = models.ForeignKey(
         RemovalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="lines"
     )
@@ -76,12 +152,16 @@ class RemovalLine(models.Model):
     code_hash = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(_("updated on"), auto_now=True)
 
+    objects = LineQuerySet.as_manager()
+    masked = False  # True on a line loaded through a masked projection (its vehicle hidden)
+
     class Meta:
         verbose_name = _("removal")
         verbose_name_plural = _("removals")
         ordering = ["request", "row"]
         indexes = [
             models.Index(fields=["company", "status", "-id"], name="removal_line_company"),
+            models.Index(fields=["provider", "status", "-id"], name="removal_line_provider"),
             models.Index(fields=["request", "status"], name="removal_line_request"),
             models.Index(fields=["code_hash"], name="removal_line_code", condition=~Q(code_hash="")),
         ]
@@ -140,6 +220,13 @@ class RemovalDraftLine(models.Model):
         return str(LineStatus.NEW.label)
 
 
+class PickupQuerySet(ScopedQuerySet["BoxPickup"]):
+    def visible_to(self, scope: Scope) -> PickupQuerySet:
+        """The provider's pick-ups, or those made at the installer company's premises."""
+        org = scope.organisation
+        return self.filter(provider=org) if org.is_provider else self.filter(company=org)
+
+
 class BoxPickup(models.Model):
     """A carrier collects removed boxes at a remover's; the provider then confirms them at its warehouse."""
 
@@ -154,6 +241,8 @@ class BoxPickup(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded on"), auto_now_add=True)
+
+    objects = PickupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("box pick-up")

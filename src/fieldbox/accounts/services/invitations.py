@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import INVITATION_TRANSITIONS, InvitationStatus
+from fieldbox.accounts.choices import INVITATION_TABLE, InvitationStatus
 from fieldbox.accounts.models import Invitation, Membership, Organisation, User
 from fieldbox.accounts.services.organisations import check_role_grant
 from fieldbox.accounts.services.users import set_new_password
-from fieldbox.core import audit
+from fieldbox.core import audit, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
@@ -21,19 +20,23 @@ from fieldbox.messaging.services import send_email
 
 def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
     check_role_grant(scope, role)
+    INVITATION_TABLE.require("create", scope)
     email = email.strip().lower()
     raw, token_hash = new_token()
-    with transaction.atomic():
+    with transitions.atomic():
         # One invitation at a time per organisation: the checks below cannot race each other.
         org = Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
         if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
             raise ValidationError({"email": _("This person is already a member.")})
         pending = Invitation.objects.filter(organisation=org, email__iexact=email, status=InvitationStatus.PENDING)
-        for stale in pending.filter(expires_at__lte=timezone.now()):
-            _set_status(stale, "revoke", actor=None, reason=_("The invitation expired."))
+        for pk in pending.filter(expires_at__lte=timezone.now()).values_list("pk", flat=True):
+            stale = INVITATION_TABLE.lock(pending, pk)
+            INVITATION_TABLE.apply(
+                stale, "revoke", scope=None, reason=_("The invitation expired."), data={"role": stale.role}
+            )
         if pending.exists():
             raise ValidationError({"email": _("An invitation to this address is already pending.")})
-        invitation = Invitation.objects.create(
+        invitation = Invitation(
             organisation=org,
             email=email,
             role=role,
@@ -41,14 +44,7 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
             invited_by=scope.user,
             expires_at=timezone.now() + settings.INVITATION_TTL,
         )
-        audit.record(
-            actor=scope.user,
-            organisation=org,
-            obj=invitation,
-            action="invitation.create",
-            to_state=InvitationStatus.PENDING,
-            data={"email": email, "role": role},
-        )
+        INVITATION_TABLE.create(invitation, "create", scope=scope, data={"email": email, "role": role})
         existing = User.objects.filter(email__iexact=email).first()
         send_email(
             "accounts.invitation",
@@ -66,30 +62,6 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
             },
         )
     return invitation
-
-
-def _set_status(invitation: Invitation, action: str, *, actor: User | None, reason: str = "") -> None:
-    """Move ``invitation`` (already locked) along its transition table and audit it."""
-    new_status = INVITATION_TRANSITIONS[invitation.status].get(action)
-    if new_status is None:
-        raise Conflict(_("Only a pending invitation can be withdrawn."))
-    old_status = invitation.status
-    invitation.status = new_status
-    fields = ["status"]
-    if new_status == InvitationStatus.ACCEPTED:
-        invitation.accepted_at = timezone.now()
-        fields.append("accepted_at")
-    invitation.save(update_fields=fields)
-    audit.record(
-        actor=actor,
-        organisation=invitation.organisation,
-        obj=invitation,
-        action=f"invitation.{action}",
-        from_state=old_status,
-        to_state=new_status,
-        reason=reason,
-        data={"role": invitation.role},
-    )
 
 
 def invitation_by_token(raw_token: str) -> Invitation | None:
@@ -119,13 +91,11 @@ def invitation_accept(
     language: str = "it",
 ) -> User:
     """Use an invitation: a new person sets a password; a signed-in person joins."""
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("organisation")
-            .filter(token_hash=hash_token(raw_token))
-            .first()
-        )
+    with transitions.atomic():
+        named = Invitation.objects.select_related("organisation").filter(token_hash=hash_token(raw_token))
+        invitation = named.first()
+        if invitation is not None:
+            invitation = INVITATION_TABLE.lock(named, invitation.pk)
         problem = invitation_problem(invitation)
         if problem or invitation is None:
             raise Conflict(problem or "")
@@ -144,13 +114,20 @@ def invitation_accept(
         Membership.objects.get_or_create(
             user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
         )
-        _set_status(invitation, "accept", actor=user)
+        INVITATION_TABLE.apply(
+            invitation,
+            "accept",
+            scope=None,
+            actor=user,
+            changes={"accepted_at": timezone.now()},
+            data={"role": invitation.role},
+        )
     return user
 
 
 def invitation_revoke(*, scope: Scope, invitation_id: int) -> Invitation:
-    scope.require_admin()
-    with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation_id, organisation=scope.organisation)
-        _set_status(invitation, "revoke", actor=scope.user)
+    INVITATION_TABLE.require("revoke", scope)
+    with transitions.atomic():
+        invitation = INVITATION_TABLE.lock(Invitation.objects.visible_to(scope), invitation_id)
+        INVITATION_TABLE.apply(invitation, "revoke", scope=scope, data={"role": invitation.role})
     return invitation

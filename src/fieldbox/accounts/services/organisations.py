@@ -1,26 +1,20 @@
-"""Organisation settings, members, and the deletion of an installer company."""
+"""Organisation settings and members."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldbox.accounts.choices import (
-    OPEN_PARTNERSHIP_STATUSES,
     ROLE_RANK,
     ROLES_BY_KIND,
-    InvitationStatus,
     OrganisationKind,
-    PartnershipStatus,
-    Role,
 )
-from fieldbox.accounts.models import Membership, Organisation, Partnership
+from fieldbox.accounts.models import Membership, Organisation
 from fieldbox.core import audit
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
@@ -168,49 +162,3 @@ def member_remove(*, scope: Scope, membership_id: int) -> Membership:
         )
         membership.delete()
     return membership
-
-
-def organisation_delete(*, scope: Scope, confirm_name: str) -> Organisation:
-    """An installer company admin deletes the company: its users go, its partnerships end.
-
-    The organisation row stays, marked deleted, so that the history of its work remains.
-    """
-    scope.require_role(Role.INSTALLER_ADMIN)
-    user_model = get_user_model()
-    with transaction.atomic():
-        org = Organisation.objects.select_for_update().get(pk=scope.organisation.pk, kind=OrganisationKind.INSTALLER)
-        if confirm_name.strip() != org.name:
-            raise ValidationError({"confirm_name": _("Type the company's name exactly to confirm.")})
-        ended = Partnership.objects.filter(installer=org, status__in=OPEN_PARTNERSHIP_STATUSES)
-        for partnership in ended.select_for_update():
-            audit.record(
-                actor=scope.user,
-                organisation=org,
-                obj=partnership,
-                action="partnership.end",
-                from_state=partnership.status,
-                to_state=PartnershipStatus.ENDED,
-                reason=_("The installer company was deleted."),
-            )
-        now = timezone.now()
-        ended.update(status=PartnershipStatus.ENDED, ended_at=now, reason=_("The installer company was deleted."))
-        org.invitations.filter(status=InvitationStatus.PENDING).update(status=InvitationStatus.REVOKED)
-        org.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
-        org.is_active = False
-        org.deleted_at = now
-        org.save(update_fields=["is_active", "deleted_at"])
-        audit.record(
-            actor=scope.user,
-            organisation=org,
-            obj=org,
-            action="organisation.delete",
-            from_state="active",
-            to_state="deleted",
-        )
-        member_ids = list(org.memberships.values_list("user_id", flat=True))
-        org.memberships.all().delete()
-        # People who belonged to this company only are deleted with it.
-        user_model.objects.filter(pk__in=member_ids, is_superuser=False).exclude(
-            pk__in=Membership.objects.values("user_id")
-        ).delete()
-    return org

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,16 +14,15 @@ from django.utils.translation import gettext as _
 
 from fieldbox.accounts.choices import (
     OPEN_PARTNERSHIP_STATUSES,
-    PARTNERSHIP_TRANSITIONS,
+    PARTNERSHIP_TABLE,
     OrganisationKind,
     PartnershipStatus,
     Role,
 )
 from fieldbox.accounts.models import Membership, Organisation, Partnership, User
-from fieldbox.accounts.selectors import addresses_of
 from fieldbox.accounts.services.organisations import create_installer_company
 from fieldbox.accounts.services.users import set_new_password
-from fieldbox.core import audit
+from fieldbox.core import audit, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
@@ -49,19 +51,22 @@ def installer_company_for_address(email: str) -> Organisation | None:
 def _end_expired_invitations(provider: Organisation, email: str, installer: Organisation | None) -> None:
     """Pending invitations past their date no longer stand in the way of a new one."""
     target = Q(installer=installer) if installer else Q(installer__isnull=True, invited_email__iexact=email)
-    stale = Partnership.objects.select_for_update().filter(
+    stale = Partnership.objects.filter(
         target, provider=provider, status=PartnershipStatus.PENDING, expires_at__lte=timezone.now()
     )
-    for partnership in stale:
-        _apply(partnership, "end", actor=None, organisation=provider, reason=_("The invitation expired."))
+    for pk in stale.values_list("pk", flat=True):
+        partnership = PARTNERSHIP_TABLE.lock(stale, pk)
+        reason = _("The invitation expired.")
+        changes = {"ended_at": timezone.now(), "reason": reason}
+        PARTNERSHIP_TABLE.apply(partnership, "end", scope=None, changes=changes, reason=reason, organisation=provider)
 
 
 def partnership_invite(*, scope: Scope, email: str) -> Partnership:
     """A provider admin invites an installer company by e-mail; the link starts PENDING."""
-    scope.require_role(Role.PROVIDER_ADMIN)
+    PARTNERSHIP_TABLE.require("invite", scope)
     email = email.strip().lower()
     raw, token_hash = new_token()
-    with transaction.atomic():
+    with transitions.atomic():
         # One invitation at a time per provider: the checks below cannot race each other.
         provider = Organisation.objects.select_for_update().get(pk=scope.organisation.pk)
         installer = installer_company_for_address(email)
@@ -75,7 +80,7 @@ def partnership_invite(*, scope: Scope, email: str) -> Partnership:
             open_links = open_links.filter(installer__isnull=True, invited_email__iexact=email)
         if open_links.exists():
             raise ValidationError({"email": _("This company is already a partner or has a pending invitation.")})
-        partnership = Partnership.objects.create(
+        partnership = Partnership(
             provider=provider,
             installer=installer,
             invited_email=email,
@@ -83,14 +88,7 @@ def partnership_invite(*, scope: Scope, email: str) -> Partnership:
             invited_by=scope.user,
             expires_at=timezone.now() + settings.PARTNERSHIP_INVITATION_TTL,
         )
-        audit.record(
-            actor=scope.user,
-            organisation=provider,
-            obj=partnership,
-            action="partnership.invite",
-            to_state=PartnershipStatus.PENDING,
-            data={"email": email},
-        )
+        PARTNERSHIP_TABLE.create(partnership, "invite", scope=scope, data={"email": email})
         _notify_installer(partnership, raw)
     return partnership
 
@@ -122,87 +120,65 @@ def partnership_by_token(raw_token: str) -> Partnership | None:
     return Partnership.objects.select_related("provider", "installer").filter(token_hash=hash_token(raw_token)).first()
 
 
-def _visible_to(organisation: Organisation) -> Q:
-    """Partnerships an organisation may act on, including invitations sent to its members' addresses."""
-    mine = Q(provider=organisation) | Q(installer=organisation)
-    if organisation.is_installer:
-        mine |= Q(
-            installer__isnull=True, status=PartnershipStatus.PENDING, invited_email__in=addresses_of(organisation)
-        )
-    return mine
-
-
-def _allowed(partnership: Partnership, action: str) -> tuple[str, frozenset[str]]:
-    """The status ``action`` leads to and the sides that may take it, or a Conflict."""
-    allowed = PARTNERSHIP_TRANSITIONS[partnership.status]
-    if action not in allowed:
-        raise Conflict(
-            _("This partnership is %(status)s: it cannot be changed that way.")
-            % {"status": partnership.get_status_display().lower()}
-        )
-    return allowed[action]
-
-
-def _apply(
-    partnership: Partnership,
-    action: str,
-    *,
-    actor: User | None,
-    organisation: Organisation,
-    reason: str = "",
-    claimed: bool = False,
-) -> None:
-    """Move a locked partnership along its transition table, save what changed and audit it."""
-    new_status, _sides = _allowed(partnership, action)
-    old_status = partnership.status
-    fields = ["status", "installer"] if claimed else ["status"]
-    partnership.status = new_status
-    now = timezone.now()
-    if new_status in (PartnershipStatus.ACCEPTED, PartnershipStatus.DECLINED):
-        partnership.responded_at = now
-        fields.append("responded_at")
-    if new_status == PartnershipStatus.ENDED:
-        partnership.ended_at = now
-        partnership.reason = reason
-        fields += ["ended_at", "reason"]
-    partnership.save(update_fields=fields)
-    audit.record(
-        actor=actor,
-        organisation=organisation,
-        obj=partnership,
-        action=f"partnership.{action}",
-        from_state=old_status,
-        to_state=new_status,
-        reason=reason,
-        data={"claimed": True} if claimed else None,
-    )
-
-
 def _transition(*, scope: Scope, partnership_id: int, action: str, reason: str = "") -> Partnership:
+    PARTNERSHIP_TABLE.require(action, scope)
     organisation = scope.organisation
-    with transaction.atomic():
-        partnership = Partnership.objects.select_for_update().filter(_visible_to(organisation)).get(pk=partnership_id)
-        _new_status, sides = _allowed(partnership, action)
-        if organisation.kind not in sides:
-            raise Conflict(_("Only the installer company can answer an invitation."))
-        if action in ("accept", "decline") and partnership.is_expired:
-            raise Conflict(
-                _("This invitation has expired. Ask %(provider)s for a new one.")
-                % {"provider": partnership.provider.name}
-            )
-        claimed = partnership.installer_id is None and organisation.is_installer
-        if claimed:
+    with transitions.atomic():
+        partnership = PARTNERSHIP_TABLE.lock(
+            Partnership.objects.visible_to(scope).select_related("provider", "installer"), partnership_id
+        )
+        PARTNERSHIP_TABLE.check(partnership, action, scope)
+        changes: dict[str, object] = {}
+        if partnership.installer_id is None and organisation.is_installer:
             # An invitation sent to one of our members before the company was known becomes ours.
-            partnership.installer = organisation
-        _apply(partnership, action, actor=scope.user, organisation=organisation, reason=reason, claimed=claimed)
-        _tell_other_side(partnership, organisation, action)
+            changes["installer"] = organisation
+        now = timezone.now()
+        if action in ("accept", "decline"):
+            changes["responded_at"] = now
+        if action == "end":
+            changes.update(ended_at=now, reason=reason)
+            hand_back(scope, partnership, reason)
+        data = {"claimed": True} if "installer" in changes else None
+        PARTNERSHIP_TABLE.apply(partnership, action, scope=scope, changes=changes, reason=reason, data=data)
+        tell_other_side(partnership, organisation, action)
     return partnership
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What still ties a partnership (open jobs, open removals), from the app that owns it: how many, how people
+    name them, and whether ending the partnership takes them back (jobs go back to drafts)."""
+
+    label: str
+    count: int
+    taken_back: bool
+
+
+# Apps register what may still hold a partnership, and what taking it back does: accounts knows no jobs.
+HOLDERS: list[Callable[[Partnership], Holding | None]] = []
+TAKERS: list[Callable[[Scope, Partnership, str], None]] = []
+
+
+def holdings(partnership: Partnership) -> list[Holding]:
+    """What still ties the partnership: shown before it ends."""
+    return [h for h in (holder(partnership) for holder in HOLDERS) if h is not None and h.count]
+
+
+def hand_back(scope: Scope, partnership: Partnership, reason: str) -> None:
+    """Ending takes back what can be (the open jobs go back to drafts, audited) and refuses while anything else
+    still ties the partnership (open removals): the ex-partner's access ends at once."""
+    stuck = [h for h in holdings(partnership) if not h.taken_back]
+    if stuck:
+        listed = "; ".join(h.label for h in stuck)
+        raise Conflict(_("Finish or move these first, then end the partnership: %(held)s.") % {"held": listed})
+    for take_back in TAKERS:
+        take_back(scope, partnership, reason or _("The partnership ended."))
 
 
 PAST = {"accept": "accepted", "decline": "declined", "end": "ended"}
 
 
-def _tell_other_side(partnership: Partnership, acting: Organisation, action: str) -> None:
+def tell_other_side(partnership: Partnership, acting: Organisation, action: str) -> None:
     other = partnership.installer if acting == partnership.provider else partnership.provider
     if other is None:
         return
@@ -229,17 +205,16 @@ def _tell_other_side(partnership: Partnership, acting: Organisation, action: str
 
 
 def partnership_accept(*, scope: Scope, partnership_id: int) -> Partnership:
-    scope.require_role(Role.INSTALLER_ADMIN)
     return _transition(scope=scope, partnership_id=partnership_id, action="accept")
 
 
 def partnership_decline(*, scope: Scope, partnership_id: int, reason: str = "") -> Partnership:
-    scope.require_role(Role.INSTALLER_ADMIN)
     return _transition(scope=scope, partnership_id=partnership_id, action="decline", reason=reason)
 
 
 def partnership_end(*, scope: Scope, partnership_id: int, reason: str = "") -> Partnership:
-    scope.require_role(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
+    """Either side ends the partnership: its open jobs go back to the provider as drafts, and nothing else may still
+    tie it (``holdings``); the other side is told."""
     return _transition(scope=scope, partnership_id=partnership_id, action="end", reason=reason)
 
 
@@ -248,14 +223,10 @@ def partnership_claim(*, scope: Scope, raw_token: str) -> Partnership:
 
     The link itself is the proof: it went to the invited address.
     """
-    scope.require_role(Role.INSTALLER_ADMIN)
+    PARTNERSHIP_TABLE.require("claim", scope)
     company = scope.organisation
-    with transaction.atomic():
-        partnership = (
-            Partnership.objects.select_for_update()
-            .filter(token_hash=hash_token(raw_token), status=PartnershipStatus.PENDING, installer__isnull=True)
-            .first()
-        )
+    with transitions.atomic():
+        partnership = _by_link(raw_token)
         if partnership is None or partnership.is_expired:
             raise Conflict(_("This invitation link is no longer valid."))
         already = Partnership.objects.filter(
@@ -263,18 +234,18 @@ def partnership_claim(*, scope: Scope, raw_token: str) -> Partnership:
         )
         if already.exists():
             raise Conflict(_("Your company already works with this client or has an invitation from it."))
-        partnership.installer = company
-        partnership.save(update_fields=["installer"])
-        audit.record(
-            actor=scope.user,
-            organisation=company,
-            obj=partnership,
-            action="partnership.claim",
-            from_state=PartnershipStatus.PENDING,
-            to_state=PartnershipStatus.PENDING,
-            data={"email": partnership.invited_email},
-        )
+        data = {"email": partnership.invited_email}
+        PARTNERSHIP_TABLE.apply(partnership, "claim", scope=scope, changes={"installer": company}, data=data)
     return partnership
+
+
+def _by_link(raw_token: str) -> Partnership | None:
+    """The pending invitation of an unknown company this link names, locked."""
+    unclaimed = Partnership.objects.filter(
+        token_hash=hash_token(raw_token), status=PartnershipStatus.PENDING, installer__isnull=True
+    ).select_related("provider")
+    found = unclaimed.values_list("pk", flat=True).first()
+    return None if found is None else PARTNERSHIP_TABLE.lock(unclaimed, found)
 
 
 def company_register(
@@ -291,12 +262,8 @@ def company_register(
     The partnership stays PENDING: the new company then accepts or declines it.
     """
     no_control_characters(company_name, field="company_name")
-    with transaction.atomic():
-        partnership = (
-            Partnership.objects.select_for_update()
-            .filter(token_hash=hash_token(raw_token), status=PartnershipStatus.PENDING, installer__isnull=True)
-            .first()
-        )
+    with transitions.atomic():
+        partnership = _by_link(raw_token)
         if partnership is None or partnership.expires_at <= timezone.now():
             raise Conflict(_("This invitation link is no longer valid."))
         if User.objects.filter(email__iexact=partnership.invited_email).exists():
@@ -315,8 +282,15 @@ def company_register(
             time_zone=partnership.provider.time_zone,
         )
         Membership.objects.create(user=user, organisation=company, role=Role.INSTALLER_ADMIN)
-        partnership.installer = company
-        partnership.save(update_fields=["installer"])
+        PARTNERSHIP_TABLE.apply(
+            partnership,
+            "claim",
+            scope=None,
+            actor=user,
+            organisation=company,
+            changes={"installer": company},
+            data={"email": partnership.invited_email},
+        )
         audit.record(actor=user, organisation=company, obj=company, action="organisation.register", to_state="active")
         audit.record(actor=user, organisation=company, obj=user, action="user.register")
     return user

@@ -75,6 +75,14 @@ def make_tenant(prefix: str) -> Tenant:
     return tenant
 
 
+def another_partner(tenant: Tenant, name: str = "Second Workshop") -> Organisation:
+    """A second installer company that accepted the tenant's provider (to move jobs between companies)."""
+    company = InstallerCompanyFactory(name=name)
+    member(company, Role.INSTALLER_ADMIN, email=f"admin@{name.lower().replace(' ', '-')}.example")
+    partnership(tenant.provider, company, PartnershipStatus.ACCEPTED)
+    return company
+
+
 @pytest.fixture
 def tenant(db: Any) -> Tenant:
     return make_tenant("alpha")

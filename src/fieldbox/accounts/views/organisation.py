@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors, services
-from fieldbox.accounts.choices import InvitationStatus, Role
+from fieldbox.accounts.choices import ADMIN_ROLES, InvitationStatus, Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import (
     AuditFilterForm,
@@ -31,11 +31,10 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.spreadsheets import safe_cell
 
-ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
 AUDIT_PAGE_SIZE = 50
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def organisation_settings(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
@@ -65,7 +64,7 @@ def member_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def member_invite(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
@@ -78,7 +77,7 @@ def member_invite(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/member_invite.html", {"form": form})
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def member_role(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
@@ -98,7 +97,7 @@ def member_role(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("accounts:members")
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def member_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
@@ -108,7 +107,7 @@ def member_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("accounts:members")
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
@@ -129,7 +128,7 @@ def _audit_filters(form: AuditFilterForm, tz: tzinfo) -> dict[str, object]:
     return data
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 def audit_log(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
     form = AuditFilterForm(request.GET or None)

@@ -10,15 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors, services
-from fieldbox.accounts.choices import PartnershipStatus, Role
+from fieldbox.accounts.choices import ADMIN_ROLES, INSTALLER_ADMINS, PROVIDER_ADMINS, PartnershipStatus, Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import CompanyRegistrationForm, PartnerInviteForm, ReasonForm
 from fieldbox.accounts.models import Partnership
 from fieldbox.accounts.services.partnerships import partnership_by_token
 from fieldbox.accounts.views.common import page_of, remember_language, run_service
 from fieldbox.core.http import AuthedRequest
-
-ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
 
 
 @scope_required()
@@ -40,7 +38,7 @@ def partner_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@scope_required(Role.PROVIDER_ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_http_methods(["GET", "POST"])
 def partner_invite(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
@@ -75,19 +73,19 @@ def _act(request: AuthedRequest, pk: int, action: str, done: str) -> HttpRespons
     return redirect("accounts:partner_detail", pk=pk)
 
 
-@scope_required(Role.INSTALLER_ADMIN)
+@scope_required(*INSTALLER_ADMINS)
 @require_POST
 def partner_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "accept", _("Invitation accepted: this client can now assign you jobs."))
 
 
-@scope_required(Role.INSTALLER_ADMIN)
+@scope_required(*INSTALLER_ADMINS)
 @require_POST
 def partner_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "decline", _("Invitation declined."))
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def partner_end(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "end", _("The partnership has ended."))

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from fieldbox.accounts.choices import LOGISTICS
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
@@ -20,7 +21,7 @@ from fieldbox.fleet.views.common import PROVIDER_ROLES, choices_of, page, produc
 @scope_required(*PROVIDER_ROLES)
 def product_list(request: AuthedRequest) -> HttpResponse:
     items = selectors.products_for(request.scope).order_by("name")[:500]
-    can_edit = request.scope.role in services.STOCK_KEEPERS
+    can_edit = request.scope.role in LOGISTICS
     return render(request, "fleet/product_list.html", {"products": items, "can_edit": can_edit})
 
 
@@ -39,13 +40,13 @@ def _product_edit(request: AuthedRequest, product: Product | None) -> HttpRespon
     return render(request, "fleet/product_form.html", {"form": form, "product": product})
 
 
-@scope_required(*services.STOCK_KEEPERS)
+@scope_required(*LOGISTICS)
 @require_http_methods(["GET", "POST"])
 def product_new(request: AuthedRequest) -> HttpResponse:
     return _product_edit(request, None)
 
 
-@scope_required(*services.STOCK_KEEPERS)
+@scope_required(*LOGISTICS)
 @require_http_methods(["GET", "POST"])
 def product_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _product_edit(request, selectors.product_for(request.scope, pk))
@@ -64,7 +65,7 @@ def subscription_list(request: AuthedRequest) -> HttpResponse:
         if f["agency"].strip():
             qs = qs.filter(agency__icontains=f["agency"].strip())
     context = page(request, qs)
-    context.update(form=form, can_edit=request.scope.role in services.EDITORS)
+    context.update(form=form, can_edit=request.scope.role in PROVIDER_ROLES)
     return render(request, "fleet/subscription_list.html", context)
 
 
@@ -74,7 +75,7 @@ def subscription_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "fleet/subscription_detail.html", {"subscription": subscription})
 
 
-@scope_required(*services.EDITORS)
+@scope_required(*PROVIDER_ROLES)
 @require_http_methods(["GET", "POST"])
 def subscription_new(request: AuthedRequest) -> HttpResponse:
     scope = request.scope

@@ -7,10 +7,10 @@ from typing import Any
 from django.db.models import Model, QuerySet
 
 from fieldbox.accounts import selectors as accounts_selectors
+from fieldbox.accounts.choices import INSTALLER_ROLES, PROVIDER_ROLES
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.fleet import selectors
-from fieldbox.jobs.views.common import INSTALLER_ROLES, PROVIDER_ROLES
 
 __all__ = ["INSTALLER_ROLES", "PAGE_SIZE", "PROVIDER_ROLES", "companies", "export_format", "page", "products"]
 

@@ -34,7 +34,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
     if fmt:
         return _export(qs.order_by("-pk").iterator(chunk_size=1000), fmt)
     context = page(request, qs)
-    context.update(form=form, can_edit=request.scope.role in services.EDITORS)
+    context.update(form=form, can_edit=request.scope.role in PROVIDER_ROLES)
     return render(request, "fleet/customer_list.html", context)
 
 
@@ -59,7 +59,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "customer": customer,
         "addresses": [(label, items) for label, items in by_type if items],
         "subscriptions": subscriptions,
-        "can_edit": request.scope.role in services.EDITORS,
+        "can_edit": request.scope.role in PROVIDER_ROLES,
     }
     return render(request, "fleet/customer_detail.html", context)
 
@@ -91,13 +91,13 @@ def _edit(request: AuthedRequest, customer: Customer | None) -> HttpResponse:
     return render(request, "fleet/customer_form.html", context)
 
 
-@scope_required(*services.EDITORS)
+@scope_required(*PROVIDER_ROLES)
 @require_http_methods(["GET", "POST"])
 def customer_new(request: AuthedRequest) -> HttpResponse:
     return _edit(request, None)
 
 
-@scope_required(*services.EDITORS)
+@scope_required(*PROVIDER_ROLES)
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _edit(request, selectors.customer_for(request.scope, pk))

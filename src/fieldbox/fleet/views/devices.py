@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from fieldbox.accounts.choices import INSTALLER_ROLES, LOGISTICS, PLANNERS, PROVIDER_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
@@ -26,8 +27,7 @@ from fieldbox.fleet import selectors, services
 from fieldbox.fleet.choices import DeviceStatus
 from fieldbox.fleet.forms import DeviceFilterForm, ShipForm
 from fieldbox.fleet.models import Device
-from fieldbox.fleet.views.common import INSTALLER_ROLES, PROVIDER_ROLES, companies, export_format, page, products
-from fieldbox.jobs import services as job_services
+from fieldbox.fleet.views.common import companies, export_format, page, products
 
 # A shipped box reaches the company within 5 or 6 days (IOINSTALLER "Spedizione/ricevimento merce").
 SHIPPING_DAYS = 6
@@ -49,10 +49,9 @@ def _filtered(qs: QuerySet[Device], f: dict[str, Any]) -> QuerySet[Device]:
 
 
 def _rows(devices: list[Device]) -> list[dict[str, Any]]:
-    since = selectors.device_since([d.pk for d in devices])
     rows = []
     for d in devices:
-        at = since.get(d.pk, d.created_at)
+        at = d.status_since
         expected = at + timedelta(days=SHIPPING_DAYS) if d.status == DeviceStatus.SHIPPED else None
         rows.append({"device": d, "since": at, "expected": expected})
     return rows
@@ -78,8 +77,8 @@ def device_list(request: AuthedRequest) -> HttpResponse:
         rows=_rows(context["items"]),
         is_provider=is_provider,
         ship_form=ShipForm(companies=partner) if partner else None,
-        can_ship=scope.role in job_services.PLANNERS,
-        can_load=scope.role in services.STOCK_KEEPERS,
+        can_ship=scope.role in PLANNERS,
+        can_load=scope.role in LOGISTICS,
         can_receive=scope.role in INSTALLER_ROLES,
         expected_on=timezone.localdate() + timedelta(days=SHIPPING_DAYS),
     )
@@ -106,7 +105,7 @@ def _selected(request: AuthedRequest) -> list[int]:
     return [int(v) for v in request.POST.getlist("device") if v.isdigit()]
 
 
-@scope_required(*job_services.PLANNERS)
+@scope_required(*PLANNERS)
 @require_POST
 def device_ship(request: AuthedRequest) -> HttpResponse:
     """Ship the selected devices in stock to a partner company: all of them or, on any refusal, none."""

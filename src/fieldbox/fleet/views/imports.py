@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fieldbox.accounts.choices import LOGISTICS
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.core import uploads
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
-from fieldbox.fleet import imports, selectors, services
+from fieldbox.fleet import imports, selectors
 from fieldbox.fleet.forms import DeviceImportForm
 
 PURPOSE = "device-imports"
@@ -36,7 +37,7 @@ def _check(request: AuthedRequest, form: DeviceImportForm, upload: UploadedFile[
         return None
 
 
-@scope_required(*services.STOCK_KEEPERS)
+@scope_required(*LOGISTICS)
 @require_http_methods(["GET", "POST"])
 def device_import(request: AuthedRequest) -> HttpResponse:
     """Upload a file: its row errors, or a preview of the devices it would load."""
@@ -53,7 +54,7 @@ def device_import(request: AuthedRequest) -> HttpResponse:
     return render(request, "fleet/device_import.html", context)
 
 
-@scope_required(*services.STOCK_KEEPERS)
+@scope_required(*LOGISTICS)
 @require_POST
 def device_import_load(request: AuthedRequest) -> HttpResponse:
     """ "Load N devices": check the remembered file again and save it, all rows or none."""
@@ -81,7 +82,7 @@ def device_import_load(request: AuthedRequest) -> HttpResponse:
     return redirect("fleet:devices")
 
 
-@scope_required(*services.STOCK_KEEPERS)
+@scope_required(*LOGISTICS)
 def device_import_template(request: AuthedRequest) -> HttpResponse:
     """An empty file with the expected columns, as CSV or XLSX."""
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"

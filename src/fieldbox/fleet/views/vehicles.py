@@ -32,7 +32,7 @@ def vehicle_list(request: AuthedRequest) -> HttpResponse:
         if form.cleaned_data["vehicle_type"]:
             qs = qs.filter(vehicle_type=form.cleaned_data["vehicle_type"])
     context = page(request, qs)
-    context.update(form=form, can_edit=request.scope.role in services.EDITORS)
+    context.update(form=form, can_edit=request.scope.role in PROVIDER_ROLES)
     return render(request, "fleet/vehicle_list.html", context)
 
 
@@ -42,14 +42,13 @@ def vehicle_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     vehicle = selectors.vehicle_for(scope, pk)
     devices = list(selectors.vehicle_devices(scope, vehicle)[:100])
-    since = selectors.device_since([d.pk for d in devices])
     jobs = list(selectors.vehicle_jobs(scope, vehicle).select_related("company")[:100])
     context = {
         "vehicle": vehicle,
-        "devices": [(d, since.get(d.pk, d.created_at)) for d in devices],
+        "devices": [(d, d.status_since) for d in devices],
         "rows": [queries.row_of(scope, j) for j in jobs],
         "is_provider": scope.organisation.is_provider,
-        "can_edit": scope.role in services.EDITORS,
+        "can_edit": scope.role in PROVIDER_ROLES,
     }
     return render(request, "fleet/vehicle_detail.html", context)
 
@@ -69,13 +68,13 @@ def _edit(request: AuthedRequest, vehicle: Vehicle | None) -> HttpResponse:
     return render(request, "fleet/vehicle_form.html", {"form": form, "vehicle": vehicle})
 
 
-@scope_required(*services.EDITORS)
+@scope_required(*PROVIDER_ROLES)
 @require_http_methods(["GET", "POST"])
 def vehicle_new(request: AuthedRequest) -> HttpResponse:
     return _edit(request, None)
 
 
-@scope_required(*services.EDITORS)
+@scope_required(*PROVIDER_ROLES)
 @require_http_methods(["GET", "POST"])
 def vehicle_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _edit(request, selectors.vehicle_for(request.scope, pk))

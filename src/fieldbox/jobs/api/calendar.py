@@ -7,11 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import INSTALLER_ROLES, Role
 from fieldbox.core.problems import errors_of
 from fieldbox.jobs import calendar
 from fieldbox.jobs.api.core import _scope
-from fieldbox.jobs.views.common import INSTALLER_ROLES
 
 router = Router(tags=["appointments"])
 

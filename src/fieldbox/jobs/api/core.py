@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,10 +19,11 @@ from fieldbox.core.pagination import MAX_LIMIT
 from fieldbox.core.problems import errors_of, problem
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet import selectors as fleet_selectors
+from fieldbox.fleet import services as fleet_services
 from fieldbox.fleet.choices import CustomerKind
 from fieldbox.fleet.models import Subscription
-from fieldbox.jobs import selectors, services
-from fieldbox.jobs.choices import ENDED, OPEN
+from fieldbox.jobs import filters, selectors, services
+from fieldbox.jobs.choices import JOB_TABLE, OPEN
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.schemas import (
     DEVICE_FIELDS,
@@ -50,6 +51,7 @@ router = Router(tags=["jobs"])
 
 JOB_FIELDS = (
     "id",
+    "number",
     "kind",
     "status",
     "provider_id",
@@ -113,20 +115,20 @@ def _customer(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _job(scope: Scope, row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """One job for this organisation: an installer company loses the owner's data once the job ended."""
-    personal = selectors.sees_personal_data(scope, Job(status=row["status"]))
-    plate = row["vehicle__plate"]
+    """One job as the scope's projection read it: masked (``row["masked"]``) once an installer company no longer
+    reads the owner's data."""
+    personal = not row.get("masked")
     installer = f"{row['installer__first_name'] or ''} {row['installer__last_name'] or ''}".strip()
     return {
         "id": row["id"],
-        "number": f"J{row['id']:07d}",
+        "number": row["number"],
         "kind": row["kind"],
         "status": row["status"],
         "overdue": bool(row["status"] in OPEN and row["deadline_at"] and row["deadline_at"] < now),
         "provider_id": row["provider_id"],
         "provider_name": row["provider__name"],
         "subscription_number": row["subscription__number"] if personal else None,
-        "plate": plate if personal else selectors.masked_plate(plate),
+        "plate": row["vehicle__plate"],
         "plate_country": row["vehicle__plate_country"],
         "vin": (row["vehicle__vin"] or None) if personal else None,
         "vehicle_make": row["vehicle__make"],
@@ -163,23 +165,9 @@ def _fields_named(**names: str) -> Iterator[None]:
         raise ValidationError({names.get(f, f): msgs for f, msgs in error.message_dict.items()}) from None
 
 
-def _filtered(scope: Scope, filters: JobFilters) -> QuerySet[Job]:
-    qs = selectors.jobs_for(scope)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.company_id is not None:
-        qs = qs.filter(company_id=filters.company_id)
-    if filters.overdue is not None:
-        late = Q(status__in=OPEN, deadline_at__lt=timezone.now())
-        qs = qs.filter(late) if filters.overdue else qs.exclude(late)
-    text = (filters.q or "").strip()
-    if text:
-        qs = qs.filter(Q(vehicle__plate__iexact=text.replace(" ", "")) | Q(subscription__number__iexact=text))
-        if not scope.organisation.is_provider:
-            qs = qs.exclude(status__in=ENDED)  # an ended job's plate is no longer the company's to look up
-    return qs
+def _filtered(scope: Scope, given: JobFilters) -> QuerySet[Job]:
+    values = {"status": given.status, "kind": given.kind, "company": given.company_id, "overdue": given.overdue}
+    return filters.apply(selectors.jobs_for(scope), scope, {**values, "q": given.q or ""})
 
 
 @router.get(
@@ -244,10 +232,14 @@ def _spec(payload: JobIn) -> dict[str, Any]:
 )
 def job_create(request: HttpRequest, payload: JobIn) -> Any:
     scope = _scope(request)
-    scope.require_role(*services.PLANNERS)
+    JOB_TABLE.require("create", scope)
     subscription_id = _subscription_id(scope, payload)
+    field = "subscription_id" if payload.subscription_id is not None else "subscription_number"
     try:
-        job = services.job_create(scope=scope, subscription_id=subscription_id, kind=payload.kind, spec=_spec(payload))
+        with _fields_named(subscription=field):
+            job = services.job_create(
+                scope=scope, subscription_id=subscription_id, kind=payload.kind, spec=_spec(payload)
+            )
     except Subscription.DoesNotExist:
         raise ValidationError({"subscription_id": _("No subscription has this id.")}) from None
     return Status(201, _job_by_id(scope, job.pk))
@@ -441,7 +433,7 @@ def device_list(request: HttpRequest, filters: Query[DeviceFilters]) -> Any:
 def device_ship(request: HttpRequest, device_id: int, payload: CompanyIn) -> Any:
     scope = _scope(request)
     with _fields_named(company="company_id"):
-        services.device_ship(scope=scope, device_id=device_id, company_id=payload.company_id)
+        fleet_services.device_ship(scope=scope, device_id=device_id, company_id=payload.company_id)
     return _device_by_id(scope, device_id)
 
 
@@ -452,5 +444,5 @@ def device_ship(request: HttpRequest, device_id: int, payload: CompanyIn) -> Any
 )
 def device_receive(request: HttpRequest, device_id: int) -> Any:
     scope = _scope(request)
-    services.device_receive(scope=scope, device_id=device_id)
+    fleet_services.device_receive(scope=scope, device_id=device_id)
     return _device_by_id(scope, device_id)

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fieldbox.accounts.choices import PLANNERS
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.problems import errors_of
 from fieldbox.core.uploads import row_problem
-from fieldbox.jobs import imports, services
+from fieldbox.jobs import imports
 
 router = Router(tags=["jobs"])
 
@@ -43,7 +44,7 @@ class ImportOut(Schema):
 )
 def job_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False) -> Any:
     scope = cast(AuthedRequest, request).scope
-    scope.require_role(*services.PLANNERS)
+    scope.require_role(*PLANNERS)
     try:
         table = imports.read_table(file, file.name or "", file.size or 0)
         if dry_run:

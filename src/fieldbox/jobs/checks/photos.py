@@ -20,12 +20,11 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fieldbox.accounts.models import Organisation
-from fieldbox.core import audit
-from fieldbox.core.errors import Conflict
+from fieldbox.core import transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import services
 from fieldbox.jobs.checks.services import locked_for_filling, succeed_if_ready
-from fieldbox.jobs.choices import ENDED, CheckType
+from fieldbox.jobs.choices import JOB_TABLE, CheckType
 from fieldbox.jobs.models import JobPhoto
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
@@ -89,8 +88,8 @@ def clean_photo(upload: UploadedFile[bytes]) -> CleanPhoto:
 def photo_add(*, scope: Scope, job_id: int, item_id: int, upload: UploadedFile[bytes]) -> JobPhoto:
     """Attach a photo to a photo item of the job; the file gets a random name and is served only through us."""
     photo = clean_photo(upload)  # before any lock: decoding a large image takes a moment
-    with transaction.atomic():
-        job, item = locked_for_filling(scope, job_id, item_id)
+    with transitions.atomic():
+        job, item = locked_for_filling(scope, job_id, item_id, "photo_add")
         if item.type != CheckType.PHOTO:
             raise ValidationError({"item": _("This item takes no photo.")})
         provider = Organisation.objects.only("time_zone").get(pk=job.provider_id)
@@ -110,13 +109,7 @@ def photo_add(*, scope: Scope, job_id: int, item_id: int, upload: UploadedFile[b
                 uploaded_at=timezone.now(),
                 uploaded_by=scope.user,
             )
-            audit.record(
-                actor=scope.user,
-                organisation=provider,
-                obj=job,
-                action="job.photo_add",
-                data={"item": item.label, "photo": saved.pk},
-            )
+            JOB_TABLE.apply(job, "photo_add", scope=scope, data={"item": item.label, "photo": saved.pk})
             succeed_if_ready(job, scope)
         except BaseException:
             default_storage.delete(name)  # nothing saved, no file left behind
@@ -126,22 +119,15 @@ def photo_add(*, scope: Scope, job_id: int, item_id: int, upload: UploadedFile[b
 
 def photo_delete(*, scope: Scope, photo_id: int) -> None:
     """An installer removes a photo before the job ends; the file goes once the change is saved."""
-    scope.require_role(*services.INSTALLERS)
-    with transaction.atomic():
+    JOB_TABLE.require("photo_delete", scope)
+    with transitions.atomic():
         photo = JobPhoto.objects.filter(pk=photo_id).only("job_id").first()
         if photo is None:
             raise JobPhoto.DoesNotExist
         job = services.locked(scope, photo.job_id)
-        if job.status in ENDED:
-            raise Conflict(_("The job has ended: its photos stay as they are."))
+        JOB_TABLE.check(job, "photo_delete", scope)
         photo = JobPhoto.objects.select_for_update().select_related("item").get(pk=photo_id)
         name = str(photo.file.name)
-        audit.record(
-            actor=scope.user,
-            organisation=Organisation(pk=job.provider_id),
-            obj=job,
-            action="job.photo_delete",
-            data={"item": photo.item.label, "photo": photo.pk},
-        )
+        JOB_TABLE.apply(job, "photo_delete", scope=scope, data={"item": photo.item.label, "photo": photo.pk})
         photo.delete()
         transaction.on_commit(lambda: default_storage.delete(name))

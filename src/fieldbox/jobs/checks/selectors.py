@@ -9,8 +9,7 @@ from django.http import Http404
 
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Product
-from fieldbox.jobs import selectors
-from fieldbox.jobs.choices import ENDED, CheckType
+from fieldbox.jobs.choices import CheckType
 from fieldbox.jobs.models import CheckAnswer, ChecklistItem, Job, JobPhoto
 
 YES = "yes"
@@ -36,9 +35,7 @@ class Line:
 
 def items_for(scope: Scope) -> QuerySet[ChecklistItem]:
     """The checklist items a provider manages (nothing for an installer company)."""
-    if not scope.organisation.is_provider:
-        return ChecklistItem.objects.none()
-    return ChecklistItem.objects.filter(provider=scope.organisation, removed_at__isnull=True).select_related("product")
+    return ChecklistItem.objects.visible_to(scope).select_related("product")
 
 
 def item_for(scope: Scope, pk: int) -> ChecklistItem:
@@ -49,9 +46,7 @@ def item_for(scope: Scope, pk: int) -> ChecklistItem:
 
 
 def products_for(scope: Scope) -> QuerySet[Product]:
-    if not scope.organisation.is_provider:
-        return Product.objects.none()
-    return Product.objects.filter(provider=scope.organisation).order_by("name", "pk")
+    return Product.objects.visible_to(scope).order_by("name", "pk")
 
 
 def items_of_job(job: Job) -> QuerySet[ChecklistItem]:
@@ -80,10 +75,7 @@ def missing_required(job: Job) -> list[str]:
 
 def photos_for(scope: Scope) -> QuerySet[JobPhoto]:
     """Photos of the jobs one sees; a company loses them once the job ended, like the owner's data."""
-    qs = JobPhoto.objects.filter(job__in=selectors.jobs_for(scope).values("pk"))
-    if not scope.organisation.is_provider:
-        qs = qs.exclude(job__status__in=ENDED)
-    return qs.select_related("item")
+    return JobPhoto.objects.visible_to(scope).select_related("item", "job")
 
 
 def photo_for(scope: Scope, pk: int) -> JobPhoto:

@@ -10,19 +10,17 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import PROVIDER_ADMINS
 from fieldbox.accounts.models import Organisation
-from fieldbox.core import audit
-from fieldbox.core.errors import Conflict
+from fieldbox.core import audit, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Product
 from fieldbox.jobs import services
 from fieldbox.jobs.checks.selectors import NO, YES, items_of_job, missing_required
-from fieldbox.jobs.choices import CheckType, JobKind, JobStatus
+from fieldbox.jobs.choices import FILLING, JOB_TABLE, CheckType, JobKind, JobStatus, completing_move
 from fieldbox.jobs.models import CheckAnswer, ChecklistItem, Job
 
-MANAGERS = (Role.PROVIDER_ADMIN,)
-FILLING = (JobStatus.IN_PROGRESS, JobStatus.PAIRED)
+MANAGERS = PROVIDER_ADMINS
 
 
 def _clean_item(provider: Organisation, fields: dict[str, Any]) -> dict[str, Any]:
@@ -141,12 +139,11 @@ def _item_of(job: Job, item_id: int) -> ChecklistItem:
     return item
 
 
-def locked_for_filling(scope: Scope, job_id: int, item_id: int) -> tuple[Job, ChecklistItem]:
-    """The job, locked, while its checklist may be filled in, and one of its items."""
-    scope.require_role(*services.INSTALLERS)
+def locked_for_filling(scope: Scope, job_id: int, item_id: int, action: str = "check") -> tuple[Job, ChecklistItem]:
+    """The job, locked and checked for ``action`` (while its checklist may be filled in), and one of its items."""
+    JOB_TABLE.require(action, scope)
     job = services.locked(scope, job_id)
-    if job.status not in FILLING:
-        raise Conflict(_("The checklist is filled in while the job is in progress or waiting for activation."))
+    JOB_TABLE.check(job, action, scope)
     return job, _item_of(job, item_id)
 
 
@@ -163,7 +160,7 @@ def _value(item: ChecklistItem, value: str) -> str:
 
 def check_answer(*, scope: Scope, job_id: int, item_id: int, value: str) -> CheckAnswer | None:
     """Record the installer's answer to one item (an empty choice clears it); audited."""
-    with transaction.atomic():
+    with transitions.atomic():
         job, item = locked_for_filling(scope, job_id, item_id)
         value = _value(item, value)
         answer = None
@@ -175,13 +172,7 @@ def check_answer(*, scope: Scope, job_id: int, item_id: int, value: str) -> Chec
             )
         else:
             CheckAnswer.objects.filter(job=job, item=item).delete()
-        audit.record(
-            actor=scope.user,
-            organisation=Organisation(pk=job.provider_id),
-            obj=job,
-            action="job.check",
-            data={"item": item.label, "value": value},
-        )
+        JOB_TABLE.apply(job, "check", scope=scope, data={"item": item.label, "value": value})
         succeed_if_ready(job, scope)
     return answer
 
@@ -189,7 +180,8 @@ def check_answer(*, scope: Scope, job_id: int, item_id: int, value: str) -> Chec
 def succeed_if_ready(job: Job, scope: Scope) -> None:
     """The device already activated and this was the last required item: the job succeeds now."""
     if job.status == JobStatus.PAIRED and job.activated_at is not None and not missing_required(job):
-        services.move(job, "activate", scope=scope, fields=[], checks="complete")
+        JOB_TABLE.hold(job)
+        JOB_TABLE.apply(job, "activate", scope=scope, data={"checks": "complete"})
 
 
 def _refuse_missing(job: Job) -> None:
@@ -203,26 +195,11 @@ def _refuse_missing(job: Job) -> None:
 def job_complete(*, scope: Scope, job_id: int) -> Job:
     """The installer ends the job: a job without a device once its required items are complete; a paired
     installation only after its activation, or without it when the provider allows manual completion."""
-    scope.require_role(*services.INSTALLERS)
-    with transaction.atomic():
+    with transitions.atomic():
         job = services.locked(scope, job_id)
-        action = "complete"
-        if job.status == JobStatus.PAIRED:
-            action = "activate" if job.activated_at else "complete_manually"
-            if not job.activated_at and not job.provider.allow_manual_completion:
-                raise Conflict(_("This job succeeds when the device reports its activation."))
-        elif job.status == JobStatus.IN_PROGRESS and job.kind == JobKind.INSTALLATION:
-            raise Conflict(_("Pair the device first: an installation succeeds with its activation."))
+        action = completing_move(job)
+        JOB_TABLE.check(job, action, scope)
         if job.status in FILLING:
             _refuse_missing(job)
-        services.move(job, action, scope=scope, fields=[])
+        JOB_TABLE.apply(job, action, scope=scope)
     return job
-
-
-def can_complete(job: Job, provider: Organisation) -> bool:
-    """Whether the page offers "Complete the job" (the service decides anyway)."""
-    if job.status == JobStatus.IN_PROGRESS:
-        return job.kind != JobKind.INSTALLATION
-    if job.status == JobStatus.PAIRED:
-        return job.activated_at is not None or provider.allow_manual_completion
-    return False

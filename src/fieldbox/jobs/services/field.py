@@ -4,136 +4,122 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 from django.utils.translation import gettext as _
 
-from fieldbox.core import audit
-from fieldbox.core.errors import Conflict
-from fieldbox.core.models import AuditEvent
+from fieldbox.accounts.models import Organisation
+from fieldbox.core import audit, clock, transitions
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.fleet.choices import DEVICE_TABLE
 from fieldbox.fleet.models import Device
-from fieldbox.jobs.choices import JOB_TRANSITIONS, JobStatus
+from fieldbox.jobs.choices import JOB_TABLE, JobStatus
 from fieldbox.jobs.models import Job
-from fieldbox.jobs.services.moves import INSTALLERS, _device_move, _emit_move, _locked, _move, _sms_owner
+from fieldbox.jobs.services.moves import locked, sms_owner
 from fieldbox.messaging import events
 
 
 def job_take(*, scope: Scope, job_id: int) -> Job:
     """ "Assign to me": of two installers taking the same job at once, exactly one gets it."""
-    scope.require_role(*INSTALLERS)
-    with transaction.atomic():
-        job = _locked(scope, job_id)
-        if job.status == JobStatus.IN_PROGRESS and job.installer_id == scope.user.pk:
-            raise Conflict(_("This job is already yours."))
-        if job.status == JobStatus.IN_PROGRESS:
-            raise Conflict(_("Another installer took this job a moment ago."))
-        job.installer = scope.user
-        _move(job, "take", scope=scope, fields=["installer"])
+    JOB_TABLE.require("take", scope)
+    with transitions.atomic():
+        job = locked(scope, job_id)
+        JOB_TABLE.apply(job, "take", scope=scope, changes={"installer": scope.user})
     return job
 
 
-# One statement takes the next job and writes its audit event: rows other installers hold are skipped,
-# not waited for. It writes what audit.record writes for any other move (the hot path of a busy morning).
-# The jobs of removal requests move with their lines, under Removals (their table, by the reverse relation).
-REMOVAL_LINES = Job._meta.get_field("removal").related_model._meta.db_table
-TAKE_NEXT_SQL = (
-    "WITH taken AS ("  # noqa: S608 - table and column names come from the models; values are parameters
-    f"UPDATE {Job._meta.db_table} SET status = %(new)s, installer_id = %(user)s "
-    f"WHERE id = (SELECT id FROM {Job._meta.db_table} j WHERE company_id = %(company)s AND status = %(old)s "
-    f"AND visible_from <= %(now)s AND NOT EXISTS (SELECT 1 FROM {REMOVAL_LINES} r WHERE r.job_id = j.id) "
-    "ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-    "RETURNING id, provider_id) "
-    f"INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_label, organisation_id, object_type, object_id, "
-    "object_label, action, from_state, to_state, reason, ip_address, data) "
-    "SELECT %(now)s, %(user)s, %(email)s, provider_id, 'jobs.job', id::text, 'J' || lpad(id::text, 7, '0'), "
-    "'job.take', %(old)s, %(new)s, '', %(ip)s, '{}'::jsonb FROM taken RETURNING id, object_id, organisation_id"
-)
+def take_next_sql(scope: Scope) -> tuple[str, list[Any]]:
+    """One statement that takes the company's available job closest to its deadline and writes its audit row.
+
+    The job is chosen by the same queryset as the "Available jobs" list (``Job.visible_to`` and the job screens'
+    jobs), compiled with ``FOR UPDATE SKIP LOCKED``: rows other installers hold are skipped, not waited for. The
+    audit row is the one the kernel would write (``JOB_TABLE.audit_template``, ``audit.insert_sql``)."""
+    available = Job.objects.visible_to(scope).filter(status=JobStatus.ASSIGNED).on_job_screens()
+    first = available.select_for_update(skip_locked=True).order_by("deadline_at", "id").values("id")[:1]
+    choose, choose_params = first.query.sql_with_params()
+    new = JOB_TABLE.move("take").leads_to(JobStatus.ASSIGNED)
+    template = JOB_TABLE.audit_template("take", scope=scope, old=JobStatus.ASSIGNED, record=Job(pk=0))
+    write, write_params = audit.insert_sql(
+        template,
+        source="taken",
+        columns={"organisation_id": "provider_id", "object_id": "id::text", "object_label": "number"},
+    )
+    table, touched = Job._meta.db_table, Job._meta.get_field(str(JOB_TABLE.touched)).column
+    sql = (
+        f"WITH taken AS (UPDATE {table} SET status = %s, installer_id = %s, {touched} = %s "  # noqa: S608
+        f"WHERE id = ({choose}) RETURNING id, provider_id, company_id, number, in_removal_request) "
+        f"{write} RETURNING id, object_id"
+    )
+    return sql, [new, scope.user.pk, clock.now(), *choose_params, *write_params]
 
 
 def job_take_next(*, scope: Scope) -> Job | None:
     """Take the company's available job closest to its deadline; installers taking at once never collide."""
-    scope.require_role(*INSTALLERS)
-    new = JOB_TRANSITIONS[JobStatus.ASSIGNED]["take"]
-    params: dict[str, Any] = {
-        "new": new,
-        "old": JobStatus.ASSIGNED,
-        "user": scope.user.pk,
-        "email": scope.user.email,
-        "company": scope.organisation.pk,
-        "now": timezone.now(),
-        "ip": audit.current_ip.get() or None,
-    }
+    JOB_TABLE.require("take", scope)
     if connection.vendor != "postgresql":  # the demo's SQLite: the same move, one query at a time
         return _take_next_plainly(scope)
-    with transaction.atomic():
+    with transitions.atomic():
+        sql, params = take_next_sql(scope)
         with connection.cursor() as cursor:
-            cursor.execute(TAKE_NEXT_SQL, params)
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        audit_id, job_id, provider_id = row
-        job = Job(pk=int(job_id), provider_id=provider_id, status=new, installer_id=scope.user.pk)
-        _emit_move(job, "take", JobStatus.ASSIGNED, new, audit_id)
+        audit_id, job_id = row
+        job = Job.objects.select_related(None).get(pk=int(job_id))
+        JOB_TABLE.moved_in_sql(job, "take", JobStatus.ASSIGNED, scope=scope, event_id=audit_id)
     return job
 
 
 def _take_next_plainly(scope: Scope) -> Job | None:
-    with transaction.atomic():
-        job = (
-            Job.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(company=scope.organisation, status=JobStatus.ASSIGNED, visible_from__lte=timezone.now())
-            .filter(removal__isnull=True)
-            .order_by("deadline_at", "id")
-            .first()
-        )
+    with transitions.atomic():
+        available = Job.objects.visible_to(scope).filter(status=JobStatus.ASSIGNED).on_job_screens()
+        job = available.select_for_update(skip_locked=True, of=("self",)).order_by("deadline_at", "id").first()
         if job is None:
             return None
-        job.installer = scope.user
-        _move(job, "take", scope=scope, fields=["installer"])
+        JOB_TABLE.hold(job)
+        JOB_TABLE.apply(job, "take", scope=scope, changes={"installer": scope.user})
     return job
 
 
 def job_take_over(*, scope: Scope, job_id: int) -> Job:
     """Withdraw a colleague's job and take it, so that no job stays stuck with someone away."""
-    scope.require_role(*INSTALLERS)
-    with transaction.atomic():
-        job = _locked(scope, job_id)
-        if job.installer_id == scope.user.pk:
-            raise Conflict(_("This job is already yours."))
+    JOB_TABLE.require("take_over", scope)
+    with transitions.atomic():
+        job = locked(scope, job_id)
         before = job.installer.email if job.installer else ""
-        job.installer = scope.user
-        _move(job, "take_over", scope=scope, fields=["installer"], before=before)
+        JOB_TABLE.apply(job, "take_over", scope=scope, changes={"installer": scope.user}, data={"before": before})
     return job
+
+
+def appointment_refusal(job: Job, when: datetime) -> str | None:
+    """Why an appointment at ``when`` is refused (the past, or past the deadline), or None."""
+    if when < clock.now():
+        return str(_("Choose a time that has not passed yet."))
+    if job.deadline_at and when > job.deadline_at:
+        deadline = clock.local(job.deadline_at, job.provider.time_zone).strftime("%d/%m/%Y")
+        return str(
+            _("This is past the deadline (%(deadline)s): ask customer care to extend it.") % {"deadline": deadline}
+        )
+    return None
 
 
 def job_appointment(*, scope: Scope, job_id: int, when: datetime) -> Job:
     """Record or move the appointment, never past the deadline; the owner gets an SMS each time."""
-    scope.require_role(*INSTALLERS)
-    with transaction.atomic():
-        job = _locked(scope, job_id)
-        if when < timezone.now():
-            raise ValidationError({"when": _("Choose a time that has not passed yet.")})
-        if job.deadline_at and when > job.deadline_at:
-            raise ValidationError(
-                {
-                    "when": _("This is past the deadline (%(deadline)s): ask customer care to extend it.")
-                    % {
-                        "deadline": timezone.localtime(job.deadline_at, ZoneInfo(job.provider.time_zone)).strftime(
-                            "%d/%m/%Y"
-                        )
-                    }
-                }
-            )
-        job.appointment_at = when
-        _move(job, "appointment", scope=scope, fields=["appointment_at"], when=when.isoformat())
-        local = timezone.localtime(when, ZoneInfo(job.provider.time_zone))
-        _sms_owner(
+    JOB_TABLE.require("appointment", scope)
+    with transitions.atomic():
+        job = locked(scope, job_id)
+        JOB_TABLE.check(job, "appointment", scope)
+        refusal = appointment_refusal(job, when)
+        if refusal:
+            raise ValidationError({"when": refusal})
+        JOB_TABLE.apply(
+            job, "appointment", scope=scope, changes={"appointment_at": when}, data={"when": when.isoformat()}
+        )
+        local = clock.local(when, job.provider.time_zone)
+        sms_owner(
             job,
             "jobs.appointment",
             key=f"job:{job.pk}:appointment:{when.isoformat()}",
@@ -143,46 +129,43 @@ def job_appointment(*, scope: Scope, job_id: int, when: datetime) -> Job:
 
 
 def job_ask_care(*, scope: Scope, job_id: int, message: str) -> None:
-    """The installer asks the provider's customer care (to extend a deadline, say)."""
-    scope.require_role(*INSTALLERS)
+    """The installer asks the provider's customer care (to extend a deadline, say); the job's history keeps it."""
+    JOB_TABLE.require("ask_care", scope)
     if not message.strip():
         raise ValidationError({"message": _("Write what you need.")})
-    with transaction.atomic():
-        job = _locked(scope, job_id)
+    text = message.strip()[:2000]
+    with transitions.atomic():
+        job = locked(scope, job_id)
+        step = JOB_TABLE.apply(job, "ask_care", scope=scope, reason=text)
+        assert step.event is not None
         events.emit(
             "job.help_requested",
-            organisation=job.provider,
-            key=f"job:{job.pk}:help:{timezone.now().timestamp()}",
+            organisation=Organisation(pk=job.provider_id),
+            key=f"job:{job.pk}:help:{step.event.pk}",
             data={"job_id": job.pk, "number": job.number, "company": scope.organisation.installer_code},
             context={
                 "job": job.number,
                 "workshop": scope.organisation.name,
-                "message": message.strip()[:2000],
+                "message": text,
                 "link": f"{settings.SITE_URL}/jobs/{job.pk}/",
             },
             url=f"/jobs/{job.pk}/",
         )
 
 
-def _device_for_pairing(job: Job, serial: str, imei_last4: str) -> Device:
+def device_for_pairing(job: Job, serial: str, imei_last4: str) -> Device:
+    """The device with this serial, locked, if it may be paired to ``job`` (errors on ``serial`` or ``imei_last4``)."""
     product = job.product
     serial = serial.strip().upper()
     if product.serial_prefix and not serial.startswith(product.serial_prefix.upper()):
-        raise ValidationError(
-            {
-                "serial": _("Serial numbers of %(product)s start with %(prefix)s.")
-                % {"product": product.name, "prefix": product.serial_prefix}
-            }
-        )
-    device = Device.objects.select_for_update().filter(serial=serial, provider=job.provider).first()
-    if device is None:
-        raise ValidationError(
-            {
-                "serial": _("No device with this serial number belongs to %(provider)s.")
-                % {"provider": job.provider.name}
-            }
-        )
-    if device.vehicle_id is not None or device.status not in (DeviceStatus.SHIPPED, DeviceStatus.RECEIVED):
+        message = _("Serial numbers of %(product)s start with %(prefix)s.")
+        raise ValidationError({"serial": message % {"product": product.name, "prefix": product.serial_prefix}})
+    found = Device.objects.filter(serial=serial, provider_id=job.provider_id).values_list("pk", flat=True).first()
+    if found is None:
+        message = _("No device with this serial number belongs to %(provider)s.")
+        raise ValidationError({"serial": message % {"provider": job.provider.name}})
+    device = DEVICE_TABLE.lock(Device.objects.filter(provider_id=job.provider_id), found)
+    if device.vehicle_id is not None or DEVICE_TABLE.why_not(device, "pair", None) is not None:
         raise ValidationError({"serial": _("This device is already paired to another vehicle or not available.")})
     if device.company_id != job.company_id:
         raise ValidationError({"serial": _("This device was not shipped to your company.")})
@@ -193,30 +176,29 @@ def _device_for_pairing(job: Job, serial: str, imei_last4: str) -> Device:
 
 def job_pair(*, scope: Scope, job_id: int, serial: str, imei_last4: str) -> Job:
     """ "Abbina": match serial + last 4 IMEI digits to the vehicle; the device then waits for activation."""
-    scope.require_role(*INSTALLERS)
-    with transaction.atomic():
-        job = _locked(scope, job_id)
-        if job.status != JobStatus.IN_PROGRESS:
-            raise Conflict(_("Take the job (“Assign to me”) before pairing."))
-        device = _device_for_pairing(job, serial, imei_last4)
-        _device_move(device, "pair", vehicle=job.vehicle)
-        job.device, job.paired_at = device, timezone.now()
-        if job.installer_id is None:
-            job.installer = scope.user
-        _move(job, "pair", scope=scope, fields=["device", "paired_at", "installer"], serial=device.serial)
+    JOB_TABLE.require("pair", scope)
+    with transitions.atomic():
+        job = locked(scope, job_id)
+        JOB_TABLE.check(job, "pair", scope)
+        device = device_for_pairing(job, serial, imei_last4)
+        DEVICE_TABLE.apply(device, "pair", scope=scope, changes={"vehicle_id": job.vehicle_id})
+        changes = {"device": device, "paired_at": clock.now(), "installer": job.installer or scope.user}
+        JOB_TABLE.apply(job, "pair", scope=scope, changes=changes, data={"serial": device.serial})
     return job
 
 
 def job_fail(*, scope: Scope, job_id: int, comment: str) -> Job:
     """The installer company could not do the job; the provider reads why (it may cancel instead)."""
-    scope.require_role(*INSTALLERS)
+    JOB_TABLE.require("fail", scope)
     if not comment.strip():
         raise ValidationError({"comment": _("Say why the job failed: the provider reads it.")})
-    with transaction.atomic():
-        job = _locked(scope, job_id)
-        job.comment = comment.strip()
+    with transitions.atomic():
+        job = locked(scope, job_id)
+        JOB_TABLE.check(job, "fail", scope)
         if job.status == JobStatus.PAIRED and job.device_id is not None:
             # The box was paired but the job failed: it goes back to the company's stock, off the vehicle.
-            _device_move(Device.objects.select_for_update().get(pk=job.device_id), "unpair", vehicle=None)
-        _move(job, "fail", scope=scope, fields=["comment"], reason=job.comment)
+            device = DEVICE_TABLE.lock(Device.objects.all(), job.device_id)
+            DEVICE_TABLE.apply(device, "unpair", scope=scope, changes={"vehicle": None})
+        text = comment.strip()
+        JOB_TABLE.apply(job, "fail", scope=scope, changes={"comment": text}, reason=text)
     return job

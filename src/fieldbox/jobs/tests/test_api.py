@@ -73,7 +73,7 @@ def test_provider_creates_and_assigns_then_the_company_lists_and_takes(tenant):
     )
     assert created.status_code == 201, created.content
     job = created.json()
-    assert job["status"] == "draft" and job["number"] == f"J{job['id']:07d}"
+    assert job["status"] == "draft" and job["number"] == "J0000001"  # the provider's first job
     assert job["spec"] == {"vehicle_model": "Panda 1.2", "central_lock_type": "CAN", "notes": None}
     assert get("/jobs", installer).json()["items"] == []  # a draft is the provider's alone
 
@@ -203,7 +203,10 @@ def test_a_draft_is_edited_and_deleted_only_while_draft(tenant):
     assert refused.status_code == 409
     assert Client().delete(f"/api/v1/jobs/{job['id']}", **provider).status_code == 409
 
-    draft = post("/jobs", provider, {"subscription_id": reg.subscription.pk}).json()
+    second = post("/jobs", provider, {"subscription_id": reg.subscription.pk})
+    assert second.status_code == 422  # the vehicle has an open job already
+    assert second.json()["errors"][0]["field"] == "subscription_id" and job["number"] in second.text
+    draft = post("/jobs", provider, {"subscription_id": registry(tenant.provider).subscription.pk}).json()
     assert Client().delete(f"/api/v1/jobs/{draft['id']}", **provider).status_code == 204
     assert not Job.objects.filter(pk=draft["id"]).exists()
 

@@ -109,7 +109,7 @@ def test_another_company_never_shows(tenant, other_tenant):
         for user in (tenant.installer, tenant.company_admin):
             for query in ("?who=company", "?view=week&who=company"):
                 body = page(signed_in(user), query)
-                assert ours.number in body and theirs.number not in body and "THEIRS1" not in body
+                assert f"/jobs/{ours.pk}/" in body and f"/jobs/{theirs.pk}/" not in body and "THEIRS1" not in body
                 assert other_tenant.company.name not in body
 
 

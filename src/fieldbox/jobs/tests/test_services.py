@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
 from django.utils import timezone
 
+from fieldbox.accounts.tests.fixtures import another_partner
 from fieldbox.core.errors import Conflict
 from fieldbox.core.models import AuditEvent
 from fieldbox.fleet.choices import DeviceStatus
@@ -339,11 +340,17 @@ def test_failing_a_paired_job_takes_the_box_off_the_vehicle(tenant):
 
 def test_each_assignment_texts_the_owner_again_even_back_to_the_same_company(tenant):
     job = assigned_job(tenant)
+    other = another_partner(tenant)
+    care = tenant.scope(tenant.care)
+    with pytest.raises(ValidationError) as same:
+        services.job_reassign(scope=care, job_id=job.pk, company_id=tenant.company.pk, reason="Owner asked")
+    assert "already at this company" in str(same.value)
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
-        services.job_reassign(
-            scope=tenant.scope(tenant.care), job_id=job.pk, company_id=tenant.company.pk, reason="Owner asked"
-        )
+        services.job_reassign(scope=care, job_id=job.pk, company_id=other.pk, reason="Owner asked")
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        services.job_reassign(scope=care, job_id=job.pk, company_id=tenant.company.pk, reason="Owner changed mind")
         outbox.drain()
-    first, second = sms.outbox
-    assert tenant.company.name in first["body"] and tenant.company.name in second["body"]
-    assert first["body"] != second["body"], "the second SMS carries the new link"
+    bodies = [m["body"] for m in sms.outbox]
+    assert any(other.name in b for b in bodies) and tenant.company.name in bodies[-1]
+    back = [b for b in bodies if tenant.company.name in b]
+    assert len(back) == 2 and back[0] != back[1], "back at the first company, the owner gets a new link"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from fieldbox.accounts.tests.fixtures import Tenant, signed_in
+from fieldbox.accounts.tests.fixtures import Tenant, another_partner, signed_in
 from fieldbox.fleet.choices import DeviceStatus
 from fieldbox.fleet.models import Customer
 from fieldbox.fleet.tests.factories import device, registry
@@ -248,7 +248,10 @@ def test_customer_care_moves_a_job_with_a_reason(tenant):
     client = signed_in(tenant.care)
     refused = client.post(f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": ""})
     assert "This field is required." in refused.content.decode()
-    client.post(f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": "Owner moved to Milan"})
+    other = another_partner(tenant, "Officina Milano")
+    same = client.post(f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": "Owner moved"})
+    assert "already at this company" in same.content.decode()
+    client.post(f"/jobs/{job.pk}/reassign/", {"company": other.pk, "reason": "Owner moved to Milan"})
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Job moved to another company" in page and "Owner moved to Milan" in page
     soon = client.get("/jobs/?deadline_days=30").content.decode()

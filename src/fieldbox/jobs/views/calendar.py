@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import get_usage
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import INSTALLER_ROLES, Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.jobs import calendar
-from fieldbox.jobs.views.common import INSTALLER_ROLES
 
 WHO = ("mine", "company")
 

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from fieldbox.accounts.choices import CARE, PROVIDER_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.errors import Conflict
 from fieldbox.core.http import AuthedRequest
 from fieldbox.jobs import care, certificate, queries, selectors, services
 from fieldbox.jobs.forms import CareSearchForm, CorrectPairingForm, ExtendDeadlineForm, OwnerChangeForm
-from fieldbox.jobs.views.common import PROVIDER_ROLES
+from fieldbox.jobs.models import masked_plate
 
 SEARCH_LIMIT = 50
 
@@ -47,7 +48,7 @@ def _care_page(request: AuthedRequest, pk: int, template: str, form: forms.Form,
     return render(request, template, {"job": job, "form": form})
 
 
-@scope_required(*services.CARE)
+@scope_required(*CARE)
 @require_http_methods(["GET", "POST"])
 def extend_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
     return _care_page(
@@ -62,7 +63,7 @@ def extend_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@scope_required(*services.CARE)
+@scope_required(*CARE)
 @require_http_methods(["GET", "POST"])
 def correct_pairing(request: AuthedRequest, pk: int) -> HttpResponse:
     return _care_page(
@@ -89,7 +90,7 @@ def certificate_download(request: AuthedRequest, pk: int) -> HttpResponse:
     return response
 
 
-@scope_required(*services.CARE)
+@scope_required(*CARE)
 @require_http_methods(["GET", "POST"])
 def certificate_send(request: AuthedRequest, pk: int) -> HttpResponse:
     """GET: confirm, showing where it goes; POST: send it through the outbox."""
@@ -114,7 +115,7 @@ def _limited(request: HttpRequest) -> bool:
 def _owner_render(
     request: HttpRequest, page: care.OwnerPage, form: OwnerChangeForm, *, status: int = 200, just_asked: bool = False
 ) -> HttpResponse:
-    plate = selectors.masked_plate(page.job.vehicle.plate)
+    plate = masked_plate(page.job.vehicle.plate)
     context = {"page": page, "form": form, "plate": plate, "just_asked": just_asked}
     return render(request, "jobs/care_owner.html", context, status=status)
 

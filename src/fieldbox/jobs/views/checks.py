@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import INSTALLER_ROLES, PROVIDER_ADMINS
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.errors import Conflict
@@ -24,16 +24,13 @@ from fieldbox.jobs.checks import services as checks
 from fieldbox.jobs.choices import JobKind
 from fieldbox.jobs.forms import ChecklistItemForm, PhotoForm
 from fieldbox.jobs.models import ChecklistItem
-from fieldbox.jobs.views.common import INSTALLER_ROLES
-
-ADMIN = (Role.PROVIDER_ADMIN,)
 
 
 def _products(request: AuthedRequest) -> list[tuple[int, str]]:
     return [(p.pk, p.name) for p in checks_selectors.products_for(request.scope)]
 
 
-@scope_required(*ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 def checklists(request: AuthedRequest) -> HttpResponse:
     """Every item, grouped by kind of job and product, in the order installers see them."""
     kinds = dict(JobKind.choices)
@@ -84,19 +81,19 @@ def _item_form(request: AuthedRequest, item: ChecklistItem | None) -> HttpRespon
     return render(request, "jobs/checklist_item_form.html", {"form": form, "item": item})
 
 
-@scope_required(*ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_http_methods(["GET", "POST"])
 def checklist_new(request: AuthedRequest) -> HttpResponse:
     return _item_form(request, None)
 
 
-@scope_required(*ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_http_methods(["GET", "POST"])
 def checklist_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _item_form(request, checks_selectors.item_for(request.scope, pk))
 
 
-@scope_required(*ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_POST
 def checklist_move(request: AuthedRequest, pk: int) -> HttpResponse:
     item = checks_selectors.item_for(request.scope, pk)
@@ -105,7 +102,7 @@ def checklist_move(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("jobs:checklists")
 
 
-@scope_required(*ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_POST
 def checklist_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     item = checks_selectors.item_for(request.scope, pk)
@@ -114,7 +111,7 @@ def checklist_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("jobs:checklists")
 
 
-@scope_required(*ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_POST
 def checklist_defaults(request: AuthedRequest) -> HttpResponse:
     created = checks.checklist_defaults(request.scope.organisation)
@@ -187,7 +184,7 @@ def photo(request: AuthedRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     extension = str(found.file.name).rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="J{found.job_id:07d}-{found.pk}.{extension}"'
+    response["Content-Disposition"] = f'inline; filename="{found.job.number}-{found.pk}.{extension}"'
     return cast(HttpResponse, response)  # streamed, answered like any other page
 
 

@@ -1,4 +1,4 @@
-"""What the job screens share: who may use them and the keyset page of a list."""
+"""What the job screens share: the keyset page of a list."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from fieldbox.accounts.choices import Role
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.jobs.models import Job
 
-INSTALLER_ROLES = (Role.INSTALLER_ADMIN, Role.INSTALLER)
-PROVIDER_ROLES = (Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY)
 PAGE_SIZE = 50
 
 

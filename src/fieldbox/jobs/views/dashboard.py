@@ -7,11 +7,11 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from fieldbox.accounts.choices import PROVIDER_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.core.http import AuthedRequest
 from fieldbox.jobs import queries
 from fieldbox.jobs.choices import JobStatus
-from fieldbox.jobs.views.common import PROVIDER_ROLES
 
 PERIODS = (30, 90)
 

@@ -16,10 +16,9 @@ from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
-from fieldbox.jobs import queries, selectors, services
+from fieldbox.jobs import certificate, queries, selectors, services
 from fieldbox.jobs.checks import selectors as checks_selectors
-from fieldbox.jobs.checks.services import FILLING, can_complete
-from fieldbox.jobs.choices import JOB_TRANSITIONS, OPEN, JobStatus
+from fieldbox.jobs.choices import JobStatus, completing_move
 from fieldbox.jobs.forms import (
     AppointmentForm,
     AskCareForm,
@@ -31,7 +30,6 @@ from fieldbox.jobs.forms import (
     SpecForm,
 )
 from fieldbox.jobs.models import Job
-from fieldbox.jobs.views.common import INSTALLER_ROLES
 
 SPEC_LABELS = {
     "vehicle_model": SpecForm.base_fields["vehicle_model"].label,
@@ -45,27 +43,21 @@ def _companies(request: AuthedRequest) -> list[tuple[int, str]]:
 
 
 def _can(request: AuthedRequest, job: Job) -> dict[str, bool]:
-    """Which actions the page offers; the services decide anyway."""
-    role, moves = request.scope.role, JOB_TRANSITIONS[job.status]
-    if request.scope.organisation.is_provider:
-        planner = role in services.PLANNERS
-        return {
-            "assign": planner and "assign" in moves,
-            "edit": planner and job.status == JobStatus.DRAFT,
-            "cancel": role in (*services.PLANNERS, *services.CARE) and "cancel" in moves,
-            "reassign": role in services.CARE and "reassign" in moves,
-        }
-    fitter = role in INSTALLER_ROLES
-    return {
-        "take": fitter and job.status == JobStatus.ASSIGNED,
-        "take_over": fitter and job.status == JobStatus.IN_PROGRESS and job.installer_id != request.user.pk,
-        "appointment": fitter and job.status in OPEN,
-        "pair": fitter and job.status == JobStatus.IN_PROGRESS,
-        "fail": fitter and "fail" in moves,
-        "ask_care": job.status in OPEN or job.status == JobStatus.PAIRED,
-        "fill": fitter and job.status in FILLING,
-        "complete": fitter and can_complete(job, job.provider),
-    }
+    """Which actions the page offers: the moves of the job's table this person may make now (the services decide
+    anyway, from the same table)."""
+    allowed = services.screen_actions(request.scope, job)
+    names = ("assign", "reassign", "cancel", "delete", "take", "take_over", "appointment", "pair", "fail", "ask_care")
+    can = {name: name in allowed for name in names}
+    can.update(
+        edit="update" in allowed,
+        extend="extend_deadline" in allowed,
+        correct_pairing="correct_pairing" in allowed,
+        fill="check" in allowed,
+        complete=completing_move(job) in allowed,
+        certificate="send_certificate" in allowed,
+        download_certificate=certificate.available(job),
+    )
+    return can
 
 
 def _render(request: AuthedRequest, job: Job, **bound: Any) -> HttpResponse:

@@ -19,15 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fieldbox.accounts.choices import INSTALLER_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
-from fieldbox.jobs import queries, selectors, services
+from fieldbox.jobs import filters, queries, selectors, services
 from fieldbox.jobs.forms import CompletedFilterForm, OpenFilterForm
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.queries import Row
-from fieldbox.jobs.views.common import INSTALLER_ROLES, page
+from fieldbox.jobs.views.common import page
 
 LAST = (1, "")  # sorts rows without a value after the others
 
@@ -70,12 +71,13 @@ def installations(request: AuthedRequest) -> HttpResponse:
     form: forms.Form
     if tab == "open":
         form = OpenFilterForm(request.GET)
-        qs = queries.filter_open(selectors.open_jobs(scope), form.cleaned_data if form.is_valid() else {})
+        qs = selectors.open_jobs(scope)
         sorts = OPEN_SORTS
     else:
         form = CompletedFilterForm(request.GET)
-        qs = queries.filter_completed(selectors.completed_jobs(scope), form.cleaned_data if form.is_valid() else {})
+        qs = selectors.completed_jobs(scope)
         sorts = COMPLETED_SORTS
+    qs = filters.apply(qs, scope, form.cleaned_data if form.is_valid() else {})
     # Only the tables the tab shows: fewer joins plan faster on a company with many jobs.
     shown = ("vehicle", "customer", "product", "subscription") if tab == "open" else ("vehicle", "device")
     qs = qs.select_related(None).select_related(*shown)
@@ -94,8 +96,7 @@ def installations(request: AuthedRequest) -> HttpResponse:
             "rows": rows,
             "sort": sort,
             "sort_query": query.urlencode(),
-            "open_total": queries.capped_count(selectors.open_jobs(scope)),
-            "completed_total": queries.capped_count(selectors.completed_jobs(scope)),
+            "totals": queries.company_totals(scope),
         }
     )
     template = "jobs/_installations_table.html" if request.htmx else "jobs/installations.html"  # type: ignore[attr-defined]
@@ -164,7 +165,7 @@ def available(request: AuthedRequest) -> HttpResponse:
 @scope_required(*INSTALLER_ROLES)
 def mine(request: AuthedRequest) -> HttpResponse:
     """The jobs I took and have not paired yet."""
-    context = page(request, queries.my_jobs(request.scope))
+    context = page(request, selectors.my_jobs(request.scope))
     context["rows"] = [queries.row_of(request.scope, j) for j in context["jobs"]]
     return render(request, "jobs/mine.html", context)
 

@@ -21,15 +21,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors as accounts_selectors
+from fieldbox.accounts.choices import PLANNERS, PROVIDER_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core import uploads
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
-from fieldbox.jobs import imports, queries, selectors, services
+from fieldbox.fleet import selectors as fleet_selectors
+from fieldbox.jobs import filters, imports, queries, selectors, services
 from fieldbox.jobs.forms import JobCreateForm, JobFilterForm, JobImportForm
 from fieldbox.jobs.models import Job
-from fieldbox.jobs.views.common import PAGE_SIZE, PROVIDER_ROLES
+from fieldbox.jobs.views.common import PAGE_SIZE
 
 COLUMNS_KEY = "jobs.list.columns"
 IMPORTS_KEY = "job-imports"
@@ -48,14 +50,7 @@ def _filtered(request: AuthedRequest) -> tuple[JobFilterForm, QuerySet[Job]]:
     form = JobFilterForm(request.GET, companies=companies)
     qs = selectors.jobs_for(scope).select_related("provider")
     if form.is_valid():
-        f = form.cleaned_data
-        if f["status"]:
-            qs = qs.filter(status=f["status"])
-        if f["company"]:
-            qs = qs.filter(company_id=f["company"])
-        if f["kind"]:
-            qs = qs.filter(kind=f["kind"])
-        qs = queries.filter_deadline(qs, f["deadline"] or None, f["deadline_days"])
+        qs = filters.apply(qs, scope, form.cleaned_data)
     return form, qs
 
 
@@ -132,15 +127,15 @@ def job_list_columns(request: AuthedRequest) -> HttpResponse:
     return redirect(f"{target}?{query.urlencode()}" if query else target)
 
 
-@scope_required(*services.PLANNERS)
+@scope_required(*PLANNERS)
 @require_http_methods(["GET", "POST"])
 def job_new(request: AuthedRequest) -> HttpResponse:
     """A draft job for the vehicle of one of the provider's subscriptions, found by its number."""
     form = JobCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        subscription = queries.subscription_by_number(request.scope, data["subscription"])
-        if subscription is None:
+        subscription_id = fleet_selectors.subscription_id_by_number(request.scope, data["subscription"])
+        if subscription_id is None:
             form.add_error("subscription", _("No subscription of yours has this number."))
         else:
             spec = {k: data[k] for k in ("vehicle_model", "central_lock_type", "notes")}
@@ -148,7 +143,7 @@ def job_new(request: AuthedRequest) -> HttpResponse:
                 request,
                 form,
                 lambda: services.job_create(
-                    scope=request.scope, subscription_id=subscription.pk, kind=data["kind"], spec=spec
+                    scope=request.scope, subscription_id=subscription_id, kind=data["kind"], spec=spec
                 ),
             )
             if job is not None:
@@ -165,7 +160,7 @@ def _refused(request: AuthedRequest, form: JobImportForm, refused: imports.Impor
     return render(request, "jobs/job_import.html", context, status=422)
 
 
-@scope_required(*services.PLANNERS)
+@scope_required(*PLANNERS)
 @require_http_methods(["GET", "POST"])
 def job_import(request: AuthedRequest) -> HttpResponse:
     """Upload a file: every row is checked; errors are listed by row and column, or a preview asks to confirm."""
@@ -191,7 +186,7 @@ def job_import(request: AuthedRequest) -> HttpResponse:
     return render(request, "jobs/job_import_preview.html", context)
 
 
-@scope_required(*services.PLANNERS)
+@scope_required(*PLANNERS)
 @require_POST
 def job_import_confirm(request: AuthedRequest) -> HttpResponse:
     """Create every job of the kept file, or none: the file is checked again at this moment."""
@@ -215,7 +210,7 @@ def job_import_confirm(request: AuthedRequest) -> HttpResponse:
     return redirect("jobs:list")
 
 
-@scope_required(*services.PLANNERS)
+@scope_required(*PLANNERS)
 def job_import_template(request: AuthedRequest) -> HttpResponse:
     """The file to fill in: its header, as XLSX or CSV."""
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"

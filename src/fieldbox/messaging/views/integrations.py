@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import PROVIDER_ADMINS, PROVIDER_STAFF
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
@@ -19,7 +19,7 @@ from fieldbox.messaging.forms import FeedForm, WebhookForm
 PAGE_SIZE = 50
 
 
-@scope_required(Role.PROVIDER_ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_http_methods(["GET", "POST"])
 def webhook_list(request: AuthedRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
@@ -39,7 +39,7 @@ def webhook_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "messaging/webhooks.html", {"form": form, "endpoints": endpoints})
 
 
-@scope_required(Role.PROVIDER_ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_http_methods(["GET", "POST"])
 def webhook_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for(request.scope, pk)
@@ -63,7 +63,7 @@ def webhook_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "messaging/webhook_detail.html", context)
 
 
-@scope_required(Role.PROVIDER_ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_POST
 def webhook_ping(request: AuthedRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for(request.scope, pk)
@@ -72,7 +72,7 @@ def webhook_ping(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("messaging:webhook_detail", pk=endpoint.pk)
 
 
-@scope_required(Role.PROVIDER_ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_POST
 def webhook_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for(request.scope, pk)
@@ -81,7 +81,7 @@ def webhook_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("messaging:webhooks")
 
 
-@scope_required(Role.PROVIDER_ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_http_methods(["GET", "POST"])
 def feed_list(request: AuthedRequest) -> HttpResponse:
     form = FeedForm(request.POST or None)
@@ -98,7 +98,7 @@ def feed_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "messaging/feeds.html", context)
 
 
-@scope_required(Role.PROVIDER_ADMIN)
+@scope_required(*PROVIDER_ADMINS)
 @require_POST
 def feed_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     feed = selectors.feed_for(request.scope, pk)
@@ -107,7 +107,7 @@ def feed_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("messaging:feeds")
 
 
-@scope_required(Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE)
+@scope_required(*PROVIDER_STAFF)
 def device_event_list(request: AuthedRequest) -> HttpResponse:
     device = request.GET.get("device", "").strip()[:64]
     before = request.GET.get("before", "")

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import ADMIN_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
@@ -17,11 +17,10 @@ from fieldbox.messaging import selectors, services
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.forms import TestSmsForm
 
-ADMINS = (Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
 PAGE_SIZE = 50
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 def message_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     channel = request.GET.get("channel", "")
@@ -49,13 +48,13 @@ def message_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "messaging/messages.html", context)
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 def message_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     row = selectors.message_for(request.scope, pk)
     return render(request, "messaging/message_detail.html", {"row": row})
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def message_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     row = selectors.message_for(request.scope, pk)
@@ -66,7 +65,7 @@ def message_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("messaging:message_detail", pk=row.pk)
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def messages_retry_failed(request: AuthedRequest) -> HttpResponse:
     count = services.messages_retry(scope=request.scope)
@@ -74,7 +73,7 @@ def messages_retry_failed(request: AuthedRequest) -> HttpResponse:
     return redirect("messaging:messages")
 
 
-@scope_required(*ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def test_sms(request: AuthedRequest) -> HttpResponse:
     form = TestSmsForm(request.POST)

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from fieldbox.accounts.choices import INSTALLER_ROLES, PROVIDER_ROLES
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import errors_of
@@ -142,7 +143,7 @@ def _request(removal: RemovalRequest, summary: selectors.Summary) -> dict[str, A
 
 def request_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
     scope = _scope(request)
-    scope.require_role(*services.REQUESTERS)
+    scope.require_role(*PROVIDER_ROLES)
     qs = selectors.requests_for(scope)
     if filters.status:
         qs = qs.filter(lines__status=filters.status).distinct()
@@ -153,7 +154,7 @@ def request_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
 
 def request_get(request: HttpRequest, request_id: int) -> Any:
     scope = _scope(request)
-    scope.require_role(*services.REQUESTERS)
+    scope.require_role(*PROVIDER_ROLES)
     removal = selectors.request_for(scope, request_id)
     lines = selectors.lines_for(scope).filter(request=removal).order_by("row")
     summary = selectors.summaries([removal.pk]).get(removal.pk, selectors.Summary())
@@ -182,7 +183,7 @@ def add_request_reads(requests_router: Router) -> None:
 )
 def removal_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
     scope = _scope(request)
-    scope.require_role(*services.REMOVERS)
+    scope.require_role(*INSTALLER_ROLES)
     qs = selectors.remover_lines(scope)
     if filters.status:
         qs = qs.filter(status=filters.status)

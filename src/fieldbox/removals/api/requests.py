@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fieldbox.accounts.choices import PLANNERS
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.problems import errors_of, problem
 from fieldbox.core.uploads import RowError
@@ -156,7 +157,7 @@ def request_upload(
     dry_run: bool = False,
 ) -> Any:
     authed = cast(AuthedRequest, request)
-    authed.scope.require_role(*services.REQUESTERS)
+    authed.scope.require_role(*PLANNERS)
     try:
         if dry_run:
             return _dry_run(authed, file)
@@ -183,7 +184,7 @@ def request_upload(
 )
 def request_status(request: HttpRequest, request_id: int) -> Any:
     authed = cast(AuthedRequest, request)
-    authed.scope.require_role(*services.REQUESTERS)
+    authed.scope.require_role(*PLANNERS)
     return _out(services.draft_for(authed.scope, request_id))
 
 
@@ -196,7 +197,7 @@ def request_status(request: HttpRequest, request_id: int) -> Any:
 def request_confirm(request: HttpRequest, request_id: int, keep_valid_only: bool = False) -> Any:
     authed = cast(AuthedRequest, request)
     scope = authed.scope
-    scope.require_role(*services.REQUESTERS)
+    scope.require_role(*PLANNERS)
     draft = services.draft_for(scope, request_id)
     if services.draft_lines(draft).count() > settings.REMOVAL_IMPORT_BACKGROUND_ROWS:
         draft = services.request_confirm_later(scope=scope, request_id=draft.pk, keep_valid_only=keep_valid_only)
@@ -213,6 +214,6 @@ def request_confirm(request: HttpRequest, request_id: int, keep_valid_only: bool
 )
 def request_discard(request: HttpRequest, request_id: int) -> Any:
     authed = cast(AuthedRequest, request)
-    authed.scope.require_role(*services.REQUESTERS)
+    authed.scope.require_role(*PLANNERS)
     services.request_discard(scope=authed.scope, request_id=request_id)
     return Status(204, None)

@@ -14,16 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import Role
-from fieldbox.accounts.models import Organisation
-from fieldbox.core import audit
+from fieldbox.core import clock, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
-from fieldbox.removals.choices import OPEN_LINE
+from fieldbox.removals.choices import LINE_TABLE, OPEN_LINE
 from fieldbox.removals.models import RemovalLine
 from fieldbox.removals.services import lines
 
@@ -31,7 +28,6 @@ from fieldbox.removals.services import lines
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 MARKER_SALT = "fieldbox.removals.mission"
-INSTALLERS = (Role.INSTALLER_ADMIN, Role.INSTALLER)
 
 
 def normalised(code: str) -> str:
@@ -45,24 +41,13 @@ def code_hash(code: str) -> str:
 
 def line_code_issue(*, scope: Scope, line_id: int) -> str:
     """ "Give a technician access": a new code for the line (the previous one stops working), shown once."""
-    scope.require_role(*INSTALLERS)
-    with transaction.atomic():
-        line = RemovalLine.objects.select_for_update().filter(pk=line_id, company=scope.organisation).first()
-        if line is None:
-            raise RemovalLine.DoesNotExist
-        if line.status not in OPEN_LINE:
-            raise Conflict(_("This removal is over: its job code cannot be given any more."))
+    LINE_TABLE.require("code_issue", scope)
+    with transitions.atomic():
+        line = lines.locked(scope, line_id)
         code = "".join(secrets.choice(ALPHABET) for _i in range(CODE_LENGTH))
         replaced = bool(line.code_hash)
-        line.code_hash = code_hash(code)
-        line.save(update_fields=["code_hash", "updated_at"])
-        audit.record(
-            actor=scope.user,
-            organisation=Organisation(pk=line.request.provider_id),
-            obj=line,
-            action="removal.code_issue",
-            data={"replaced": replaced},
-        )
+        changes = {"code_hash": code_hash(code), "updated_at": clock.now()}
+        LINE_TABLE.apply(line, "code_issue", scope=scope, changes=changes, data={"replaced": replaced})
     return code
 
 
@@ -109,17 +94,18 @@ def line_report_by_code(
 ) -> RemovalLine:
     """A technician opened the line with its job code and reports the removal: no person signs it, the
     audit names the technician; the line must still be open and its code the one the page was opened with."""
-    with transaction.atomic():
-        line = (
-            RemovalLine.objects.select_for_update(of=("self",))
-            .select_related("request__provider", "vehicle", "company")
-            .filter(pk=line_id, status__in=OPEN_LINE)
+    with transitions.atomic():
+        opened = (
+            RemovalLine.objects.select_related("request__provider", "vehicle", "company")
+            .filter(status__in=OPEN_LINE)
             .exclude(code_hash="")
-            .first()
         )
+        line = opened.filter(pk=line_id).first()
+        if line is not None:
+            line = LINE_TABLE.lock(opened, line_id)
         if line is None or not constant_time_compare(line.code_hash[:16], marker_code):
             raise Conflict(_("This job code no longer opens this removal."))
         lines.report(line, scope=None, removed_at=removed_at, serial_end=serial_end, technician=technician)
-        line.code_hash = ""
+        line.code_hash = ""  # used: the code opens nothing any more
         line.save(update_fields=["code_hash"])
     return line

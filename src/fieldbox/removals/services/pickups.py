@@ -15,20 +15,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import PROVIDER_ADMINS
 from fieldbox.accounts.models import Organisation
-from fieldbox.core import audit
+from fieldbox.core import audit, clock, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.choices import DEVICE_TRANSITIONS, DeviceStatus
+from fieldbox.fleet.choices import DEVICE_TABLE, DeviceStatus
 from fieldbox.fleet.models import Device
-from fieldbox.removals.choices import LineStatus, PickupStatus
+from fieldbox.removals.choices import PICKUP_TABLE, LineStatus, PickupStatus
 from fieldbox.removals.models import BoxPickup, RemovalLine, RemovalSettings
 
-LOGISTICS = (Role.PROVIDER_ADMIN, Role.DISPATCHER)
 DEFAULT_THRESHOLD = 10
 
 
@@ -41,9 +39,7 @@ def _on_the_way() -> Exists:
 
 
 def _waiting(scope: Scope, company_id: int | None = None) -> QuerySet[Device]:
-    org = scope.organisation
-    qs = Device.objects.filter(status=DeviceStatus.REMOVED, company__isnull=False)
-    qs = qs.filter(provider=org) if org.is_provider else qs.filter(company=org)
+    qs = Device.objects.visible_to(scope).filter(status=DeviceStatus.REMOVED, company__isnull=False)
     if company_id is not None:
         qs = qs.filter(company_id=company_id)
     return qs.exclude(_on_the_way())
@@ -114,9 +110,7 @@ def _waiting_row(provider: Organisation, count: int, rule: RemovalSettings) -> W
 
 
 def pickups_for(scope: Scope) -> QuerySet[BoxPickup]:
-    org = scope.organisation
-    qs = BoxPickup.objects.select_related("provider", "company")
-    return qs.filter(provider=org) if org.is_provider else qs.filter(company=org)
+    return BoxPickup.objects.visible_to(scope).select_related("provider", "company")
 
 
 def pickup_for(scope: Scope, pk: int) -> BoxPickup:
@@ -135,7 +129,7 @@ def pickup_boxes(pickup: BoxPickup) -> QuerySet[Device]:
 
 def removal_settings_save(*, scope: Scope, threshold: int, phone: str, email: str) -> RemovalSettings:
     """The provider admin sets how many boxes may wait at a remover's and whom the remover calls then."""
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*PROVIDER_ADMINS)
     if not 1 <= threshold <= 1000:
         raise ValidationError({"pickup_threshold": _("Choose a number of boxes between 1 and 1000.")})
     with transaction.atomic():
@@ -164,7 +158,7 @@ def _check_pickup(carrier: str, picked_up_on: date | None, device_ids: list[int]
         errors["carrier"] = _("Name the carrier that collected the boxes.")
     if picked_up_on is None:
         errors["picked_up_on"] = _("Give the day of the pick-up.")
-    elif picked_up_on > timezone.localdate():
+    elif picked_up_on > clock.today():
         errors["picked_up_on"] = _("The pick-up cannot be in the future.")
     if not device_ids:
         errors["devices"] = _("Tick at least one box collected.")
@@ -176,10 +170,10 @@ def pickup_record(
     *, scope: Scope, company_id: int, carrier: str, picked_up_on: date | None, device_ids: list[int]
 ) -> BoxPickup:
     """The provider records boxes a carrier collected at a remover's: they are on their way to the warehouse."""
-    scope.require_role(*LOGISTICS)
+    PICKUP_TABLE.require("record", scope)
     _check_pickup(carrier, picked_up_on, device_ids)
     assert picked_up_on is not None
-    with transaction.atomic():
+    with transitions.atomic():
         company = Organisation.objects.filter(pk__in=waiting_boxes(scope, company_id).values("company_id")).first()
         if company is None:
             raise ValidationError({"company": _("This company has no box waiting for a pick-up.")})
@@ -187,58 +181,33 @@ def pickup_record(
         ids = set(Device.objects.select_for_update().filter(pk__in=waiting.values("pk")).values_list("pk", flat=True))
         if ids != set(device_ids):
             raise ValidationError({"devices": _("Some of these boxes are not waiting at this company any more.")})
-        pickup = BoxPickup.objects.create(
+        pickup = BoxPickup(
             provider=scope.organisation,
             company=company,
             carrier=carrier.strip(),
             picked_up_on=picked_up_on,
             created_by=scope.user,
         )
+        data = {"company": company.name, "carrier": pickup.carrier, "boxes": len(ids)}
+        PICKUP_TABLE.create(pickup, "record", scope=scope, data=data)
         pickup.devices.set(sorted(ids))
-        audit.record(
-            actor=scope.user,
-            organisation=scope.organisation,
-            obj=pickup,
-            action="pickup.record",
-            to_state=PickupStatus.PICKED_UP,
-            data={"company": company.name, "carrier": pickup.carrier, "boxes": len(ids)},
-        )
     return pickup
 
 
 def pickup_receive(*, scope: Scope, pickup_id: int) -> BoxPickup:
     """ "Received at the warehouse": every box of the pick-up is returned and back at the provider's."""
-    scope.require_role(*LOGISTICS)
-    with transaction.atomic():
-        pickup = BoxPickup.objects.select_for_update().filter(pk=pickup_id, provider=scope.organisation).first()
-        if pickup is None:
-            raise BoxPickup.DoesNotExist
-        if pickup.status != PickupStatus.PICKED_UP:
-            raise Conflict(_("These boxes were already received at the warehouse."))
-        boxes = list(Device.objects.select_for_update().filter(pk__in=pickup.devices.values("pk")).order_by("pk"))
-        stuck = [b.serial for b in boxes if "return" not in DEVICE_TRANSITIONS[b.status]]
+    PICKUP_TABLE.require("receive", scope)
+    with transitions.atomic():
+        pickup = PICKUP_TABLE.lock(BoxPickup.objects.visible_to(scope), pickup_id)
+        PICKUP_TABLE.check(pickup, "receive", scope)
+        ids = list(pickup.devices.order_by("pk").values_list("pk", flat=True))
+        boxes = [DEVICE_TABLE.lock(Device.objects.visible_to(scope), pk) for pk in ids]
+        stuck = [b.serial for b in boxes if DEVICE_TABLE.why_not(b, "return", scope)]
         if stuck:
             raise Conflict(_("These boxes are no longer removed: %(serials)s.") % {"serials": ", ".join(stuck)})
-        Device.objects.filter(pk__in=[b.pk for b in boxes]).update(status=DeviceStatus.RETURNED, company=None)
         for box in boxes:
-            audit.record(
-                actor=scope.user,
-                organisation=scope.organisation,
-                obj=box,
-                action="device.return",
-                from_state=box.status,
-                to_state=DeviceStatus.RETURNED,
-                data={"pickup": pickup.pk},
-            )
-        pickup.status, pickup.received_at = PickupStatus.RECEIVED, timezone.now()
-        pickup.save(update_fields=["status", "received_at"])
-        audit.record(
-            actor=scope.user,
-            organisation=scope.organisation,
-            obj=pickup,
-            action="pickup.receive",
-            from_state=PickupStatus.PICKED_UP,
-            to_state=PickupStatus.RECEIVED,
-            data={"boxes": len(boxes)},
+            DEVICE_TABLE.apply(box, "return", scope=scope, changes={"company": None}, data={"pickup": pickup.pk})
+        PICKUP_TABLE.apply(
+            pickup, "receive", scope=scope, changes={"received_at": clock.now()}, data={"boxes": len(boxes)}
         )
     return pickup

@@ -10,13 +10,15 @@ from django.utils import timezone
 
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.accounts.tests.fixtures import Tenant
+from fieldbox.core import transitions
 from fieldbox.fleet.choices import DeviceStatus
 from fieldbox.fleet.models import Device, Vehicle
 from fieldbox.fleet.tests.factories import device as make_device
 from fieldbox.fleet.tests.factories import registry
 from fieldbox.jobs import services as jobs
 from fieldbox.jobs.choices import JobKind
-from fieldbox.removals.choices import LineStatus, RequestState
+from fieldbox.jobs.models import Job
+from fieldbox.removals.choices import LINE_TABLE, RequestState
 from fieldbox.removals.models import RemovalLine, RemovalRequest
 
 _vins = itertools.count(1)
@@ -50,6 +52,8 @@ def confirmed_request(
         follow_up_email=follow_up_email,
         saved_at=timezone.now(),
     )
+    RemovalRequest.objects.filter(pk=request.pk).update(number=f"#{request.pk}")
+    request.refresh_from_db()
     company = company or tenant.company
     removals = []
     for row in range(2, count + 2):
@@ -61,10 +65,11 @@ def confirmed_request(
         box.refresh_from_db()
         job = jobs.job_create(scope=dispatch, subscription_id=reg.subscription.pk, kind=JobKind.REMOVAL)
         jobs.job_assign(scope=dispatch, job_id=job.pk, company_id=company.pk)
-        line = RemovalLine.objects.create(
+        Job.objects.filter(pk=job.pk).update(in_removal_request=True)
+        line = RemovalLine(
+            provider=tenant.provider,
             request=request,
             row=row,
-            status=LineStatus.NOTIFIED,
             vehicle=reg.vehicle,
             subscription=reg.subscription,
             company=company,
@@ -73,5 +78,7 @@ def confirmed_request(
             wished_on=wished_on,
             comment="A faire ASAP",
         )
+        with transitions.atomic():
+            LINE_TABLE.create(line, "notify", scope=dispatch)
         removals.append(Removal(line, box))
     return request, removals

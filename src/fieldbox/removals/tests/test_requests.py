@@ -59,8 +59,9 @@ def test_upload_summary_confirm_creates_the_assigned_removal_jobs(tenant):
     response = client.post(f"/removal-requests/{draft.pk}/confirm/")
     assert response.url == f"/removal-requests/{draft.pk}/saved/"
     page = client.get(response.url).content.decode()
-    assert "Request saved" in page and f"Your removal request #{draft.pk} was saved" in page
     draft.refresh_from_db()
+    assert draft.number == "#1", "the provider's first saved request: the draft took no number"
+    assert "Request saved" in page and "Your removal request #1 was saved" in page
     assert draft.state == RequestState.SAVED and draft.saved_at is not None
     lines = list(RemovalLine.objects.filter(request=draft).select_related("job"))
     assert {n.status for n in lines} == {LineStatus.NOTIFIED} and not RemovalDraftLine.objects.exists()
@@ -72,8 +73,8 @@ def test_upload_summary_confirm_creates_the_assigned_removal_jobs(tenant):
     assert job.assigned_at == job.visible_from == datetime(2026, 6, 10, 7, 0, tzinfo=UTC)
     assert job.deadline_at == datetime(2026, 6, 20, 21, 59, 59, tzinfo=UTC)  # end of day, Europe/Rome
     assert job.customer_id == lines[0].subscription.customer_id
-    assert AuditEvent.objects.filter(action="removal_line.notify").count() == 2
-    assert AuditEvent.objects.filter(action="job.create", to_state="assigned").count() == 2
+    assert AuditEvent.objects.filter(action="removal.notify").count() == 2
+    assert AuditEvent.objects.filter(action="job.create_removal", to_state="assigned").count() == 2
     assert client.post(f"/removal-requests/{draft.pk}/confirm/").status_code == 302  # twice: refused, no new jobs
     assert Job.objects.count() == 2
 
@@ -109,7 +110,7 @@ def test_a_vehicle_taken_by_another_request_meanwhile_is_a_clear_refusal(tenant)
     services.request_confirm(scope=scope, request_id=first.pk)
     client = signed_in(tenant.dispatcher)
     page = client.post(f"/removal-requests/{second.pk}/confirm/", follow=True).content.decode()
-    assert "were put in another open removal meanwhile" in page
+    assert "were put in another open removal or job meanwhile" in page
     assert Job.objects.count() == 1
 
 

@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import INSTALLER_ROLES, LOGISTICS, PROVIDER_ROLES, Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.fleet.models import Device
-from fieldbox.jobs.views.common import INSTALLER_ROLES, PROVIDER_ROLES
 from fieldbox.removals.choices import PickupStatus
 from fieldbox.removals.models import RemovalSettings
 from fieldbox.removals.services import pickups
@@ -89,7 +88,7 @@ def pickup_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "removals/pickups.html", context)
 
 
-@scope_required(*pickups.LOGISTICS)
+@scope_required(*LOGISTICS)
 @require_http_methods(["GET", "POST"])
 def pickup_new(request: AuthedRequest) -> HttpResponse:
     """Choose the remover company, then tick the boxes the carrier collected there."""
@@ -122,12 +121,12 @@ def pickup_new(request: AuthedRequest) -> HttpResponse:
 @scope_required(*PROVIDER_ROLES, *INSTALLER_ROLES)
 def pickup_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     pickup = pickups.pickup_for(request.scope, pk)
-    can_receive = request.scope.role in pickups.LOGISTICS and pickup.status == PickupStatus.PICKED_UP
+    can_receive = request.scope.role in LOGISTICS and pickup.status == PickupStatus.PICKED_UP
     context = {"pickup": pickup, "boxes": pickups.pickup_boxes(pickup), "can_receive": can_receive}
     return render(request, "removals/pickup_detail.html", context)
 
 
-@scope_required(*pickups.LOGISTICS)
+@scope_required(*LOGISTICS)
 @require_POST
 def pickup_receive(request: AuthedRequest, pk: int) -> HttpResponse:
     """ "Received at the warehouse": the boxes are returned and back at the provider's."""

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fieldbox.accounts.choices import INSTALLER_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
@@ -85,7 +86,7 @@ def _requesters(scope: Any) -> list[tuple[int, str]]:
     return sorted(set(rows), key=lambda r: r[1].lower())
 
 
-@scope_required(*services.REMOVERS)
+@scope_required(*INSTALLER_ROLES)
 def manage(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
     form = RemoverFilterForm(request.GET, requesters=_requesters(scope))
@@ -99,7 +100,7 @@ def manage(request: AuthedRequest) -> HttpResponse:
     return render(request, "removals/manage.html", context)
 
 
-@scope_required(*services.REMOVERS)
+@scope_required(*INSTALLER_ROLES)
 @require_POST
 def accept(request: AuthedRequest, pk: int) -> HttpResponse:
     line = selectors.line_for(request.scope, pk)
@@ -108,7 +109,7 @@ def accept(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("removals:manage")
 
 
-@scope_required(*services.REMOVERS)
+@scope_required(*INSTALLER_ROLES)
 @require_http_methods(["GET", "POST"])
 def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     line = selectors.line_for(request.scope, pk)
@@ -123,7 +124,7 @@ def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "removals/refuse.html", {"line": line, "form": form, "sees": _sees(request, line)})
 
 
-@scope_required(*services.REMOVERS)
+@scope_required(*INSTALLER_ROLES)
 @require_http_methods(["GET", "POST"])
 def report(request: AuthedRequest, pk: int) -> HttpResponse:
     """ "Signaler une dépose": date and time, the box's last 7 characters, the technician; the IT removal follows."""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from fieldbox.accounts.choices import PLANNERS, PROVIDER_ROLES
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
@@ -27,7 +28,6 @@ from fieldbox.removals import selectors
 from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest
 from fieldbox.removals.services import lines as services
-from fieldbox.removals.services import requests as uploads
 from fieldbox.removals.views.remover import RefuseForm, keyset
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -61,7 +61,7 @@ def _filtered(qs: QuerySet[RemovalRequest], f: dict[str, Any]) -> QuerySet[Remov
     return qs.distinct() if f.get("status") or text else qs
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PROVIDER_ROLES)
 def requests(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
     form = RequestFilterForm(request.GET)
@@ -72,7 +72,7 @@ def requests(request: AuthedRequest) -> HttpResponse:
     context = keyset(request, qs)
     found = selectors.summaries([r.pk for r in context["items"]])
     context.update(form=form, rows=[(r, found.get(r.pk, selectors.Summary())) for r in context["items"]])
-    context["can_upload"] = request.scope.role in uploads.REQUESTERS
+    context["can_upload"] = request.scope.role in PLANNERS
     if context["can_upload"]:
         context["drafts"] = list(selectors.drafts_for(scope)[:DRAFTS_SHOWN])
         context["keep_days"] = settings.REMOVAL_DRAFT_KEEP_DAYS
@@ -126,7 +126,7 @@ def _export(scope: Scope, qs: QuerySet[RemovalRequest], fmt: str) -> HttpRespons
     return table_response("removal-requests", fmt, [str(h) for h in EXPORT_HEADER], map(_export_row, lines))
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PROVIDER_ROLES)
 def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The lines of one request, 100 a page, with their live statuses (the page shown refreshes itself every
     20 seconds) and a filter by status."""
@@ -148,7 +148,7 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PROVIDER_ROLES)
 @require_http_methods(["GET", "POST"])
 def line_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     """Confirm, then cancel a removal not done yet; the reason is optional."""

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
+from fieldbox.accounts.choices import PLANNERS
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
@@ -55,7 +56,7 @@ def _draft(request: AuthedRequest, pk: int) -> RemovalRequest:
         raise Http404 from None
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PLANNERS)
 @require_http_methods(["GET", "POST"])
 def request_new(request: AuthedRequest) -> HttpResponse:
     """Upload the file: refused with its errors (nothing kept), or checked into a draft and its summary."""
@@ -86,7 +87,7 @@ def request_new(request: AuthedRequest) -> HttpResponse:
     return redirect("removals:request_summary", pk=draft.pk)
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PLANNERS)
 def request_template(request: AuthedRequest) -> HttpResponse:
     """The file to fill in: the exact header and the manual's two example rows (dates as date cells)."""
     header, rows = imports.template_rows()
@@ -116,7 +117,7 @@ def _list_url() -> str:
         return ""
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PLANNERS)
 def request_summary(request: AuthedRequest, pk: int) -> HttpResponse:
     """The draft: its lines as they will be sent, its rows in error, Confirm and Discard; or the progress."""
     draft = _draft(request, pk)
@@ -136,7 +137,7 @@ def request_summary(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "removals/summary.html", context)
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PLANNERS)
 def request_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress bar of a large file (polled by HTMX); once done, the page reloads into the summary."""
     draft = _draft(request, pk)
@@ -147,7 +148,7 @@ def request_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "removals/_progress.html", {"draft": draft})
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PLANNERS)
 @require_POST
 def request_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save the draft: the removers are told; a large draft is saved in the background."""
@@ -163,7 +164,7 @@ def request_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("removals:request_summary", pk=draft.pk)
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PLANNERS)
 @require_POST
 def request_discard(request: AuthedRequest, pk: int) -> HttpResponse:
     draft = _draft(request, pk)
@@ -178,7 +179,7 @@ def request_discard(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("removals:request_summary", pk=draft.pk)
 
 
-@scope_required(*services.REQUESTERS)
+@scope_required(*PLANNERS)
 def request_saved(request: AuthedRequest, pk: int) -> HttpResponse:
     """ "Request saved", with its number (Traqueur "Demande enregistrée")."""
     draft = _draft(request, pk)

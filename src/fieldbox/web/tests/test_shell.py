@@ -97,6 +97,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
             "ALLOWED_HOSTS": "fieldbox.example.com",
             "SITE_URL": "https://fieldbox.example.com",
             "FIELDBOX_VAR_DIR": str(tmp_path),
+            "SMS_BACKEND": "twilio",
         }
     )
     result = _fieldbox("check", "--deploy", "--fail-level", "WARNING", env=env)

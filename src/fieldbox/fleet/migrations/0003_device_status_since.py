@@ -1,0 +1,34 @@
+"""A device's "since" gets a column (it was the time of its last audited move)."""
+
+import django.utils.timezone
+from django.db import migrations, models
+from django.db.models import CharField, Max, OuterRef, Subquery
+from django.db.models.functions import Cast, Coalesce
+
+
+def since(apps, schema_editor):
+    device_model = apps.get_model("fleet", "Device")
+    audit_model = apps.get_model("core", "AuditEvent")
+    last_move = (
+        audit_model.objects.filter(object_type="fleet.device", object_id=Cast(OuterRef("pk"), CharField()))
+        .values("object_id")
+        .annotate(last=Max("at"))
+        .values("last")
+    )
+    device_model.objects.update(status_since=Coalesce(Subquery(last_move[:1]), "created_at"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("fleet", "0002_registry"),
+        ("core", "0002_counters_numbers_shared_audit"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="device",
+            name="status_since",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="in this status since"),
+        ),
+        migrations.RunPython(since, migrations.RunPython.noop),
+    ]
