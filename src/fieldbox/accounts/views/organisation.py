@@ -137,7 +137,9 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         writer = csv.writer(response)
-        writer.writerow([_("Time"), _("Who"), _("Action"), _("Object"), _("From"), _("To"), _("Reason"), _("Address")])
+        writer.writerow(
+            [_("Time"), _("Who"), _("Action"), _("Object"), _("From"), _("To"), _("Reason"), _("IP address")]
+        )
         for e in events.iterator(chunk_size=2000):
             writer.writerow(
                 [
