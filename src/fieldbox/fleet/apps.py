@@ -8,4 +8,4 @@ class FleetConfig(AppConfig):
     verbose_name = _("Fleet")
 
     def ready(self) -> None:
-        from fieldbox.fleet import events  # noqa: F401
+        from fieldbox.fleet import audit_labels, events  # noqa: F401

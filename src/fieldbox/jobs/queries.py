@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.accounts.audit_labels import state_label
 from fieldbox.accounts.models import Membership, Organisation
 from fieldbox.core import clock, counters
 from fieldbox.core.models import AuditEvent
@@ -73,13 +74,54 @@ class HistoryLine:
     actor: str
     reason: str
     address: str
+    shows_details: bool = True
 
     @property
     def change(self) -> str:
-        """ "Assigned → In progress", in the reader's language."""
-        labels = dict(JobStatus.choices)
-        states = [str(labels.get(s, s)) for s in (self.event.from_state, self.event.to_state) if s]
+        """ "Assigned → In progress", in the reader's language; one state when the move kept it."""
+        action, old, new = self.event.action, self.event.from_state, self.event.to_state
+        states = [state_label(action, s) for s in ((old, new) if old and old != new else (new,)) if s]
         return " → ".join(states)
+
+    @property
+    def details(self) -> str:
+        """What the move carried (the appointment, the new deadline, the device…), times in the reader's zone."""
+        if not self.shows_details:
+            return ""
+        words = HISTORY_DETAILS.get(self.event.action)
+        return words(self.event.data or {}) if words else ""
+
+
+def _moment(value: Any, fmt: str = "SHORT_DATETIME_FORMAT") -> str:
+    """An ISO time kept in an audit row's data, as the screens show times: local, in the reader's format."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, fmt)
+
+
+def _from_to(before: Any, after: Any) -> str:
+    return " → ".join(str(v) for v in (before, after) if v)
+
+
+HISTORY_DETAILS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "job.appointment": lambda d: _moment(d.get("when")),
+    "job.extend_deadline": lambda d: _from_to(
+        d.get("before") and _moment(d["before"], "SHORT_DATE_FORMAT"), _moment(d.get("deadline"), "SHORT_DATE_FORMAT")
+    ),
+    "job.assign": lambda d: str(d.get("company", "")),
+    "job.reassign": lambda d: _from_to(d.get("before"), d.get("company")),
+    "job.pair": lambda d: str(d.get("serial", "")),
+    "job.correct_pairing": lambda d: _from_to(d.get("before"), d.get("serial")),
+    "job.activate": lambda d: str(d.get("serial", "")),
+    "job.record_activation": lambda d: str(d.get("serial", "")),
+    "job.check": lambda d: f"{d.get('item', '')}: {d.get('value', '')}",
+    "job.photo_add": lambda d: str(d.get("item", "")),
+    "job.photo_delete": lambda d: str(d.get("item", "")),
+}
 
 
 def history(scope: Scope, job: Job) -> list[HistoryLine]:
@@ -94,7 +136,7 @@ def history(scope: Scope, job: Job) -> list[HistoryLine]:
     lines = []
     for e in events.filter(Q(actor__in=ours) | ~Q(from_state=F("to_state")))[:500]:
         own = e.actor_id in ours
-        lines.append(HistoryLine(e, e.actor_label if own else "", e.reason if own else "", ""))
+        lines.append(HistoryLine(e, e.actor_label if own else "", e.reason if own else "", "", shows_details=own))
     return lines
 
 

@@ -1,8 +1,12 @@
-"""How the audit log names the actions of the messaging app."""
+"""How the audit log names the actions of the messaging app, and the states of a message sent again."""
 
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.accounts.audit_labels import label_states
 from fieldbox.core.audit import label_actions
+from fieldbox.messaging.choices import MessageStatus
+
+label_states("outbox", MessageStatus)
 
 label_actions(
     {

@@ -1,16 +1,30 @@
-"""How the audit log names the actions on removal lines and what they do to boxes and subscriptions."""
+"""How the audit log names the moves of removal requests, removal lines and pick-ups, and the states of their rows."""
 
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.accounts.audit_labels import label_tables
 from fieldbox.core.audit import label_actions
+from fieldbox.removals.choices import LINE_TABLE, PICKUP_TABLE, REQUEST_TABLE
+
+label_tables(REQUEST_TABLE, LINE_TABLE, PICKUP_TABLE)
 
 label_actions(
     {
+        "removal_request.upload": _("Removal file uploaded"),
+        "removal_request.check": _("Removal file checked"),
+        "removal_request.refuse": _("Removal file refused"),
+        "removal_request.confirm_later": _("Removal request being saved"),
+        "removal_request.confirm": _("Removal request confirmed"),
+        "removal_request.confirm_failed": _("Removal request not saved"),
+        "removal_request.discard": _("Removal request discarded"),
+        "removal_request.expire": _("Unconfirmed removal request deleted"),
+        "removal.notify": _("Remover told of the removal"),
         "removal.accept": _("Removal accepted"),
         "removal.refuse": _("Removal refused"),
         "removal.report": _("Removal done"),
         "removal.cancel": _("Removal cancelled"),
-        "device.remove": _("Box removed from the vehicle"),
-        "subscription.end": _("Subscription ended"),
+        "removal.code_issue": _("Job code given to a technician"),
+        "pickup.record": _("Boxes picked up by the carrier"),
+        "pickup.receive": _("Boxes received at the warehouse"),
     }
 )

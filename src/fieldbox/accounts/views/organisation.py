@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors, services
+from fieldbox.accounts.audit_labels import state_label
 from fieldbox.accounts.choices import ADMIN_ROLES, InvitationStatus, Role
 from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import (
@@ -145,12 +146,12 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
                 [
                     safe_cell(v)
                     for v in (
-                        e.at.isoformat(),
+                        timezone.localtime(e.at).isoformat(timespec="seconds"),
                         e.actor_label,
                         action_label(e.action),
                         e.object_label,
-                        e.from_state,
-                        e.to_state,
+                        state_label(e.action, e.from_state),
+                        state_label(e.action, e.to_state),
                         e.reason,
                         (e.ip_address or "") if e.organisation_id == scope.organisation.pk else "",
                     )
@@ -162,10 +163,11 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     events_page, older = keyset_page(events, int(before) if before.isdigit() else None, AUDIT_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("before", None)
+    rows = [(e, state_label(e.action, e.from_state), state_label(e.action, e.to_state)) for e in events_page]
     return render(
         request,
         "accounts/audit.html",
-        {"form": form, "events": events_page, "older": older, "is_first": not before, "query": query.urlencode()},
+        {"form": form, "rows": rows, "older": older, "is_first": not before, "query": query.urlencode()},
     )
 
 

@@ -9,7 +9,6 @@ label_actions(
         "job.check": _("Checklist item answered"),
         "job.photo_add": _("Photo added"),
         "job.photo_delete": _("Photo deleted"),
-        "job.activation_recorded": _("Device activated, checks still missing"),
         "job.complete_manually": _("Job completed without the activation"),
         "checklist.item_save": _("Checklist item saved"),
         "checklist.item_move": _("Checklist item moved"),

@@ -54,3 +54,22 @@ def test_the_history_names_its_column_an_ip_address(tenant: Tenant, language):
     client.cookies["fieldbox_language"] = language
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert f"<th>{WORDS[language][1]}</th>" in page
+
+
+def test_the_history_gives_times_in_the_readers_words_never_iso(tenant: Tenant):
+    with time_machine.travel(datetime(2026, 11, 18, 9, 0, tzinfo=ROME), tick=False):
+        job = assigned_job(tenant)
+        fitter = tenant.scope(tenant.installer)
+        services.job_take(scope=fitter, job_id=job.pk)
+        services.job_appointment(scope=fitter, job_id=job.pk, when=datetime(2026, 11, 19, 10, 30, tzinfo=ROME))
+        services.job_extend_deadline(
+            scope=tenant.scope(tenant.care), job_id=job.pk, until=datetime(2026, 12, 31).date(), reason="Away"
+        )
+        client = signed_in(tenant.dispatcher)
+        client.cookies["fieldbox_language"] = "it"
+        page = client.get(f"/jobs/{job.pk}/").content.decode()
+    history = page[page.index('data-testid="history"') :]
+    assert "2026-11-19" not in history and "T10:30" not in history and "+00:00" not in history
+    assert '<small data-testid="history-details">19/11/2026 10:30</small>' in history
+    assert "→ 31/12/2026</small>" in history
+    assert "In corso → In corso" not in history and "Assegnato → In corso" in history
