@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fieldbox.accounts.audit_labels import state_label
 from fieldbox.accounts.models import Membership, Organisation
@@ -174,7 +175,7 @@ LIST_COLUMNS: tuple[Column, ...] = (
     Column("customer", _("Customer"), lambda r: [r.job.customer.display_name]),
     Column("company", _("Installer company"), lambda r: [r.job.company.name if r.job.company else ""]),
     Column("installer", _("Installer"), lambda r: [str(r.job.installer) if r.job.installer else ""]),
-    Column("created", _("Created on"), lambda r: [_day(r.job.created_at)]),
+    Column("created", pgettext_lazy("job", "Created on"), lambda r: [_day(r.job.created_at)]),
     Column("assigned", _("Assigned on"), lambda r: [_day(r.job.assigned_at)]),
     Column(
         "deadline",

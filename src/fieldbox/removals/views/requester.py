@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from fieldbox.accounts.choices import PLANNERS, PROVIDER_ROLES
@@ -81,7 +81,7 @@ def requests(request: AuthedRequest) -> HttpResponse:
 
 EXPORT_HEADER = (
     gettext_lazy("Request"),
-    gettext_lazy("Created on"),
+    pgettext_lazy("removal request", "Created on"),
     gettext_lazy("Brand"),
     gettext_lazy("Model"),
     gettext_lazy("VIN"),
