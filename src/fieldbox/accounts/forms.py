@@ -99,6 +99,8 @@ class MemberInviteForm(RoleChoiceMixin, forms.Form):
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_roles(scope)
+        # An admin who does not choose grants the least: a new admin is a choice, never a default.
+        self.fields["role"].initial = min(ROLES_BY_KIND[scope.organisation.kind], key=ROLE_RANK.__getitem__)
 
 
 class MemberRoleForm(RoleChoiceMixin, forms.Form):

@@ -125,19 +125,28 @@ HISTORY_DETAILS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
+def _who(event: AuditEvent) -> str:
+    """The person's name (their address when they gave none, or the address kept after the account went)."""
+    return str(event.actor) if event.actor is not None else event.actor_label
+
+
 def history(scope: Scope, job: Job) -> list[HistoryLine]:
     """The job's audit trail: all of it for the provider; for the company its own actions and the changes of
     status, with names and reasons only of its own people and never an address."""
-    events = AuditEvent.objects.filter(
-        object_type=Job._meta.label_lower, object_id=str(job.pk), organisation_id=job.provider_id
-    ).order_by("at", "id")
+    events = (
+        AuditEvent.objects.filter(
+            object_type=Job._meta.label_lower, object_id=str(job.pk), organisation_id=job.provider_id
+        )
+        .order_by("at", "id")
+        .select_related("actor")
+    )
     if scope.organisation.is_provider:
-        return [HistoryLine(e, e.actor_label, e.reason, e.ip_address or "") for e in events[:500]]
+        return [HistoryLine(e, _who(e), e.reason, e.ip_address or "") for e in events[:500]]
     ours = set(Membership.objects.visible_to(scope).values_list("user_id", flat=True))
     lines = []
     for e in events.filter(Q(actor__in=ours) | ~Q(from_state=F("to_state")))[:500]:
         own = e.actor_id in ours
-        lines.append(HistoryLine(e, e.actor_label if own else "", e.reason if own else "", "", shows_details=own))
+        lines.append(HistoryLine(e, _who(e) if own else "", e.reason if own else "", "", shows_details=own))
     return lines
 
 

@@ -232,8 +232,8 @@ def test_a_colleague_takes_over_and_the_history_shows_it_without_addresses(tenan
     job.refresh_from_db()
     assert job.installer == tenant.company_admin
     page = client.get(f"/jobs/{job.pk}/").content.decode()
-    assert "Job taken over from a colleague" in page and tenant.company_admin.email in page
-    assert tenant.dispatcher.email not in page
+    assert "Job taken over from a colleague" in page and str(tenant.company_admin) in page
+    assert tenant.dispatcher.email not in page and str(tenant.dispatcher) not in page
 
 
 def test_the_filter_answers_htmx_with_the_table_only(tenant):
@@ -250,7 +250,7 @@ def test_customer_care_moves_a_job_with_a_reason(tenant):
     assert "This field is required." in refused.content.decode()
     other = another_partner(tenant, "Officina Milano")
     same = client.post(f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": "Owner moved"})
-    assert "already at this company" in same.content.decode()
+    assert "Select a valid choice" in same.content.decode()  # its own company is not offered
     client.post(f"/jobs/{job.pk}/reassign/", {"company": other.pk, "reason": "Owner moved to Milan"})
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Job moved to another company" in page and "Owner moved to Milan" in page

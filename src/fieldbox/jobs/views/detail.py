@@ -38,8 +38,9 @@ SPEC_LABELS = {
 }
 
 
-def _companies(request: AuthedRequest) -> list[tuple[int, str]]:
-    return [(o.pk, str(o)) for o in accounts_selectors.accepted_installers_for(request.scope)]
+def _companies(request: AuthedRequest, *, but: int | None = None) -> list[tuple[int, str]]:
+    """The accepted partners a job may go to; ``but`` the one it is at (moving it there would change nothing)."""
+    return [(o.pk, str(o)) for o in accounts_selectors.accepted_installers_for(request.scope) if o.pk != but]
 
 
 def _can(request: AuthedRequest, job: Job) -> dict[str, bool]:
@@ -79,7 +80,7 @@ def _render(request: AuthedRequest, job: Job, **bound: Any) -> HttpResponse:
         companies = _companies(request)
         context.update(
             assign_form=AssignForm(companies=companies),
-            reassign_form=ReassignForm(companies=companies),
+            reassign_form=ReassignForm(companies=_companies(request, but=job.company_id)),
             cancel_form=ReasonForm(),
             spec_form=SpecForm(initial=job.spec),
         )
@@ -208,11 +209,12 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
 @scope_required()
 @require_POST
 def reassign(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = selectors.job_for(request.scope, pk)
     return _act(
         request,
         pk,
         "reassign_form",
-        ReassignForm(request.POST, companies=_companies(request)),
+        ReassignForm(request.POST, companies=_companies(request, but=job.company_id)),
         lambda job, d: services.job_reassign(
             scope=request.scope, job_id=job.pk, company_id=d["company"], reason=d["reason"]
         ),
