@@ -16,8 +16,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from openpyxl import Workbook
 
+from fieldbox.core.tests.handmade import Cells, empty_cells, ods_bytes, row, text_cell, with_member, xls_bytes
 from fieldbox.core.tests.sheets import xlsx_bytes
-from fieldbox.core.uploads import Row, RowError, read_rows, upload_discard, upload_keep, upload_kept
+from fieldbox.core.uploads import (
+    Formula,
+    Row,
+    RowError,
+    read_cells,
+    read_rows,
+    upload_discard,
+    upload_keep,
+    upload_kept,
+)
 
 MB = 1024 * 1024
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -139,15 +149,11 @@ def test_encrypted_files_are_refused_with_the_password_message():
     encrypted_xlsx = OLE + b"\x00" * 100 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 400
     code, message = refusal(encrypted_xlsx, "locked.xlsx")
     assert code == "encrypted" and "protected by a password" in message
-    data = ods([["a"]])
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
-        for item in source.infolist():
-            body = source.read(item)
-            if item.filename == "META-INF/manifest.xml":
-                body = body.replace(b"</manifest:manifest>", b"<manifest:encryption-data/></manifest:manifest>")
-            target.writestr(item, body)
-    assert refusal(buffer.getvalue(), "locked.ods")[0] == "encrypted"
+    encrypted = b"<manifest:encryption-data/></manifest:manifest>"
+    data = with_member(
+        ods([["a"]]), "META-INF/manifest.xml", lambda body: body.replace(b"</manifest:manifest>", encrypted)
+    )
+    assert refusal(data, "locked.ods")[0] == "encrypted"
 
 
 def test_a_damaged_xls_cannot_be_read():
@@ -258,3 +264,143 @@ def test_files_left_over_from_an_old_session_are_pruned_a_day_later(tenant, sett
     os.utime(tmp_path / old, (two_days_ago, two_days_ago))  # its session ended without a confirmation
     fresh = upload_keep(kept_request(tenant, tenant.dispatcher), SimpleUploadedFile("b.csv", b"b\n"), purpose="t")
     assert not default_storage.exists(old) and default_storage.exists(fresh)
+
+
+# ---- files whose few kilobytes would make the reader's grid enormous ------------------------------------------
+
+TOO_WIDE = "A sheet of this file uses cells as far as row {rows} and column {columns}: delete the rows and columns past"
+
+
+def assert_too_wide(data: bytes, name: str, rows: int, columns: int) -> None:
+    code, message = refusal(data, name)
+    assert code == "too_wide" and message.startswith(TOO_WIDE.format(rows=rows, columns=columns)), message
+
+
+HEADER_ROW = row(*(text_cell(title) for title in ("Vin", "Lieu", "Date")))
+
+
+@pytest.mark.parametrize(
+    ("rows", "extent"),
+    [
+        (row(text_cell("x", repeat=10), repeat=1_000_000), (1_000_001, 10)),  # a row of values, repeated
+        (row(text_cell("x", repeat=100_000), repeat=60), (61, 100_000)),  # a cell of value, repeated
+        (
+            row(empty_cells(repeat=49), text_cell("x")) + row(empty_cells(), repeat=200_000) + row(text_cell("x")),
+            (200_003, 50),
+        ),  # empty cells and rows count when a value follows them
+        (row(*[text_cell("x")] * 5_000) + row(text_cell("x")) * 1_001, (1_003, 5_000)),  # written out, no repeat
+    ],
+)
+def test_an_ods_whose_repeated_rows_or_cells_make_a_huge_grid_is_refused_before_reading(rows, extent):
+    """python-calamine writes repeated rows and cells out: each of these few-kilobyte files took gigabytes."""
+    data = ods_bytes(HEADER_ROW + rows)
+    assert len(data) < 20_000
+    assert_too_wide(data, "hostile.ods", *extent)
+
+
+def test_an_ods_counts_every_table_because_the_reader_reads_them_all():
+    small = HEADER_ROW + row(text_cell("VF1"))
+    big = row(text_cell("x", repeat=50), repeat=60_000)  # 3,000,000 cells: each sheet passes alone, not together
+    assert_too_wide(ods_bytes(small, big, big), "sheets.ods", 60_000, 50)
+
+
+def test_the_empty_rows_and_cells_that_end_a_libreoffice_sheet_do_not_count():
+    data = ods_bytes(
+        HEADER_ROW
+        + row(text_cell("VF1"), text_cell("Paris"), empty_cells(), empty_cells(repeat=16_381))  # a formatted row
+        + row(empty_cells(repeat=3), repeat=2)  # blank rows between values are kept
+        + row(text_cell("VF2"), text_cell("Lyon"), text_cell("x"))
+        + row(empty_cells(repeat=16_384))  # formatted, empty
+        + row(empty_cells(repeat=3), repeat=1_048_570)
+        + row(empty_cells()),
+        row(text_cell("notes")) + row(empty_cells(), repeat=1_048_575),
+    )
+    assert read(data, "libreoffice.ods") == [
+        Row(1, ["Vin", "Lieu", "Date"]),
+        Row(2, ["VF1", "Paris", ""]),
+        Row(5, ["VF2", "Lyon", "x"]),
+    ]
+
+
+def test_an_ods_whose_markup_the_quick_count_cannot_trust_is_counted_by_a_parser():
+    """A comment or a raw apostrophe (other programs write them) sends content.xml to an XML parser, which counts
+    the same grid; a row hidden in a quoted value, which python-calamine would read, is no XML: refused."""
+    quoted = HEADER_ROW.replace("Lieu", "l'adresse") + "<!-- from a script -->" + row(text_cell("VF1"))
+    assert [r.cells[1] for r in read(ods_bytes(quoted), "script.ods")] == ["l'adresse", ""]
+    assert_too_wide(ods_bytes(quoted + row(text_cell("x", repeat=10), repeat=1_000_000)), "script.ods", 1_000_002, 10)
+    cell = '<table:table-cell office:value-type="string" x="<table:table-row>" table:number-columns-repeated="10">'
+    hidden = row(cell + "<text:p>x</text:p></table:table-cell>", repeat=1_000_000)
+    assert refusal(ods_bytes(HEADER_ROW + hidden), "hidden.ods")[0] == "unreadable"
+
+
+def test_an_ods_whose_table_never_ends_is_refused_rather_than_read_for_ever():
+    """python-calamine waits for the end of a table until the end of the file, and then for ever: one worker lost."""
+    unended = with_member(ods_bytes(HEADER_ROW), "content.xml", lambda body: body.replace(b"</table:table>", b""))
+    assert refusal(unended, "unended.ods")[0] == "unreadable"
+
+
+def test_an_xls_with_a_cell_far_away_is_refused_before_reading():
+    """One cell at IV65536, the last cell of Excel 97: 6 KB that took 1.3 GB. Cell records may name columns past
+    IV, and a small workbook lives in the OLE mini stream: both are read too."""
+    assert_too_wide(xls_bytes([{(0, 0): "Vin", (65_535, 255): "x"}]), "far.xls", 65_536, 256)
+    assert_too_wide(xls_bytes([{(0, 0): "Vin", (1_000, 9_999): 1.0}], mini=True), "far.xls", 1_001, 10_000)
+    assert_too_wide(xls_bytes([{(0, 0): "Vin"}, *[{(0, 0): "x", (9_999, 199): "y"}] * 3]), "sheets.xls", 10_000, 200)
+
+
+def test_an_xls_whose_dimensions_record_asks_too_much_is_refused():
+    """The reader reserves the DIMENSIONS record's rows x columns; a last row before the first one wraps round to
+    four billion rows, and the process aborts (no exception to catch)."""
+    assert_too_wide(xls_bytes([{(0, 0): "Vin"}], dimensions=(0, 65_536, 0, 256)), "formatted.xls", 65_536, 256)
+    code, message = refusal(xls_bytes([{(0, 0): "Vin"}], dimensions=(10, 5, 0, 256)), "wrapped.xls")
+    assert code == "too_wide" and "row 4294967291 and column 256" in message
+
+
+def test_an_ordinary_xls_is_read_with_its_blank_rows_skipped():
+    cells: Cells = {(0, 0): "Vin", (0, 1): "Abonnement", (1, 0): "VF1", (1, 1): 121000.0, (3, 0): "VF2", (3, 1): "B7"}
+    expected = [Row(1, ["Vin", "Abonnement"]), Row(2, ["VF1", "121000"]), Row(4, ["VF2", "B7"])]
+    assert read(xls_bytes([cells, {(0, 0): "notes"}]), "removals.xls") == expected
+    assert read(xls_bytes([cells], mini=True), "small.xls") == expected
+
+
+def test_an_xlsb_is_refused_as_no_spreadsheet_we_read():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.bin", b"\x00" * 64)
+    assert refusal(buffer.getvalue(), "binary.xlsx")[0] == "not_spreadsheet"
+
+
+# ---- formulas the file holds without their value ------------------------------------------------------------
+
+
+def test_a_formula_saved_without_its_value_reads_as_its_text():
+    """openpyxl (and other programs that do not compute) save a formula without its value: the reader answered an
+    empty cell; its text is kept instead. A formula with its value reads as the value."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Vin", "Commentaires"])
+    sheet.append(["VF1", '=HYPERLINK("http://tracker.example/7?a=1&b=2","see")'])
+    sheet["C4"] = "=A1&B1"  # past the last cell the reader keeps
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert read(buffer.getvalue(), "script.xlsx") == [
+        Row(1, ["Vin", "Commentaires"]),
+        Row(2, ["VF1", '=HYPERLINK("http://tracker.example/7?a=1&b=2","see")']),
+        Row(4, ["", "", "=A1&B1"]),
+    ]
+    cells = read_cells(io.BytesIO(buffer.getvalue()), name="script.xlsx", size=None, max_bytes=MB, max_rows=10)
+    assert cells[1][1][1] == Formula('=HYPERLINK("http://tracker.example/7?a=1&b=2","see")')
+
+
+def test_a_shared_formula_saved_without_its_value_reads_as_the_formula_of_its_cell():
+    """A column filled down shares the first cell's formula; each cell gets it with its references moved."""
+    data = xlsx([["Vin", "Code", "Comment"], ["VF1", "EK004", "=A2&B2"], ["VF2", "JJ020", "=A3&B3"], ["VF3", "X", 4]])
+
+    def shared(body: bytes) -> bytes:
+        body = body.replace(b"<f>A2&amp;B2</f>", b'<f t="shared" ref="C2:C4" si="0">A2&amp;B2</f>')
+        body = body.replace(b"<f>A3&amp;B3</f>", b'<f t="shared" si="0"/>')
+        return body.replace(b'<c r="C4" t="n"><v>4</v>', b'<c r="C4" t="str"><f t="shared" si="0"/><v>VF3X</v>')
+
+    filled = with_member(data, "xl/worksheets/sheet1.xml", shared)
+    assert [r.cells[2] for r in read(filled, "filled.xlsx")] == ["Comment", "=A2&B2", "=A3&B3", "VF3X"]

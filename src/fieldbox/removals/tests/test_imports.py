@@ -211,6 +211,28 @@ def test_places_and_comments_that_look_like_formulas_are_stored_as_text(tenant):
     assert (line.place, line.comment) == ('=HYPERLINK("http://x")', "=1+1")
 
 
+def test_a_formula_saved_without_its_value_keeps_its_text_in_every_column(tenant):
+    """A file written by a script (openpyxl here) holds formulas without their value: the reader answered empty
+    cells, and the row was saved with an empty comment. Every column reads the formula's text instead, as from a
+    CSV: a comment or a place keeps it; a VIN or a date that is a formula is refused, naming its cell."""
+    code = tenant.company.installer_code
+    vin, sub = vehicle(tenant)
+    other_vin, other_sub = vehicle(tenant)
+    rows = [
+        [vin, sub, code, '=UPPER("chambery")', LATER, '=HYPERLINK("http://tracker.example/7?a=1&b=2","see")'],
+        [f'=UPPER("{other_vin.lower()}")', other_sub, code, "", "=TODAY()+7", ""],
+    ]
+    draft = services.request_upload(
+        scope=tenant.scope(tenant.dispatcher), stream=io.BytesIO(xlsx(rows)), file_name="script.xlsx", size=None
+    )
+    line = RemovalDraftLine.objects.get(request=draft)
+    assert (line.row, line.place) == (2, '=UPPER("chambery")')
+    assert line.comment == '=HYPERLINK("http://tracker.example/7?a=1&b=2","see")'
+    assert [(e["row"], e["column"]) for e in draft.errors] == [(3, "Vin"), (3, "Date de dépose souhaitée")]
+    assert draft.errors[0]["message"].startswith("=UPPER(")
+    assert draft.errors[1]["message"].startswith("“=TODAY()+7” is not a date")
+
+
 def test_the_number_of_queries_does_not_grow_with_the_rows(tenant):
     code = tenant.company.installer_code
     scope = tenant.scope(tenant.dispatcher)
