@@ -125,10 +125,10 @@ def test_care_extends_a_deadline_with_a_reason(tenant):
     url = f"/jobs/{job.pk}/extend-deadline/"
     assert "Extend the deadline" in client.get(url).content.decode()
     later = (job.deadline_at + timedelta(days=10)).date().isoformat()
-    page = client.post(url, {"until": later, "reason": ""}).content.decode()
+    page = client.post(url, {"until": later, "reason": ""}, follow=True).content.decode()
     assert "This field is required." in page
     earlier = (job.deadline_at - timedelta(days=1)).date().isoformat()
-    page = client.post(url, {"until": earlier, "reason": "Owner away"}).content.decode()
+    page = client.post(url, {"until": earlier, "reason": "Owner away"}, follow=True).content.decode()
     assert "Choose a day after the current deadline." in page
     assert Job.objects.get(pk=job.pk).deadline_at == job.deadline_at
     response = client.post(url, {"until": later, "reason": "Owner away until the 20th"}, follow=True)
@@ -158,9 +158,11 @@ def test_care_corrects_a_pairing_while_waiting_for_activation(tenant):
     client = signed_in(tenant.care)
     assert f"/jobs/{job.pk}/correct-pairing/" in client.get(f"/jobs/{job.pk}/").content.decode()
     url = f"/jobs/{job.pk}/correct-pairing/"
-    page = client.post(url, {"serial": right.serial, "imei_last4": "0000", "reason": "Typed the wrong box"})
+    page = client.post(
+        url, {"serial": right.serial, "imei_last4": "0000", "reason": "Typed the wrong box"}, follow=True
+    )
     assert "The last 4 digits of the IMEI do not match this device." in page.content.decode()
-    page = client.post(url, {"serial": right.serial, "imei_last4": right.imei[-4:], "reason": ""})
+    page = client.post(url, {"serial": right.serial, "imei_last4": right.imei[-4:], "reason": ""}, follow=True)
     assert "This field is required." in page.content.decode()
     assert Job.objects.get(pk=job.pk).device_id == wrong.pk
     data = {"serial": right.serial, "imei_last4": right.imei[-4:], "reason": "Typed the wrong box"}
@@ -173,7 +175,7 @@ def test_care_corrects_a_pairing_while_waiting_for_activation(tenant):
 def test_a_pairing_is_corrected_only_before_activation(tenant):
     job = assigned_job(tenant)
     page = signed_in(tenant.care).post(
-        f"/jobs/{job.pk}/correct-pairing/", {"serial": "TBA1", "imei_last4": "1234", "reason": "x"}
+        f"/jobs/{job.pk}/correct-pairing/", {"serial": "TBA1", "imei_last4": "1234", "reason": "x"}, follow=True
     )
     assert "Only a pairing still waiting for activation can be corrected." in page.content.decode()
 
@@ -273,8 +275,8 @@ def test_the_owner_asks_for_another_workshop_once_within_the_window(tenant):
         assert "alpha Workshop" in page and "Via Po 3, Torino" in page and "OW123NR" not in page
         assert "Chiedi un'altra officina" in page or "Ask for another workshop" in page
         done = client.post(url, {"message": "Closer to Milan, please"})
-        assert done.status_code == 200
-        assert 'role="status"' in done.content.decode()
+        assert done.status_code == 303 and done.url == f"{url}?sent=1"
+        assert 'role="status"' in client.get(done.url).content.decode()
         again = client.post(url, {"message": "Again"})
         assert again.status_code == 409
     event = AuditEvent.objects.get(object_id=str(job.pk), action="job.owner_change_request")

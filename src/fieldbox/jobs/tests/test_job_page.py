@@ -8,6 +8,7 @@ import pytest
 
 from fieldbox.accounts.models import User
 from fieldbox.accounts.tests.fixtures import another_partner, signed_in
+from fieldbox.fleet.models import Customer
 from fieldbox.jobs import services
 from fieldbox.jobs.tests.test_views import assigned_job, taken_job
 
@@ -60,3 +61,77 @@ def test_a_new_invitation_grants_the_least_powerful_role_unless_chosen(tenant, w
     page = signed_in(getattr(tenant, who)).get("/organisation/members/invite/").content.decode()
     assert re.search(rf'<option value="{least}" selected>', page)
     assert page.count(" selected>") == 1
+
+
+def test_a_refused_pairing_answers_a_redirect_and_the_page_shows_it_once(tenant):
+    job = taken_job(tenant)
+    client = signed_in(tenant.installer)
+    response = client.post(f"/jobs/{job.pk}/pair/", {"serial": "TBA0000001", "imei_last4": "12"})
+    assert response.status_code == 303 and response.url == f"/jobs/{job.pk}/#pair"
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    pair = page[page.index('id="pair"') : page.index("</form>", page.index('id="pair"'))]
+    assert 'value="TBA0000001"' in pair and 'id="id_imei_last4-errors"' in pair
+    assert "Type the last 4 digits of the IMEI." in pair
+    again = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Type the last 4 digits of the IMEI." not in again and 'value="TBA0000001"' not in again
+
+
+def test_a_refusal_of_the_service_is_kept_at_its_field_and_success_redirects_too(tenant):
+    from fieldbox.fleet.tests.factories import device
+
+    job = taken_job(tenant)
+    box = device(tenant.provider, company=tenant.company)
+    assert box.imei
+    client = signed_in(tenant.installer)
+    wrong = "0000" if box.imei[-4:] != "0000" else "1111"
+    assert client.post(f"/jobs/{job.pk}/pair/", {"serial": box.serial, "imei_last4": wrong}).status_code == 303
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'id="id_imei_last4-errors"' in page and "do not match this device" in page
+    done = client.post(f"/jobs/{job.pk}/pair/", {"serial": box.serial, "imei_last4": box.imei[-4:]})
+    assert done.status_code == 303 and done.url == f"/jobs/{job.pk}/"
+    assert "Paired: the device is waiting for activation." in client.get(done.url).content.decode()
+
+
+def test_an_appointment_past_the_deadline_keeps_the_offer_to_ask_customer_care(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = assigned_job(tenant)
+    assert job.deadline_at is not None
+    when = (timezone.localtime(job.deadline_at) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    client = signed_in(tenant.installer)
+    response = client.post(f"/jobs/{job.pk}/appointment/", {"when": when})
+    assert response.status_code == 303 and response.url.endswith("#appointment")
+    page = client.get(response.url).content.decode()
+    assert 'data-testid="ask-care"' in page and "past the deadline" in page and f'value="{when}"' in page
+
+
+def test_a_care_page_keeps_its_refused_form_for_the_next_get(tenant):
+    job = assigned_job(tenant)
+    client = signed_in(tenant.care)
+    url = f"/jobs/{job.pk}/extend-deadline/"
+    response = client.post(url, {"until": "2030-01-01", "reason": ""})
+    assert response.status_code == 303 and response.url == url
+    page = client.get(url).content.decode()
+    assert "This field is required." in page and 'value="2030-01-01"' in page
+    assert "This field is required." not in client.get(url).content.decode()
+
+
+def test_reloading_the_owners_page_after_asking_sends_nothing_again(tenant, settings):
+    from django.test import Client
+
+    from fieldbox.core.models import AuditEvent
+    from fieldbox.jobs import care
+
+    job = assigned_job(tenant)
+    Customer.objects.filter(pk=job.customer_id).update(language="en")
+    url = care.owner_link(job).removeprefix(settings.SITE_URL)
+    owner = Client()
+    response = owner.post(url, {"message": "Closer to home"})
+    assert response.status_code == 303 and response.url == f"{url}?sent=1"
+    for _reload in range(2):
+        page = owner.get(response.url).content.decode()
+        assert 'role="status"' in page
+    assert AuditEvent.objects.filter(object_id=str(job.pk), action="job.owner_change_request").count() == 1
+    assert "You have already asked for another workshop" in Client().get(url).content.decode()

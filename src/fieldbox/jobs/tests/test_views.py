@@ -111,7 +111,7 @@ def test_an_appointment_past_the_deadline_is_refused_and_customer_care_is_offere
     client = signed_in(tenant.installer)
     assert job.deadline_at is not None
     when = timezone.localtime(job.deadline_at) + timedelta(days=2)
-    response = client.post(f"/jobs/{job.pk}/appointment/", {"when": when.strftime("%Y-%m-%dT%H:%M")})
+    response = client.post(f"/jobs/{job.pk}/appointment/", {"when": when.strftime("%Y-%m-%dT%H:%M")}, follow=True)
     page = response.content.decode()
     assert "past the deadline" in page and 'data-testid="ask-care"' in page
     job.refresh_from_db()
@@ -130,7 +130,8 @@ def test_pairing_with_a_wrong_imei_shows_the_error_and_changes_nothing(tenant):
     box = device(tenant.provider, company=tenant.company)
     assert box.imei
     wrong = "0000" if box.imei[-4:] != "0000" else "1111"
-    response = signed_in(tenant.installer).post(f"/jobs/{job.pk}/pair/", {"serial": box.serial, "imei_last4": wrong})
+    data = {"serial": box.serial, "imei_last4": wrong}
+    response = signed_in(tenant.installer).post(f"/jobs/{job.pk}/pair/", data, follow=True)
     page = response.content.decode()
     assert "The last 4 digits of the IMEI do not match this device." in page
     assert 'id="id_imei_last4-errors"' in page or "invalid" in page
@@ -170,7 +171,7 @@ def test_the_company_sees_no_customer_data_after_the_job_ended(tenant):
 
 def test_a_failure_needs_a_comment(tenant):
     job = taken_job(tenant)
-    page = signed_in(tenant.installer).post(f"/jobs/{job.pk}/fail/", {"comment": ""}).content.decode()
+    page = signed_in(tenant.installer).post(f"/jobs/{job.pk}/fail/", {"comment": ""}, follow=True).content.decode()
     assert "This field is required." in page
     job.refresh_from_db()
     assert job.status == JobStatus.IN_PROGRESS
@@ -246,10 +247,12 @@ def test_the_filter_answers_htmx_with_the_table_only(tenant):
 def test_customer_care_moves_a_job_with_a_reason(tenant):
     job = assigned_job(tenant)
     client = signed_in(tenant.care)
-    refused = client.post(f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": ""})
+    refused = client.post(f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": ""}, follow=True)
     assert "This field is required." in refused.content.decode()
     other = another_partner(tenant, "Officina Milano")
-    same = client.post(f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": "Owner moved"})
+    same = client.post(
+        f"/jobs/{job.pk}/reassign/", {"company": tenant.company.pk, "reason": "Owner moved"}, follow=True
+    )
     assert "Select a valid choice" in same.content.decode()  # its own company is not offered
     client.post(f"/jobs/{job.pk}/reassign/", {"company": other.pk, "reason": "Owner moved to Milan"})
     page = client.get(f"/jobs/{job.pk}/").content.decode()

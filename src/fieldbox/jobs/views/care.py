@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -24,8 +24,11 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.jobs import care, certificate, queries, selectors, services
 from fieldbox.jobs.forms import CareSearchForm, CorrectPairingForm, ExtendDeadlineForm, OwnerChangeForm
 from fieldbox.jobs.models import masked_plate
+from fieldbox.jobs.views.common import FormFactory, form_key, keep_form, kept_form, see_other
 
 SEARCH_LIMIT = 50
+# The owner's page after the request went: its address carries the flag (the owner has no account to remember it).
+SENT = "sent"
 
 
 @scope_required(*PROVIDER_ROLES)
@@ -38,14 +41,22 @@ def search(request: AuthedRequest) -> HttpResponse:
     return render(request, "jobs/care_search.html", {**context, "limit": SEARCH_LIMIT})
 
 
-def _care_page(request: AuthedRequest, pk: int, template: str, form: forms.Form, call: Any, done: str) -> HttpResponse:
-    """GET: the form; POST: run the service, back to the job on success, otherwise the form with the reason."""
+def _care_page(
+    request: AuthedRequest, pk: int, template: str, form_class: FormFactory, call: Any, done: str
+) -> HttpResponse:
+    """GET: the form (or the one a refused POST left, with its errors); POST: run the service, then back to the job
+    when it worked, otherwise to this page with the form kept (303 either way: a reload never posts again)."""
     job = selectors.job_for(request.scope, pk)
-    posted = request.method == "POST" and form.is_valid()
-    if posted and run_service(request, form, lambda: (call(job, form.cleaned_data), True)[1]):
+    key = form_key(job, template)
+    if request.method != "POST":
+        name, kept, _extra = kept_form(request, key, {"form": form_class})
+        return render(request, template, {"job": job, "form": kept if name else form_class(None)})
+    form = form_class(request.POST)
+    if form.is_valid() and run_service(request, form, lambda: (call(job, form.cleaned_data), True)[1]):
         messages.success(request, done)
-        return redirect("jobs:detail", pk=job.pk)
-    return render(request, template, {"job": job, "form": form})
+        return see_other(reverse("jobs:detail", args=[job.pk]))
+    keep_form(request, key, "form", form)
+    return see_other(request.path)
 
 
 @scope_required(*CARE)
@@ -55,7 +66,7 @@ def extend_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "jobs/care_extend_deadline.html",
-        ExtendDeadlineForm(request.POST or None),
+        ExtendDeadlineForm,
         lambda job, d: services.job_extend_deadline(
             scope=request.scope, job_id=job.pk, until=d["until"], reason=d["reason"]
         ),
@@ -70,7 +81,7 @@ def correct_pairing(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "jobs/care_correct_pairing.html",
-        CorrectPairingForm(request.POST or None),
+        CorrectPairingForm,
         lambda job, d: services.job_correct_pairing(
             scope=request.scope, job_id=job.pk, serial=d["serial"], imei_last4=d["imei_last4"], reason=d["reason"]
         ),
@@ -103,7 +114,7 @@ def certificate_send(request: AuthedRequest, pk: int) -> HttpResponse:
         sent_to = run_service(request, None, lambda: certificate.certificate_send(scope=request.scope, job_id=job.pk))
         if sent_to is not None:
             messages.success(request, _("The certificate is on its way to %(email)s.") % {"email": sent_to})
-        return redirect("jobs:detail", pk=job.pk)
+        return see_other(reverse("jobs:detail", args=[job.pk]))
     return render(request, "jobs/care_certificate_send.html", {"job": job})
 
 
@@ -133,11 +144,14 @@ def owner_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "jobs/care_owner_invalid.html", {"expired": False}, status=410)
     with translation.override(page.job.customer.language):
         form = OwnerChangeForm(request.POST or None)
-        if request.method != "POST" or not form.is_valid():
+        if request.method != "POST":
+            return _owner_render(request, page, form, just_asked=page.asked and SENT in request.GET)
+        if not form.is_valid():
             return _owner_render(request, page, form)
         try:
             page = care.owner_change_request(token=token, message=form.cleaned_data["message"])
         except Conflict as refused:
             form.add_error(None, refused.message)
             return _owner_render(request, care.owner_page(token), form, status=409)
-        return _owner_render(request, page, OwnerChangeForm(), just_asked=True)
+        # Back to the page (303): a reload shows that the request went, and never sends it again.
+        return see_other(f"{request.path}?{SENT}=1")

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ from fieldbox.jobs.forms import (
     SpecForm,
 )
 from fieldbox.jobs.models import Job
+from fieldbox.jobs.views.common import FormFactory, form_key, keep_form, kept_form, see_other
 
 SPEC_LABELS = {
     "vehicle_model": SpecForm.base_fields["vehicle_model"].label,
@@ -38,9 +40,8 @@ SPEC_LABELS = {
 }
 
 
-def _companies(request: AuthedRequest, *, but: int | None = None) -> list[tuple[int, str]]:
-    """The accepted partners a job may go to; ``but`` the one it is at (moving it there would change nothing)."""
-    return [(o.pk, str(o)) for o in accounts_selectors.accepted_installers_for(request.scope) if o.pk != but]
+def _companies(request: AuthedRequest) -> list[tuple[int, str]]:
+    return [(o.pk, str(o)) for o in accounts_selectors.accepted_installers_for(request.scope)]
 
 
 def _can(request: AuthedRequest, job: Job) -> dict[str, bool]:
@@ -61,38 +62,48 @@ def _can(request: AuthedRequest, job: Job) -> dict[str, bool]:
     return can
 
 
-def _render(request: AuthedRequest, job: Job, **bound: Any) -> HttpResponse:
+def _forms(request: AuthedRequest, job: Job) -> dict[str, FormFactory]:
+    """The action forms of the page, by their name in the template: each built empty (None) or bound to data."""
+    if request.scope.organisation.is_provider:
+        companies = _companies(request)
+        elsewhere = [c for c in companies if c[0] != job.company_id]  # moving it where it is would change nothing
+        return {
+            "assign_form": lambda data: AssignForm(data, companies=companies),
+            "reassign_form": lambda data: ReassignForm(data, companies=elsewhere),
+            "cancel_form": ReasonForm,
+            "spec_form": lambda data: SpecForm(data, initial=job.spec),
+        }
+    initial = {"when": job.appointment_at} if job.appointment_at else None
+    return {
+        "appointment_form": lambda data: AppointmentForm(data, initial=initial),
+        "pair_form": PairForm,
+        "fail_form": FailForm,
+        "care_form": AskCareForm,
+        "take_over_form": forms.Form,
+    }
+
+
+def _render(request: AuthedRequest, job: Job) -> HttpResponse:
+    """The page, with the form a refused POST left (bound, with its errors) in place of its empty one."""
     scope = request.scope
     row = queries.row_of(scope, job)
-    context: dict[str, Any] = {
-        "job": job,
-        "row": row,
-        "can": _can(request, job),
-        "spec": [(SPEC_LABELS[k], job.spec[k]) for k in SPEC_LABELS if job.spec.get(k)],
-        "history": queries.history(scope, job),
-        "is_provider": scope.organisation.is_provider,
-        "addresses": list(job.customer.addresses.all()) if row.sees_data else [],
-        "offer_care": False,
-        "checklist": checks_selectors.checklist_of(job),
-        "activated_waiting": job.status == JobStatus.PAIRED and job.activated_at is not None,
-    }
-    if scope.organisation.is_provider:
-        companies = _companies(request)
-        context.update(
-            assign_form=AssignForm(companies=companies),
-            reassign_form=ReassignForm(companies=_companies(request, but=job.company_id)),
-            cancel_form=ReasonForm(),
-            spec_form=SpecForm(initial=job.spec),
-        )
-    else:
-        initial = {"when": job.appointment_at} if job.appointment_at else None
-        context.update(
-            appointment_form=AppointmentForm(initial=initial),
-            pair_form=PairForm(),
-            fail_form=FailForm(),
-            care_form=AskCareForm(),
-        )
-    context.update(bound)
+    factories = _forms(request, job)
+    context: dict[str, Any] = {name: build(None) for name, build in factories.items()}
+    name, form, extra = kept_form(request, form_key(job, "detail"), factories)
+    if name:
+        context[name] = form
+    context.update(
+        job=job,
+        row=row,
+        can=_can(request, job),
+        spec=[(SPEC_LABELS[k], job.spec[k]) for k in SPEC_LABELS if job.spec.get(k)],
+        history=queries.history(scope, job),
+        is_provider=scope.organisation.is_provider,
+        addresses=list(job.customer.addresses.all()) if row.sees_data else [],
+        offer_care=extra.get("offer_care", False),
+        checklist=checks_selectors.checklist_of(job),
+        activated_waiting=job.status == JobStatus.PAIRED and job.activated_at is not None,
+    )
     return render(request, "jobs/job_detail.html", context)
 
 
@@ -102,22 +113,34 @@ def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render(request, job)
 
 
+def _back(job: Job, anchor: str = "") -> HttpResponse:
+    return see_other(reverse("jobs:detail", args=[job.pk]) + (f"#{anchor}" if anchor else ""))
+
+
 def _act(
     request: AuthedRequest,
     pk: int,
     name: str,
-    form: forms.Form,
     call: Callable[[Job, dict[str, Any]], object],
     done: str,
+    *,
+    anchor: str = "",
+    refused: Callable[[Job, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """Validate ``form``, run the service; on success back to the page, otherwise the page with the errors."""
+    """Validate the form ``name`` of the page, run the service, and go back to the page either way (303): with a
+    message when it worked, otherwise with the form kept for the next GET, at its panel (``anchor``). ``refused``
+    adds to the page what a refusal of valid data calls for (the offer to ask customer care)."""
     job = selectors.job_for(request.scope, pk)
+    form = _forms(request, job)[name](request.POST)
+    extra: dict[str, Any] = {}
     if form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
         if run_service(request, form, lambda: (call(job, data), True)[1]):
             messages.success(request, done)
-            return redirect("jobs:detail", pk=job.pk)
-    return _render(request, job, **{name: form})
+            return _back(job)
+        extra = refused(job, data) if refused else {}
+    keep_form(request, form_key(job, "detail"), name, form, **extra)
+    return _back(job, anchor)
 
 
 @scope_required()
@@ -127,29 +150,29 @@ def take_over(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "take_over_form",
-        forms.Form(request.POST),
         lambda job, _d: services.job_take_over(scope=request.scope, job_id=job.pk),
         _("You took over the job."),
     )
+
+
+def _late(job: Job, data: dict[str, Any]) -> dict[str, Any]:
+    """An appointment refused past the deadline: the page offers to ask customer care to move it."""
+    return {"offer_care": bool(job.deadline_at and data["when"] > job.deadline_at)}
 
 
 @scope_required()
 @require_POST
 def appointment(request: AuthedRequest, pk: int) -> HttpResponse:
     """Record or move the appointment; past the deadline the page offers to ask customer care."""
-    job = selectors.job_for(request.scope, pk)
-    form = AppointmentForm(request.POST)
-    if form.is_valid():
-        when = form.cleaned_data["when"]
-        saved = run_service(
-            request, form, lambda: services.job_appointment(scope=request.scope, job_id=job.pk, when=when)
-        )
-        if saved is not None:
-            messages.success(request, _("Appointment saved: the customer gets an SMS."))
-            return redirect("jobs:detail", pk=job.pk)
-        late = bool(job.deadline_at and when > job.deadline_at)
-        return _render(request, job, appointment_form=form, offer_care=late)
-    return _render(request, job, appointment_form=form)
+    return _act(
+        request,
+        pk,
+        "appointment_form",
+        lambda job, d: services.job_appointment(scope=request.scope, job_id=job.pk, when=d["when"]),
+        _("Appointment saved: the customer gets an SMS."),
+        anchor="appointment",
+        refused=_late,
+    )
 
 
 @scope_required()
@@ -159,9 +182,9 @@ def ask_care(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "care_form",
-        AskCareForm(request.POST),
         lambda job, d: services.job_ask_care(scope=request.scope, job_id=job.pk, message=d["message"]),
         _("Your request was sent to customer care."),
+        anchor="ask-care",
     )
 
 
@@ -172,11 +195,11 @@ def pair(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "pair_form",
-        PairForm(request.POST),
         lambda job, d: services.job_pair(
             scope=request.scope, job_id=job.pk, serial=d["serial"], imei_last4=d["imei_last4"]
         ),
         _("Paired: the device is waiting for activation."),
+        anchor="pair",
     )
 
 
@@ -187,9 +210,9 @@ def fail(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "fail_form",
-        FailForm(request.POST),
         lambda job, d: services.job_fail(scope=request.scope, job_id=job.pk, comment=d["comment"]),
         _("The job is marked as failed."),
+        anchor="fail",
     )
 
 
@@ -200,25 +223,24 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "assign_form",
-        AssignForm(request.POST, companies=_companies(request)),
         lambda job, d: services.job_assign(scope=request.scope, job_id=job.pk, company_id=d["company"]),
         _("Job assigned: the company sees it from the date shown."),
+        anchor="assign",
     )
 
 
 @scope_required()
 @require_POST
 def reassign(request: AuthedRequest, pk: int) -> HttpResponse:
-    job = selectors.job_for(request.scope, pk)
     return _act(
         request,
         pk,
         "reassign_form",
-        ReassignForm(request.POST, companies=_companies(request, but=job.company_id)),
         lambda job, d: services.job_reassign(
             scope=request.scope, job_id=job.pk, company_id=d["company"], reason=d["reason"]
         ),
         _("The job moved to the other company."),
+        anchor="reassign",
     )
 
 
@@ -229,9 +251,9 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "spec_form",
-        SpecForm(request.POST),
         lambda job, d: services.job_update(scope=request.scope, job_id=job.pk, spec=d),
         _("Job saved."),
+        anchor="edit",
     )
 
 
@@ -242,9 +264,9 @@ def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "cancel_form",
-        ReasonForm(request.POST),
         lambda job, d: services.job_cancel(scope=request.scope, job_id=job.pk, reason=d["reason"]),
         _("The job is cancelled."),
+        anchor="cancel",
     )
 
 
@@ -259,5 +281,5 @@ def delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
     if run_service(request, None, call):
         messages.success(request, _("Draft deleted."))
-        return redirect("jobs:list")
-    return redirect("jobs:detail", pk=job.pk)
+        return see_other(reverse("jobs:list"))
+    return _back(job)
