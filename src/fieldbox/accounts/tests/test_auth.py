@@ -163,12 +163,20 @@ def test_password_reset_by_email(tenant):
     assert "expired or was already used" in reused.content.decode()
 
 
-def test_logout_needs_post(tenant):
-    client = Client()
-    sign_in(client, tenant.installer.email, PASSWORD)
-    assert client.get(reverse("accounts:logout")).status_code == 405
-    client.post(reverse("accounts:logout"))
+def test_logout_needs_post_and_its_address_shows_the_button(tenant):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(tenant.installer)
+    page = client.get(reverse("accounts:logout"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    form = body[body.index('data-testid="logout"') :]
+    assert 'method="post" action="/accounts/logout/"' in form and 'name="csrfmiddlewaretoken"' in form
+    assert client.get("/").status_code == 200  # looking at the page signs nobody out
+    assert client.post(reverse("accounts:logout")).status_code == 403  # no CSRF token, no sign-out
+    token = client.cookies["csrftoken"].value
+    client.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token})
     assert client.get("/").status_code == 302
+    assert Client().get(reverse("accounts:logout")).url == reverse("accounts:login")
 
 
 def test_a_success_of_another_account_does_not_reset_failures_of_an_account(tenant, settings):

@@ -93,8 +93,14 @@ def _verify(user: User, token: str) -> TOTPDevice | None:
     return None
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """GET (a typed or bookmarked address): a page with the button; POST (with CSRF): sign out. Signing out on a
+    GET would let any page that embeds the address sign a person out."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect("accounts:login")
+        return render(request, "accounts/logout.html")
     logout(request)
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
