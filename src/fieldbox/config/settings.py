@@ -47,7 +47,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or DEM
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The demo and development serve on PORT (`make demo PORT=8123`): their links, and `fieldbox simulate-device`, follow.
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env('PORT', '8000') if (DEBUG or DEMO) else '8000'}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
