@@ -19,6 +19,37 @@ if ! command -v apt-get >/dev/null; then
   exit 1
 fi
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+# Another apt or dpkg (unattended upgrades, a second `make`) may hold the package locks: wait for it instead of
+# failing, up to LOCK_WAIT seconds, saying so. apt's own DPkg::Lock::Timeout covers what is left (a lock taken
+# between our look and apt's start).
+LOCK_WAIT=${LOCK_WAIT:-600}
+LOCKS=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
+lock_holders() {
+  if command -v fuser >/dev/null; then
+    fuser "${LOCKS[@]}" 2>/dev/null | tr -s ' ' '\n' | grep -E '^[0-9]+$' | sort -u | tr '\n' ' '
+    return
+  fi
+  local fd target
+  for fd in /proc/[0-9]*/fd/*; do
+    target=$(readlink "$fd" 2>/dev/null) || continue
+    for lock in "${LOCKS[@]}"; do [ "$target" = "$lock" ] && { fd=${fd#/proc/}; printf '%s ' "${fd%%/*}"; }; done
+  done | tr ' ' '\n' | sort -u | tr '\n' ' '
+}
+waited=0
+while holders=$(lock_holders) && [ -n "${holders// /}" ]; do
+  if [ "$waited" -eq 0 ]; then
+    echo "Another apt or dpkg process holds the package lock (pid ${holders% }): waiting for it (at most ${LOCK_WAIT} s)…" >&2
+  fi
+  if [ "$waited" -ge "$LOCK_WAIT" ]; then
+    echo "The package lock is still held after ${LOCK_WAIT} s (pid ${holders% }); install ${need[*]} by hand." >&2
+    exit 1
+  fi
+  sleep 2; waited=$((waited + 2))
+done
+[ "$waited" -gt 0 ] && echo "The package lock is free after ${waited} s." >&2
+
+APT=(apt-get -o DPkg::Lock::Timeout="$LOCK_WAIT")
 echo "Installing ${need[*]} with apt-get…" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+$SUDO "${APT[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO "${APT[@]}" install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -32,16 +32,12 @@ from fieldbox.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from fieldbox.core.http import AuthedRequest
+from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import errors_of
 from fieldbox.core.tenancy import Scope
 
 router = Router(tags=["accounts"])
-
-
-def _scope(request: HttpRequest) -> Scope:
-    return cast(AuthedRequest, request).scope
 
 
 def _org(o: Organisation) -> dict[str, Any]:
@@ -86,7 +82,7 @@ def _token(t: ApiToken) -> dict[str, Any]:
 
 @router.get("/me", response={200: MeOut, **errors_of()}, summary="Who I am, where, in which role")
 def me(request: HttpRequest) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     user = scope.user
     memberships = [
         {"id": m.pk, "organisation_id": m.organisation_id, "organisation_name": m.organisation.name, "role": m.role}
@@ -110,7 +106,7 @@ def me(request: HttpRequest) -> Any:
 def organisations(request: HttpRequest) -> Any:
     return [
         {"id": m.pk, "organisation_id": m.organisation_id, "organisation_name": m.organisation.name, "role": m.role}
-        for m in selectors.memberships_of(_scope(request).user)
+        for m in selectors.memberships_of(scope_of(request).user)
     ]
 
 
@@ -120,7 +116,7 @@ def organisations(request: HttpRequest) -> Any:
     summary="The organisation this token or session acts for",
 )
 def organisation_current(request: HttpRequest) -> Any:
-    return _org(_scope(request).organisation)
+    return _org(scope_of(request).organisation)
 
 
 @router.patch(
@@ -130,14 +126,14 @@ def organisation_current(request: HttpRequest) -> Any:
 )
 def organisation_update(request: HttpRequest, payload: OrganisationPatch) -> Any:
     changes = payload.model_dump(exclude_unset=True, exclude_none=True)
-    return _org(services.organisation_update(scope=_scope(request), changes=changes))
+    return _org(services.organisation_update(scope=scope_of(request), changes=changes))
 
 
 @router.get("/partnerships", response={200: PartnershipPage, **errors_of(422)}, summary="Partners, by status")
 def partnership_list(
     request: HttpRequest, status: PartnershipStatus | None = None, cursor: int | None = None, limit: int = 50
 ) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     items, next_cursor = keyset_page(selectors.partnerships_for(scope, status), cursor, limit)
     return {"items": [_partnership(p, scope) for p in items], "next_cursor": next_cursor}
 
@@ -148,13 +144,13 @@ def partnership_list(
     summary="Invite an installer company by e-mail (provider admins)",
 )
 def partnership_invite(request: HttpRequest, payload: PartnershipIn) -> Any:
-    partnership = services.partnership_invite(scope=_scope(request), email=str(payload.email))
-    return Status(201, _partnership(selectors.partnership_for(_scope(request), partnership.pk), _scope(request)))
+    partnership = services.partnership_invite(scope=scope_of(request), email=str(payload.email))
+    return Status(201, _partnership(selectors.partnership_for(scope_of(request), partnership.pk), scope_of(request)))
 
 
 @router.get("/partnerships/{partnership_id}", response={200: PartnershipOut, **errors_of(404)})
 def partnership_get(request: HttpRequest, partnership_id: int) -> Any:
-    return _partnership(selectors.partnership_for(_scope(request), partnership_id), _scope(request))
+    return _partnership(selectors.partnership_for(scope_of(request), partnership_id), scope_of(request))
 
 
 @router.post(
@@ -163,7 +159,7 @@ def partnership_get(request: HttpRequest, partnership_id: int) -> Any:
     summary="Accept an invitation (installer company admins)",
 )
 def partnership_accept(request: HttpRequest, partnership_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_accept(scope=scope, partnership_id=partnership_id)
     return _partnership(selectors.partnership_for(scope, partnership_id), scope)
@@ -175,7 +171,7 @@ def partnership_accept(request: HttpRequest, partnership_id: int) -> Any:
     summary="Decline an invitation (installer company admins)",
 )
 def partnership_decline(request: HttpRequest, partnership_id: int, payload: ReasonIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_decline(scope=scope, partnership_id=partnership_id, reason=payload.reason)
     return _partnership(selectors.partnership_for(scope, partnership_id), scope)
@@ -187,7 +183,7 @@ def partnership_decline(request: HttpRequest, partnership_id: int, payload: Reas
     summary="End a partnership or withdraw an invitation (either side's admins)",
 )
 def partnership_end(request: HttpRequest, partnership_id: int, payload: ReasonIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_end(scope=scope, partnership_id=partnership_id, reason=payload.reason)
     return _partnership(selectors.partnership_for(scope, partnership_id), scope)
@@ -199,7 +195,7 @@ def partnership_end(request: HttpRequest, partnership_id: int, payload: ReasonIn
     summary="Invitations of people into my organisation (admins see them)",
 )
 def invitation_list(request: HttpRequest) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     if not scope.is_admin:
         return []
     return list(selectors.invitations_for(scope)[:500])
@@ -211,12 +207,12 @@ def invitation_list(request: HttpRequest) -> Any:
     summary="Invite a person with a role no higher than mine (admins)",
 )
 def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
-    return Status(201, services.invitation_create(scope=_scope(request), email=str(payload.email), role=payload.role))
+    return Status(201, services.invitation_create(scope=scope_of(request), email=str(payload.email), role=payload.role))
 
 
 @router.post("/invitations/{invitation_id}/revoke", response={200: InvitationOut, **errors_of(403, 404, 409)})
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_admin()
     selectors.invitation_for(scope, invitation_id)
     return services.invitation_revoke(scope=scope, invitation_id=invitation_id)
@@ -224,7 +220,7 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> Any:
 
 @router.get("/members", response={200: list[MemberOut], **errors_of()}, summary="People of my organisation")
 def member_list(request: HttpRequest) -> Any:
-    return [_member(m) for m in selectors.members_for(_scope(request))]
+    return [_member(m) for m in selectors.members_for(scope_of(request))]
 
 
 @router.patch(
@@ -233,7 +229,7 @@ def member_list(request: HttpRequest) -> Any:
     summary="Change a member's role (admins)",
 )
 def member_update(request: HttpRequest, membership_id: int, payload: MemberPatch) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     selectors.member_for(scope, membership_id)
     services.member_change_role(scope=scope, membership_id=membership_id, role=payload.role)
     return _member(selectors.member_for(scope, membership_id))
@@ -245,7 +241,7 @@ def member_update(request: HttpRequest, membership_id: int, payload: MemberPatch
     summary="Remove a member from my organisation (admins)",
 )
 def member_delete(request: HttpRequest, membership_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     selectors.member_for(scope, membership_id)
     services.member_remove(scope=scope, membership_id=membership_id)
     return Status(204, None)
@@ -253,7 +249,7 @@ def member_delete(request: HttpRequest, membership_id: int) -> Any:
 
 @router.get("/tokens", response={200: list[TokenOut], **errors_of()}, summary="My API tokens here")
 def token_list(request: HttpRequest) -> Any:
-    return [_token(t) for t in selectors.tokens_for(_scope(request))]
+    return [_token(t) for t in selectors.tokens_for(scope_of(request))]
 
 
 @router.post(
@@ -264,13 +260,13 @@ def token_list(request: HttpRequest) -> Any:
 def token_create(request: HttpRequest, payload: TokenIn) -> Any:
     if getattr(request, "api_token", None) is not None:
         raise PermissionDenied  # a token cannot mint tokens that would outlive it
-    token, raw = services.token_create(scope=_scope(request), name=payload.name, days=payload.days)
+    token, raw = services.token_create(scope=scope_of(request), name=payload.name, days=payload.days)
     return Status(201, {**_token(token), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **errors_of(404, 409)})
 def token_revoke(request: HttpRequest, token_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     selectors.token_for(scope, token_id)
     return _token(services.token_revoke(scope=scope, token_id=token_id))
 
@@ -281,7 +277,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> Any:
     summary="My organisation's audit log (admins), newest first",
 )
 def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_admin()
     tz = timezone.get_current_timezone()
     data: dict[str, Any] = filters.model_dump(exclude={"cursor", "limit"})

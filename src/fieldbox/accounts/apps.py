@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from fieldbox.accounts import actions, audit_labels, messages  # noqa: F401
+        from fieldbox.accounts import audit_labels  # noqa: F401

@@ -89,6 +89,7 @@ def _partnership_reader(partnership: Any, owner: int | None) -> int | None:
 # deleted, an invitation link used to register the company.
 PARTNERSHIP_TABLE: Table[Any] = Table(
     name="partnership",
+    model="accounts.Partnership",
     states=PartnershipStatus,
     refusal=_("This partnership is “%(status)s”: it cannot be changed that way."),
     owner=lambda partnership, scope: scope.organisation.pk if scope else partnership.provider_id,
@@ -113,6 +114,7 @@ class InvitationStatus(models.TextChoices):
 # admin or, once expired, when the address is invited again.
 INVITATION_TABLE: Table[Any] = Table(
     name="invitation",
+    model="accounts.Invitation",
     states=InvitationStatus,
     refusal=_("Only a pending invitation can be used or withdrawn."),
     owner=lambda invitation, scope: invitation.organisation_id,

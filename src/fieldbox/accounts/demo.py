@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fieldbox.accounts import services
 from fieldbox.accounts.choices import OrganisationKind, PartnershipStatus, Role
-from fieldbox.accounts.models import Membership, Organisation, Partnership, User
-from fieldbox.core.tokens import new_token
+from fieldbox.accounts.models import Membership, Organisation, User
+from fieldbox.core.tenancy import Scope
 
 PASSWORD = "fieldbox-demo"
 # Provider admins must use two-factor authentication: in the demo their authenticator key is public.
@@ -85,22 +84,29 @@ def load() -> None:
         Membership.objects.create(user=user, organisation=orgs[org_key], role=role)
         if role == Role.PROVIDER_ADMIN:
             TOTPDevice.objects.create(user=user, name="Demo authenticator", key=TOTP_KEY_HEX, confirmed=True)
-    now = timezone.now()
+    _partnerships(orgs)
+
+
+def _admin(org: Organisation) -> Scope:
+    membership = Membership.objects.select_related("user", "organisation").filter(
+        organisation=org, role__in=(Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN)
+    )[0]
+    return Scope(user=membership.user, membership=membership)
+
+
+def _partnerships(orgs: dict[str, Organisation]) -> None:
+    """Invited, answered and ended through the same services as the screens (their e-mails wait in the outbox)."""
     for provider, installer, status in PARTNERSHIPS:
-        Partnership.objects.create(
-            provider=orgs[provider],
-            installer=orgs[installer],
-            invited_email=orgs[installer].email,
-            status=status,
-            token_hash=new_token()[1],
-            expires_at=now + timedelta(days=14),
-            responded_at=now if status != PartnershipStatus.PENDING else None,
-            ended_at=now if status == PartnershipStatus.ENDED else None,
-        )
+        invite, answer = _admin(orgs[provider]), _admin(orgs[installer])
+        partnership = services.partnership_invite(scope=invite, email=answer.user.email)
+        if status == PartnershipStatus.DECLINED:
+            services.partnership_decline(scope=answer, partnership_id=partnership.pk)
+        elif status in (PartnershipStatus.ACCEPTED, PartnershipStatus.ENDED):
+            services.partnership_accept(scope=answer, partnership_id=partnership.pk)
+        if status == PartnershipStatus.ENDED:
+            services.partnership_end(scope=invite, partnership_id=partnership.pk, reason="Fine della collaborazione")
     provider, email = UNREGISTERED_INVITE
-    Partnership.objects.create(
-        provider=orgs[provider], invited_email=email, token_hash=new_token()[1], expires_at=now + timedelta(days=14)
-    )
+    services.partnership_invite(scope=_admin(orgs[provider]), email=email)
 
 
 def current_code() -> str:

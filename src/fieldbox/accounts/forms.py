@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from fieldbox.accounts.choices import ROLE_RANK, ROLES_BY_KIND, Role
 from fieldbox.accounts.models import LANGUAGE_CHOICES, Organisation
 from fieldbox.accounts.services.organisations import DEADLINE_FIELDS, SETTINGS_FIELDS
+from fieldbox.core import notify
 from fieldbox.core.audit import ACTION_LABELS
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.validators import no_control_characters
-from fieldbox.messaging.services import send_email
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -167,7 +167,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
     ) -> None:
         user = context["user"]
         path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
-        send_email(
+        notify.messenger().send_email(
             "accounts.password_reset",
             key=f"password-reset:{user.pk}:{context['token']}",
             to=to_email,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -44,3 +44,9 @@ if TYPE_CHECKING:
         scope: Scope
 else:
     AuthedRequest = HttpRequest
+
+
+def scope_of(request: HttpRequest) -> Scope:
+    """The scope of an authenticated API call or page (set by the scope middleware or the API's authentication)."""
+    scope: Scope = cast(AuthedRequest, request).scope
+    return scope

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -37,6 +39,17 @@ def problem(status: int, title: str, detail: str = "", errors: list[dict[str, st
     if errors:
         body["errors"] = errors
     return HttpResponse(orjson.dumps(body), status=status, content_type=PROBLEM_TYPE)
+
+
+@contextmanager
+def fields_named(**names: str) -> Iterator[None]:
+    """Field errors of a service, named as the API's body names them (``company`` -> ``company_id``)."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise DjangoValidationError({names.get(f, f): msgs for f, msgs in error.message_dict.items()}) from None
 
 
 def errors_of(*codes: int) -> dict[int, type[Problem]]:

@@ -51,6 +51,8 @@ DELETED = "-"  # a move's target: the record is deleted
 CREATED = ()  # a move's sources: the move creates the record
 
 Refusal = Callable[[Any, "Scope | None"], "str | None"]
+# Every table, by name: the counters command checks what each counts, the audit log names each one's states.
+TABLES: dict[str, Table[Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Table(Generic[M]):
         self,
         *,
         name: str,
+        model: str,
         moves: Iterable[Move],
         refusal: str | Promise,
         states: type[models.TextChoices],
@@ -106,6 +109,7 @@ class Table(Generic[M]):
         touched: str | None = None,
     ) -> None:
         self.name = name  # the audit action's prefix: "job" for "job.take"
+        self.model_label = model  # "jobs.Job": the model whose rows follow this table
         self.moves = {m.action: m for m in moves}
         self.refusal = refusal  # "Not possible while the job is “%(status)s”."
         self.states = states
@@ -117,6 +121,13 @@ class Table(Generic[M]):
         self.closed = closed  # (a field, the final states): the field is set to the time the record reaches one
         self.touched = touched  # a field set to the time of every move (the record's last change)
         self.hooks: list[Callable[[Step], None]] = []
+        TABLES[name] = self
+
+    @property
+    def model(self) -> type[models.Model]:
+        from django.apps import apps
+
+        return apps.get_model(self.model_label)
 
     # -- reading the table ---------------------------------------------------------------------------------
 

@@ -3,27 +3,32 @@ load and bulk shipping of devices. The device list, ship and receive of one devi
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fieldbox.accounts.choices import LOGISTICS
-from fieldbox.core.http import AuthedRequest
-from fieldbox.core.pagination import keyset_page
-from fieldbox.core.problems import errors_of
+from fieldbox.core.http import scope_of
+from fieldbox.core.pagination import PageFilters, keyset_page
+from fieldbox.core.problems import errors_of, fields_named
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import row_problem
 from fieldbox.fleet import imports, selectors, services
 from fieldbox.fleet.models import Customer, Product, Subscription, Vehicle
 from fieldbox.fleet.schemas import (
+    DEVICE_FIELDS,
+    CompanyIn,
     CustomerFilters,
     CustomerIn,
     CustomerOut,
     CustomerPage,
+    DeviceFilters,
+    DeviceOut,
+    DevicePage,
     ImportedOut,
     ProductIn,
     ProductOut,
@@ -39,14 +44,10 @@ from fieldbox.fleet.schemas import (
     VehicleIn,
     VehicleOut,
     VehiclePage,
+    device_out,
 )
-from fieldbox.jobs.schemas import DEVICE_FIELDS, PageFilters, device_out
 
 router = Router(tags=["registry"])
-
-
-def _scope(request: HttpRequest) -> Scope:
-    return cast(AuthedRequest, request).scope
 
 
 def _customer(c: Customer, with_addresses: bool = False) -> dict[str, Any]:
@@ -60,14 +61,14 @@ def _customer(c: Customer, with_addresses: bool = False) -> dict[str, Any]:
 
 @router.get("/customers", response={200: CustomerPage, **errors_of(422)}, summary="Customers, newest first")
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
-    qs = selectors.search_customers(selectors.customers_for(_scope(request)), filters.q or "")
+    qs = selectors.search_customers(selectors.customers_for(scope_of(request)), filters.q or "")
     items, cursor = keyset_page(qs, filters.cursor, filters.limit)
     return {"items": [_customer(c) for c in items], "next_cursor": cursor}
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **errors_of(404)}, summary="One customer")
 def customer_get(request: HttpRequest, customer_id: int) -> Any:
-    return _customer(selectors.customer_for(_scope(request), customer_id), with_addresses=True)
+    return _customer(selectors.customer_for(scope_of(request), customer_id), with_addresses=True)
 
 
 @router.post(
@@ -77,7 +78,7 @@ def customer_get(request: HttpRequest, customer_id: int) -> Any:
     description="Phones are checked and stored in E.164; a wrong one answers 422 naming the field.",
 )
 def customer_create(request: HttpRequest, payload: CustomerIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     data = payload.model_dump(exclude={"addresses"})
     addresses = [a.model_dump() for a in payload.addresses]
     customer = services.customer_save(scope=scope, data=data, addresses=addresses)
@@ -95,7 +96,7 @@ def _vehicle(v: Vehicle) -> dict[str, Any]:
     description="A provider sees its vehicles; an installer company the vehicles of its open jobs.",
 )
 def vehicle_list(request: HttpRequest, filters: Query[VehicleFilters]) -> Any:
-    qs = selectors.vehicles_for(_scope(request))
+    qs = selectors.vehicles_for(scope_of(request))
     text = (filters.q or "").strip()
     if text:
         qs = qs.filter(Q(plate__icontains=services.normalise_plate(text)) | Q(vin__iexact=text))
@@ -112,7 +113,7 @@ def vehicle_list(request: HttpRequest, filters: Query[VehicleFilters]) -> Any:
     description="An installer company sees a vehicle only while it has an open job on it (404 otherwise).",
 )
 def vehicle_get(request: HttpRequest, vehicle_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     vehicle = selectors.vehicle_for(scope, vehicle_id)
     devices = list(selectors.vehicle_devices(scope, vehicle)[:100])
     jobs = selectors.vehicle_jobs(scope, vehicle).select_related("company")[:100]
@@ -138,7 +139,7 @@ def vehicle_get(request: HttpRequest, vehicle_id: int) -> Any:
 
 @router.post("/vehicles", response={201: VehicleOut, **errors_of(403, 422)}, summary="Create a vehicle")
 def vehicle_create(request: HttpRequest, payload: VehicleIn) -> Any:
-    vehicle = services.vehicle_save(scope=_scope(request), data=payload.model_dump())
+    vehicle = services.vehicle_save(scope=scope_of(request), data=payload.model_dump())
     return Status(201, _vehicle(vehicle))
 
 
@@ -154,7 +155,7 @@ def _subscription(s: Subscription) -> dict[str, Any]:
 
 @router.get("/subscriptions", response={200: SubscriptionPage, **errors_of(422)}, summary="Subscriptions")
 def subscription_list(request: HttpRequest, filters: Query[SubscriptionFilters]) -> Any:
-    qs = selectors.subscriptions_for(_scope(request)).select_related("customer", "vehicle", "product")
+    qs = selectors.subscriptions_for(scope_of(request)).select_related("customer", "vehicle", "product")
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.product_id is not None:
@@ -169,7 +170,7 @@ def subscription_list(request: HttpRequest, filters: Query[SubscriptionFilters])
     "/subscriptions/{subscription_id}", response={200: SubscriptionOut, **errors_of(404)}, summary="One subscription"
 )
 def subscription_get(request: HttpRequest, subscription_id: int) -> Any:
-    return _subscription(selectors.subscription_for(_scope(request), subscription_id))
+    return _subscription(selectors.subscription_for(scope_of(request), subscription_id))
 
 
 @router.post(
@@ -178,7 +179,7 @@ def subscription_get(request: HttpRequest, subscription_id: int) -> Any:
     summary="Create a subscription for a customer, vehicle and product of yours",
 )
 def subscription_create(request: HttpRequest, payload: SubscriptionIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     subscription = services.subscription_create(scope=scope, data=payload.model_dump())
     return Status(201, _subscription(selectors.subscription_for(scope, subscription.pk)))
 
@@ -189,20 +190,20 @@ def _product(p: Product) -> dict[str, Any]:
 
 @router.get("/products", response={200: ProductPage, **errors_of(422)}, summary="Products")
 def product_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
-    items, cursor = keyset_page(selectors.products_for(_scope(request)), filters.cursor, filters.limit)
+    items, cursor = keyset_page(selectors.products_for(scope_of(request)), filters.cursor, filters.limit)
     return {"items": [_product(p) for p in items], "next_cursor": cursor}
 
 
 @router.get("/products/{product_id}", response={200: ProductOut, **errors_of(404)}, summary="One product")
 def product_get(request: HttpRequest, product_id: int) -> Any:
-    return _product(selectors.product_for(_scope(request), product_id))
+    return _product(selectors.product_for(scope_of(request), product_id))
 
 
 @router.post(
     "/products", response={201: ProductOut, **errors_of(403, 422)}, summary="Create a product (admin, dispatcher)"
 )
 def product_create(request: HttpRequest, payload: ProductIn) -> Any:
-    return Status(201, _product(services.product_save(scope=_scope(request), data=payload.model_dump())))
+    return Status(201, _product(services.product_save(scope=scope_of(request), data=payload.model_dump())))
 
 
 @router.post(
@@ -216,7 +217,7 @@ def product_create(request: HttpRequest, payload: ProductIn) -> Any:
     ),
 )
 def device_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(*LOGISTICS)
     checked, count = imports.load_file(scope=scope, file=file, name=file.name or "", size=file.size)
     if checked.errors:
@@ -231,7 +232,53 @@ def device_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     description="All the devices or none: one that cannot be shipped answers 409 naming its serial.",
 )
 def device_ship_many(request: HttpRequest, payload: ShipIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     shipped = services.devices_ship(scope=scope, device_ids=payload.device_ids, company_id=payload.company_id)
     rows = selectors.devices_for(scope).filter(pk__in=[d.pk for d in shipped]).values(*DEVICE_FIELDS)
     return {"items": [device_out(row) for row in rows.order_by("serial")]}
+
+
+def _device_by_id(scope: Scope, device_id: int) -> dict[str, Any]:
+    row = selectors.devices_for(scope).filter(pk=device_id).values(*DEVICE_FIELDS).first()
+    if row is None:
+        raise Http404
+    return device_out(row)
+
+
+@router.get(
+    "/devices",
+    response={200: DevicePage, **errors_of(422)},
+    summary="Devices, newest first",
+    description="A provider sees its devices; an installer company sees the devices shipped to it.",
+)
+def device_list(request: HttpRequest, filters: Query[DeviceFilters]) -> Any:
+    qs = selectors.devices_for(scope_of(request))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.serial and filters.serial.strip():
+        qs = qs.filter(serial__startswith=filters.serial.strip().upper())
+    rows, cursor = keyset_page(qs, filters.cursor, filters.limit, values=DEVICE_FIELDS)
+    return {"items": [device_out(row) for row in rows], "next_cursor": cursor}
+
+
+@router.post(
+    "/devices/{device_id}/ship",
+    response={200: DeviceOut, **errors_of(403, 404, 409, 422)},
+    summary="Record a device shipped to a partner company (provider planners)",
+)
+def device_ship(request: HttpRequest, device_id: int, payload: CompanyIn) -> Any:
+    scope = scope_of(request)
+    with fields_named(company="company_id"):
+        services.device_ship(scope=scope, device_id=device_id, company_id=payload.company_id)
+    return _device_by_id(scope, device_id)
+
+
+@router.post(
+    "/devices/{device_id}/receive",
+    response={200: DeviceOut, **errors_of(403, 404, 409)},
+    summary="Confirm a shipped device arrived (installers)",
+)
+def device_receive(request: HttpRequest, device_id: int) -> Any:
+    scope = scope_of(request)
+    services.device_receive(scope=scope, device_id=device_id)
+    return _device_by_id(scope, device_id)

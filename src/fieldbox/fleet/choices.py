@@ -55,6 +55,7 @@ WAITING = (S.PAIRED, S.WAITING_ACTIVATION)
 # person (SYSTEM): its activation event, a removal reported with a job code.
 DEVICE_TABLE: Table[Any] = Table(
     name="device",
+    model="fleet.Device",
     states=DeviceStatus,
     refusal=_("Not possible while the device is “%(status)s”."),
     owner=lambda device, scope: device.provider_id,
@@ -62,6 +63,8 @@ DEVICE_TABLE: Table[Any] = Table(
     counted=(Counted("devices.provider", "provider_id"), Counted("devices.company", "company_id")),
     moves=(
         Move("load", CREATED, S.IN_STOCK, LOGISTICS),
+        # A box already fitted and working when the provider starts with Fieldbox (its installed base).
+        Move("load_installed", CREATED, S.ACTIVE, LOGISTICS),
         Move("ship", (S.IN_STOCK,), S.SHIPPED, LOGISTICS),
         Move("receive", (S.SHIPPED,), S.RECEIVED, INSTALLER_ROLES),
         Move("pair", (S.SHIPPED, S.RECEIVED), S.WAITING_ACTIVATION, INSTALLER_ROLES | CARE),
@@ -76,6 +79,7 @@ DEVICE_TABLE: Table[Any] = Table(
 # A subscription's service ends when its box is removed (the remover's report, or a job code).
 SUBSCRIPTION_TABLE: Table[Any] = Table(
     name="subscription",
+    model="fleet.Subscription",
     states=SubscriptionStatus,
     refusal=_("Not possible while the subscription is “%(status)s”."),
     owner=lambda subscription, scope: subscription.provider_id,

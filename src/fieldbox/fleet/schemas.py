@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Field, Schema
 
+from fieldbox.core.pagination import PageFilters
 from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
-from fieldbox.jobs.choices import JobKind, JobStatus
-from fieldbox.jobs.schemas import DeviceOut, PageFilters
 
 
 class AddressIn(Schema):
@@ -104,8 +104,8 @@ class VehicleDevice(Schema):
 class VehicleJob(Schema):
     id: int
     number: str
-    kind: JobKind
-    status: JobStatus
+    kind: str = Field(description="installation, removal or maintenance")
+    status: str = Field(description="The job's status (see the jobs API)")
     company_name: str | None
     created_at: datetime
     assigned_at: datetime | None
@@ -186,3 +186,58 @@ class ShipIn(Schema):
 
 class ShippedOut(Schema):
     items: list[DeviceOut]
+
+
+class CompanyIn(Schema):
+    company_id: int = Field(description="Installer company that accepted a partnership with the provider")
+
+
+class DeviceFilters(PageFilters):
+    status: DeviceStatus | None = Field(None, description="Only devices in this status")
+    serial: str | None = Field(None, max_length=64, description="Serial number or its beginning")
+
+
+class DeviceOut(Schema):
+    id: int
+    serial: str
+    imei: str | None
+    status: DeviceStatus
+    product_name: str | None
+    company_id: int | None = Field(description="Installer company the device was shipped to")
+    company_name: str | None
+    activated_at: datetime | None
+    created_at: datetime
+
+
+class DevicePage(Schema):
+    items: list[DeviceOut]
+    next_cursor: int | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+# The columns a device's API answer reads.
+DEVICE_FIELDS = (
+    "id",
+    "serial",
+    "imei",
+    "status",
+    "product__name",
+    "company_id",
+    "company__name",
+    "activated_at",
+    "created_at",
+)
+
+
+def device_out(row: dict[str, Any]) -> dict[str, Any]:
+    """A device as the API answers it, from a ``values(*DEVICE_FIELDS)`` row (lists read no model objects)."""
+    return {
+        "id": row["id"],
+        "serial": row["serial"],
+        "imei": row["imei"],
+        "status": row["status"],
+        "product_name": row["product__name"],
+        "company_id": row["company_id"],
+        "company_name": row["company__name"],
+        "activated_at": row["activated_at"],
+        "created_at": row["created_at"],
+    }

@@ -90,6 +90,7 @@ FITTERS = INSTALLER_ROLES | {SYSTEM}  # the removal lines' moves, also reported 
 # The one table of a job's life (drawn in docs/architecture.md). SAME: the status stays, the move is audited.
 JOB_TABLE: Table[Any] = Table(
     name="job",
+    model="jobs.Job",
     states=JobStatus,
     refusal=_("Not possible while the job is “%(status)s”."),
     owner=lambda job, scope: job.provider_id,

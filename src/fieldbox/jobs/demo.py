@@ -9,15 +9,16 @@ from datetime import timedelta
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.utils import timezone, translation
 from PIL import Image
 
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.accounts.selectors import scope_for
+from fieldbox.core import transitions
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.fleet.choices import DEVICE_TABLE, SUBSCRIPTION_TABLE
 from fieldbox.fleet.models import Customer, CustomerAddress, Device, Product, Subscription, Vehicle
+from fieldbox.fleet.services import devices_receive, devices_ship
 from fieldbox.fleet.validators import luhn_ok
 from fieldbox.jobs import services
 from fieldbox.jobs.checks.photos import photo_add
@@ -63,7 +64,7 @@ def reset() -> None:
     Product.objects.filter(provider__in=providers).delete()
 
 
-def _registry(provider: Organisation, product: Product, offset: int) -> list[Subscription]:
+def _registry(plan: Scope, provider: Organisation, product: Product, offset: int) -> list[Subscription]:
     arrived = timezone.localdate() - timedelta(days=6)
     subscriptions = []
     for i, (first, last, phone, street, postcode, city, plate, make, model) in enumerate(OWNERS):
@@ -74,46 +75,42 @@ def _registry(provider: Organisation, product: Product, offset: int) -> list[Sub
         vehicle = Vehicle.objects.create(
             provider=provider, plate=plate[:-1] + str(offset), make=make, model=model, year=2020 + i % 5
         )
-        subscriptions.append(
-            Subscription.objects.create(
-                provider=provider,
-                number=f"{provider.name[:3].upper()}{offset}{i + 1:05d}",
-                customer=customer,
-                vehicle=vehicle,
-                product=product,
-                agency="Agenzia Centro",
-                arrived_on=arrived,
-            )
+        subscription = Subscription(
+            provider=provider,
+            number=f"{provider.name[:3].upper()}{offset}{i + 1:05d}",
+            customer=customer,
+            vehicle=vehicle,
+            product=product,
+            agency="Agenzia Centro",
+            arrived_on=arrived,
         )
+        SUBSCRIPTION_TABLE.create(subscription, "create", scope=plan)
+        subscriptions.append(subscription)
     return subscriptions
 
 
-def _devices(provider: Organisation, product: Product, company: Organisation, prefix: str, seed: int) -> list[Device]:
-    return [
-        Device.objects.create(
-            provider=provider,
-            product=product,
-            serial=f"{prefix}{seed + n:07d}",
-            imei=_imei(seed + n),
-            status=DeviceStatus.RECEIVED,
-            company=company,
-        )
+def _boxes(plan: Scope, product: Product, prefix: str, seed: int) -> list[Device]:
+    """Six boxes loaded into the provider's stock, as a file of devices would."""
+    boxes = [
+        Device(provider=plan.organisation, product=product, serial=f"{prefix}{seed + n:07d}", imei=_imei(seed + n))
         for n in range(1, 7)
     ]
+    return DEVICE_TABLE.create_many(boxes, "load", scope=plan)
 
 
-def _stock(provider: Organisation, product: Product, company: Organisation, prefix: str, seed: int) -> None:
+def _devices(plan: Scope, fit: Scope, product: Product, prefix: str, seed: int) -> list[Device]:
+    """Boxes shipped to the company and confirmed there: ready to pair."""
+    boxes = _boxes(plan, product, prefix, seed)
+    ids = [b.pk for b in boxes]
+    devices_ship(scope=plan, device_ids=ids, company_id=fit.organisation.pk)
+    devices_receive(scope=fit, device_ids=ids)
+    return list(Device.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _stock(plan: Scope, fit: Scope, product: Product, prefix: str, seed: int) -> None:
     """Boxes still at the provider's warehouse, and two on their way to the company (receipt not confirmed)."""
-    for n in range(1, 7):
-        shipped = n > 4
-        Device.objects.create(
-            provider=provider,
-            product=product,
-            serial=f"{prefix}{seed + n:07d}",
-            imei=_imei(seed + n),
-            status=DeviceStatus.SHIPPED if shipped else DeviceStatus.IN_STOCK,
-            company=company if shipped else None,
-        )
+    boxes = _boxes(plan, product, prefix, seed)
+    devices_ship(scope=plan, device_ids=[b.pk for b in boxes[4:]], company_id=fit.organisation.pk)
 
 
 def _photo() -> SimpleUploadedFile:
@@ -132,8 +129,12 @@ def _fill_checklist(fit: Scope, job: Job) -> None:
             check_answer(scope=fit, job_id=job.pk, item_id=item.pk, value=value)
 
 
-@transaction.atomic
 def load() -> None:
+    with transitions.atomic():
+        _load_both()
+
+
+def _load_both() -> None:
     _load_one("IOtelematics Demo", "Officina Rossi", "TBA", 1, "admin@iot.example", "mario@rossi.example")
     _load_one("Traqueur Demo", "Tramosa", "TRQ", 2, "dispatch@traqueur.example", "luca@tramosa.example")
 
@@ -151,10 +152,10 @@ def _load_one(provider_name: str, company_name: str, prefix: str, offset: int, p
     )
     with translation.override(provider.language):
         checklist_defaults(provider)
-    subscriptions = _registry(provider, product, offset)
-    devices = _devices(provider, product, company, prefix, offset * 1000)
-    _stock(provider, product, company, prefix, offset * 1000 + 100)
     plan, fit = _scope(planner, provider), _scope(fitter, company)
+    subscriptions = _registry(plan, provider, product, offset)
+    devices = _devices(plan, fit, product, prefix, offset * 1000)
+    _stock(plan, fit, product, prefix, offset * 1000 + 100)
     jobs = [
         services.job_create(
             scope=plan, subscription_id=s.pk, spec={"notes": "Pulsante SOS sotto il volante"} if i == 0 else None

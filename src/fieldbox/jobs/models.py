@@ -58,13 +58,7 @@ def _strip_job(job: Job) -> None:
         kind=customer.kind if customer else "person",
         language=customer.language if customer else "",
     )
-    subscription = cache.get("subscription")
-    cache["subscription"] = Subscription(
-        pk=job.subscription_id,
-        provider_id=job.provider_id,
-        number="",
-        status=subscription.status if subscription else "",
-    )
+    cache["subscription"] = Subscription(pk=job.subscription_id, provider_id=job.provider_id, number="")
     job.masked = True
 
 

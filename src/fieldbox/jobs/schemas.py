@@ -1,20 +1,15 @@
-"""Shapes of the jobs API: jobs, their actions, and the devices shipped to installer companies."""
+"""Shapes of the jobs API: jobs and their actions."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
-from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.core.pagination import PageFilters
+from fieldbox.fleet.schemas import CompanyIn
 from fieldbox.jobs.choices import JobKind, JobStatus
-
-
-class PageFilters(Schema):
-    cursor: int | None = Field(None, description="`next_cursor` of the previous page; omit for the first page")
-    limit: int = Field(50, ge=1, le=200, description="Items per page")
 
 
 class JobFilters(PageFilters):
@@ -98,10 +93,6 @@ class JobPage(Schema):
     next_cursor: int | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
-class CompanyIn(Schema):
-    company_id: int = Field(description="Installer company that accepted a partnership with the provider")
-
-
 class ReassignIn(CompanyIn):
     reason: str = Field(min_length=1, max_length=1000, description="Why the job moves (kept in the audit log)")
 
@@ -140,54 +131,3 @@ class ExtendIn(Schema):
 
 class CorrectPairingIn(PairIn):
     reason: str = Field(min_length=1, max_length=1000, description="Why the pairing is corrected")
-
-
-class DeviceFilters(PageFilters):
-    status: DeviceStatus | None = Field(None, description="Only devices in this status")
-    serial: str | None = Field(None, max_length=64, description="Serial number or its beginning")
-
-
-class DeviceOut(Schema):
-    id: int
-    serial: str
-    imei: str | None
-    status: DeviceStatus
-    product_name: str | None
-    company_id: int | None = Field(description="Installer company the device was shipped to")
-    company_name: str | None
-    activated_at: datetime | None
-    created_at: datetime
-
-
-class DevicePage(Schema):
-    items: list[DeviceOut]
-    next_cursor: int | None = Field(description="Pass as `cursor` for the next page; null on the last page")
-
-
-# The columns a device's API answer reads.
-DEVICE_FIELDS = (
-    "id",
-    "serial",
-    "imei",
-    "status",
-    "product__name",
-    "company_id",
-    "company__name",
-    "activated_at",
-    "created_at",
-)
-
-
-def device_out(row: dict[str, Any]) -> dict[str, Any]:
-    """A device as the API answers it, from a ``values(*DEVICE_FIELDS)`` row (lists read no model objects)."""
-    return {
-        "id": row["id"],
-        "serial": row["serial"],
-        "imei": row["imei"],
-        "status": row["status"],
-        "product_name": row["product__name"],
-        "company_id": row["company_id"],
-        "company_name": row["company__name"],
-        "activated_at": row["activated_at"],
-        "created_at": row["created_at"],
-    }

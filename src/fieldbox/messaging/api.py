@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -11,10 +11,9 @@ from ninja import Query, Router, Status
 from ninja.throttling import AnonRateThrottle
 
 from fieldbox.accounts.choices import Role
-from fieldbox.core.http import AuthedRequest
+from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import Problem, errors_of, problem
-from fieldbox.core.tenancy import Scope
 from fieldbox.messaging import inbound, selectors, services
 from fieldbox.messaging.choices import FeedFormat
 from fieldbox.messaging.models import DeviceEvent, OutboxMessage, WebhookEndpoint
@@ -37,10 +36,6 @@ from fieldbox.messaging.schemas import (
 
 router = Router(tags=["messaging"])
 SIGNED_ERRORS = dict.fromkeys((400, 401, 413, 422, 429), Problem)
-
-
-def _scope(request: HttpRequest) -> Scope:
-    return cast(AuthedRequest, request).scope
 
 
 def _receive(request: HttpRequest, fmt: str) -> Any:
@@ -103,7 +98,7 @@ def _device_event(e: DeviceEvent) -> dict[str, Any]:
 
 @router.get("/device-events", response={200: DeviceEventPage, **errors_of(403, 422)}, summary="Device events received")
 def device_event_list(request: HttpRequest, filters: Query[DeviceEventFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE)
     items, cursor = keyset_page(selectors.device_events_for(scope, filters.device or ""), filters.cursor, filters.limit)
     return {"items": [_device_event(e) for e in items], "next_cursor": cursor}
@@ -111,7 +106,7 @@ def device_event_list(request: HttpRequest, filters: Query[DeviceEventFilters]) 
 
 @router.get("/notifications", response={200: NotificationPage, **errors_of(422)}, summary="My notifications")
 def notification_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     items, cursor = keyset_page(selectors.notifications_for(scope), filters.cursor, filters.limit)
     rows = [
         {"id": n.pk, "event": n.event, "text": n.text, "url": n.url, "created_at": n.created_at, "read_at": n.read_at}
@@ -122,7 +117,7 @@ def notification_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
 
 @router.post("/notifications/read", response={200: ReadOut, **errors_of(422)}, summary="Mark notifications read")
 def notifications_read(request: HttpRequest, payload: ReadIn) -> Any:
-    return {"marked": services.notifications_read(scope=_scope(request), ids=payload.ids)}
+    return {"marked": services.notifications_read(scope=scope_of(request), ids=payload.ids)}
 
 
 def _message(m: OutboxMessage) -> dict[str, Any]:
@@ -133,7 +128,7 @@ def _message(m: OutboxMessage) -> dict[str, Any]:
     "/messages", response={200: MessagePage, **errors_of(403, 422)}, summary="My organisation's outgoing messages"
 )
 def message_list(request: HttpRequest, filters: Query[MessageFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_admin()
     qs = selectors.messages_for(scope, filters.status, filters.channel)
     items, cursor = keyset_page(qs, filters.cursor, filters.limit)
@@ -146,7 +141,7 @@ def message_list(request: HttpRequest, filters: Query[MessageFilters]) -> Any:
     summary="Send a failed message again",
 )
 def message_retry(request: HttpRequest, message_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_admin()
     row = selectors.message_for(scope, message_id)
     if not services.messages_retry(scope=scope, ids=[row.pk]):
@@ -161,20 +156,20 @@ def _webhook(e: WebhookEndpoint) -> dict[str, Any]:
 
 @router.get("/webhooks", response={200: list[WebhookOut], **errors_of(403)}, summary="My webhook endpoints")
 def webhook_list(request: HttpRequest) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(Role.PROVIDER_ADMIN)
     return [_webhook(e) for e in selectors.webhooks_for(scope)]
 
 
 @router.post("/webhooks", response={201: WebhookCreated, **errors_of(403, 422)}, summary="Register an endpoint")
 def webhook_create(request: HttpRequest, payload: WebhookIn) -> Any:
-    endpoint = services.webhook_create(scope=_scope(request), **payload.dict())
+    endpoint = services.webhook_create(scope=scope_of(request), **payload.dict())
     return Status(201, _webhook(endpoint) | {"secret": endpoint.secret})
 
 
 @router.get("/webhooks/{endpoint_id}", response={200: WebhookOut, **errors_of(403, 404)}, summary="One endpoint")
 def webhook_get(request: HttpRequest, endpoint_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(Role.PROVIDER_ADMIN)
     return _webhook(selectors.webhook_for(scope, endpoint_id))
 
@@ -183,7 +178,7 @@ def webhook_get(request: HttpRequest, endpoint_id: int) -> Any:
     "/webhooks/{endpoint_id}", response={200: WebhookOut, **errors_of(403, 404, 422)}, summary="Change an endpoint"
 )
 def webhook_update(request: HttpRequest, endpoint_id: int, payload: WebhookPatch) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(Role.PROVIDER_ADMIN)
     endpoint = selectors.webhook_for(scope, endpoint_id)
     data = _webhook(endpoint) | payload.dict(exclude_unset=True, exclude_none=True)
@@ -200,7 +195,7 @@ def webhook_update(request: HttpRequest, endpoint_id: int, payload: WebhookPatch
 
 @router.delete("/webhooks/{endpoint_id}", response={204: None, **errors_of(403, 404)}, summary="Remove an endpoint")
 def webhook_delete(request: HttpRequest, endpoint_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(Role.PROVIDER_ADMIN)
     services.webhook_delete(scope=scope, endpoint_id=selectors.webhook_for(scope, endpoint_id).pk)
     return HttpResponse(status=204)
@@ -212,7 +207,7 @@ def webhook_delete(request: HttpRequest, endpoint_id: int) -> Any:
     summary="Delivery log of an endpoint",
 )
 def webhook_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[PageFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(Role.PROVIDER_ADMIN)
     endpoint = selectors.webhook_for(scope, endpoint_id)
     items, cursor = keyset_page(selectors.deliveries_of(endpoint), filters.cursor, filters.limit)
@@ -221,7 +216,7 @@ def webhook_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[Pa
 
 @router.post("/webhooks/{endpoint_id}/ping", response={202: None, **errors_of(403, 404)}, summary="Send a test event")
 def webhook_ping(request: HttpRequest, endpoint_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(Role.PROVIDER_ADMIN)
     services.webhook_ping(scope=scope, endpoint_id=selectors.webhook_for(scope, endpoint_id).pk)
     return HttpResponse(status=202)

@@ -8,4 +8,4 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from fieldbox.messaging import audit_labels, catalogue, signals  # noqa: F401
+        from fieldbox.messaging import accounts, audit_labels, catalogue, signals, tasks  # noqa: F401

@@ -20,8 +20,7 @@ from django.utils.functional import Promise
 from fieldbox.messaging import kinds, outbox
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.models import Notification, NotificationPreference, WebhookEndpoint
-from fieldbox.messaging.rendering import Rendered, render
-from fieldbox.messaging.services.messages import sender_for
+from fieldbox.messaging.rendering import Rendered, render, sender_for
 
 if TYPE_CHECKING:
     from fieldbox.accounts.models import Organisation, User

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from fieldbox.core import transitions
+from fieldbox.core.later import later
 from fieldbox.messaging import events, signing
 from fieldbox.messaging.choices import DeviceEventStatus, DeviceEventType, FeedFormat
 from fieldbox.messaging.models import DeviceEvent, DeviceFeed, UnknownDevice
@@ -218,10 +219,8 @@ def _count_unknown(feed: DeviceFeed, identifier: str) -> None:
 
 
 def _queue(event_id: int) -> None:
-    from fieldbox.messaging.tasks import process_device_event
-
     try:
-        process_device_event.apply_async((event_id,), retry=False)
+        later("fieldbox.messaging.tasks.process_device_event", event_id)
     except Exception:
         log.warning("could not queue device event %s; the scheduled sweep processes it", event_id)
 

@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 from django.utils.text import get_valid_filename
 
 from fieldbox.core.cache import Breaker
+from fieldbox.core.later import later
 from fieldbox.messaging.channels import Result, Sender, send_deadline
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
@@ -130,12 +131,10 @@ broker_breaker = Breaker("The broker")
 
 def kick() -> None:
     """Queue a drain. If the broker is down the messages wait: the scheduled drain finds them."""
-    from fieldbox.messaging.tasks import drain_outbox
-
     if broker_breaker.is_open:
         return  # it failed moments ago: do not make another request wait for it
     try:
-        drain_outbox.apply_async(retry=False)
+        later("fieldbox.messaging.tasks.drain_outbox")
     except Exception:
         broker_breaker.trip()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from fieldbox.core.validators import one_line
 from fieldbox.messaging.kinds import MessageKind
 from fieldbox.messaging.models import MessageTemplate
 from fieldbox.messaging.segments import sms_parts
@@ -166,3 +168,11 @@ def check_wording(kind: MessageKind, subject: str, body: str, language: str) -> 
 def preview(kind: MessageKind, language: str, organisation: Organisation | None) -> Rendered:
     """The message as it would go out now, with the kind's example values."""
     return render(kind, dict(kind.sample), language, organisation)
+
+
+def sender_for(organisation: Organisation | None) -> str:
+    """Our address, under the name of the organisation the message speaks for (on one line: a header)."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if organisation is None:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((f"{one_line(organisation.name)} (Fieldbox)", address))

@@ -8,4 +8,4 @@ class RemovalsConfig(AppConfig):
     verbose_name = _("Removal requests")
 
     def ready(self) -> None:
-        from fieldbox.removals import audit_labels, messages, notifications, partnerships  # noqa: F401
+        from fieldbox.removals import actions, audit_labels, messages, notifications, partnerships, tasks  # noqa: F401

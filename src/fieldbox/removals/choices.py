@@ -43,6 +43,7 @@ DRAFT_STATES = (RequestState.CHECKING, RequestState.READY, RequestState.SAVING, 
 R = RequestState
 REQUEST_TABLE: Table[Any] = Table(
     name="removal_request",
+    model="removals.RemovalRequest",
     states=RequestState,
     field="state",
     refusal=_("Not possible while the request is “%(status)s”."),
@@ -64,6 +65,7 @@ REQUEST_TABLE: Table[Any] = Table(
 # allowed (a remover may report at once). Without a person (SYSTEM): a removal reported with a job code.
 LINE_TABLE: Table[Any] = Table(
     name="removal",
+    model="removals.RemovalLine",
     states=LineStatus,
     refusal=_("Not possible while the removal is “%(status)s”."),
     owner=lambda line, scope: line.provider_id,
@@ -97,6 +99,7 @@ class PickupStatus(models.TextChoices):
 # Boxes a carrier collected at a remover's, then received at the provider's warehouse.
 PICKUP_TABLE: Table[Any] = Table(
     name="pickup",
+    model="removals.BoxPickup",
     states=PickupStatus,
     refusal=_("These boxes were already received at the warehouse."),
     owner=lambda pickup, scope: pickup.provider_id,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.accounts.selectors import scope_for
+from fieldbox.core import transitions
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.fleet.choices import DEVICE_TABLE, SUBSCRIPTION_TABLE
 from fieldbox.fleet.models import Customer, Device, Product, Subscription, Vehicle
 from fieldbox.removals.imports import HEADER
 from fieldbox.removals.models import BoxPickup, RemovalDraftLine, RemovalLine, RemovalRequest, RemovalSettings
@@ -55,16 +55,19 @@ def reset() -> None:
     RemovalSettings.objects.filter(provider__in=providers).delete()
 
 
-def _equipped_fleet(provider: Organisation, remover: Organisation) -> None:
-    """The cars with a customer (the rental company itself), an active subscription and an active box each."""
+def _equipped_fleet(ask: Scope, remover: Organisation) -> None:
+    """The cars with a customer (the rental company itself), an active subscription and a box each, fitted before
+    the provider started with Fieldbox (its installed base)."""
+    provider = ask.organisation
     product = Product.objects.filter(provider=provider).first() or Product.objects.create(
         provider=provider, name="Boîtier T4", code="TRQ-1", serial_prefix="TRQ"
     )
     customer = Customer.objects.create(provider=provider, company_name="Loc'Alpes", language="fr")
     installed = timezone.now() - timedelta(days=400)
+    boxes = []
     for n, (vin, plate, make, model, number, _place) in enumerate(FLEET, start=1):
         vehicle = Vehicle.objects.create(provider=provider, vin=vin, plate=plate, make=make, model=model, year=2021)
-        Subscription.objects.create(
+        subscription = Subscription(
             provider=provider,
             number=number,
             customer=customer,
@@ -73,15 +76,18 @@ def _equipped_fleet(provider: Organisation, remover: Organisation) -> None:
             agency="Agence Savoie",
             arrived_on=installed.date(),
         )
-        Device.objects.create(
-            provider=provider,
-            product=product,
-            serial=f"TRQ95{n:05d}",
-            status=DeviceStatus.ACTIVE,
-            company=remover,
-            vehicle=vehicle,
-            activated_at=installed,
+        SUBSCRIPTION_TABLE.create(subscription, "create", scope=ask)
+        boxes.append(
+            Device(
+                provider=provider,
+                product=product,
+                serial=f"TRQ95{n:05d}",
+                company=remover,
+                vehicle=vehicle,
+                activated_at=installed,
+            )
         )
+    DEVICE_TABLE.create_many(boxes, "load_installed", scope=ask)
 
 
 def _request_file() -> bytes:
@@ -96,12 +102,16 @@ def _request_file() -> bytes:
     return buffer.getvalue()
 
 
-@transaction.atomic
 def load() -> None:
+    with transitions.atomic():
+        _load()
+
+
+def _load() -> None:
     provider = Organisation.objects.get(name=PROVIDER)
     remover = Organisation.objects.get(name=REMOVER)
-    _equipped_fleet(provider, remover)
     ask, act = _scope(REQUESTER, provider), _scope(TECHNICIAN, remover)
+    _equipped_fleet(ask, remover)
     data = _request_file()
     draft = request_services.request_upload(
         scope=ask, stream=io.BytesIO(data), file_name="deposes-fin-de-contrat.xlsx", size=len(data)

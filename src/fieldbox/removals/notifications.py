@@ -13,16 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from fieldbox.core.tenancy import Scope
-from fieldbox.messaging.links import Action, action_url, register
+from fieldbox.messaging.links import action_url
 from fieldbox.messaging.services import send_email
-from fieldbox.removals import selectors
 from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest
 
@@ -32,7 +27,7 @@ DATE = "%d/%m/%Y"
 EMAIL_LINES = 200
 
 
-def _vehicle(line: RemovalLine) -> dict[str, Any]:
+def vehicle_of(line: RemovalLine) -> dict[str, Any]:
     return {
         "vin": line.vehicle.vin,
         "brand": line.vehicle.make,
@@ -44,7 +39,7 @@ def _vehicle(line: RemovalLine) -> dict[str, Any]:
 
 def _remover_line(line: RemovalLine) -> dict[str, Any]:
     return {
-        **_vehicle(line),
+        **vehicle_of(line),
         "subscription": line.subscription.number,
         "comment": line.comment,
         "accept_link": action_url("removal.accept", line.pk),
@@ -96,7 +91,7 @@ def tell_requester(line: RemovalLine, action: str) -> None:
         recipients[request.follow_up_email.lower()] = creator.language if creator else provider.language
     removed = timezone.localtime(line.removed_at, ZoneInfo(provider.time_zone)) if line.removed_at else None
     context = {
-        **_vehicle(line),
+        **vehicle_of(line),
         "action": action,
         "remover": line.company.name,
         "reason": line.reason if action in ("refuse", "cancel") else "",
@@ -126,40 +121,9 @@ def tell_remover_cancelled(line: RemovalLine) -> None:
         language=company.language,
         organisation=line.request.provider,
         context={
-            **_vehicle(line),
+            **vehicle_of(line),
             "requester": line.request.provider.name,
             "reason": line.reason,
             "link": settings.SITE_URL + reverse("removals:manage"),
         },
     )
-
-
-def _describe(scope: Scope, pk: int) -> str | None:
-    try:
-        line = selectors.line_for(scope, pk)
-    except Http404:
-        return None
-    return _("%(requester)s asks you to remove the box of %(brand)s %(model)s, VIN %(vin)s (%(place)s, %(date)s).") % {
-        "requester": line.request.provider.name,
-        **_vehicle(line),
-    }
-
-
-def _accept(scope: Scope, pk: int, reason: str) -> tuple[str, str]:
-    from fieldbox.removals.services.lines import line_accept
-
-    line_accept(scope=scope, line_id=pk)
-    return _("Removal accepted."), reverse("removals:manage")
-
-
-def _refuse(scope: Scope, pk: int, reason: str) -> tuple[str, str]:
-    from fieldbox.removals.services.lines import line_refuse
-
-    line_refuse(scope=scope, line_id=pk, reason=reason)
-    return _("Removal refused: the requester is told why."), reverse("removals:manage")
-
-
-register(
-    Action("removal.accept", gettext_lazy("Accept the removal"), _describe, _accept),
-    Action("removal.refuse", gettext_lazy("Refuse the removal"), _describe, _refuse, needs_reason=True),
-)

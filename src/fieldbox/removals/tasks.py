@@ -7,6 +7,7 @@ save takes the request only while it is still "saving" and does everything in on
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -20,6 +21,8 @@ from fieldbox.accounts.models import User
 from fieldbox.core.errors import Conflict
 from fieldbox.removals.models import RemovalRequest
 from fieldbox.removals.services import requests
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -42,11 +45,17 @@ def confirm_request(request_id: int, user_id: int) -> str:
     if scope is None or scope.organisation.pk != request.provider_id:
         requests.request_confirm_failed(request_id, _("The person who confirmed no longer belongs to this provider."))
         return "refused"
-    try:
-        with translation.override(user.language):  # a refusal is read by the person who confirmed
+    with translation.override(user.language):  # a refusal is read by the person who confirmed
+        try:
             requests.request_confirm(scope=scope, request_id=request_id)
-    except (Conflict, ValidationError) as exc:
-        message = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
-        requests.request_confirm_failed(request_id, message)
-        return "refused"
+        except (Conflict, ValidationError) as exc:
+            message = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+            requests.request_confirm_failed(request_id, message)
+            return "refused"
+        except Exception:
+            # A save that broke (a bug, the database gone) must not leave the draft "saving" for ever: it is ready
+            # again, saying so, and can be confirmed again or discarded. The error is logged for the operators.
+            log.exception("saving removal request %s failed", request_id)
+            requests.request_confirm_failed(request_id, _("The save stopped on an error: confirm it again."))
+            return "failed"
     return "saved"

@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from fieldbox.accounts import selectors
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import scope_required
 
 
 @scope_required()

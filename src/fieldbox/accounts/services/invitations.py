@@ -11,11 +11,10 @@ from fieldbox.accounts.choices import INVITATION_TABLE, InvitationStatus
 from fieldbox.accounts.models import Invitation, Membership, Organisation, User
 from fieldbox.accounts.services.organisations import check_role_grant
 from fieldbox.accounts.services.users import set_new_password
-from fieldbox.core import audit, transitions
+from fieldbox.core import audit, notify, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
-from fieldbox.messaging.services import send_email
 
 
 def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
@@ -46,7 +45,7 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
         )
         INVITATION_TABLE.create(invitation, "create", scope=scope, data={"email": email, "role": role})
         existing = User.objects.filter(email__iexact=email).first()
-        send_email(
+        notify.messenger().send_email(
             "accounts.invitation",
             key=f"invitation:{invitation.pk}",
             to=email,

@@ -22,14 +22,11 @@ from fieldbox.accounts.choices import (
 from fieldbox.accounts.models import Membership, Organisation, Partnership, User
 from fieldbox.accounts.services.organisations import create_installer_company
 from fieldbox.accounts.services.users import set_new_password
-from fieldbox.core import audit, transitions
+from fieldbox.core import audit, notify, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
 from fieldbox.core.validators import no_control_characters
-from fieldbox.messaging import events
-from fieldbox.messaging.links import action_url
-from fieldbox.messaging.services import send_email
 
 
 def installer_company_for_address(email: str) -> Organisation | None:
@@ -104,9 +101,9 @@ def _notify_installer(partnership: Partnership, raw_token: str) -> None:
         "decline_link": "",
     }
     if partnership.installer is not None:
-        context["accept_link"] = action_url("partnership.accept", partnership.pk)
-        context["decline_link"] = action_url("partnership.decline", partnership.pk)
-    send_email(
+        context["accept_link"] = notify.messenger().action_url("partnership.accept", partnership.pk)
+        context["decline_link"] = notify.messenger().action_url("partnership.decline", partnership.pk)
+    notify.messenger().send_email(
         "accounts.partnership_invitation",
         key=f"partnership-invitation:{partnership.pk}",
         to=partnership.invited_email,
@@ -182,7 +179,7 @@ def tell_other_side(partnership: Partnership, acting: Organisation, action: str)
     other = partnership.installer if acting == partnership.provider else partnership.provider
     if other is None:
         return
-    events.emit(
+    notify.messenger().emit(
         f"partnership.{PAST[action]}",
         organisation=other,
         key=f"partnership:{partnership.pk}:{action}",

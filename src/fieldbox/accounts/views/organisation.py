@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fieldbox.accounts import selectors, services
 from fieldbox.accounts.audit_labels import state_label
 from fieldbox.accounts.choices import ADMIN_ROLES, InvitationStatus, Role
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import (
     AuditFilterForm,
     MemberInviteForm,
@@ -26,11 +25,11 @@ from fieldbox.accounts.forms import (
 )
 from fieldbox.accounts.middleware import SESSION_ORG_KEY
 from fieldbox.accounts.models import Organisation
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.audit import action_label
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.spreadsheets import safe_cell
+from fieldbox.core.web import run_service, scope_required
 
 AUDIT_PAGE_SIZE = 50
 

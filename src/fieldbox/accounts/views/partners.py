@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors, services
 from fieldbox.accounts.choices import ADMIN_ROLES, INSTALLER_ADMINS, PROVIDER_ADMINS, PartnershipStatus, Role
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import CompanyRegistrationForm, PartnerInviteForm, ReasonForm
 from fieldbox.accounts.models import Partnership
 from fieldbox.accounts.services.partnerships import partnership_by_token
-from fieldbox.accounts.views.common import page_of, remember_language, run_service
+from fieldbox.accounts.views.common import remember_language
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import page_of, run_service, scope_required
 
 
 @scope_required()

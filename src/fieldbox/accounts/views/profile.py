@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors, services
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.accounts.forms import AccountSetupForm, ProfileForm, TokenCreateForm
 from fieldbox.accounts.services.invitations import invitation_by_token, invitation_problem
-from fieldbox.accounts.views.common import remember_language, run_service
+from fieldbox.accounts.views.common import remember_language
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 
 
 @login_required

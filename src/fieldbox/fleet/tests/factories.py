@@ -6,8 +6,12 @@ import itertools
 from dataclasses import dataclass
 from datetime import date
 
-from fieldbox.accounts.models import Organisation
-from fieldbox.fleet.choices import DeviceStatus
+from fieldbox.accounts.choices import Role
+from fieldbox.accounts.models import Membership, Organisation
+from fieldbox.accounts.tests.factories import member
+from fieldbox.core import transitions
+from fieldbox.core.tenancy import Scope
+from fieldbox.fleet.choices import DEVICE_TABLE, SUBSCRIPTION_TABLE
 from fieldbox.fleet.models import Customer, Device, Product, Subscription, Vehicle
 from fieldbox.fleet.validators import luhn_ok
 
@@ -36,6 +40,15 @@ def product_of(provider: Organisation) -> Product:
     )[0]
 
 
+def logistics(provider: Organisation) -> Scope:
+    """A dispatcher of ``provider`` (made if it has none): registry records go through their tables, counted."""
+    found = Membership.objects.filter(organisation=provider, role=Role.DISPATCHER).select_related("user").first()
+    if found is None:
+        member(provider, Role.DISPATCHER)
+        found = Membership.objects.select_related("user").get(organisation=provider, role=Role.DISPATCHER)
+    return Scope(user=found.user, membership=found)
+
+
 def registry(provider: Organisation, *, plate: str | None = None, arrived_on: date | None = None) -> Registry:
     n = next(_numbers)
     product = product_of(provider)
@@ -45,7 +58,7 @@ def registry(provider: Organisation, *, plate: str | None = None, arrived_on: da
     vehicle = Vehicle.objects.create(
         provider=provider, plate=plate or f"AB{n:03d}CD", make="Fiat", model="Panda", vehicle_type="car"
     )
-    subscription = Subscription.objects.create(
+    subscription = Subscription(
         provider=provider,
         number=f"POL{n:06d}",
         customer=customer,
@@ -53,16 +66,18 @@ def registry(provider: Organisation, *, plate: str | None = None, arrived_on: da
         product=product,
         arrived_on=arrived_on or date(2026, 1, 1),
     )
+    with transitions.atomic():
+        SUBSCRIPTION_TABLE.create(subscription, "create", scope=logistics(provider))
     return Registry(product, customer, vehicle, subscription)
 
 
 def device(provider: Organisation, *, company: Organisation | None = None, serial: str | None = None) -> Device:
+    """A device loaded into ``provider``'s stock, shipped to ``company`` when given (through the device table)."""
     n = next(_numbers)
-    return Device.objects.create(
-        provider=provider,
-        product=product_of(provider),
-        serial=serial or f"TBA{n:07d}",
-        imei=imei(n),
-        status=DeviceStatus.SHIPPED if company else DeviceStatus.IN_STOCK,
-        company=company,
-    )
+    box = Device(provider=provider, product=product_of(provider), serial=serial or f"TBA{n:07d}", imei=imei(n))
+    scope = logistics(provider)
+    with transitions.atomic():
+        DEVICE_TABLE.create(box, "load", scope=scope)
+        if company is not None:
+            DEVICE_TABLE.apply(box, "ship", scope=scope, changes={"company": company})
+    return box

@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from fieldbox.accounts.choices import LOGISTICS
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet import selectors, services
 from fieldbox.fleet.forms import ProductForm, SubscriptionFilterForm, SubscriptionForm
 from fieldbox.fleet.models import Product

@@ -11,10 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet import selectors, services
 from fieldbox.fleet.choices import AddressKind
 from fieldbox.fleet.forms import AddressFormSet, CustomerFilterForm, CustomerForm

@@ -19,10 +19,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, LOGISTICS, PLANNERS, PROVIDER_ROLES
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet import selectors, services
 from fieldbox.fleet.choices import DeviceStatus
 from fieldbox.fleet.forms import DeviceFilterForm, ShipForm

@@ -19,10 +19,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts.choices import LOGISTICS
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.core import uploads
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
+from fieldbox.core.web import scope_required
 from fieldbox.fleet import imports, selectors
 from fieldbox.fleet.forms import DeviceImportForm
 

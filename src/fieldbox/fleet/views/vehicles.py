@@ -11,14 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet import selectors, services
 from fieldbox.fleet.forms import VehicleFilterForm, VehicleForm
 from fieldbox.fleet.models import Vehicle
 from fieldbox.fleet.views.common import PROVIDER_ROLES, page
-from fieldbox.jobs import queries
 
 
 @scope_required(*PROVIDER_ROLES)
@@ -46,7 +44,7 @@ def vehicle_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "vehicle": vehicle,
         "devices": [(d, d.status_since) for d in devices],
-        "rows": [queries.row_of(scope, j) for j in jobs],
+        "jobs": jobs,
         "is_provider": scope.organisation.is_provider,
         "can_edit": scope.role in PROVIDER_ROLES,
     }

@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, Role
+from fieldbox.core.http import scope_of
 from fieldbox.core.problems import errors_of
 from fieldbox.jobs import calendar
-from fieldbox.jobs.api.core import _scope
 
 router = Router(tags=["appointments"])
 
@@ -21,7 +21,7 @@ class FeedsOut(Schema):
 
 
 def _feeds(request: HttpRequest) -> dict[str, Any]:
-    membership = _scope(request).membership
+    membership = scope_of(request).membership
     company = calendar.feed_url(membership, company=True) if membership.role == Role.INSTALLER_ADMIN else None
     return {"mine": calendar.feed_url(membership), "company": company}
 
@@ -32,7 +32,7 @@ def _feeds(request: HttpRequest) -> dict[str, Any]:
     summary="My calendar feed addresses (installers)",
 )
 def feeds(request: HttpRequest) -> Any:
-    _scope(request).require_role(*INSTALLER_ROLES)
+    scope_of(request).require_role(*INSTALLER_ROLES)
     return _feeds(request)
 
 
@@ -42,5 +42,5 @@ def feeds(request: HttpRequest) -> Any:
     summary="New feed addresses: the ones given out so far stop working",
 )
 def renew(request: HttpRequest) -> Any:
-    calendar.feed_renew(scope=_scope(request))
+    calendar.feed_renew(scope=scope_of(request))
     return _feeds(request)

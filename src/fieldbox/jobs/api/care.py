@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from fieldbox.core.http import scope_of
 from fieldbox.core.problems import errors_of
 from fieldbox.jobs import certificate, selectors
-from fieldbox.jobs.api.core import JOB_FIELDS, _job, _scope
+from fieldbox.jobs.api.core import JOB_FIELDS, job_out
 from fieldbox.jobs.schemas import JobOut
 
 router = Router(tags=["customer care"])
@@ -38,10 +39,10 @@ class CertificateSentOut(Schema):
     ),
 )
 def search(request: HttpRequest, q: str = "") -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     rows = list(selectors.search(scope, q).values(*JOB_FIELDS)[: SEARCH_LIMIT + 1]) if q.strip() else []
     now = timezone.now()
-    return {"items": [_job(scope, row, now) for row in rows[:SEARCH_LIMIT]], "more": len(rows) > SEARCH_LIMIT}
+    return {"items": [job_out(scope, row, now) for row in rows[:SEARCH_LIMIT]], "more": len(rows) > SEARCH_LIMIT}
 
 
 @router.get(
@@ -53,7 +54,7 @@ def search(request: HttpRequest, q: str = "") -> Any:
     },
 )
 def certificate_get(request: HttpRequest, job_id: int) -> Any:
-    job = certificate.certificate_job(_scope(request), job_id)
+    job = certificate.certificate_job(scope_of(request), job_id)
     response = HttpResponse(certificate.certificate_pdf(job), content_type=certificate.PDF)
     response["Content-Disposition"] = f'attachment; filename="{certificate.filename(job)}"'
     return response
@@ -69,5 +70,5 @@ def certificate_get(request: HttpRequest, job_id: int) -> Any:
     ),
 )
 def certificate_post(request: HttpRequest, job_id: int) -> Any:
-    sent_to = certificate.certificate_send(scope=_scope(request), job_id=job_id)
+    sent_to = certificate.certificate_send(scope=scope_of(request), job_id=job_id)
     return Status(202, {"to": sent_to})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -12,11 +12,11 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from fieldbox.core.http import AuthedRequest
+from fieldbox.core.http import scope_of
 from fieldbox.core.problems import errors_of
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import selectors
-from fieldbox.jobs.api.core import _job_by_id
+from fieldbox.jobs.api.core import job_by_id
 from fieldbox.jobs.checks import photos
 from fieldbox.jobs.checks import selectors as checks_selectors
 from fieldbox.jobs.checks import services as checks
@@ -82,10 +82,6 @@ class ItemOut(Schema):
     position: int
 
 
-def _scope(request: HttpRequest) -> Scope:
-    return cast(AuthedRequest, request).scope
-
-
 def _photo(photo: JobPhoto) -> dict[str, Any]:
     return {
         **{f: getattr(photo, f) for f in ("id", "item_id", "content_type", "size", "width", "height")},
@@ -127,7 +123,7 @@ def _checklist(scope: Scope, job_id: int) -> dict[str, Any]:
     summary="The job's checklist with its answers and photos",
 )
 def checklist_get(request: HttpRequest, job_id: int) -> Any:
-    return _checklist(_scope(request), job_id)
+    return _checklist(scope_of(request), job_id)
 
 
 @router.put(
@@ -137,7 +133,7 @@ def checklist_get(request: HttpRequest, job_id: int) -> Any:
     description="An empty value clears a choice. Answering the last required item of an activated job closes it.",
 )
 def checklist_answer(request: HttpRequest, job_id: int, item_id: int, payload: AnswerIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     checks.check_answer(scope=scope, job_id=job_id, item_id=item_id, value=payload.value)
     return _checklist(scope, job_id)
 
@@ -149,7 +145,7 @@ def checklist_answer(request: HttpRequest, job_id: int, item_id: int, payload: A
     description="JPEG, PNG or WebP, at most `JOB_PHOTO_MAX_BYTES` (8 MB); turned upright, EXIF (GPS) removed.",
 )
 def photo_upload(request: HttpRequest, job_id: int, item_id: int, photo: File[UploadedFile | None] = None) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     job = selectors.job_for(scope, job_id)
     if photo is None:
         raise ValidationError({"photo": _("Choose a photo.")})
@@ -162,7 +158,7 @@ def photo_upload(request: HttpRequest, job_id: int, item_id: int, photo: File[Up
     summary="Download a photo (the company loses access once the job ended)",
 )
 def photo_download(request: HttpRequest, photo_id: int) -> Any:
-    found = checks_selectors.photo_for(_scope(request), photo_id)
+    found = checks_selectors.photo_for(scope_of(request), photo_id)
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -174,7 +170,7 @@ def photo_download(request: HttpRequest, photo_id: int) -> Any:
     summary="Delete a photo before the job ends (installers)",
 )
 def photo_delete(request: HttpRequest, photo_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     found = checks_selectors.photo_for(scope, photo_id)
     photos.photo_delete(scope=scope, photo_id=found.pk)
     return Status(204, None)
@@ -190,9 +186,9 @@ def photo_delete(request: HttpRequest, photo_id: int) -> Any:
     ),
 )
 def job_complete(request: HttpRequest, job_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     checks.job_complete(scope=scope, job_id=job_id)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 def _item(item: ChecklistItem) -> dict[str, Any]:
@@ -203,7 +199,7 @@ def _item(item: ChecklistItem) -> dict[str, Any]:
     "/checklist-items", response={200: list[ItemOut], **errors_of(403)}, summary="The provider's checklist items"
 )
 def item_list(request: HttpRequest) -> Any:
-    qs = checks_selectors.items_for(_scope(request)).order_by("kind", "product_id", "position", "pk")
+    qs = checks_selectors.items_for(scope_of(request)).order_by("kind", "product_id", "position", "pk")
     return [_item(i) for i in qs[:1000]]
 
 
@@ -213,7 +209,7 @@ def item_list(request: HttpRequest) -> Any:
     summary="Add a checklist item (provider admins)",
 )
 def item_create(request: HttpRequest, payload: ItemIn) -> Any:
-    item = checks.item_save(scope=_scope(request), **payload.model_dump())
+    item = checks.item_save(scope=scope_of(request), **payload.model_dump())
     return Status(201, _item(item))
 
 
@@ -223,7 +219,7 @@ def item_create(request: HttpRequest, payload: ItemIn) -> Any:
     summary="Change a checklist item (provider admins)",
 )
 def item_update(request: HttpRequest, item_id: int, payload: ItemIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     found = checks_selectors.item_for(scope, item_id)
     return _item(checks.item_save(scope=scope, item_id=found.pk, **payload.model_dump()))
 
@@ -234,7 +230,7 @@ def item_update(request: HttpRequest, item_id: int, payload: ItemIn) -> Any:
     summary="Move a checklist item up (up=true) or down in its list (provider admins)",
 )
 def item_move(request: HttpRequest, item_id: int, up: bool = True) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     found = checks_selectors.item_for(scope, item_id)
     checks.item_move(scope=scope, item_id=found.pk, up=up)
     return _item(checks_selectors.item_for(scope, item_id))
@@ -246,7 +242,7 @@ def item_move(request: HttpRequest, item_id: int, up: bool = True) -> Any:
     summary="Delete a checklist item (provider admins); answers already given keep it",
 )
 def item_delete(request: HttpRequest, item_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     found = checks_selectors.item_for(scope, item_id)
     checks.item_remove(scope=scope, item_id=found.pk)
     return HttpResponse(status=204)

@@ -1,11 +1,9 @@
-"""/api/v1: jobs (create, assign, take, appointment, pairing, end) and devices shipped to installer companies."""
+"""/api/v1: jobs (create, assign, take, appointment, pairing, end)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -14,26 +12,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from fieldbox.core.http import AuthedRequest
-from fieldbox.core.pagination import MAX_LIMIT
-from fieldbox.core.problems import errors_of, problem
+from fieldbox.core.http import scope_of
+from fieldbox.core.pagination import keyset_page
+from fieldbox.core.problems import errors_of, fields_named, problem
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet import selectors as fleet_selectors
-from fieldbox.fleet import services as fleet_services
 from fieldbox.fleet.choices import CustomerKind
 from fieldbox.fleet.models import Subscription
 from fieldbox.jobs import filters, selectors, services
 from fieldbox.jobs.choices import JOB_TABLE, OPEN
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.schemas import (
-    DEVICE_FIELDS,
     AppointmentIn,
     CommentIn,
     CompanyIn,
     CorrectPairingIn,
-    DeviceFilters,
-    DeviceOut,
-    DevicePage,
     ExtendIn,
     JobFilters,
     JobIn,
@@ -44,7 +37,6 @@ from fieldbox.jobs.schemas import (
     PairIn,
     ReasonIn,
     ReassignIn,
-    device_out,
 )
 
 router = Router(tags=["jobs"])
@@ -90,22 +82,6 @@ JOB_FIELDS = (
 SPEC_KEYS = ("vehicle_model", "central_lock_type", "notes")
 
 
-def _scope(request: HttpRequest) -> Scope:
-    return cast(AuthedRequest, request).scope
-
-
-def _values_page(
-    qs: QuerySet[Any, Any], fields: tuple[str, ...], cursor: int | None, limit: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    """Keyset page read as plain dicts (no model instances): newest first, next cursor = last id seen."""
-    limit = max(1, min(limit, MAX_LIMIT))
-    if cursor is not None:
-        qs = qs.filter(pk__lt=cursor)
-    rows = list(qs.order_by("-pk").values(*fields)[: limit + 1])
-    next_cursor = rows[limit - 1]["id"] if len(rows) > limit else None
-    return rows[:limit], next_cursor
-
-
 def _customer(row: dict[str, Any]) -> dict[str, Any]:
     if row["customer__kind"] == CustomerKind.COMPANY:
         name = row["customer__company_name"]
@@ -114,7 +90,7 @@ def _customer(row: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "phone": row["customer__phone"], "email": row["customer__email"]}
 
 
-def _job(scope: Scope, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+def job_out(scope: Scope, row: dict[str, Any], now: datetime) -> dict[str, Any]:
     """One job as the scope's projection read it: masked (``row["masked"]``) once an installer company no longer
     reads the owner's data."""
     personal = not row.get("masked")
@@ -147,22 +123,11 @@ def _job(scope: Scope, row: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _job_by_id(scope: Scope, job_id: int) -> dict[str, Any]:
+def job_by_id(scope: Scope, job_id: int) -> dict[str, Any]:
     row = selectors.jobs_for(scope).filter(pk=job_id).values(*JOB_FIELDS).first()
     if row is None:
         raise Http404
-    return _job(scope, row, timezone.now())
-
-
-@contextmanager
-def _fields_named(**names: str) -> Iterator[None]:
-    """Field errors of a service, named as the API's body names them (``company`` -> ``company_id``)."""
-    try:
-        yield
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        raise ValidationError({names.get(f, f): msgs for f, msgs in error.message_dict.items()}) from None
+    return job_out(scope, row, timezone.now())
 
 
 def _filtered(scope: Scope, given: JobFilters) -> QuerySet[Job]:
@@ -180,10 +145,10 @@ def _filtered(scope: Scope, given: JobFilters) -> QuerySet[Job]:
     ),
 )
 def job_list(request: HttpRequest, filters: Query[JobFilters]) -> Any:
-    scope = _scope(request)
-    rows, cursor = _values_page(_filtered(scope, filters), JOB_FIELDS, filters.cursor, filters.limit)
+    scope = scope_of(request)
+    rows, cursor = keyset_page(_filtered(scope, filters), filters.cursor, filters.limit, values=JOB_FIELDS)
     now = timezone.now()
-    return {"items": [_job(scope, row, now) for row in rows], "next_cursor": cursor}
+    return {"items": [job_out(scope, row, now) for row in rows], "next_cursor": cursor}
 
 
 @router.post(
@@ -196,16 +161,16 @@ def job_list(request: HttpRequest, filters: Query[JobFilters]) -> Any:
     ),
 )
 def job_take_next(request: HttpRequest) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     job = services.job_take_next(scope=scope)
     if job is None:
         return problem(404, _("No job is available right now."))
-    return _job_by_id(scope, job.pk)
+    return job_by_id(scope, job.pk)
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, **errors_of(404)}, summary="One job")
 def job_get(request: HttpRequest, job_id: int) -> Any:
-    return _job_by_id(_scope(request), job_id)
+    return job_by_id(scope_of(request), job_id)
 
 
 def _subscription_id(scope: Scope, payload: JobIn) -> int:
@@ -231,18 +196,18 @@ def _spec(payload: JobIn) -> dict[str, Any]:
     description="A draft stays invisible to installer companies until it is assigned.",
 )
 def job_create(request: HttpRequest, payload: JobIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     JOB_TABLE.require("create", scope)
     subscription_id = _subscription_id(scope, payload)
     field = "subscription_id" if payload.subscription_id is not None else "subscription_number"
     try:
-        with _fields_named(subscription=field):
+        with fields_named(subscription=field):
             job = services.job_create(
                 scope=scope, subscription_id=subscription_id, kind=payload.kind, spec=_spec(payload)
             )
     except Subscription.DoesNotExist:
         raise ValidationError({"subscription_id": _("No subscription has this id.")}) from None
-    return Status(201, _job_by_id(scope, job.pk))
+    return Status(201, job_by_id(scope, job.pk))
 
 
 @router.patch(
@@ -251,11 +216,11 @@ def job_create(request: HttpRequest, payload: JobIn) -> Any:
     summary="Change the instructions of a draft job (provider planners)",
 )
 def job_update(request: HttpRequest, job_id: int, payload: JobPatch) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     job = selectors.job_for(scope, job_id)
     spec = {**job.spec, **payload.spec.model_dump(exclude_unset=True)}
     services.job_update(scope=scope, job_id=job.pk, spec={k: v for k, v in spec.items() if v is not None})
-    return _job_by_id(scope, job.pk)
+    return job_by_id(scope, job.pk)
 
 
 @router.delete(
@@ -264,7 +229,7 @@ def job_update(request: HttpRequest, job_id: int, payload: JobPatch) -> Any:
     summary="Delete a draft job (provider planners); cancel an assigned one instead",
 )
 def job_delete(request: HttpRequest, job_id: int) -> Any:
-    services.job_delete(scope=_scope(request), job_id=job_id)
+    services.job_delete(scope=scope_of(request), job_id=job_id)
     return Status(204, None)
 
 
@@ -278,10 +243,10 @@ def job_delete(request: HttpRequest, job_id: int) -> Any:
     ),
 )
 def job_assign(request: HttpRequest, job_id: int, payload: CompanyIn) -> Any:
-    scope = _scope(request)
-    with _fields_named(company="company_id"):
+    scope = scope_of(request)
+    with fields_named(company="company_id"):
         services.job_assign(scope=scope, job_id=job_id, company_id=payload.company_id)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -290,10 +255,10 @@ def job_assign(request: HttpRequest, job_id: int, payload: CompanyIn) -> Any:
     summary="Move an assigned job to another partner company (customer care)",
 )
 def job_reassign(request: HttpRequest, job_id: int, payload: ReassignIn) -> Any:
-    scope = _scope(request)
-    with _fields_named(company="company_id"):
+    scope = scope_of(request)
+    with fields_named(company="company_id"):
         services.job_reassign(scope=scope, job_id=job_id, company_id=payload.company_id, reason=payload.reason)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -303,9 +268,9 @@ def job_reassign(request: HttpRequest, job_id: int, payload: ReassignIn) -> Any:
     description="Of two installers taking the same job, exactly one gets it; the other gets 409.",
 )
 def job_take(request: HttpRequest, job_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_take(scope=scope, job_id=job_id)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -314,9 +279,9 @@ def job_take(request: HttpRequest, job_id: int) -> Any:
     summary="Take over a colleague's job in progress (installers)",
 )
 def job_take_over(request: HttpRequest, job_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_take_over(scope=scope, job_id=job_id)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -326,9 +291,9 @@ def job_take_over(request: HttpRequest, job_id: int) -> Any:
     description="Never in the past nor after the deadline; the vehicle owner gets an SMS each time.",
 )
 def job_appointment(request: HttpRequest, job_id: int, payload: AppointmentIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_appointment(scope=scope, job_id=job_id, when=payload.when)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -337,7 +302,7 @@ def job_appointment(request: HttpRequest, job_id: int, payload: AppointmentIn) -
     summary="Ask the provider's customer care (e.g. to extend the deadline)",
 )
 def job_ask_care(request: HttpRequest, job_id: int, payload: MessageIn) -> Any:
-    services.job_ask_care(scope=_scope(request), job_id=job_id, message=payload.message)
+    services.job_ask_care(scope=scope_of(request), job_id=job_id, message=payload.message)
     return HttpResponse(status=202)
 
 
@@ -351,9 +316,9 @@ def job_ask_care(request: HttpRequest, job_id: int, payload: MessageIn) -> Any:
     ),
 )
 def job_pair(request: HttpRequest, job_id: int, payload: PairIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_pair(scope=scope, job_id=job_id, serial=payload.serial, imei_last4=payload.imei_last4)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -362,9 +327,9 @@ def job_pair(request: HttpRequest, job_id: int, payload: PairIn) -> Any:
     summary="Close the job as failed, saying why",
 )
 def job_fail(request: HttpRequest, job_id: int, payload: CommentIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_fail(scope=scope, job_id=job_id, comment=payload.comment)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -373,9 +338,9 @@ def job_fail(request: HttpRequest, job_id: int, payload: CommentIn) -> Any:
     summary="Cancel the job (provider planners and customer care)",
 )
 def job_cancel(request: HttpRequest, job_id: int, payload: ReasonIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_cancel(scope=scope, job_id=job_id, reason=payload.reason)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -384,9 +349,9 @@ def job_cancel(request: HttpRequest, job_id: int, payload: ReasonIn) -> Any:
     summary="Give the company more time (customer care, with a reason)",
 )
 def job_extend_deadline(request: HttpRequest, job_id: int, payload: ExtendIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_extend_deadline(scope=scope, job_id=job_id, until=payload.until, reason=payload.reason)
-    return _job_by_id(scope, job_id)
+    return job_by_id(scope, job_id)
 
 
 @router.post(
@@ -395,54 +360,8 @@ def job_extend_deadline(request: HttpRequest, job_id: int, payload: ExtendIn) ->
     summary="Swap the paired device before activation (customer care, with a reason)",
 )
 def job_correct_pairing(request: HttpRequest, job_id: int, payload: CorrectPairingIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.job_correct_pairing(
         scope=scope, job_id=job_id, serial=payload.serial, imei_last4=payload.imei_last4, reason=payload.reason
     )
-    return _job_by_id(scope, job_id)
-
-
-def _device_by_id(scope: Scope, device_id: int) -> dict[str, Any]:
-    row = fleet_selectors.devices_for(scope).filter(pk=device_id).values(*DEVICE_FIELDS).first()
-    if row is None:
-        raise Http404
-    return device_out(row)
-
-
-@router.get(
-    "/devices",
-    response={200: DevicePage, **errors_of(422)},
-    summary="Devices, newest first",
-    description="A provider sees its devices; an installer company sees the devices shipped to it.",
-)
-def device_list(request: HttpRequest, filters: Query[DeviceFilters]) -> Any:
-    qs = fleet_selectors.devices_for(_scope(request))
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.serial and filters.serial.strip():
-        qs = qs.filter(serial__startswith=filters.serial.strip().upper())
-    rows, cursor = _values_page(qs, DEVICE_FIELDS, filters.cursor, filters.limit)
-    return {"items": [device_out(row) for row in rows], "next_cursor": cursor}
-
-
-@router.post(
-    "/devices/{device_id}/ship",
-    response={200: DeviceOut, **errors_of(403, 404, 409, 422)},
-    summary="Record a device shipped to a partner company (provider planners)",
-)
-def device_ship(request: HttpRequest, device_id: int, payload: CompanyIn) -> Any:
-    scope = _scope(request)
-    with _fields_named(company="company_id"):
-        fleet_services.device_ship(scope=scope, device_id=device_id, company_id=payload.company_id)
-    return _device_by_id(scope, device_id)
-
-
-@router.post(
-    "/devices/{device_id}/receive",
-    response={200: DeviceOut, **errors_of(403, 404, 409)},
-    summary="Confirm a shipped device arrived (installers)",
-)
-def device_receive(request: HttpRequest, device_id: int) -> Any:
-    scope = _scope(request)
-    fleet_services.device_receive(scope=scope, device_id=device_id)
-    return _device_by_id(scope, device_id)
+    return job_by_id(scope, job_id)

@@ -16,7 +16,7 @@ from fieldbox.core import audit, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Product
 from fieldbox.jobs import services
-from fieldbox.jobs.checks.selectors import NO, YES, items_of_job, missing_required
+from fieldbox.jobs.checklist import NO, YES, items_of_job, missing_required
 from fieldbox.jobs.choices import FILLING, JOB_TABLE, CheckType, JobKind, JobStatus, completing_move
 from fieldbox.jobs.models import CheckAnswer, ChecklistItem, Job
 

@@ -14,7 +14,7 @@ from fieldbox.core import clock, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import DEVICE_TABLE
 from fieldbox.fleet.models import Device
-from fieldbox.jobs.checks.selectors import missing_required
+from fieldbox.jobs.checklist import missing_required
 from fieldbox.jobs.choices import JOB_TABLE, JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.services.field import device_for_pairing

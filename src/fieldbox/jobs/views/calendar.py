@@ -16,9 +16,8 @@ from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import get_usage
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, Role
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.jobs import calendar
 
 WHO = ("mine", "company")

@@ -17,10 +17,9 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from fieldbox.accounts.choices import CARE, PROVIDER_ROLES
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.errors import Conflict
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.jobs import care, certificate, queries, selectors, services
 from fieldbox.jobs.forms import CareSearchForm, CorrectPairingForm, ExtendDeadlineForm, OwnerChangeForm
 from fieldbox.jobs.models import masked_plate

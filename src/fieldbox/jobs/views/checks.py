@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, PROVIDER_ADMINS
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.errors import Conflict
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.jobs import selectors
 from fieldbox.jobs.checks import photos
 from fieldbox.jobs.checks import selectors as checks_selectors

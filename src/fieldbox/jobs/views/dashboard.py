@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from fieldbox.accounts.choices import PROVIDER_ROLES
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import scope_required
 from fieldbox.jobs import queries
 from fieldbox.jobs.choices import JobStatus
 

@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldbox.accounts import selectors as accounts_selectors
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.jobs import certificate, queries, selectors, services
 from fieldbox.jobs.checks import selectors as checks_selectors
 from fieldbox.jobs.choices import JobStatus, completing_move

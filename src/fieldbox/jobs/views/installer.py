@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldbox.accounts.choices import INSTALLER_ROLES
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.jobs import filters, queries, selectors, services
 from fieldbox.jobs.forms import CompletedFilterForm, OpenFilterForm
 from fieldbox.jobs.models import Job

@@ -22,11 +22,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.accounts.choices import PLANNERS, PROVIDER_ROLES
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core import uploads
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet import selectors as fleet_selectors
 from fieldbox.jobs import filters, imports, queries, selectors, services
 from fieldbox.jobs.forms import JobCreateForm, JobFilterForm, JobImportForm

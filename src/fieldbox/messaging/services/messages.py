@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,23 +11,14 @@ from django.utils import timezone
 
 from fieldbox.core import audit
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.validators import one_line
 from fieldbox.messaging import kinds, outbox
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
 from fieldbox.messaging.phones import normalise_phone
-from fieldbox.messaging.rendering import render
+from fieldbox.messaging.rendering import render, sender_for
 
 if TYPE_CHECKING:
     from fieldbox.accounts.models import Organisation
-
-
-def sender_for(organisation: Organisation | None) -> str:
-    """Our address, under the name of the organisation the message speaks for (on one line: a header)."""
-    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    if organisation is None:
-        return settings.DEFAULT_FROM_EMAIL
-    return formataddr((f"{one_line(organisation.name)} (Fieldbox)", address))
 
 
 def send_email(

@@ -224,7 +224,7 @@ def test_purging_a_sent_message_deletes_its_attachments(settings, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_scheduler_drains_the_outbox_in_process():
-    from fieldbox.core.management.commands.serve import run_schedule_forever
+    from fieldbox.web.management.commands.serve import run_schedule_forever
 
     OutboxMessage.objects.bulk_create([email("demo:1")])  # written without a kick: only the scheduler sends it
     stop = threading.Event()

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from fieldbox.accounts.forms import ReasonForm
-from fieldbox.accounts.views.common import run_service
+from fieldbox.core.web import run_service
 from fieldbox.messaging import links
 
 

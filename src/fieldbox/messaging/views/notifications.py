@@ -9,9 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
+from fieldbox.core.web import scope_required
 from fieldbox.messaging import selectors, services
 from fieldbox.messaging.forms import PreferencesForm
 

@@ -9,10 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldbox.accounts.choices import ADMIN_ROLES
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.messaging import selectors, services
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.forms import TestSmsForm

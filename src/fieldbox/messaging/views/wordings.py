@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts.choices import Role
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.messaging import kinds, rendering, selectors, services
 from fieldbox.messaging.forms import WordingForm
 from fieldbox.messaging.segments import sms_parts

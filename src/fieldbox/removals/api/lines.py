@@ -7,7 +7,7 @@ have one router, whatever its methods.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, PROVIDER_ROLES
-from fieldbox.core.http import AuthedRequest
+from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import errors_of
 from fieldbox.core.tenancy import Scope
@@ -96,10 +96,6 @@ class ReportIn(Schema):
     technician: str
 
 
-def _scope(request: HttpRequest) -> Scope:
-    return cast(AuthedRequest, request).scope
-
-
 def _line(scope: Scope, line: RemovalLine) -> dict[str, Any]:
     """One line; a remover no longer sees the vehicle's VIN, subscription and place once the line ended."""
     sees = selectors.sees_vehicle(scope, line)
@@ -142,7 +138,7 @@ def _request(removal: RemovalRequest, summary: selectors.Summary) -> dict[str, A
 
 
 def request_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(*PROVIDER_ROLES)
     qs = selectors.requests_for(scope)
     if filters.status:
@@ -153,7 +149,7 @@ def request_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
 
 
 def request_get(request: HttpRequest, request_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(*PROVIDER_ROLES)
     removal = selectors.request_for(scope, request_id)
     lines = selectors.lines_for(scope).filter(request=removal).order_by("row")
@@ -182,7 +178,7 @@ def add_request_reads(requests_router: Router) -> None:
     summary="The removal lines addressed to my company: open ones and those ended in the last 30 days (removers)",
 )
 def removal_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     scope.require_role(*INSTALLER_ROLES)
     qs = selectors.remover_lines(scope)
     if filters.status:
@@ -201,7 +197,7 @@ def _after(scope: Scope, line_id: int) -> dict[str, Any]:
     summary="Accept a removal (removers); its job is in progress with me",
 )
 def removal_accept(request: HttpRequest, line_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.line_accept(scope=scope, line_id=line_id)
     return _after(scope, line_id)
 
@@ -212,7 +208,7 @@ def removal_accept(request: HttpRequest, line_id: int) -> Any:
     summary="Refuse a removal with a reason (removers); the requester is told why",
 )
 def removal_refuse(request: HttpRequest, line_id: int, payload: ReasonIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.line_refuse(scope=scope, line_id=line_id, reason=payload.reason)
     return _after(scope, line_id)
 
@@ -227,7 +223,7 @@ def removal_refuse(request: HttpRequest, line_id: int, payload: ReasonIn) -> Any
     ),
 )
 def removal_report(request: HttpRequest, line_id: int, payload: ReportIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     removed_at = payload.removed_at
     if timezone.is_naive(removed_at):
         removed_at = timezone.make_aware(removed_at, ZoneInfo(scope.organisation.time_zone))
@@ -247,6 +243,6 @@ def removal_report(request: HttpRequest, line_id: int, payload: ReportIn) -> Any
     summary="Cancel a removal not done yet (requesters); the reason is optional",
 )
 def removal_cancel(request: HttpRequest, line_id: int, payload: ReasonIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     services.line_cancel(scope=scope, line_id=line_id, reason=payload.reason)
     return _after(scope, line_id)

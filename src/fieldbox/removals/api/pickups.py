@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from fieldbox.core.http import AuthedRequest
+from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.problems import errors_of, problem
-from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Device
 from fieldbox.removals.choices import PickupStatus
 from fieldbox.removals.equipment import equipped, limited
@@ -88,10 +87,6 @@ class EquippedOut(Schema):
     devices: list[EquippedDevice]
 
 
-def _scope(request: HttpRequest) -> Scope:
-    return cast(AuthedRequest, request).scope
-
-
 def _box(box: Device) -> dict[str, Any]:
     return {
         "id": box.pk,
@@ -126,7 +121,7 @@ def _pickup(pickup: BoxPickup) -> dict[str, Any]:
     description="A remover company sees the boxes at its premises; a provider its boxes at every remover.",
 )
 def waiting_list(request: HttpRequest, filters: Query[WaitingFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     company_id = filters.company_id if scope.organisation.is_provider else None
     rows, cursor = keyset_page(pickups.waiting_boxes(scope, company_id), filters.cursor, filters.limit)
     return {"items": [_box(b) for b in rows], "next_cursor": cursor}
@@ -139,7 +134,7 @@ def waiting_list(request: HttpRequest, filters: Query[WaitingFilters]) -> Any:
     description="A provider sees its pick-ups; a remover company the pick-ups made at its premises.",
 )
 def pickup_list(request: HttpRequest, filters: Query[PickupFilters]) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     qs = pickups.pickups_for(scope).prefetch_related("devices")
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -155,7 +150,7 @@ def pickup_list(request: HttpRequest, filters: Query[PickupFilters]) -> Any:
     summary="Record boxes a carrier collected at a remover's (provider admins and dispatchers)",
 )
 def pickup_create(request: HttpRequest, payload: PickupIn) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     pickup = pickups.pickup_record(
         scope=scope,
         company_id=payload.company_id,
@@ -172,7 +167,7 @@ def pickup_create(request: HttpRequest, payload: PickupIn) -> Any:
     summary="Received at the warehouse: the boxes become returned and back at the provider's",
 )
 def pickup_receive(request: HttpRequest, pickup_id: int) -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     pickups.pickup_receive(scope=scope, pickup_id=pickup_id)
     return _pickup(pickups.pickup_for(scope, pickup_id))
 
@@ -183,7 +178,7 @@ def pickup_receive(request: HttpRequest, pickup_id: int) -> Any:
     summary="Is this used vehicle equipped with one of your active devices? (providers)",
 )
 def vehicle_equipped(request: HttpRequest, vin: str = "", plate: str = "") -> Any:
-    scope = _scope(request)
+    scope = scope_of(request)
     if not scope.organisation.is_provider:
         return problem(403, _("Your role does not allow this."))
     if not vin.strip() and not plate.strip():

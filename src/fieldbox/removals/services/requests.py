@@ -29,6 +29,7 @@ from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.core import clock, numbering, transitions, uploads
 from fieldbox.core.errors import Conflict
+from fieldbox.core.later import later
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import RowError
 from fieldbox.fleet.choices import SubscriptionStatus
@@ -172,14 +173,12 @@ def _keep(request: RemovalRequest, checked: imports.Checked, action: str, *, sco
 
 
 def _upload_in_background(scope: Scope, stream: IO[bytes], fields: dict[str, Any]) -> RemovalRequest:
-    from fieldbox.removals.tasks import check_request
-
     with transitions.atomic():
         request = RemovalRequest(**fields)
         REQUEST_TABLE.create(request, "upload", scope=scope, data={"rows": request.rows_total})
         stream.seek(0)
         default_storage.save(stored_path(request), ContentFile(stream.read()))
-        transaction.on_commit(lambda: check_request.delay(request.pk))
+        transaction.on_commit(lambda: later("fieldbox.removals.tasks.check_request", request.pk))
     return request
 
 
@@ -231,8 +230,6 @@ def _locked(scope: Scope, request_id: int) -> RemovalRequest:
 
 def request_confirm_later(*, scope: Scope, request_id: int, keep_valid_only: bool = False) -> RemovalRequest:
     """A large request is saved by a worker: mark it "saving" and queue it (the page shows the progress)."""
-    from fieldbox.removals.tasks import confirm_request
-
     REQUEST_TABLE.require("confirm_later", scope)
     with transitions.atomic():
         request = _locked(scope, request_id)
@@ -240,7 +237,7 @@ def request_confirm_later(*, scope: Scope, request_id: int, keep_valid_only: boo
         _refuse_errors(request, keep_valid_only)
         changes = {"keep_valid_only": request.keep_valid_only or keep_valid_only}
         REQUEST_TABLE.apply(request, "confirm_later", scope=scope, changes=changes)
-        transaction.on_commit(lambda: confirm_request.delay(request.pk, scope.user.pk))
+        transaction.on_commit(lambda: later("fieldbox.removals.tasks.confirm_request", request.pk, scope.user.pk))
     return request
 
 

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
 from fieldbox.accounts.choices import PROVIDER_ROLES
-from fieldbox.accounts.decorators import scope_required
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import scope_required
 from fieldbox.removals.equipment import compact, equipped, limited
 
 

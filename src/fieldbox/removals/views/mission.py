@@ -19,9 +19,8 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
 from fieldbox.accounts.choices import INSTALLER_ROLES
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.removals import selectors
 from fieldbox.removals.choices import OPEN_LINE
 from fieldbox.removals.models import RemovalLine

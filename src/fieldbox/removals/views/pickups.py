@@ -15,10 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, LOGISTICS, PROVIDER_ROLES, Role
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet.models import Device
 from fieldbox.removals.choices import PickupStatus
 from fieldbox.removals.models import RemovalSettings

@@ -19,11 +19,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from fieldbox.accounts.choices import PLANNERS, PROVIDER_ROLES
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.removals import selectors
 from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest

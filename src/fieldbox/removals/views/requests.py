@@ -23,9 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
 from fieldbox.accounts.choices import PLANNERS
-from fieldbox.accounts.decorators import scope_required
-from fieldbox.accounts.views.common import run_service
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.web import run_service, scope_required
 from fieldbox.removals import imports
 from fieldbox.removals.choices import RequestState
 from fieldbox.removals.models import RemovalRequest

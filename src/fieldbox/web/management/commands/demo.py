@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from fieldbox.accounts import demo
+from fieldbox.fleet import demo as fleet_demo
 from fieldbox.jobs import demo as jobs_demo
 from fieldbox.messaging import demo as messaging_demo
 from fieldbox.removals import demo as removals_demo
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         if options["reset"]:
             removals_demo.reset()
             jobs_demo.reset()
+            fleet_demo.reset()
             messaging_demo.reset()
             demo.reset()
         if demo.is_loaded():
@@ -38,9 +40,12 @@ class Command(BaseCommand):
         else:
             demo.load()
             messaging_demo.load()
+            fleet_demo.load()
             jobs_demo.load()
             removals_demo.load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        # A reset deletes rows without their moves: the totals are counted again.
+        call_command("counters", "--repair", verbosity=0, stdout=self.stdout if options["verbosity"] > 1 else None)
         self.print_logins()
 
     def print_logins(self) -> None:

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:
             raise CommandError("Set REDIS_URL: without a broker, 'fieldbox serve' runs the work in-process.")
-        from fieldbox.config.celery import app
+        from celery import current_app as app  # the project's, made current when the settings package loaded
 
         # No mingle/gossip: workers share nothing but the broker, and a restarted worker is back a second sooner.
         argv = [

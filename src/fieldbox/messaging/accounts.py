@@ -1,12 +1,21 @@
-"""The e-mails of the accounts app and the events it tells people about."""
+"""What the accounts app tells people: its e-mails and events, the actions its e-mails offer as signed links, and
+the messenger that ``core.notify`` hands to accounts (which sits below messaging and never imports it)."""
 
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.accounts import selectors, services
 from fieldbox.accounts.choices import ADMIN_ROLES
-from fieldbox.messaging import events, kinds
+from fieldbox.core import notify
+from fieldbox.core.tenancy import Scope
+from fieldbox.messaging import events, kinds, links
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.events import EventType
 from fieldbox.messaging.kinds import MessageKind
+from fieldbox.messaging.links import Action
+from fieldbox.messaging.services.messages import send_email
 
 LINK = _("the link to open (required)")
 EXAMPLE_LINK = "https://fieldbox.example/…"
@@ -89,3 +98,47 @@ for verb, action, label in (
             roles=ADMIN_ROLES,
         )
     )
+
+
+# ---- the actions its e-mails offer -------------------------------------------------------------------
+
+
+def _describe(scope: Scope, pk: int) -> str | None:
+    try:
+        partnership = selectors.partnership_for(scope, pk)
+    except Http404:
+        return None
+    return gettext("%(provider)s invites %(company)s to receive its jobs.") % {
+        "provider": partnership.provider.name,
+        "company": scope.organisation.name,
+    }
+
+
+def _accept(scope: Scope, pk: int, reason: str) -> tuple[str, str]:
+    services.partnership_accept(scope=scope, partnership_id=pk)
+    return gettext("Invitation accepted."), reverse("accounts:partner_detail", kwargs={"pk": pk})
+
+
+def _decline(scope: Scope, pk: int, reason: str) -> tuple[str, str]:
+    services.partnership_decline(scope=scope, partnership_id=pk, reason=reason)
+    return gettext("Invitation declined."), reverse("accounts:partner_detail", kwargs={"pk": pk})
+
+
+links.register(
+    Action("partnership.accept", _("Accept the invitation"), _describe, _accept),
+    Action("partnership.decline", _("Decline the invitation"), _describe, _decline, needs_reason=True),
+)
+
+
+# ---- what accounts calls through core.notify -----------------------------------------------------------------
+
+
+class OutboxMessenger:
+    """E-mails and events of the apps below messaging, written to the outbox in their transaction."""
+
+    send_email = staticmethod(send_email)
+    emit = staticmethod(events.emit)
+    action_url = staticmethod(links.action_url)
+
+
+notify.install(OutboxMessenger())
