@@ -25,19 +25,21 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 # between our look and apt's start).
 LOCK_WAIT=${LOCK_WAIT:-600}
 LOCKS=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
-lock_holders() {
+lock_holders() {  # the pids that have a lock file open, space-separated; nothing when the locks are free
   if command -v fuser >/dev/null; then
-    fuser "${LOCKS[@]}" 2>/dev/null | tr -s ' ' '\n' | grep -E '^[0-9]+$' | sort -u | tr '\n' ' '
-    return
+    fuser "${LOCKS[@]}" 2>/dev/null | tr -s ' ' '\n' | grep -E '^[0-9]+$' | sort -u | tr '\n' ' ' || true
+    return 0
   fi
-  local fd target
+  local fd target lock
   for fd in /proc/[0-9]*/fd/*; do
     target=$(readlink "$fd" 2>/dev/null) || continue
-    for lock in "${LOCKS[@]}"; do [ "$target" = "$lock" ] && { fd=${fd#/proc/}; printf '%s ' "${fd%%/*}"; }; done
-  done | tr ' ' '\n' | sort -u | tr '\n' ' '
+    for lock in "${LOCKS[@]}"; do
+      if [ "$target" = "$lock" ]; then fd=${fd#/proc/}; echo "${fd%%/*}"; fi
+    done
+  done | sort -u | tr '\n' ' ' || true
 }
 waited=0
-while holders=$(lock_holders) && [ -n "${holders// /}" ]; do
+while holders=$(lock_holders); [ -n "${holders// /}" ]; do
   if [ "$waited" -eq 0 ]; then
     echo "Another apt or dpkg process holds the package lock (pid ${holders% }): waiting for it (at most ${LOCK_WAIT} s)…" >&2
   fi
