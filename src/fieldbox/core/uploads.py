@@ -71,6 +71,7 @@ ODS_CELL_NAMES = ("table:table-cell", "table:covered-table-cell")
 ROWS_REPEATED = re.compile(rb'number-rows-repeated\s*=\s*"([^"]*)"')
 COLUMNS_REPEATED = re.compile(rb'number-columns-repeated\s*=\s*"([^"]*)"')
 NOT_MARKUP = bytes(b for b in range(256) if b not in b"<>\"'!?")
+TEXT_QUOTES = re.compile(rb">[\"']+<")
 ODS_MIN_CELL, ODS_SHORT_ROW = 19, 19 * 64  # bytes of <table:table-cell/>; a row shorter has fewer than 64 cells
 ODS_MAX_ROWS = 1_048_576  # row elements: the most rows a LibreOffice sheet has
 # An .xls (BIFF records in an OLE compound file): the records that place a cell (row and column come first in each;
@@ -361,7 +362,8 @@ def _refuse_far_ods_cells(archive: zipfile.ZipFile) -> None:
 
     content.xml is counted the same way, row by row in chunks, and refused past MAX_CELLS. The quick count reads the
     markup LibreOffice writes; content whose markup could hide elements from it (a comment, a quoted ``<`` or ``>``,
-    an apostrophe, one row of many megabytes) is counted again by an XML parser, which refuses what is no XML."""
+    one row of many megabytes, a table that never ends) is counted again by an XML parser, which refuses what is no
+    XML."""
     grids = _ods_grids_quick(archive)
     if grids is not None and _cells(grids) > MAX_CELLS:  # the quick count is a bound: count exactly before refusing
         grids = _ods_grids_quick(archive, exact=True)
@@ -491,13 +493,21 @@ def _xml_pieces(archive: zipfile.ZipFile, name: str, mark: bytes) -> Iterator[by
 
 def _plain_markup(piece: bytes, *, first: bool) -> bool:
     """Markup in which every ``<`` starts an element and every ``>`` ends one, so that counting ``<table:`` strings
-    counts elements: no comment, CDATA, doctype or processing instruction (but the XML declaration), no apostrophe,
-    no ``<`` or ``>`` inside a quoted value or in text. LibreOffice writes such markup (it escapes all of them);
-    python-calamine would read a row hidden in a quoted value or a comment as a row."""
+    counts elements: no comment, CDATA, doctype or processing instruction (but the XML declaration); in each tag,
+    quoted values free of ``<``, ``>`` and quotes; no ``>`` in text. LibreOffice writes such markup (it escapes all
+    of them); other programs leave quotes in text, which is fine. python-calamine would read a row hidden in a
+    quoted value or a comment as a row.
+
+    Checked on the markup characters alone: with the quotes of each value paired and removed, and the quotes left
+    in text (between ``>`` and ``<``) removed, what is left must be ``<>`` again and again. The first quote of a tag
+    follows its ``<``, so a value holding ``<`` or ``>`` leaves an unpaired quote behind."""
     marks = piece.translate(None, NOT_MARKUP)  # only < > " ' ! ? are left
-    if b"'" in marks or b"<!" in marks or marks.find(b"<?", 1 if first else 0) >= 0:
+    if b"<!" in marks or marks.find(b"<?", 1 if first else 0) >= 0:
         return False
-    return not marks.translate(None, b"!?").replace(b'""', b"").replace(b"<>", b"")
+    marks = marks.translate(None, b"!?").replace(b'""', b"").replace(b"''", b"")
+    if b'"' in marks or b"'" in marks:
+        marks = TEXT_QUOTES.sub(b"><", marks)
+    return not marks.replace(b"<>", b"")
 
 
 def _ods_row(segment: bytes) -> tuple[int, int]:

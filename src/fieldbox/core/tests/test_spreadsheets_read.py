@@ -323,8 +323,9 @@ def test_the_empty_rows_and_cells_that_end_a_libreoffice_sheet_do_not_count():
 
 
 def test_an_ods_whose_markup_the_quick_count_cannot_trust_is_counted_by_a_parser():
-    """A comment or a raw apostrophe (other programs write them) sends content.xml to an XML parser, which counts
-    the same grid; a row hidden in a quoted value, which python-calamine would read, is no XML: refused."""
+    """A comment (other programs write them, and quotes in text, which the quick count reads) sends content.xml to
+    an XML parser, which counts the same grid; a row hidden in a quoted value, which python-calamine would read, is
+    no XML: refused."""
     quoted = HEADER_ROW.replace("Lieu", "l'adresse") + "<!-- from a script -->" + row(text_cell("VF1"))
     assert [r.cells[1] for r in read(ods_bytes(quoted), "script.ods")] == ["l'adresse", ""]
     assert_too_wide(ods_bytes(quoted + row(text_cell("x", repeat=10), repeat=1_000_000)), "script.ods", 1_000_002, 10)
