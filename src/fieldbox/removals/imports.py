@@ -32,6 +32,7 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import RowError, cell_text
 from fieldbox.fleet.choices import SubscriptionStatus
 from fieldbox.fleet.validators import VIN_ALPHABET, normalise_vin, uses_check_digit, validate_vin, vin_check_digit
+from fieldbox.jobs.choices import BUSY
 from fieldbox.removals.choices import OPEN_LINE
 from fieldbox.removals.models import RemovalDraftLine, RemovalRequest
 
@@ -300,25 +301,35 @@ def _draft_writer() -> Iterator[Callable[[tuple[Any, ...]], None]]:
     )
 
 
+# A vehicle is taken when it is in an open removal (a line notified or accepted) or holds an open job (draft,
+# assigned, in progress, paired): the constants of the tables, as SQL lists of named parameters.
+OPEN_LINES = ", ".join(f"%(line{n})s" for n in range(len(OPEN_LINE)))
+BUSY_JOBS = ", ".join(f"%(job{n})s" for n in range(len(BUSY)))
+
 # The draft lines of rows ``first`` to ``last`` that fail in the fleet: no vehicle of that VIN, no subscription of
-# that number, a subscription of another vehicle or not active, or the vehicle already in an open removal.
-LOOKUP_SQL = """
-SELECT t."row", t.vin, t.number, v.id, s.id, s.vehicle_id, s.status, o.request_id
+# that number, a subscription of another vehicle or not active, or the vehicle taken (the number of the removal
+# request or of the job that holds it). The vehicles and subscriptions are the provider's own: what
+# ``visible_to`` gives the requester (a test proves both find the same).
+LOOKUP_SQL = f"""
+SELECT t."row", t.vin, t.number, v.id, s.id, s.vehicle_id, s.status, r.number, j.number
 FROM removals_removaldraftline t
 LEFT JOIN fleet_vehicle v ON v.provider_id = %(provider)s AND v.vin = t.vin AND v.vin <> ''
 LEFT JOIN fleet_subscription s ON s.provider_id = %(provider)s AND s.number = t.number
-LEFT JOIN removals_removalline o ON o.vehicle_id = v.id AND o.status IN (%(notified)s, %(accepted)s)
+LEFT JOIN removals_removalline o ON o.vehicle_id = v.id AND o.status IN ({OPEN_LINES})
+LEFT JOIN removals_removalrequest r ON r.id = o.request_id
+LEFT JOIN jobs_job j ON j.vehicle_id = v.id AND j.status IN ({BUSY_JOBS})
 WHERE t.request_id = %(request)s AND t."row" BETWEEN %(first)s AND %(last)s
-AND (v.id IS NULL OR s.id IS NULL OR s.vehicle_id <> v.id OR s.status <> %(active)s OR o.request_id IS NOT NULL)
-"""
+AND (v.id IS NULL OR s.id IS NULL OR s.vehicle_id <> v.id OR s.status <> %(active)s OR o.id IS NOT NULL
+OR j.id IS NOT NULL)
+"""  # noqa: S608 - the placeholders are named parameters
 # PostgreSQL: the same, the draft lines taken in the order of their VINs and each looked up through the unique
 # indexes (vehicle_vin_once: (provider, vin) where vin <> '', subscription_number_once,
-# removal_line_vehicle_open_once). LATERAL … LIMIT 1 keeps the plan a loop of index look-ups whatever the fleet's
-# size: a hash join reads the 1,000,000 vehicles and subscriptions whole (≈1 s) for 50,000 rows where the
-# look-ups take less than half of it. In VIN order they visit neighbouring index pages one after the other; in
-# the file's order they take twice as long.
-LOOKUP_SQL_PG = """
-SELECT t."row", t.vin, t.number, v.id, s.id, s.vehicle_id, s.status, o.request_id
+# removal_line_vehicle_open_once, job_vehicle_busy_once). LATERAL … LIMIT 1 keeps the plan a loop of index look-ups
+# whatever the fleet's size: a hash join reads the 1,000,000 vehicles and subscriptions whole (≈1 s) for 50,000 rows
+# where the look-ups take less than half of it. In VIN order they visit neighbouring index pages one after the
+# other; in the file's order they take twice as long.
+LOOKUP_SQL_PG = f"""
+SELECT t."row", t.vin, t.number, v.id, s.id, s.vehicle_id, s.status, o.number, j.number
 FROM (
     SELECT "row", vin, number FROM removals_removaldraftline
     WHERE request_id = %(request)s AND "row" BETWEEN %(first)s AND %(last)s ORDER BY vin
@@ -330,11 +341,15 @@ LEFT JOIN LATERAL (
     SELECT id, status, vehicle_id FROM fleet_subscription WHERE provider_id = %(provider)s AND number = t.number LIMIT 1
 ) s ON true
 LEFT JOIN LATERAL (
-    SELECT request_id FROM removals_removalline
-    WHERE vehicle_id = v.id AND status IN (%(notified)s, %(accepted)s) LIMIT 1
+    SELECT r.number FROM removals_removalline l JOIN removals_removalrequest r ON r.id = l.request_id
+    WHERE l.vehicle_id = v.id AND l.status IN ({OPEN_LINES}) LIMIT 1
 ) o ON true
-WHERE v.id IS NULL OR s.id IS NULL OR s.vehicle_id <> v.id OR s.status <> %(active)s OR o.request_id IS NOT NULL
-"""
+LEFT JOIN LATERAL (
+    SELECT number FROM jobs_job WHERE vehicle_id = v.id AND status IN ({BUSY_JOBS}) LIMIT 1
+) j ON true
+WHERE v.id IS NULL OR s.id IS NULL OR s.vehicle_id <> v.id OR s.status <> %(active)s OR o.number IS NOT NULL
+OR j.number IS NOT NULL
+"""  # noqa: S608 - the placeholders are named parameters
 
 
 def _lookup(provider_id: int, request_id: int, first: int, last: int) -> list[tuple[Any, ...]]:
@@ -344,9 +359,9 @@ def _lookup(provider_id: int, request_id: int, first: int, last: int) -> list[tu
         "request": request_id,
         "first": first,
         "last": last,
-        "notified": OPEN_LINE[0],
-        "accepted": OPEN_LINE[1],
         "active": SubscriptionStatus.ACTIVE,
+        **{f"line{n}": status for n, status in enumerate(OPEN_LINE)},
+        **{f"job{n}": status for n, status in enumerate(BUSY)},
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -360,7 +375,7 @@ def _lookup(provider_id: int, request_id: int, first: int, last: int) -> list[tu
 def _fleet_errors(failed: list[tuple[Any, ...]], twice: dict[int, tuple[int, str]], errors: list[RowError]) -> set[int]:
     """The errors of the rows that fail in the fleet and of the rows repeating a vehicle; their row numbers."""
     answered: dict[int, Any] = {}
-    for row, vin, number, vehicle_id, sub_id, sub_vehicle, sub_status, open_request in failed:
+    for row, vin, number, vehicle_id, sub_id, sub_vehicle, sub_status, open_request, open_job in failed:
         answered[row] = vehicle_id
         if vin and vehicle_id is None:
             errors.append(RowError(row, VIN, _("No vehicle of your fleet has the VIN %(vin)s.") % {"vin": vin}))
@@ -375,7 +390,11 @@ def _fleet_errors(failed: list[tuple[Any, ...]], twice: dict[int, tuple[int, str
             errors.append(RowError(row, SUBSCRIPTION, message))
         if vehicle_id is not None and open_request is not None:
             message = _("The vehicle %(vin)s is already in an open removal (request %(number)s).")
-            errors.append(RowError(row, VIN, message % {"vin": vin, "number": f"#{open_request}"}))
+            errors.append(RowError(row, VIN, message % {"vin": vin, "number": open_request}))
+            twice.pop(row, None)
+        elif vehicle_id is not None and open_job is not None:
+            message = _("The vehicle %(vin)s already has an open job (%(job)s).")
+            errors.append(RowError(row, VIN, message % {"vin": vin, "job": open_job}))
             twice.pop(row, None)
     for row, (first, vin) in twice.items():
         if answered.get(row, True) is not None:  # the vehicle exists: the row repeats it

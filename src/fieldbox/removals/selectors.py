@@ -1,6 +1,7 @@
 """Reads of removal requests and lines, scoped: the requester sees its requests, a remover the lines sent to it.
 
-A remover sees the vehicle of a line (VIN, subscription, place) only while the line is open, like a job.
+A remover sees the vehicle of a line (VIN, subscription, place) only while the line is open, like a job: the lines
+come masked from ``RemovalLine.objects.visible_to`` once they ended.
 """
 
 from __future__ import annotations
@@ -8,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from fieldbox.core import clock, counters
 from fieldbox.core.tenancy import Scope
-from fieldbox.removals.choices import OPEN_LINE, LineStatus, RequestState
+from fieldbox.removals.choices import OPEN_LINE, LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest
 
 # Ended lines stay on the remover's screen this long after their last change.
@@ -22,20 +23,13 @@ RECENT_DAYS = 30
 
 def requests_for(scope: Scope) -> QuerySet[RemovalRequest]:
     """The requester's saved requests; an installer company has none."""
-    org = scope.organisation
-    if not org.is_provider:
-        return RemovalRequest.objects.none()
-    return RemovalRequest.objects.select_related("created_by").filter(provider=org, state=RequestState.SAVED)
+    return RemovalRequest.objects.visible_to(scope).saved().select_related("created_by")
 
 
 def drafts_for(scope: Scope) -> QuerySet[RemovalRequest]:
     """The provider's requests not saved yet (being checked, waiting for confirmation, being saved, refused),
     newest first: an upload left on its summary is found again here until it is purged."""
-    org = scope.organisation
-    if not org.is_provider:
-        return RemovalRequest.objects.none()
-    drafts = (RequestState.CHECKING, RequestState.READY, RequestState.SAVING, RequestState.REFUSED)
-    return RemovalRequest.objects.select_related("created_by").filter(provider=org, state__in=drafts).order_by("-pk")
+    return RemovalRequest.objects.visible_to(scope).drafts().select_related("created_by").order_by("-pk")
 
 
 def request_for(scope: Scope, pk: int) -> RemovalRequest:
@@ -46,14 +40,10 @@ def request_for(scope: Scope, pk: int) -> RemovalRequest:
 
 
 def lines_for(scope: Scope) -> QuerySet[RemovalLine]:
-    """Confirmed lines: of the provider's requests, or addressed to the installer company."""
-    org = scope.organisation
-    qs = RemovalLine.objects.select_related(
+    """Confirmed lines: of the provider's requests, or addressed to the installer company (masked once ended)."""
+    return RemovalLine.objects.visible_to(scope).select_related(
         "request", "request__provider", "vehicle", "subscription", "company", "device"
-    ).exclude(status=LineStatus.NEW)
-    if org.is_provider:
-        return qs.filter(request__provider=org)
-    return qs.filter(company=org)
+    )
 
 
 def line_for(scope: Scope, pk: int) -> RemovalLine:
@@ -65,13 +55,8 @@ def line_for(scope: Scope, pk: int) -> RemovalLine:
 
 def remover_lines(scope: Scope) -> QuerySet[RemovalLine]:
     """ "Gérer les demandes de déposes": the open lines of the company and the ones that ended lately."""
-    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    since = clock.now() - timedelta(days=RECENT_DAYS)
     return lines_for(scope).filter(Q(status__in=OPEN_LINE) | Q(updated_at__gte=since))
-
-
-def sees_vehicle(scope: Scope, line: RemovalLine) -> bool:
-    """The requester always; the remover while the line is open."""
-    return scope.organisation.is_provider or line.status in OPEN_LINE
 
 
 @dataclass(frozen=True)
@@ -84,16 +69,15 @@ class Summary:
 
 
 def summaries(request_ids: list[int]) -> dict[int, Summary]:
-    """The summary of each request of a page, in one aggregate query."""
-    rows = (
-        RemovalLine.objects.filter(request_id__in=request_ids)
-        .exclude(status=LineStatus.NEW)
-        .values("request_id")
-        .annotate(
-            total=Count("id"),
-            accepted=Count("id", filter=Q(status__in=(LineStatus.ACCEPTED, LineStatus.DONE))),
-            done=Count("id", filter=Q(status=LineStatus.DONE)),
+    """The summary of each request of a page, from its counters (one query, exact at any size)."""
+    kept = counters.read([f"removals.request:{pk}" for pk in request_ids])
+    found = {}
+    for pk in request_ids:
+        key = f"removals.request:{pk}"
+        by_status = {status: kept[(key, status)] for status in LineStatus.values}
+        found[pk] = Summary(
+            total=sum(by_status.values()),
+            accepted=by_status[LineStatus.ACCEPTED] + by_status[LineStatus.DONE],
+            done=by_status[LineStatus.DONE],
         )
-        .order_by()
-    )
-    return {r["request_id"]: Summary(r["total"], r["accepted"], r["done"]) for r in rows}
+    return found

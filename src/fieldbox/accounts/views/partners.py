@@ -10,10 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts import selectors, services
-from fieldbox.accounts.choices import ADMIN_ROLES, INSTALLER_ADMINS, PROVIDER_ADMINS, PartnershipStatus, Role
+from fieldbox.accounts.choices import (
+    ADMIN_ROLES,
+    INSTALLER_ADMINS,
+    PARTNERSHIP_TABLE,
+    PROVIDER_ADMINS,
+    PartnershipStatus,
+    Role,
+)
 from fieldbox.accounts.forms import CompanyRegistrationForm, PartnerInviteForm, ReasonForm
 from fieldbox.accounts.models import Partnership
-from fieldbox.accounts.services.partnerships import partnership_by_token
+from fieldbox.accounts.services.partnerships import holdings, partnership_by_token
 from fieldbox.accounts.views.common import remember_language
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.web import page_of, run_service, scope_required
@@ -55,7 +62,15 @@ def partner_invite(request: AuthedRequest) -> HttpResponse:
 def partner_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     partnership = selectors.partnership_for(scope, pk)
-    return render(request, "accounts/partner_detail.html", {"partnership": partnership, "form": ReasonForm()})
+    allowed = PARTNERSHIP_TABLE.allowed(partnership, scope)
+    context = {
+        "partnership": partnership,
+        "form": ReasonForm(),
+        "can": {action: action in allowed for action in ("accept", "decline", "end")},
+        # What ending it does to the work still open with this partner (jobs back to drafts, removals in the way).
+        "holdings": holdings(partnership) if "end" in allowed else [],
+    }
+    return render(request, "accounts/partner_detail.html", context)
 
 
 def _act(request: AuthedRequest, pk: int, action: str, done: str) -> HttpResponse:

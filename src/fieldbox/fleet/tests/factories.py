@@ -81,3 +81,29 @@ def device(provider: Organisation, *, company: Organisation | None = None, seria
         if company is not None:
             DEVICE_TABLE.apply(box, "ship", scope=scope, changes={"company": company})
     return box
+
+
+def many_registries(provider: Organisation, count: int) -> list[Registry]:
+    """``count`` customers, vehicles and subscriptions in a few multi-row inserts (lists and totals at size)."""
+    product = product_of(provider)
+    start = next(_numbers) * 10_000
+    customers = Customer.objects.bulk_create(
+        [Customer(provider=provider, first_name="Anna", last_name=f"Verdi{start + n}") for n in range(count)]
+    )
+    vehicles = Vehicle.objects.bulk_create(
+        [Vehicle(provider=provider, plate=f"ZZ{start + n:07d}", make="Fiat") for n in range(count)]
+    )
+    subscriptions = [
+        Subscription(
+            provider=provider,
+            number=f"BULK{start + n}",
+            customer=c,
+            vehicle=v,
+            product=product,
+            arrived_on=date(2026, 1, 1),
+        )
+        for n, (c, v) in enumerate(zip(customers, vehicles, strict=True))
+    ]
+    with transitions.atomic():
+        SUBSCRIPTION_TABLE.create_many(subscriptions, "create", scope=logistics(provider))
+    return [Registry(product, s.customer, s.vehicle, s) for s in subscriptions]

@@ -131,7 +131,8 @@ def test_a_vehicle_already_in_an_open_removal_is_refused(tenant):
     services.request_confirm(scope=tenant.scope(tenant.dispatcher), request_id=first.pk)
     response = upload(tenant, xlsx([[vin, sub, code, "", LATER, ""]]))
     assert response.status_code == 422
-    assert f"The vehicle {vin} is already in an open removal (request #{first.pk})" in errors_of(
+    first.refresh_from_db()
+    assert f"The vehicle {vin} is already in an open removal (request {first.number})" in errors_of(
         response.content.decode()
     )
 

@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from fieldbox.accounts.choices import PLANNERS
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.web import run_service, scope_required
-from fieldbox.removals import imports
+from fieldbox.removals import imports, selectors
 from fieldbox.removals.choices import RequestState
 from fieldbox.removals.models import RemovalRequest
 from fieldbox.removals.services import requests as services
@@ -124,7 +124,9 @@ def request_summary(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("removals:request_saved", pk=draft.pk)
     if draft.state in (RequestState.CHECKING, RequestState.SAVING):
         return render(request, "removals/summary.html", {"draft": draft, "working": True})
-    lines = Paginator(services.draft_lines(draft), LINES_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(services.draft_lines(draft), LINES_PER_PAGE)
+    paginator.count = draft.line_count  # known since the check: no COUNT of a large draft
+    lines = paginator.get_page(request.GET.get("page"))
     errors = Paginator(draft.errors, ERRORS_PER_PAGE).get_page(request.GET.get("errors"))
     context = {
         "draft": draft,
@@ -153,7 +155,7 @@ def request_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save the draft: the removers are told; a large draft is saved in the background."""
     draft = _draft(request, pk)
     keep = request.POST.get("keep_valid_only") in ("1", "on", "true")
-    background = services.draft_lines(draft).count() > settings.REMOVAL_IMPORT_BACKGROUND_ROWS
+    background = draft.line_count > settings.REMOVAL_IMPORT_BACKGROUND_ROWS
     confirm = services.request_confirm_later if background else services.request_confirm
     saved = run_service(request, None, lambda: confirm(scope=request.scope, request_id=draft.pk, keep_valid_only=keep))
     if saved is None:
@@ -184,5 +186,6 @@ def request_saved(request: AuthedRequest, pk: int) -> HttpResponse:
     draft = _draft(request, pk)
     if draft.state != RequestState.SAVED:
         return redirect("removals:request_summary", pk=draft.pk)
-    context = {"draft": draft, "line_count": services.saved_lines(draft).count(), "list_url": _list_url()}
+    line_count = selectors.summaries([draft.pk])[draft.pk].total
+    context = {"draft": draft, "line_count": line_count, "list_url": _list_url()}
     return render(request, "removals/saved.html", context)
