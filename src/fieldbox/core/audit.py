@@ -82,11 +82,13 @@ def insert_sql(template: AuditEvent, *, source: str, columns: dict[str, str]) ->
     (a CTE of the statement that changed the rows), with the SQL expressions ``columns`` gives for
     ``organisation_id``, ``object_id`` and ``object_label``. Answers the SQL and its parameters, in order."""
     assert set(columns) == set(ROW_COLUMNS), "the hot path names the changed row's organisation, id and label"
-    names, values, params = [], [], []
+    names: list[str] = []
+    values: list[str] = []
+    params: list[Any] = []
     for field in AuditEvent._meta.concrete_fields:
         if field.primary_key:
             continue
-        names.append(field.column)
+        names.append(str(field.column))
         if field.attname in columns:
             values.append(columns[field.attname])
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -101,16 +101,16 @@ class Mask(Generic[M]):
 
 class _MaskedModels(ModelIterable):  # type: ignore[type-arg]
     def __iter__(self) -> Iterator[Any]:
-        mask: Mask[Any] = self.queryset._mask
+        mask: Mask[Any] = self.queryset._mask  # type: ignore[attr-defined]
         for obj in super().__iter__():
             if mask.hides(obj):
                 mask.strip(obj)
             yield obj
 
 
-class _MaskedValues(ValuesIterable):  # type: ignore[type-arg]
+class _MaskedValues(ValuesIterable):
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        mask: Mask[Any] = self.queryset._mask
+        mask: Mask[Any] = self.queryset._mask  # type: ignore[attr-defined]
         for row in super().__iter__():
             if mask.hides_row(row):
                 for path, hidden in mask.paths.items():
@@ -124,8 +124,8 @@ class ScopedQuerySet(models.QuerySet[M]):
 
     _mask: Mask[M] | None = None
 
-    def masked(self, mask: Mask[M]) -> ScopedQuerySet[M]:
-        clone = self._chain()
+    def masked(self, mask: Mask[M]) -> Self:
+        clone: Self = self._chain()  # type: ignore[attr-defined]
         clone._mask = mask
         if clone._iterable_class is ModelIterable:
             clone._iterable_class = _MaskedModels

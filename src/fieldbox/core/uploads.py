@@ -249,7 +249,9 @@ def _sheet_grid(data: bytes, max_bytes: int) -> list[list[Any]]:
         grid: list[list[Any]] = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except PasswordError:
         raise _locked() from None
-    except Exception:  # calamine raises several kinds for a damaged file; all mean the same to the user
+    except BaseException as error:  # calamine raises several kinds for a damaged file; all mean the same to the user
+        if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+            raise  # KeyboardInterrupt, SystemExit; a panic of the Rust reader (pyo3's PanicException) is a bad file
         # A password-protected .xlsx or .ods is an OLE container that holds no workbook.
         raise (_locked() if data.startswith(OLE_MAGIC) and not _is_workbook_ole(data) else _unreadable()) from None
     _put_formulas(grid, formulas)

@@ -81,7 +81,7 @@ class VehicleQuerySet(ScopedQuerySet["Vehicle"]):
         if org.is_provider:
             return self.filter(provider=org)
         # The jobs of a vehicle decide (the jobs app's queryset, reached through the relation: fleet sits below jobs).
-        jobs = Vehicle._meta.get_field("jobs").related_model._default_manager
+        jobs: Any = Vehicle._meta.get_field("jobs").related_model._default_manager
         return self.filter(pk__in=jobs.visible_to(scope).with_owner_data(scope).values("vehicle_id"))
 
 

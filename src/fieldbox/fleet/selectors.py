@@ -78,7 +78,7 @@ def vehicle_devices(scope: Scope, vehicle: Vehicle) -> QuerySet[Device]:
 
 def vehicle_jobs(scope: Scope, vehicle: Vehicle) -> QuerySet[Any]:
     """The vehicle's jobs this scope sees (the jobs app's own ``visible_to``, through the relation)."""
-    jobs: QuerySet[Any] = vehicle.jobs.visible_to(scope)  # type: ignore[attr-defined]
+    jobs: QuerySet[Any] = vehicle.jobs.visible_to(scope)
     return jobs.order_by("-pk")
 
 

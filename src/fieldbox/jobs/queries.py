@@ -265,7 +265,7 @@ def dashboard(scope: Scope, days: int) -> Dashboard:
     org = scope.organisation.pk
     own, at_company = f"jobs.provider:{org}", f"jobs.provider_company:{org}:"
     kept = counters.read_prefix(at_company, extra=[own])
-    totals = {status: kept[(own, status)] for status in OPEN_ON_DASHBOARD}
+    totals = {str(status): kept[(own, status)] for status in OPEN_ON_DASHBOARD}
     overdue = jobs.filter(status__in=OPEN, deadline_at__lt=now).count()
     company_ids = {int(key[len(at_company) :]) for key, _status in kept if key != own}
     companies: dict[int, CompanyFigures] = {}

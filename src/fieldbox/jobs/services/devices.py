@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.models import Organisation
 from fieldbox.core import clock, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import DEVICE_TABLE
@@ -89,7 +88,7 @@ def _flag(late: QuerySet[Job], job_id: int, now: datetime, hours: int) -> bool:
         JOB_TABLE.apply(job, "flag_activation", scope=None, changes={"activation_alert_at": now})
         events.emit(
             "job.activation_missing",
-            organisation=Organisation(pk=job.provider_id),
+            organisation=job.provider,  # loaded: its name and zone speak in the e-mail
             key=f"job:{job.pk}:activation-missing",
             data={"job_id": job.pk, "number": job.number, "serial": job.device.serial if job.device else None},
             context={

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.models import Organisation
 from fieldbox.core import audit, clock, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import DEVICE_TABLE
@@ -46,7 +45,7 @@ def take_next_sql(scope: Scope) -> tuple[str, list[Any]]:
         source="taken",
         columns={"organisation_id": "provider_id", "object_id": "id::text", "object_label": "number"},
     )
-    table, touched = Job._meta.db_table, Job._meta.get_field(str(JOB_TABLE.touched)).column
+    table, touched = Job._meta.db_table, Job._meta.get_field(str(JOB_TABLE.touched)).column  # type: ignore[union-attr]
     sql = (
         f"WITH taken AS (UPDATE {table} SET status = %s, installer_id = %s, {touched} = %s "  # noqa: S608
         f"WHERE id = ({choose}) RETURNING id, provider_id, company_id, number, in_removal_request) "
@@ -140,7 +139,7 @@ def job_ask_care(*, scope: Scope, job_id: int, message: str) -> None:
         assert step.event is not None
         events.emit(
             "job.help_requested",
-            organisation=Organisation(pk=job.provider_id),
+            organisation=job.provider,  # loaded: its name and zone speak in the e-mail
             key=f"job:{job.pk}:help:{step.event.pk}",
             data={"job_id": job.pk, "number": job.number, "company": scope.organisation.installer_code},
             context={

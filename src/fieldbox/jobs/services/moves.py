@@ -60,6 +60,8 @@ def _tell_webhooks(step: Step) -> None:
 
 
 def emit_move(job: Job, action: str, old: str, new: str, audit_id: int, **data: Any) -> None:
+    # job.status_changed goes to webhooks only (no e-mail speaks in the provider's name), which need its key alone:
+    # no query for the provider in a bulk move.
     events.emit(
         "job.status_changed",
         organisation=Organisation(pk=job.provider_id),

@@ -317,7 +317,7 @@ LEFT JOIN LATERAL (
 
 def _fleet_of(provider_id: int, request: RemovalRequest) -> dict[int, tuple[Any, ...]]:
     """Draft line id -> (vehicle id, subscription id, its vehicle id, customer id, product id), one query."""
-    params = {"request": request.pk, "provider": provider_id, "active": SubscriptionStatus.ACTIVE}
+    params: dict[str, Any] = {"request": request.pk, "provider": provider_id, "active": str(SubscriptionStatus.ACTIVE)}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
