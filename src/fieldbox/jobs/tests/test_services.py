@@ -79,6 +79,7 @@ def test_only_accepted_partners_get_jobs(tenant, other_tenant):
     assert Job.objects.get().status == JobStatus.DRAFT
 
 
+@pytest.mark.postgres  # two connections at once: SQLite has one writer
 @pytest.mark.django_db(transaction=True)
 def test_two_installers_taking_the_same_job_at_once_exactly_one_wins(tenant):
     from fieldbox.accounts.tests.factories import member
@@ -354,3 +355,18 @@ def test_each_assignment_texts_the_owner_again_even_back_to_the_same_company(ten
     assert any(other.name in b for b in bodies) and tenant.company.name in bodies[-1]
     back = [b for b in bodies if tenant.company.name in b]
     assert len(back) == 2 and back[0] != back[1], "back at the first company, the owner gets a new link"
+
+
+def test_a_question_to_customer_care_reaches_it_under_the_providers_name(tenant, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    job = assigned_job(tenant)
+    installer = tenant.scope(tenant.installer)
+    services.job_take(scope=installer, job_id=job.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.job_ask_care(scope=installer, job_id=job.pk, message="The owner asks for next week: extend?")
+    outbox.drain()
+    [email] = [m for m in mail.outbox if tenant.care.email in m.to]
+    assert email.from_email.startswith(f'"{tenant.provider.name} (Fieldbox)" <'), email.from_email
+    assert "The owner asks for next week: extend?" in email.body and job.number in email.body
+    assert AuditEvent.objects.filter(action="job.ask_care", object_id=str(job.pk)).count() == 1
