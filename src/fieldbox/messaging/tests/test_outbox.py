@@ -126,6 +126,7 @@ def test_a_worker_that_dies_leaves_its_messages_to_the_next_after_the_lease(sett
     assert row.status == MessageStatus.SENT and row.attempts == 2
 
 
+@pytest.mark.postgres  # SKIP LOCKED between two connections
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_claim_the_same_message():
     OutboxMessage.objects.bulk_create(email(f"race:{i}") for i in range(40))  # no drain kicked
@@ -224,14 +225,14 @@ def test_purging_a_sent_message_deletes_its_attachments(settings, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_scheduler_drains_the_outbox_in_process():
-    from fieldbox.web.management.commands.serve import run_schedule_forever
+    from fieldbox.web.management.commands.serve import run_schedule
 
     OutboxMessage.objects.bulk_create([email("demo:1")])  # written without a kick: only the scheduler sends it
     stop = threading.Event()
 
     def scheduler() -> None:
         try:
-            run_schedule_forever(stop)
+            run_schedule(stop.is_set)
         finally:
             connections.close_all()
 

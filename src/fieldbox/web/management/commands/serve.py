@@ -1,25 +1,33 @@
-"""Serve Fieldbox with gunicorn; with no broker configured, the scheduler runs in-process too."""
+"""Serve Fieldbox with gunicorn; with no broker configured, the scheduler runs beside it too.
+
+Without a broker (the demo) background work runs in the process that queues it, and the scheduled tasks run in a
+process of their own, forked before gunicorn starts: not in a thread of gunicorn's master, which forks its web
+workers while the thread may hold a lock (kombu's producer pool, a database connection), and a web worker born
+with a held lock waits for it forever."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import os
 import sys
-import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
 
-def run_schedule_forever(stop: threading.Event) -> None:
-    """The in-process stand-in for Celery beat: runs each scheduled task at its interval."""
+def run_schedule(done: Callable[[], bool]) -> None:
+    """The stand-in for Celery beat: runs each scheduled task at its interval until ``done()``."""
     due: dict[str, float] = {}
-    while not stop.is_set():
+    while not done():
         now = time.monotonic()
         for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
             if now >= due.get(name, 0):
@@ -29,7 +37,23 @@ def run_schedule_forever(stop: threading.Event) -> None:
                     import_string(str(entry["task"])).apply()
                 except Exception:
                     log.exception("scheduled task %s failed", name)
-        stop.wait(5)
+        time.sleep(0.5)
+
+
+def _scheduler(parent: int) -> None:
+    """The scheduler's process: it runs while the server that forked it lives (a killed server leaves no orphan)."""
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole process group
+        run_schedule(lambda: os.getppid() != parent)
+
+
+def start_scheduler() -> multiprocessing.Process:
+    """The scheduler's process, forked now, while this process has no other thread and no open connection."""
+    connections.close_all()
+    process = multiprocessing.get_context("fork").Process(
+        target=_scheduler, args=(os.getpid(),), name="fieldbox-scheduler", daemon=True
+    )
+    process.start()
+    return process
 
 
 class Command(BaseCommand):
@@ -44,9 +68,8 @@ class Command(BaseCommand):
         from gunicorn.app.wsgiapp import run
 
         if not settings.REDIS_URL:
-            stop = threading.Event()
-            threading.Thread(target=run_schedule_forever, args=(stop,), daemon=True, name="scheduler").start()
-            self.stdout.write("In-process worker and scheduler: on (no REDIS_URL).")
+            scheduler = start_scheduler()
+            self.stdout.write(f"In-process worker and scheduler (process {scheduler.pid}): on (no REDIS_URL).")
         sys.argv = [
             "gunicorn",
             "fieldbox.config.wsgi:application",
