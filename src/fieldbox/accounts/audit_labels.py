@@ -2,8 +2,8 @@
 
 A row keeps its action (``job.take``) and its states as codes (``assigned`` → ``in_progress``); people read them
 in their language. The states of a stateful record are those of its transition table, whose name is the action's
-prefix: each app registers its tables here with ``label_tables`` (next to its action labels), so the log, its
-export and the job history name a state the way the rest of the screens do.
+prefix (the kernel's registry, ``core.transitions.TABLES``), so the log, its export and the job history name a
+state the way the rest of the screens do.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fieldbox.accounts.choices import INVITATION_TABLE, PARTNERSHIP_TABLE, Role
+from fieldbox.accounts.choices import Role
 from fieldbox.core.audit import label_actions
-from fieldbox.core.transitions import Table
+from fieldbox.core.transitions import TABLES
 
-# The action's prefix ("job" of "job.take") → the states its rows hold.
+# The action's prefix ("member" of "member.role") → the states of rows that no transition table writes.
 STATES: dict[str, type[models.TextChoices]] = {}
 
 # States written by rows that no transition table makes (tokens, keys, webhooks, members, two-factor).
@@ -32,12 +32,6 @@ OTHER_STATES: dict[str, Any] = {
 }
 
 
-def label_tables(*tables: Table[Any]) -> None:
-    """Name the states of these tables' rows with the labels of their ``states``."""
-    for table in tables:
-        STATES[table.name] = table.states
-
-
 def label_states(prefix: str, states: type[models.TextChoices]) -> None:
     """Name the states of the rows of actions ``<prefix>.*`` that no table makes (a member's role…)."""
     STATES[prefix] = states
@@ -47,13 +41,14 @@ def state_label(action: str, state: str) -> str:
     """The words for ``state`` in a row of ``action``, in the reader's language; the code itself if unknown."""
     if not state:
         return ""
-    states = STATES.get(action.partition(".")[0])
+    prefix = action.partition(".")[0]
+    table = TABLES.get(prefix)
+    states = table.states if table is not None else STATES.get(prefix)
     if states is not None and state in states.values:
         return str(states(state).label)
     return str(OTHER_STATES.get(state, state))
 
 
-label_tables(PARTNERSHIP_TABLE, INVITATION_TABLE)
 label_states("member", Role)
 
 label_actions(

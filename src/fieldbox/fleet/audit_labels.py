@@ -2,11 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.audit_labels import label_tables
 from fieldbox.core.audit import label_actions
-from fieldbox.fleet.choices import DEVICE_TABLE, SUBSCRIPTION_TABLE
-
-label_tables(DEVICE_TABLE, SUBSCRIPTION_TABLE)
 
 label_actions(
     {

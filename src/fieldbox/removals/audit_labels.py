@@ -2,11 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.audit_labels import label_tables
 from fieldbox.core.audit import label_actions
-from fieldbox.removals.choices import LINE_TABLE, PICKUP_TABLE, REQUEST_TABLE
-
-label_tables(REQUEST_TABLE, LINE_TABLE, PICKUP_TABLE)
 
 label_actions(
     {
