@@ -34,8 +34,12 @@ demo: $(BIN)/fieldbox node_modules/.installed messages
 	FIELDBOX_DEMO=1 $(BIN)/fieldbox demo
 	FIELDBOX_DEMO=1 $(BIN)/fieldbox serve --port $(PORT)
 
+# PostgreSQL (everything, browser tests included), then the service tests again on SQLite, the demo's database
+# (conftest.py leaves out what needs PostgreSQL or a browser, and the pages and API over the same services).
 test: $(VENV)/.dev node_modules/.installed messages
 	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+	scripts/with-services.sh env FIELDBOX_TEST_SQLITE=1 DATABASE_URL=sqlite:///$(CURDIR)/var/tests.sqlite3 \
+		$(BIN)/pytest src/fieldbox $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	scripts/with-services.sh $(BIN)/python bench/run.py $(B)

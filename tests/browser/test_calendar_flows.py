@@ -19,11 +19,6 @@ from tests.browser.test_jobs_flows import go_to
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_installer_sees_the_week_and_subscribes_to_the_feed(page: Page, live_server, settings):
     settings.SITE_URL = live_server.url
     tenant = make_tenant("alpha")

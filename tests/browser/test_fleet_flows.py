@@ -14,11 +14,6 @@ from tests.browser.test_jobs_flows import go_to
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_dispatcher_loads_a_device_file_ships_a_device_and_the_installer_confirms(page: Page, live_server, tmp_path):
     tenant = make_tenant("alpha")
     product_of(tenant.provider)

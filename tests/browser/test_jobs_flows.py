@@ -21,12 +21,6 @@ from tests.browser.test_accounts_flows import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    """Argon2 costs most of a second per user on a busy machine; these flows are not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def go_to(page: Page, item: str) -> None:
     """Follow an entry of the menu in the top bar."""
     menu = page.locator("details.menu")

@@ -26,11 +26,6 @@ from tests.browser.test_jobs_flows import go_to
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_remover_accepts_from_the_email_then_reports_the_removal(page: Page, live_server, settings):
     settings.SITE_URL = live_server.url
     tenant = make_tenant("alpha")

@@ -65,11 +65,6 @@ def y4m(image: Image.Image, path: Path) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def camera_browser(browser_type: BrowserType, tmp_path: Path) -> Iterator[Browser]:
     """A Chromium whose camera films the Code 128 of SERIAL, with the camera permission granted."""

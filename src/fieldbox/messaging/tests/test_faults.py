@@ -56,6 +56,7 @@ REQUEST_LIMIT = 5.0  # seconds a web request may take while Redis is down
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres,  # workers in threads and processes share the database: SQLite has one writer
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary"),
 ]
 

@@ -73,6 +73,7 @@ def test_the_api_counts_every_line_of_a_request_past_the_ones_it_lists(tenant, s
     assert listed["summary"] == {"total": 1001, "accepted": 0, "done": 0}
 
 
+@pytest.mark.postgres  # SQLite inserts in batches of 999 parameters
 def test_confirming_costs_the_same_queries_for_five_lines_and_for_five_hundred(tenant):
     def confirm(rows: int) -> int:
         draft = _upload(tenant, _fleet(tenant, rows))

@@ -86,6 +86,7 @@ def _fieldbox(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.postgres  # production runs on PostgreSQL: SQLite is warned about
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
     import os
 
