@@ -27,7 +27,7 @@ from fieldbox.accounts.schemas import (
     PartnershipIn,
     PartnershipOut,
     PartnershipPage,
-    ReasonIn,
+    PartnershipReasonIn,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -170,7 +170,7 @@ def partnership_accept(request: HttpRequest, partnership_id: int) -> Any:
     response={200: PartnershipOut, **errors_of(403, 404, 409, 422)},
     summary="Decline an invitation (installer company admins)",
 )
-def partnership_decline(request: HttpRequest, partnership_id: int, payload: ReasonIn) -> Any:
+def partnership_decline(request: HttpRequest, partnership_id: int, payload: PartnershipReasonIn) -> Any:
     scope = scope_of(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_decline(scope=scope, partnership_id=partnership_id, reason=payload.reason)
@@ -182,7 +182,7 @@ def partnership_decline(request: HttpRequest, partnership_id: int, payload: Reas
     response={200: PartnershipOut, **errors_of(403, 404, 409, 422)},
     summary="End a partnership or withdraw an invitation (either side's admins)",
 )
-def partnership_end(request: HttpRequest, partnership_id: int, payload: ReasonIn) -> Any:
+def partnership_end(request: HttpRequest, partnership_id: int, payload: PartnershipReasonIn) -> Any:
     scope = scope_of(request)
     selectors.partnership_for(scope, partnership_id)
     services.partnership_end(scope=scope, partnership_id=partnership_id, reason=payload.reason)

@@ -8,6 +8,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import AfterValidator, EmailStr, Field
 
+from fieldbox.core.problems import NOT_BLANK, NUMBER, ONE_LINE, Count
 from fieldbox.core.validators import plain_text
 
 
@@ -28,16 +29,18 @@ class OrganisationOut(Schema):
 
 
 class OrganisationPatch(Schema):
-    name: Annotated[str, AfterValidator(plain_text)] | None = Field(None, min_length=1, max_length=200)
+    name: Annotated[str, AfterValidator(plain_text)] | None = Field(
+        None, min_length=1, max_length=200, json_schema_extra=ONE_LINE
+    )
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=32)
     address: str | None = Field(None, max_length=255)
     time_zone: str | None = None
     language: str | None = None
-    install_deadline_days: int | None = Field(None, ge=1, le=365)
-    installer_change_days: int | None = Field(None, ge=0, le=60)
-    job_visible_after_days: int | None = Field(None, ge=0, le=60)
-    allow_manual_completion: bool | None = None
+    install_deadline_days: Annotated[int, Field(ge=1, le=365), NUMBER] | None = None
+    installer_change_days: Annotated[int, Field(ge=0, le=60), NUMBER] | None = None
+    job_visible_after_days: Annotated[int, Field(ge=0, le=60), NUMBER] | None = None
+    allow_manual_completion: bool | None = Field(None, strict=True)
 
 
 class MembershipOut(Schema):
@@ -83,7 +86,7 @@ class PartnershipIn(Schema):
     email: EmailStr
 
 
-class ReasonIn(Schema):
+class PartnershipReasonIn(Schema):
     reason: str = Field("", max_length=1000)
 
 
@@ -126,8 +129,8 @@ class TokenOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = Field(min_length=1, max_length=100)
-    days: int = Field(90, ge=1, le=366)
+    name: str = Field(min_length=1, max_length=100, json_schema_extra=NOT_BLANK)
+    days: Count = Field(90, ge=1, le=366)
 
 
 class TokenCreated(TokenOut):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
@@ -35,17 +39,50 @@ class ORJSONRenderer(BaseRenderer):
         return orjson.dumps(data)
 
 
-api = NinjaAPI(
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class ObjectParser(Parser):
+    """Inputs as the description states them. A JSON body is one object of fields: anything else (an array, a
+    number, ``NaN``) is refused with 400 before the shapes read it (they read attributes, so ``[1]`` would pass as a
+    body of defaults)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body, parse_constant=_no_constant)  # orjson would read 2**64 as a float
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return data
+
+    def parse_querydict(self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest) -> Any:
+        """A parameter given more than once reaches the shapes as a list: refused (422 naming it) unless its shape
+        takes a list, where ninja would have kept the last value."""
+        return {k: v if k in list_fields or len(v) > 1 else v[0] for k, v in data.lists()}
+
+
+class FieldboxAPI(NinjaAPI):
+    """The API whose description says what it answers (``problems.document``): errors as problem+json, the 400, 413
+    and 422 of a request refused before its operation runs, the challenge of a 401."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        problems.document(schema)
+        return schema
+
+
+api = FieldboxAPI(
     title="Fieldbox API",
     version="1",
     description=(
         "Field operations for vehicle telematics. Authenticate with a personal token "
-        "(`Authorization: Bearer fbx_…`); errors are `application/problem+json` (RFC 9457)."
+        "(`Authorization: Bearer fbx_…`); errors are `application/problem+json` (RFC 9457). Text may not hold "
+        "the NUL character (U+0000): a request with one answers 422 naming the field, before anything else."
     ),
     auth=[TokenAuth(), SessionScopeAuth()],
     throttle=[AnonRateThrottle("60/m"), AuthRateThrottle("1200/m")],
     urls_namespace="api",
     renderer=ORJSONRenderer(),
+    parser=ObjectParser(),
 )
 problems.install(api)
 api.add_router("/v1/", accounts_router)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import AwareDatetime, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from fieldbox.core.errors import Conflict
 
@@ -55,6 +58,82 @@ def fields_named(**names: str) -> Iterator[None]:
 def errors_of(*codes: int) -> dict[int, type[Problem]]:
     """The documented error answers of an operation."""
     return dict.fromkeys((401, 429, *codes), Problem)
+
+
+# Rules the services apply with their own (translated) messages, stated in the description of a field so that it
+# agrees with the answers: ``Field(json_schema_extra=NOT_BLANK)`` documents without validating twice.
+NOT_BLANK: dict[str, Any] = {"pattern": r"\S"}  # a text the service strips, then requires
+ONE_LINE: dict[str, Any] = {"pattern": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"}  # no control characters
+
+
+def _written(value: Any) -> Any:
+    """JSON has no dates: a day or a time comes written as text. A number is not one (pydantic would read it as a
+    Unix time), nor is ``true``."""
+    if isinstance(value, int | float):
+        raise PydanticCustomError("date_type", "Input should be a date or a time written as text")
+    return value
+
+
+def _number(value: Any) -> Any:
+    """An integer comes as a JSON number (``7``, or ``7.0``, the same number); ``"7"`` and ``true`` are not ones."""
+    if isinstance(value, str | bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# Input types of JSON bodies that take what the description says and nothing else: pydantic's lax mode would take
+# "7" or true for an integer, 0 for a day; a boolean is ``Field(strict=True)`` ("yes" and 1 are not booleans).
+# Query and form values stay lax: they are text.
+# Bounds go before NUMBER (``Annotated[int, Field(ge=1), NUMBER] | None``): after it, pydantic documents them as
+# "ge" and "le", which JSON Schema does not know.
+NUMBER = BeforeValidator(_number)
+Count = Annotated[int, NUMBER]
+Ids = list[Count]
+WrittenDate = Annotated[date, BeforeValidator(_written)]
+WrittenDateTime = Annotated[datetime, BeforeValidator(_written)]
+WrittenAwareDateTime = Annotated[AwareDatetime, BeforeValidator(_written)]
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# Answers an operation can give before its own code runs (our middleware, ninja's parsing and authentication).
+UNPARSABLE = "The body is not a JSON object: not JSON at all, or an array, a string, a number."
+TOO_LARGE = "The body is larger than `DATA_UPLOAD_MAX_MEMORY_SIZE` (files in multipart file fields apart)."
+INVALID = (
+    "Invalid input, `errors` naming each field: a missing or malformed field, an id in the address that is not an "
+    "integer, a parameter given twice, a NUL character in any text."
+)
+CHALLENGE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI description say what the answers are: errors as ``application/problem+json``, the 400, 413
+    and 422 of a request refused before its operation runs, the challenge of a 401. Ninja documents every answer in
+    the renderer's media type and knows nothing of what happens around the operation; done here, once, for all."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            _document_operation(operation)
+    return schema
+
+
+def _document_operation(operation: dict[str, Any]) -> None:
+    responses: dict[Any, dict[str, Any]] = operation.setdefault("responses", {})
+    for status, answer in responses.items():
+        content = answer.get("content", {})
+        if int(status) >= 400 and "application/json" in content:
+            answer["content"] = {PROBLEM_TYPE: content["application/json"]}
+    body = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in body:
+        _add(responses, 400, UNPARSABLE)
+    if body:
+        _add(responses, 413, TOO_LARGE)
+    _add(responses, 422, INVALID)
+    if operation.get("security") and 401 in responses:
+        responses[401]["headers"] = CHALLENGE
+
+
+def _add(responses: dict[Any, dict[str, Any]], status: int, description: str) -> None:
+    if status in responses or str(status) in responses:
+        return
+    responses[status] = {"description": description, "content": {PROBLEM_TYPE: {"schema": PROBLEM_REF}}}
 
 
 def _ninja_field(loc: list[Any]) -> str:
@@ -107,4 +186,6 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:  # ninja's only one: a body it cannot parse as a JSON object
+            return problem(400, _("The body is not a JSON object."))
         return problem(exc.status_code, str(exc))

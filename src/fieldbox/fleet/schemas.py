@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
 from fieldbox.core.pagination import PageFilters
+from fieldbox.core.problems import NOT_BLANK, NUMBER, Count, Ids, WrittenDate
 from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
 
 
@@ -63,12 +64,12 @@ class CustomerFilters(PageFilters):
 
 
 class VehicleIn(Schema):
-    plate: str = Field(max_length=16)
+    plate: str = Field(max_length=16, json_schema_extra={"pattern": r"[^\s-]"})
     plate_country: str = Field("IT", min_length=2, max_length=2)
     vin: str = Field("", max_length=20, description="17 characters; the check digit is verified only where used")
     make: str = Field("", max_length=60)
     model: str = Field("", max_length=60)
-    year: int | None = Field(None, ge=1950, le=2100)
+    year: Annotated[int, Field(ge=1950, le=2100), NUMBER] | None = None
     vehicle_type: VehicleType = VehicleType.CAR
 
 
@@ -119,14 +120,14 @@ class VehicleDetail(VehicleOut):
 
 
 class SubscriptionIn(Schema):
-    number: str = Field(max_length=40)
-    customer_id: int
-    vehicle_id: int
-    product_id: int
+    number: str = Field(max_length=40, json_schema_extra=NOT_BLANK)
+    customer_id: Count
+    vehicle_id: Count
+    product_id: Count
     agency: str = Field("", max_length=100)
-    arrived_on: date
-    starts_on: date | None = None
-    ends_on: date | None = None
+    arrived_on: WrittenDate
+    starts_on: WrittenDate | None = None
+    ends_on: WrittenDate | None = None
 
 
 class SubscriptionOut(Schema):
@@ -157,12 +158,12 @@ class SubscriptionFilters(PageFilters):
 
 
 class ProductIn(Schema):
-    name: str = Field(max_length=100)
-    code: str = Field(max_length=32)
+    name: str = Field(max_length=100, json_schema_extra=NOT_BLANK)
+    code: str = Field(max_length=32, json_schema_extra=NOT_BLANK)
     serial_prefix: str = Field("", max_length=16, description="Serial numbers of this product start with it")
-    imei_required: bool = True
-    emergency_button: bool = False
-    secure_key_module: bool = False
+    imei_required: bool = Field(True, strict=True)
+    emergency_button: bool = Field(False, strict=True)
+    secure_key_module: bool = Field(False, strict=True)
     central_lock_types: list[str] = Field([], max_length=50)
 
 
@@ -180,8 +181,8 @@ class ImportedOut(Schema):
 
 
 class ShipIn(Schema):
-    device_ids: list[int] = Field(min_length=1, max_length=500)
-    company_id: int
+    device_ids: Ids = Field(min_length=1, max_length=500)
+    company_id: Count
 
 
 class ShippedOut(Schema):
@@ -189,7 +190,7 @@ class ShippedOut(Schema):
 
 
 class CompanyIn(Schema):
-    company_id: int = Field(description="Installer company that accepted a partnership with the provider")
+    company_id: Count = Field(description="Installer company that accepted a partnership with the provider")
 
 
 class DeviceFilters(PageFilters):

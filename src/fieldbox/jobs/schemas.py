@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
 
 from fieldbox.core.pagination import PageFilters
+from fieldbox.core.problems import NOT_BLANK, Count, WrittenAwareDateTime, WrittenDate
 from fieldbox.fleet.schemas import CompanyIn
 from fieldbox.jobs.choices import JobKind, JobStatus
+
+
+def said(max_length: int, description: str) -> Any:
+    """A text the service strips, then requires: documented as holding more than spaces (the service's own
+    message answers a blank one)."""
+    return Field(min_length=1, max_length=max_length, description=description, json_schema_extra=NOT_BLANK)
 
 
 class JobFilters(PageFilters):
@@ -38,7 +45,9 @@ class JobIn(Schema):
     subscription_number: str | None = Field(
         None, max_length=40, description="Subscription (contract) number; give this or `subscription_id`"
     )
-    subscription_id: int | None = Field(None, description="Id of the subscription; give this or `subscription_number`")
+    subscription_id: Count | None = Field(
+        None, description="Id of the subscription; give this or `subscription_number`"
+    )
     kind: JobKind = Field(JobKind.INSTALLATION, description="What the installer does on the vehicle")
     spec: JobSpec | None = Field(None, description="Instructions for the installer")
 
@@ -49,7 +58,7 @@ class JobPatch(Schema):
     )
 
 
-class CustomerOut(Schema):
+class JobCustomerOut(Schema):
     name: str = Field(description="Person's full name or company name")
     phone: str = Field(description="E.164 phone number, may be empty")
     email: str
@@ -69,7 +78,7 @@ class JobOut(Schema):
     vin: str | None = Field(description="Null for an installer company once the job ended")
     vehicle_make: str
     vehicle_model: str
-    customer: CustomerOut | None = Field(description="The vehicle owner; null for an installer company once ended")
+    customer: JobCustomerOut | None = Field(description="The vehicle owner; null for an installer company once ended")
     product_name: str
     spec: JobSpec
     company_id: int | None = Field(description="Installer company the job is assigned to")
@@ -94,21 +103,21 @@ class JobPage(Schema):
 
 
 class ReassignIn(CompanyIn):
-    reason: str = Field(min_length=1, max_length=1000, description="Why the job moves (kept in the audit log)")
+    reason: str = said(1000, "Why the job moves (kept in the audit log)")
 
 
 class AppointmentIn(Schema):
-    when: AwareDatetime = Field(
+    when: WrittenAwareDateTime = Field(
         description="Date and time with its UTC offset, e.g. 2026-12-01T09:30:00+01:00; not past the deadline"
     )
 
 
 class MessageIn(Schema):
-    message: str = Field(min_length=1, max_length=2000, description="What the installer asks customer care")
+    message: str = said(2000, "What the installer asks customer care")
 
 
 class PairIn(Schema):
-    serial: str = Field(min_length=1, max_length=64, description="Serial number printed on the device")
+    serial: str = said(64, "Serial number printed on the device")
     imei_last4: str = Field(
         "",
         pattern=r"^(\d{4})?$",
@@ -117,17 +126,17 @@ class PairIn(Schema):
 
 
 class CommentIn(Schema):
-    comment: str = Field(min_length=1, max_length=2000, description="Why the job failed: the provider reads it")
+    comment: str = said(2000, "Why the job failed: the provider reads it")
 
 
-class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=1000, description="Why the job is cancelled")
+class CancelIn(Schema):
+    reason: str = said(1000, "Why the job is cancelled")
 
 
 class ExtendIn(Schema):
-    until: date = Field(description="The new last day, in the provider's time zone")
-    reason: str = Field(min_length=1, max_length=1000, description="Why the deadline moves")
+    until: WrittenDate = Field(description="The new last day, in the provider's time zone")
+    reason: str = said(1000, "Why the deadline moves")
 
 
 class CorrectPairingIn(PairIn):
-    reason: str = Field(min_length=1, max_length=1000, description="Why the pairing is corrected")
+    reason: str = said(1000, "Why the pairing is corrected")

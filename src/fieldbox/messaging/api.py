@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.throttling import AnonRateThrottle
+from pydantic import BaseModel
 
 from fieldbox.accounts.choices import Role
 from fieldbox.core.http import scope_of
-from fieldbox.core.pagination import keyset_page
+from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import Problem, errors_of, problem
 from fieldbox.messaging import inbound, selectors, services
 from fieldbox.messaging.choices import FeedFormat
@@ -25,7 +26,6 @@ from fieldbox.messaging.schemas import (
     MessageOut,
     MessagePage,
     NotificationPage,
-    PageFilters,
     ReadIn,
     ReadOut,
     WebhookCreated,
@@ -36,6 +36,29 @@ from fieldbox.messaging.schemas import (
 
 router = Router(tags=["messaging"])
 SIGNED_ERRORS = dict.fromkeys((400, 401, 413, 422, 429), Problem)
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with its ``$ref`` to pydantic's local ``$defs`` replaced by their definitions."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _signed_body(model: type[BaseModel], **rules: Any) -> dict[str, Any]:
+    """The documented body of a device event operation: the shape ``inbound`` reads from the raw, signed body (the
+    operation takes no parsed body, so that the signature is checked over the bytes as sent)."""
+    schema = model.model_json_schema()
+    body = _inline(schema, schema.pop("$defs", {})) | rules
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
+
+
+# One of the two names the device; an empty one is no name.
+NAMED = {"anyOf": [{"required": [f], "properties": {f: {"minLength": 1}}} for f in ("serial", "imei")]}
 
 
 def _receive(request: HttpRequest, fmt: str) -> Any:
@@ -59,7 +82,7 @@ def _receive(request: HttpRequest, fmt: str) -> Any:
         "Body: `{id, type, serial | imei, time, payload}`. 202 when stored and queued; 200 for an event id already "
         "received (nothing is done twice)."
     ),
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
+    openapi_extra=_signed_body(inbound.EventIn, **NAMED),
 )
 def device_event_receive(request: HttpRequest) -> Any:
     return _receive(request, FeedFormat.FIELDBOX)
@@ -75,7 +98,7 @@ def device_event_receive(request: HttpRequest) -> Any:
         "Traccar's JSON `{event, device, position}`; configure `event.forward.header` as "
         "`Authorization: Bearer <key id>.<secret>` of a Traccar feed. The device is found by `device.uniqueId`."
     ),
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
+    openapi_extra=_signed_body(inbound.TraccarBody),
 )
 def device_event_traccar(request: HttpRequest) -> Any:
     return _receive(request, FeedFormat.TRACCAR)

@@ -7,10 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
-
-class PageFilters(Schema):
-    cursor: int | None = None
-    limit: int = Field(50, ge=1, le=200)
+from fieldbox.core.pagination import PageFilters
+from fieldbox.core.problems import Ids
 
 
 class EventAck(Schema):
@@ -57,7 +55,7 @@ class NotificationPage(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, description="Notifications to mark read; all when omitted")
+    ids: Ids | None = Field(None, description="Notifications to mark read; all when omitted")
 
 
 class ReadOut(Schema):
@@ -100,7 +98,7 @@ class WebhookPatch(Schema):
     url: str | None = Field(None, max_length=500)
     event_types: list[str] | None = None
     description: str | None = Field(None, max_length=200)
-    is_active: bool | None = None
+    is_active: bool | None = Field(None, strict=True)
 
 
 class WebhookOut(Schema):

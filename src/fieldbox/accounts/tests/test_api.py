@@ -31,7 +31,7 @@ def test_openapi_is_valid_and_every_operation_documents_its_errors():
         for method, operation in operations.items():
             codes = set(operation["responses"])
             assert {"401", "429"} <= codes, f"{method.upper()} {path} does not document its errors"
-            problem = operation["responses"]["401"]["content"]["application/json"]["schema"]
+            problem = operation["responses"]["401"]["content"]["application/problem+json"]["schema"]
             assert problem["$ref"].endswith("/Problem")
 
 

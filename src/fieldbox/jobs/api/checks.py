@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from fieldbox.core.http import scope_of
-from fieldbox.core.problems import errors_of
+from fieldbox.core.problems import NOT_BLANK, Count, errors_of
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import selectors
 from fieldbox.jobs.api.core import job_by_id
@@ -38,7 +38,7 @@ class PhotoOut(Schema):
     url: str
 
 
-class LineOut(Schema):
+class ChecklistLineOut(Schema):
     item_id: int
     label: str
     type: str
@@ -55,7 +55,7 @@ class ChecklistOut(Schema):
     complete: bool
     missing: list[str]
     activated_at: datetime | None
-    items: list[LineOut]
+    items: list[ChecklistLineOut]
 
 
 class AnswerIn(Schema):
@@ -63,12 +63,12 @@ class AnswerIn(Schema):
 
 
 class ItemIn(Schema):
-    label: str = Field(min_length=1, max_length=200)
+    label: str = Field(min_length=1, max_length=200, json_schema_extra=NOT_BLANK)
     type: Literal["check", "choice", "photo"] = "check"
     options: list[str] = Field(default_factory=list, max_length=20)
-    required: bool = True
+    required: bool = Field(True, strict=True)
     kind: Literal["installation", "removal", "maintenance"] = "installation"
-    product_id: int | None = None
+    product_id: Count | None = None
 
 
 class ItemOut(Schema):

@@ -19,13 +19,14 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.fleet import selectors as fleet_selectors
 from fieldbox.fleet.choices import CustomerKind
 from fieldbox.fleet.models import Subscription
+from fieldbox.fleet.schemas import CompanyIn
 from fieldbox.jobs import filters, selectors, services
 from fieldbox.jobs.choices import JOB_TABLE, OPEN
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.schemas import (
     AppointmentIn,
+    CancelIn,
     CommentIn,
-    CompanyIn,
     CorrectPairingIn,
     ExtendIn,
     JobFilters,
@@ -35,7 +36,6 @@ from fieldbox.jobs.schemas import (
     JobPatch,
     MessageIn,
     PairIn,
-    ReasonIn,
     ReassignIn,
 )
 
@@ -298,7 +298,7 @@ def job_appointment(request: HttpRequest, job_id: int, payload: AppointmentIn) -
 
 @router.post(
     "/jobs/{job_id}/ask-care",
-    response={202: None, **errors_of(403, 404, 422)},
+    response={202: None, **errors_of(403, 404, 409, 422)},
     summary="Ask the provider's customer care (e.g. to extend the deadline)",
 )
 def job_ask_care(request: HttpRequest, job_id: int, payload: MessageIn) -> Any:
@@ -337,7 +337,7 @@ def job_fail(request: HttpRequest, job_id: int, payload: CommentIn) -> Any:
     response={200: JobOut, **errors_of(403, 404, 409, 422)},
     summary="Cancel the job (provider planners and customer care)",
 )
-def job_cancel(request: HttpRequest, job_id: int, payload: ReasonIn) -> Any:
+def job_cancel(request: HttpRequest, job_id: int, payload: CancelIn) -> Any:
     scope = scope_of(request)
     services.job_cancel(scope=scope, job_id=job_id, reason=payload.reason)
     return job_by_id(scope, job_id)

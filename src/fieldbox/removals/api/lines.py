@@ -12,21 +12,22 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, PROVIDER_ROLES
 from fieldbox.core.http import scope_of
-from fieldbox.core.pagination import keyset_page
-from fieldbox.core.problems import errors_of
+from fieldbox.core.pagination import PageFilters, keyset_page
+from fieldbox.core.problems import NOT_BLANK, WrittenDateTime, errors_of
 from fieldbox.core.tenancy import Scope
 from fieldbox.removals import selectors
+from fieldbox.removals.choices import LineStatus
 from fieldbox.removals.models import RemovalLine, RemovalRequest
 from fieldbox.removals.services import lines as services
 
 router = Router(tags=["removals"])
 
 
-class LineOut(Schema):
+class RemovalLineOut(Schema):
     id: int
     request_id: int
     request_number: str
@@ -50,8 +51,8 @@ class LineOut(Schema):
     updated_at: datetime
 
 
-class LinePage(Schema):
-    items: list[LineOut]
+class RemovalLinePage(Schema):
+    items: list[RemovalLineOut]
     next_cursor: int | None
 
 
@@ -72,7 +73,7 @@ class RequestOut(Schema):
 
 
 class RequestDetailOut(RequestOut):
-    lines: list[LineOut]
+    lines: list[RemovalLineOut]
 
 
 class RequestPage(Schema):
@@ -80,25 +81,29 @@ class RequestPage(Schema):
     next_cursor: int | None
 
 
-class PageFilters(Schema):
-    cursor: int | None = None
-    limit: int = 50
-    status: str | None = None
+class LineFilters(PageFilters):
+    status: LineStatus | None = Field(None, description="Only the lines (or the requests with lines) in this status")
 
 
-class ReasonIn(Schema):
-    reason: str = ""
+class RefuseIn(Schema):
+    reason: str = Field(
+        max_length=2000, description="Why the remover refuses: the requester reads it", json_schema_extra=NOT_BLANK
+    )
+
+
+class RemovalCancelIn(Schema):
+    reason: str = Field("", max_length=2000, description="Why the removal is cancelled; may be empty")
 
 
 class ReportIn(Schema):
-    removed_at: datetime
+    removed_at: WrittenDateTime
     serial_end: str
     technician: str
 
 
 def _line(scope: Scope, line: RemovalLine) -> dict[str, Any]:
     """One line; a remover no longer sees the vehicle's VIN, subscription and place once the line ended."""
-    sees = selectors.sees_vehicle(scope, line)
+    sees = not line.masked  # the projection hid the vehicle of an ended line from its remover
     return {
         "id": line.pk,
         "request_id": line.request_id,
@@ -137,7 +142,7 @@ def _request(removal: RemovalRequest, summary: selectors.Summary) -> dict[str, A
     }
 
 
-def request_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
+def request_list(request: HttpRequest, filters: Query[LineFilters]) -> Any:
     scope = scope_of(request)
     scope.require_role(*PROVIDER_ROLES)
     qs = selectors.requests_for(scope)
@@ -174,10 +179,10 @@ def add_request_reads(requests_router: Router) -> None:
 
 @router.get(
     "/removals",
-    response={200: LinePage, **errors_of(403, 422)},
+    response={200: RemovalLinePage, **errors_of(403, 422)},
     summary="The removal lines addressed to my company: open ones and those ended in the last 30 days (removers)",
 )
-def removal_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
+def removal_list(request: HttpRequest, filters: Query[LineFilters]) -> Any:
     scope = scope_of(request)
     scope.require_role(*INSTALLER_ROLES)
     qs = selectors.remover_lines(scope)
@@ -193,7 +198,7 @@ def _after(scope: Scope, line_id: int) -> dict[str, Any]:
 
 @router.post(
     "/removals/{line_id}/accept",
-    response={200: LineOut, **errors_of(403, 404, 409)},
+    response={200: RemovalLineOut, **errors_of(403, 404, 409)},
     summary="Accept a removal (removers); its job is in progress with me",
 )
 def removal_accept(request: HttpRequest, line_id: int) -> Any:
@@ -204,10 +209,10 @@ def removal_accept(request: HttpRequest, line_id: int) -> Any:
 
 @router.post(
     "/removals/{line_id}/refuse",
-    response={200: LineOut, **errors_of(403, 404, 409, 422)},
+    response={200: RemovalLineOut, **errors_of(403, 404, 409, 422)},
     summary="Refuse a removal with a reason (removers); the requester is told why",
 )
-def removal_refuse(request: HttpRequest, line_id: int, payload: ReasonIn) -> Any:
+def removal_refuse(request: HttpRequest, line_id: int, payload: RefuseIn) -> Any:
     scope = scope_of(request)
     services.line_refuse(scope=scope, line_id=line_id, reason=payload.reason)
     return _after(scope, line_id)
@@ -215,7 +220,7 @@ def removal_refuse(request: HttpRequest, line_id: int, payload: ReasonIn) -> Any
 
 @router.post(
     "/removals/{line_id}/report",
-    response={200: LineOut, **errors_of(403, 404, 409, 422)},
+    response={200: RemovalLineOut, **errors_of(403, 404, 409, 422)},
     summary="Report that the box was removed (removers)",
     description=(
         "`serial_end` is the last 7 characters of the box installed in the vehicle; it must match. The box then "
@@ -239,10 +244,10 @@ def removal_report(request: HttpRequest, line_id: int, payload: ReportIn) -> Any
 
 @router.post(
     "/removals/{line_id}/cancel",
-    response={200: LineOut, **errors_of(403, 404, 409)},
+    response={200: RemovalLineOut, **errors_of(403, 404, 409)},
     summary="Cancel a removal not done yet (requesters); the reason is optional",
 )
-def removal_cancel(request: HttpRequest, line_id: int, payload: ReasonIn) -> Any:
+def removal_cancel(request: HttpRequest, line_id: int, payload: RemovalCancelIn) -> Any:
     scope = scope_of(request)
     services.line_cancel(scope=scope, line_id=line_id, reason=payload.reason)
     return _after(scope, line_id)

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import keyset_page
-from fieldbox.core.problems import errors_of, problem
+from fieldbox.core.problems import NOT_BLANK, Count, Ids, WrittenDate, errors_of, problem
 from fieldbox.fleet.models import Device
 from fieldbox.removals.choices import PickupStatus
 from fieldbox.removals.equipment import equipped, limited
@@ -51,10 +51,10 @@ class WaitingPage(Schema):
 
 
 class PickupIn(Schema):
-    company_id: int = Field(description="The remover company where the carrier collected the boxes")
-    carrier: str = Field(max_length=100)
-    picked_up_on: date
-    device_ids: list[int] = Field(description="The boxes collected, among those waiting at that company")
+    company_id: Count = Field(description="The remover company where the carrier collected the boxes")
+    carrier: str = Field(max_length=100, json_schema_extra=NOT_BLANK)
+    picked_up_on: WrittenDate
+    device_ids: Ids = Field(description="The boxes collected, among those waiting at that company")
 
 
 class PickupOut(Schema):

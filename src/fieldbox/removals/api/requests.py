@@ -8,14 +8,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fieldbox.accounts.choices import PLANNERS
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.problems import errors_of, problem
 from fieldbox.core.uploads import RowError
-from fieldbox.removals import imports
+from fieldbox.removals import imports, selectors
 from fieldbox.removals.choices import LineStatus, RequestState
 from fieldbox.removals.models import RemovalDraftLine, RemovalRequest
 from fieldbox.removals.services import requests as services
@@ -48,7 +48,7 @@ class DraftOut(Schema):
     dry_run: bool
     rows_total: int
     rows_done: int
-    count: int
+    count: int = Field(description="Every line of the request, exact; `lines` lists the first of them")
     rows_in_error: int
     errors: list[RowErrorOut]
     lines: list[DraftLineOut]
@@ -98,6 +98,13 @@ def _lines(request: RemovalRequest) -> list[dict[str, Any]]:
     ]
 
 
+def _count(request: RemovalRequest) -> int:
+    """Every line of the request, exact: the draft's as its check kept them, a saved one's from its counters."""
+    if request.state != RequestState.SAVED:
+        return request.line_count
+    return selectors.summaries([request.pk])[request.pk].total
+
+
 def _out(request: RemovalRequest) -> dict[str, Any]:
     lines = _lines(request)
     return {
@@ -107,7 +114,7 @@ def _out(request: RemovalRequest) -> dict[str, Any]:
         "dry_run": False,
         "rows_total": request.rows_total,
         "rows_done": request.rows_done,
-        "count": len(lines),
+        "count": _count(request),
         "rows_in_error": request.error_count,
         "errors": request.errors,
         "lines": lines,
@@ -199,7 +206,7 @@ def request_confirm(request: HttpRequest, request_id: int, keep_valid_only: bool
     scope = authed.scope
     scope.require_role(*PLANNERS)
     draft = services.draft_for(scope, request_id)
-    if services.draft_lines(draft).count() > settings.REMOVAL_IMPORT_BACKGROUND_ROWS:
+    if draft.line_count > settings.REMOVAL_IMPORT_BACKGROUND_ROWS:
         draft = services.request_confirm_later(scope=scope, request_id=draft.pk, keep_valid_only=keep_valid_only)
         return Status(202, _out(draft))
     return Status(
