@@ -60,10 +60,13 @@ CLAIMED = (
 )
 COLUMNS = ", ".join(CLAIMED)
 # PostgreSQL: claim a batch in one statement; table and columns come from the model, values are parameters.
+# The batch comes back in the order the messages fell due (RETURNING gives the rows in the order the table stores
+# them): two texts to one owner, "assigned to A" then "moved to B", must not reach the gateway the other way round.
 CLAIM_SQL = (
-    f"UPDATE {TABLE} SET attempts = attempts + 1, next_attempt_at = %s "  # noqa: S608
-    f"WHERE id IN (SELECT id FROM {TABLE} WHERE status = %s AND next_attempt_at <= %s "
-    f"ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING {COLUMNS}"
+    f"WITH due AS (SELECT id, next_attempt_at AS due_at FROM {TABLE} "  # noqa: S608
+    "WHERE status = %s AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED), "
+    f"claimed AS (UPDATE {TABLE} AS m SET attempts = m.attempts + 1, next_attempt_at = %s FROM due "
+    f"WHERE m.id = due.id RETURNING m.*, due.due_at) SELECT {COLUMNS} FROM claimed ORDER BY due_at, id"
 )
 # PostgreSQL: mark a batch sent in one statement (with each row's provider message id when there is one).
 MARK_SENT_PLAIN_SQL = (
@@ -176,7 +179,7 @@ def claim(size: int, now: datetime | None = None) -> list[OutboxMessage]:
     lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     if connection.vendor == "postgresql":
         with transaction.atomic(savepoint=False):
-            return list(OutboxMessage.objects.raw(CLAIM_SQL, [lease, MessageStatus.PENDING, now, size]))
+            return list(OutboxMessage.objects.raw(CLAIM_SQL, [MessageStatus.PENDING, now, size, lease]))
     with transaction.atomic(savepoint=False):  # SQLite (the demo): one writer at a time, no SKIP LOCKED needed
         due = OutboxMessage.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
         ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:size])

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from fieldbox.messaging import outbox
-from fieldbox.messaging.channels import DeliveryError, Result, each
+from fieldbox.messaging.channels import DeliveryError, Result, each, sms
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
 
@@ -247,3 +247,26 @@ def test_the_demo_scheduler_drains_the_outbox_in_process():
         stop.set()
         thread.join(10)
     assert OutboxMessage.objects.get().status == MessageStatus.SENT
+
+
+@pytest.mark.postgres  # the order PostgreSQL stores rows in, and its planner
+def test_messages_go_out_in_the_order_they_fell_due_whatever_order_the_table_keeps(settings):
+    settings.SMS_BACKEND = "locmem"
+    sms.outbox.clear()
+    start = timezone.now() - timedelta(minutes=10)
+    texts = ["1. assigned to Officina Rossi", "2. moved to Tramosa", "3. back to Officina Rossi"]
+    for n, text in enumerate(texts):
+        outbox.enqueue(outbox.message(key=f"order:{n}", channel=Channel.SMS, recipient="+393331234567", body=text))
+        OutboxMessage.objects.filter(idempotency_key=f"order:{n}").update(next_attempt_at=start + timedelta(minutes=n))
+    # A change to the first row rewrites it at the end of the table (PostgreSQL keeps no order), and a plan that
+    # reads the table in its stored order (as the planner chooses on a big outbox) returns it last.
+    OutboxMessage.objects.filter(idempotency_key="order:0").update(last_error="")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_indexscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
+        try:
+            outbox.drain()
+        finally:
+            cursor.execute("RESET enable_indexscan")
+            cursor.execute("RESET enable_bitmapscan")
+    assert [m["body"] for m in sms.outbox] == texts
