@@ -3,8 +3,8 @@
 Every message goes through the outbox, written in the caller's transaction.
 """
 
-from fieldbox.messaging.services.feeds import feed_create, feed_revoke
 from fieldbox.messaging.rendering import sender_for
+from fieldbox.messaging.services.feeds import feed_create, feed_revoke
 from fieldbox.messaging.services.messages import messages_retry, send_email, send_sms, test_sms_send
 from fieldbox.messaging.services.notifications import notifications_read, preferences_save
 from fieldbox.messaging.services.webhooks import webhook_create, webhook_delete, webhook_ping, webhook_update

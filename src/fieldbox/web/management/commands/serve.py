@@ -46,7 +46,7 @@ def _scheduler(parent: int) -> None:
         run_schedule(lambda: os.getppid() != parent)
 
 
-def start_scheduler() -> multiprocessing.Process:
+def start_scheduler() -> multiprocessing.context.ForkProcess:
     """The scheduler's process, forked now, while this process has no other thread and no open connection."""
     connections.close_all()
     process = multiprocessing.get_context("fork").Process(
