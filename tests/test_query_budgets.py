@@ -272,7 +272,8 @@ def bulk_costs(t: Tenant, n: int) -> dict[str, int]:
     checked = device_imports.check(dispatch, numbered(rows))
     assert checked.ok
     costs["device load"] = spent(lambda: device_imports.devices_load(scope=dispatch, checked=checked))
-    stock = list(Device.objects.filter(provider=t.provider, serial__startswith="TBAQ", company=None).values_list("pk", flat=True))
+    loaded = Device.objects.filter(provider=t.provider, serial__startswith="TBAQ", company=None)
+    stock = list(loaded.values_list("pk", flat=True))
     costs["devices ship"] = spent(lambda: fleet.devices_ship(scope=dispatch, device_ids=stock, company_id=t.company.pk))
     costs["devices receive"] = spent(lambda: fleet.devices_receive(scope=company_admin, device_ids=stock))
     Device.objects.filter(pk__in=stock).update(status=DeviceStatus.REMOVED)

@@ -47,8 +47,9 @@ def _strip_job(job: Job) -> None:
 
     cache = job._state.fields_cache
     vehicle = cache.get("vehicle") or Vehicle(pk=job.vehicle_id, provider_id=job.provider_id, plate="")
+    loaded = vars(vehicle)  # the columns the list loaded (a deferred one would cost a query per row)
     cache["vehicle"] = Vehicle(
-        **{f.attname: getattr(vehicle, f.attname) for f in Vehicle._meta.concrete_fields},
+        **{f.attname: loaded[f.attname] for f in Vehicle._meta.concrete_fields if f.attname in loaded}
     )
     cache["vehicle"].plate, cache["vehicle"].vin = masked_plate(vehicle.plate), ""
     customer = cache.get("customer")

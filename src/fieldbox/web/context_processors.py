@@ -63,11 +63,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     scope = getattr(request, "scope", None)
     if scope is None:
         return {"scope": None, "menu": [], "switchable": []}
-    menu = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
-        for label, name, roles in MENU
-        if not roles or scope.role in roles
-    ]
+    urls = [(label, reverse(name)) for label, name, roles in MENU if not roles or scope.role in roles]
+    menu = [{"label": label, "url": url, "active": request.path == url} for label, url in urls]
     switchable = [m for m in scope.memberships if m.organisation_id != scope.organisation.pk]
     unread = unread_count(scope)
     return {

@@ -57,6 +57,19 @@ def test_installations_tabs_show_their_totals_and_rows(tenant):
     assert first.subscription.number not in completed
 
 
+def test_the_open_tab_escapes_what_the_owner_typed(tenant):
+    job = assigned_job(tenant)
+    Customer.objects.filter(pk=job.customer_id).update(
+        first_name='<img src=x onerror="alert(1)">', last_name="O'Brien & Sons", phone='+39 333"><b>'
+    )
+    page = signed_in(tenant.installer).get("/jobs/installations/").content.decode()
+    assert "<img src=x" not in page and "<b>" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; O&#x27;Brien &amp; Sons" in page
+    assert 'href="tel:+39 333&quot;&gt;&lt;b&gt;"' in page
+    assert f'<a href="/jobs/{job.pk}/">{job.subscription.number}</a>' in page
+    assert f'<a class="button" href="/jobs/{job.pk}/#pair">Pair</a>' in page
+
+
 def test_filters_narrow_the_list(tenant):
     wanted, other = assigned_job(tenant, plate="FI123LT"), assigned_job(tenant, plate="ZZ999ZZ")
     client = signed_in(tenant.company_admin)
