@@ -102,7 +102,10 @@ class Vehicle(models.Model):
         verbose_name_plural = _("vehicles")
         constraints = [
             models.UniqueConstraint(fields=["provider", "plate_country", "plate"], name="vehicle_plate_once"),
-            models.UniqueConstraint(fields=["provider", "vin"], condition=~Q(vin=""), name="vehicle_vin_once"),
+            # The id included: a removal file's check finds each VIN's vehicle in the index alone.
+            models.UniqueConstraint(
+                fields=["provider", "vin"], condition=~Q(vin=""), include=["id"], name="vehicle_vin_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,7 +156,12 @@ class Subscription(models.Model):
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
-        constraints = [models.UniqueConstraint(fields=["provider", "number"], name="subscription_number_once")]
+        # What the imports check of a subscription found by its number comes from the index alone.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "number"], include=["id", "vehicle", "status"], name="subscription_number_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
