@@ -3,21 +3,26 @@
 A table of the transition kernel declares what it counts (``Counted``: a key prefix and the field that names the
 owner, e.g. the jobs of each installer company); the kernel adds and takes away in the transaction of every change
 of state, creation and deletion, and writes the changes in one statement just before its block ends, so a total
-is one row read and the counter rows are always locked last, in key order (no deadlock with the records' locks).
-``fieldbox counters`` recomputes them with a COUNT and repairs what differs.
+is one indexed read and the counter rows are always locked last, in key order (no deadlock with the records'
+locks). A transaction adds its changes to one of ``SHARDS`` rows of each key and state, picked at random: sixteen
+installers taking jobs of one company at once would otherwise queue on that company's row, each until the one
+before it has committed. ``fieldbox counters`` recomputes them with a COUNT and repairs what differs.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter as Tally
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from fieldbox.core.models import Counter
+
+SHARDS = 8  # rows per key and state
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,15 @@ def keys_of(record: models.Model, counted: Iterable[Counted]) -> tuple[str, ...]
 
 def flush(deltas: Tally[tuple[str, str]]) -> None:
     """Write the changes of a block in one statement, in key order."""
-    changes = sorted((key, status, n) for (key, status), n in deltas.items() if n)
+    shard = random.randrange(SHARDS)  # noqa: S311 - spreads writers, nothing secret
+    changes = sorted((key, status, shard, n) for (key, status), n in deltas.items() if n)
     if not changes:
         return
     table = Counter._meta.db_table
-    rows = ", ".join(["(%s, %s, %s)"] * len(changes))
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(changes))
     sql = (
-        f"INSERT INTO {table} (key, status, n) VALUES {rows} "  # noqa: S608 - the table name is the model's
-        f"ON CONFLICT (key, status) DO UPDATE SET n = {table}.n + excluded.n"
+        f"INSERT INTO {table} (key, status, shard, n) VALUES {rows} "  # noqa: S608 - the table name is the model's
+        f"ON CONFLICT (key, status, shard) DO UPDATE SET n = {table}.n + excluded.n"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for change in changes for value in change])
@@ -85,7 +91,7 @@ def read(keys: Iterable[str], statuses: Iterable[str] | None = None) -> Tally[tu
     qs = Counter.objects.filter(key__in=list(keys))
     if statuses is not None:
         qs = qs.filter(status__in=list(statuses))
-    return Tally({(key, status): n for key, status, n in qs.values_list("key", "status", "n")})
+    return _summed(qs)
 
 
 def read_prefix(
@@ -96,7 +102,12 @@ def read_prefix(
     qs = Counter.objects.filter(Q(key__startswith=prefix) | Q(key__in=list(extra)))
     if statuses is not None:
         qs = qs.filter(status__in=list(statuses))
-    return Tally({(key, status): n for key, status, n in qs.values_list("key", "status", "n")})
+    return _summed(qs)
+
+
+def _summed(qs: models.QuerySet[Counter]) -> Tally[tuple[str, str]]:
+    rows = qs.order_by().values_list("key", "status").annotate(n=Sum("n"))
+    return Tally({(key, status): n for key, status, n in rows})
 
 
 def total(key: str, statuses: Iterable[str]) -> int:
@@ -121,14 +132,14 @@ def repair(model: type[models.Model], state_field: str, counted: Iterable[Counte
 
 
 def _compare(spec: Counted, actual: dict[tuple[str, str], int], *, fix: bool) -> list[str]:
-    kept_rows = Counter.objects.filter(key__startswith=f"{spec.prefix}:").values_list("key", "status", "n")
-    kept = {(key, status): n for key, status, n in kept_rows}
+    kept = _summed(Counter.objects.filter(key__startswith=f"{spec.prefix}:"))
     differences = []
     for key, status in sorted(set(actual) | set(kept)):
         want, have = actual.get((key, status), 0), kept.get((key, status), 0)
         if want == have:
             continue
         differences.append(f"{key} {status}: kept {have}, counted {want}")
-        if fix:
-            Counter.objects.update_or_create(key=key, status=status, defaults={"n": want})
+        if fix:  # the counted total in one row, the other rows of the key and state gone
+            Counter.objects.filter(key=key, status=status).exclude(shard=0).delete()
+            Counter.objects.update_or_create(key=key, status=status, shard=0, defaults={"n": want})
     return differences

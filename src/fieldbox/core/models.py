@@ -94,15 +94,18 @@ class Counter(models.Model):
 
     key = models.CharField(_("key"), max_length=80)
     status = models.CharField(_("status"), max_length=32)
+    # A key and state are kept in a few rows (``core.counters.SHARDS``), each change added to one of them: people
+    # moving records of one owner at once do not wait on one row. The total is their sum.
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0, db_default=0)
     n = models.BigIntegerField(_("count"), default=0)
 
     class Meta:
         verbose_name = _("counter")
         verbose_name_plural = _("counters")
-        constraints = [models.UniqueConstraint(fields=["key", "status"], name="counter_key_status")]
+        constraints = [models.UniqueConstraint(fields=["key", "status", "shard"], name="counter_key_status_shard")]
 
     def __str__(self) -> str:
-        return f"{self.key} {self.status}: {self.n}"
+        return f"{self.key} {self.status} ({self.shard}): {self.n}"
 
 
 class NumberSeries(models.Model):

@@ -29,15 +29,27 @@ def job_take(*, scope: Scope, job_id: int) -> Job:
     return job
 
 
-def take_next_sql(scope: Scope) -> tuple[str, list[Any]]:
-    """One statement that takes the company's available job closest to its deadline and writes its audit row.
+# The installer company's available jobs (``Job.visible_to`` of an installer company, ``on_job_screens``, status
+# ASSIGNED: the "Available jobs" list, a test proves they are the same rows for every role), the one closest to its
+# deadline taken with SKIP LOCKED (installers taking at once skip each other's rows instead of waiting), its audit
+# row written by the same statement, and what the kernel needs of the job (counters, webhooks) returned.
+_JOB = Job._meta.db_table
+_TOUCHED = Job._meta.get_field(str(JOB_TABLE.touched)).column  # type: ignore[union-attr]
+TAKEN_COLUMNS = ("id", "provider_id", "company_id", "number", "kind", "in_removal_request")
+TAKE_NEXT_SQL = (
+    f"WITH chosen AS (SELECT id FROM {_JOB} WHERE company_id = %s AND status = %s AND visible_from <= %s "  # noqa: S608
+    "AND NOT in_removal_request ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED), "
+    f"taken AS (UPDATE {_JOB} AS j SET status = %s, installer_id = %s, {_TOUCHED} = %s FROM chosen "
+    f"WHERE j.id = chosen.id RETURNING {', '.join(f'j.{c}' for c in TAKEN_COLUMNS)}), "
+    "written AS ({audit}) "
+    f"SELECT written.id, {', '.join(f'taken.{c}' for c in TAKEN_COLUMNS)} FROM written, taken"
+)
 
-    The job is chosen by the same queryset as the "Available jobs" list (``Job.visible_to`` and the job screens'
-    jobs), compiled with ``FOR UPDATE SKIP LOCKED``: rows other installers hold are skipped, not waited for. The
-    audit row is the one the kernel would write (``JOB_TABLE.audit_template``, ``audit.insert_sql``)."""
-    available = Job.objects.visible_to(scope).filter(status=JobStatus.ASSIGNED).on_job_screens()
-    first = available.select_for_update(skip_locked=True).order_by("deadline_at", "id").values("id")[:1]
-    choose, choose_params = first.query.sql_with_params()
+
+def take_next_sql(scope: Scope) -> tuple[str, list[Any]]:
+    """TAKE_NEXT_SQL for this scope, with the audit row the kernel would write (``JOB_TABLE.audit_template``,
+    ``audit.insert_sql``): the statement and its parameters."""
+    now = clock.now()
     new = JOB_TABLE.move("take").leads_to(JobStatus.ASSIGNED)
     template = JOB_TABLE.audit_template("take", scope=scope, old=JobStatus.ASSIGNED, record=Job(pk=0))
     write, write_params = audit.insert_sql(
@@ -45,17 +57,13 @@ def take_next_sql(scope: Scope) -> tuple[str, list[Any]]:
         source="taken",
         columns={"organisation_id": "provider_id", "object_id": "id::text", "object_label": "number"},
     )
-    table, touched = Job._meta.db_table, Job._meta.get_field(str(JOB_TABLE.touched)).column  # type: ignore[union-attr]
-    sql = (
-        f"WITH taken AS (UPDATE {table} SET status = %s, installer_id = %s, {touched} = %s "  # noqa: S608
-        f"WHERE id = ({choose}) RETURNING id, provider_id, company_id, number, in_removal_request) "
-        f"{write} RETURNING id, object_id"
-    )
-    return sql, [new, scope.user.pk, clock.now(), *choose_params, *write_params]
+    params = [scope.organisation.pk, JobStatus.ASSIGNED, now, new, scope.user.pk, now, *write_params]
+    return TAKE_NEXT_SQL.replace("{audit}", f"{write} RETURNING id"), params
 
 
 def job_take_next(*, scope: Scope) -> Job | None:
-    """Take the company's available job closest to its deadline; installers taking at once never collide."""
+    """Take the company's available job closest to its deadline; installers taking at once never collide. Answers
+    the job taken as the statement returned it (id, number, owner, status): callers load what they show."""
     JOB_TABLE.require("take", scope)
     if connection.vendor != "postgresql":  # the demo's SQLite: the same move, one query at a time
         return _take_next_plainly(scope)
@@ -66,9 +74,11 @@ def job_take_next(*, scope: Scope) -> Job | None:
             row = cursor.fetchone()
         if row is None:
             return None
-        audit_id, job_id = row
-        job = Job.objects.select_related(None).get(pk=int(job_id))
+        audit_id, *values = row
+        job = Job(**dict(zip(TAKEN_COLUMNS, values, strict=True)))
+        job.status, job.installer_id = JobStatus.ASSIGNED, scope.user.pk  # as before the move: the kernel moves it
         JOB_TABLE.moved_in_sql(job, "take", JobStatus.ASSIGNED, scope=scope, event_id=audit_id)
+        job.status = JobStatus.IN_PROGRESS
     return job
 
 
