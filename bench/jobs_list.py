@@ -487,7 +487,7 @@ def raw_sql() -> tuple[str, str, str, str]:
         "WHERE j.company_id = %(company)s AND j.visible_from <= now() AND j.status = ANY(%(statuses)s) "
         "AND NOT j.in_removal_request AND j.id < %(before)s ORDER BY j.id DESC LIMIT %(limit)s"
     )
-    kept = f"SELECT status, n FROM {table(Counter)} WHERE key = %(key)s"
+    kept = f"SELECT status, sum(n) FROM {table(Counter)} WHERE key = %(key)s GROUP BY status"
     hidden = (
         f"SELECT count(*) FROM {table(Job)} WHERE company_id = %(company)s AND status = 'assigned' "
         "AND visible_from > now() AND NOT in_removal_request"
