@@ -38,8 +38,8 @@ demo: $(BIN)/fieldbox node_modules/.installed messages
 # (conftest.py leaves out what needs PostgreSQL or a browser, and the pages and API over the same services).
 test: $(VENV)/.dev node_modules/.installed messages
 	scripts/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
-	scripts/with-services.sh env FIELDBOX_TEST_SQLITE=1 DATABASE_URL=sqlite:///$(CURDIR)/var/tests.sqlite3 \
-		$(BIN)/pytest src/fieldbox $(PYTEST_ARGS)
+	test "$(SQLITE)" = no || scripts/with-services.sh env FIELDBOX_TEST_SQLITE=1 \
+		DATABASE_URL=sqlite:///$(CURDIR)/var/tests.sqlite3 $(BIN)/pytest $(or $(PYTEST_ARGS),src/fieldbox)
 
 bench: $(VENV)/.dev
 	scripts/with-services.sh $(BIN)/python bench/run.py $(B)
