@@ -318,7 +318,8 @@ class Table(Generic[M]):
         )
 
     def moved_in_sql(self, record: M, action: str, old: str, *, scope: Scope | None, event_id: int) -> Step:
-        """Account for a move a hot path made in one SQL statement (state, audit row): counters and hooks."""
+        """Account for a move a hot path made in one SQL statement (state, audit row): counters and hooks. The record
+        is as the statement returned it, already in its new state; ``old`` is the state it left."""
         _require_block()
         move = self.move(action)
         new = move.leads_to(old)

@@ -102,10 +102,12 @@ class Vehicle(models.Model):
         verbose_name_plural = _("vehicles")
         constraints = [
             models.UniqueConstraint(fields=["provider", "plate_country", "plate"], name="vehicle_plate_once"),
-            # The id included: a removal file's check finds each VIN's vehicle in the index alone.
-            models.UniqueConstraint(
-                fields=["provider", "vin"], condition=~Q(vin=""), include=["id"], name="vehicle_vin_once"
-            ),
+            models.UniqueConstraint(fields=["provider", "vin"], condition=~Q(vin=""), name="vehicle_vin_once"),
+        ]
+        indexes = [
+            # The id included: a removal file's check finds each VIN's vehicle in the index alone (PostgreSQL; a
+            # unique constraint cannot include columns on SQLite, so this is an index of its own).
+            models.Index(fields=["provider", "vin"], include=["id"], condition=~Q(vin=""), name="vehicle_vin_lookup"),
         ]
 
     def __str__(self) -> str:
@@ -156,11 +158,12 @@ class Subscription(models.Model):
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
-        # What the imports check of a subscription found by its number comes from the index alone.
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "number"], include=["id", "vehicle", "status"], name="subscription_number_once"
-            )
+        constraints = [models.UniqueConstraint(fields=["provider", "number"], name="subscription_number_once")]
+        indexes = [
+            # What the imports check of a subscription found by its number comes from the index alone.
+            models.Index(
+                fields=["provider", "number"], include=["id", "vehicle", "status"], name="subscription_number_lookup"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,7 @@ def job_take(*, scope: Scope, job_id: int) -> Job:
 # row written by the same statement, and what the kernel needs of the job (counters, webhooks) returned.
 _JOB = Job._meta.db_table
 _TOUCHED = Job._meta.get_field(str(JOB_TABLE.touched)).column  # type: ignore[union-attr]
-TAKEN_COLUMNS = ("id", "provider_id", "company_id", "number", "kind", "in_removal_request")
+TAKEN_COLUMNS = ("id", "provider_id", "company_id", "number", "kind", "in_removal_request", "status", "installer_id")
 TAKE_NEXT_SQL = (
     f"WITH chosen AS (SELECT id FROM {_JOB} WHERE company_id = %s AND status = %s AND visible_from <= %s "  # noqa: S608
     "AND NOT in_removal_request ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED), "
@@ -75,10 +75,8 @@ def job_take_next(*, scope: Scope) -> Job | None:
         if row is None:
             return None
         audit_id, *values = row
-        job = Job(**dict(zip(TAKEN_COLUMNS, values, strict=True)))
-        job.status, job.installer_id = JobStatus.ASSIGNED, scope.user.pk  # as before the move: the kernel moves it
+        job = Job(**dict(zip(TAKEN_COLUMNS, values, strict=True)))  # as the statement left it: taken
         JOB_TABLE.moved_in_sql(job, "take", JobStatus.ASSIGNED, scope=scope, event_id=audit_id)
-        job.status = JobStatus.IN_PROGRESS
     return job
 
 
