@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 END_OF_DAY = time(23, 59, 59)
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # the value of an <input type="datetime-local">, on the reader's clock
 
 
 def zone(tz: str | tzinfo | None = None) -> tzinfo:
@@ -56,6 +57,11 @@ def end_of_day(day: date, tz: str | tzinfo | None = None) -> datetime:
 def day_after(day: date, tz: str | tzinfo | None = None) -> datetime:
     """The start of the next day: the exclusive upper bound of a filter "until ``day``"."""
     return start_of_day(day + timedelta(days=1), tz)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday: the days offered after tomorrow for an appointment."""
+    return day.weekday() < 5
 
 
 def days_between(earlier: datetime, later: datetime, tz: str | tzinfo | None = None) -> int:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fieldbox.accounts.choices import ADMIN_ROLES, CARE, INSTALLER_ROLES, PLANNERS
 from fieldbox.core.counters import Counted
@@ -29,6 +30,18 @@ class JobStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# IOINSTALLER's word for an installation whose device reported its activation (a removal or a maintenance that
+# succeeded is just that).
+ACTIVE = pgettext_lazy("an installation whose device is active", "ACTIVE")
+
+
+def status_label(kind: str, status: str) -> str:
+    """A job's status in words, on every page, list and export."""
+    if kind == JobKind.INSTALLATION and status == JobStatus.SUCCEEDED:
+        return str(ACTIVE)
+    return str(JobStatus(status).label)
 
 
 # Open: at an installer company, not yet paired (the deadline counts). Ended: final.

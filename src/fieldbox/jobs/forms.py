@@ -7,10 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.core import clock
 from fieldbox.fleet.choices import VehicleType
 from fieldbox.jobs.choices import CheckType, JobKind, JobStatus
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def _text(label: Any, **attrs: str) -> forms.CharField:
@@ -108,9 +107,15 @@ class ReasonForm(forms.Form):
 class AppointmentForm(forms.Form):
     when = forms.DateTimeField(
         label=_("Date and time agreed with the customer"),
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        input_formats=[clock.DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=clock.DATETIME_LOCAL),
     )
+
+    def __init__(self, *args: Any, bounds: dict[str, str] | None = None, **kwargs: Any) -> None:
+        """``bounds``: the picker's ``min`` and ``max`` (``booking.picker_bounds``), so it offers only the days
+        the appointment may be on."""
+        super().__init__(*args, **kwargs)
+        self.fields["when"].widget.attrs.update(bounds or {})
 
 
 class AskCareForm(forms.Form):
@@ -147,6 +152,13 @@ class PairForm(forms.Form):
             }
         ),
     )
+
+    def __init__(self, *args: Any, serial_prefix: str = "", **kwargs: Any) -> None:
+        """``serial_prefix``: how the product's serial numbers start, so that the scanner puts only a serial of this
+        product in the serial field (the service refuses any other)."""
+        super().__init__(*args, **kwargs)
+        if serial_prefix:
+            self.fields["serial"].widget.attrs["data-prefix"] = serial_prefix.upper()
 
 
 class FailForm(forms.Form):

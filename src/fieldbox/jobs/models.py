@@ -7,13 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.selectors import partner_provider_ids
 from fieldbox.core.tenancy import Mask, Scope, ScopedQuerySet
-from fieldbox.jobs.choices import BUSY, ENDED, CheckType, JobKind, JobStatus
+from fieldbox.jobs.choices import BUSY, ENDED, CheckType, JobKind, JobStatus, status_label
 
 ORGANISATION = "accounts.Organisation"
 
@@ -89,6 +89,19 @@ class JobQuerySet(ScopedQuerySet["Job"]):
         if scope.organisation.is_provider:
             return self
         return self.exclude(status__in=ENDED).filter(provider_id__in=partner_provider_ids(scope))
+
+    def with_town(self) -> JobQuerySet:
+        """Each job with its owner's town as ``town`` (the residence before any other address): the installer's
+        lists say where the car is. Read only where the owner's data is (``Row.sees_data``)."""
+        from fieldbox.fleet.choices import AddressKind
+        from fieldbox.fleet.models import CustomerAddress
+
+        first = (
+            CustomerAddress.objects.filter(customer_id=OuterRef("customer_id"))
+            .order_by(Case(When(kind=AddressKind.RESIDENCE, then=0), default=1), "pk")
+            .values("city")[:1]
+        )
+        return self.annotate(town=Subquery(first))
 
     def open(self) -> JobQuerySet:
         """IOINSTALLER "attività in carico": assigned to a company, not yet paired."""
@@ -187,6 +200,10 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.number or "J-"
+
+    def get_status_display(self) -> str:
+        """The status in the words users know: an installation whose device is active reads "ACTIVE"."""
+        return status_label(self.kind, self.status)
 
 
 class ChecklistItemQuerySet(ScopedQuerySet["ChecklistItem"]):

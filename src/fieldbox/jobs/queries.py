@@ -81,6 +81,11 @@ class Row:
         return self.job.customer.phone
 
     @property
+    def town(self) -> str:
+        """Where the car is (``JobQuerySet.with_town``), while the owner's data shows."""
+        return (getattr(self.job, "town", "") or "") if self.sees_data else ""
+
+    @property
     def product_name(self) -> str:
         return self.job.product.name
 
@@ -121,6 +126,32 @@ def row_of(scope: Scope, job: Job) -> Row:
         days_left=(clock.day_of(job.deadline_at) - today).days if job.deadline_at else None,
         done_in=(paired - assigned).days if assigned and paired else None,
     )
+
+
+@dataclass
+class InstallerDay:
+    """The installer's home: today's appointments in order, my open jobs, and how many wait for someone."""
+
+    appointments: list[Row]
+    mine: list[Row]
+    more_mine: bool
+    available: int
+
+
+MINE_ON_HOME = 10
+
+
+def installer_day(scope: Scope) -> InstallerDay:
+    """What the installer's home shows (their own jobs; the company's available count, exact from its counters)."""
+    today = [row_of(scope, job) for job in selectors.my_appointments(scope, clock.today())]
+    shown = {row.job.pk for row in today}
+    mine = (
+        selectors.my_jobs(scope)
+        .exclude(pk__in=shown)
+        .order_by(F("appointment_at").asc(nulls_last=True), "deadline_at", "pk")
+    )
+    rows = [row_of(scope, job) for job in mine[: MINE_ON_HOME + 1]]
+    return InstallerDay(today, rows[:MINE_ON_HOME], len(rows) > MINE_ON_HOME, company_totals(scope).available)
 
 
 @dataclass

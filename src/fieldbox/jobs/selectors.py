@@ -3,8 +3,11 @@ once visible (the owner's data masked once a job ended), never a draft."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import Http404
 
+from fieldbox.core import clock
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import filters
 from fieldbox.jobs.choices import DONE_FOR_COMPANY, JobStatus
@@ -36,13 +39,20 @@ def completed_jobs(scope: Scope) -> JobQuerySet:
 
 
 def available_jobs(scope: Scope) -> JobQuerySet:
-    """INVERS "Available jobs": the company's jobs nobody works on yet."""
-    return jobs_for(scope).filter(status=JobStatus.ASSIGNED).on_job_screens()
+    """INVERS "Available jobs": the company's jobs nobody works on yet, with their town."""
+    return jobs_for(scope).filter(status=JobStatus.ASSIGNED).on_job_screens().with_town()
 
 
 def my_jobs(scope: Scope) -> JobQuerySet:
-    """The jobs I took and have not paired yet."""
-    return jobs_for(scope).filter(status=JobStatus.IN_PROGRESS, installer=scope.user)
+    """The jobs I took and have not paired yet, with their town."""
+    return jobs_for(scope).filter(status=JobStatus.IN_PROGRESS, installer=scope.user).with_town()
+
+
+def my_appointments(scope: Scope, day: date) -> JobQuerySet:
+    """My jobs with an appointment on ``day`` (on the company's clock), in the order of the day."""
+    day_starts, next_day = clock.start_of_day(day), clock.day_after(day)
+    mine = my_jobs(scope).filter(appointment_at__gte=day_starts, appointment_at__lt=next_day)
+    return mine.order_by("appointment_at", "pk")
 
 
 def search(scope: Scope, text: str) -> JobQuerySet:

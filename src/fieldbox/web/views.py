@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,14 +13,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from fieldbox.accounts import selectors
+from fieldbox.accounts.choices import INSTALLER_ROLES
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.web import scope_required
+from fieldbox.jobs import queries
 
 
 @scope_required()
 def home(request: AuthedRequest) -> HttpResponse:
+    """Everyone's start: an installer's day (today's appointments, my jobs, "Take next"), the partnerships."""
     scope = request.scope
-    return render(request, "web/home.html", {"partner_counts": selectors.partnership_counts(scope)})
+    context: dict[str, Any] = {"partner_counts": selectors.partnership_counts(scope)}
+    if scope.role in INSTALLER_ROLES:
+        context["day"] = queries.installer_day(scope)
+    return render(request, "web/home.html", context)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

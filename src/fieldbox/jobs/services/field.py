@@ -14,6 +14,7 @@ from fieldbox.core import audit, clock, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import DEVICE_TABLE
 from fieldbox.fleet.models import Device
+from fieldbox.jobs import booking
 from fieldbox.jobs.choices import JOB_TABLE, JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.services.moves import locked, sms_owner
@@ -102,10 +103,12 @@ def job_take_over(*, scope: Scope, job_id: int) -> Job:
 
 
 def appointment_refusal(job: Job, when: datetime) -> str | None:
-    """Why an appointment at ``when`` is refused (the past, or past the deadline), or None."""
-    if when < clock.now():
+    """Why an appointment at ``when`` is refused (outside ``booking.window``: the past, or past the deadline), or
+    None."""
+    earliest, latest = booking.window(job)
+    if when < earliest:
         return str(_("Choose a time that has not passed yet."))
-    if job.deadline_at and when > job.deadline_at:
+    if latest and when > latest:
         deadline = clock.local(job.deadline_at, job.provider.time_zone).strftime("%d/%m/%Y")
         return str(
             _("This is past the deadline (%(deadline)s): ask customer care to extend it.") % {"deadline": deadline}

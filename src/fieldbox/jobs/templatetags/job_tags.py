@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fieldbox.fleet.choices import VehicleType
+from fieldbox.jobs.choices import JobStatus
 from fieldbox.jobs.queries import Row
 
 register = template.Library()
@@ -32,10 +34,11 @@ def deadline(row: Row) -> SafeString:
 ANY_ID = 987654321  # stands for a job's id in the job page's address, reversed once
 
 
-@register.simple_tag
-def open_installation_rows(rows: list[Row]) -> SafeString:
+@register.simple_tag(takes_context=True)
+def open_installation_rows(context: template.Context, rows: list[Row]) -> SafeString:
     """The rows of the open tab of /jobs/installations/: subscription (the link to the job), days since assignment,
-    plate, customer, phone, vehicle type, product, deadline, and the button to pair."""
+    plate, customer, phone, vehicle type, product, deadline, and the button to pair: on a job nobody has taken it
+    takes the job and opens the pair form, on mine it opens the pair form, on a colleague's it opens the job."""
     labels = (
         _("Subscription"),
         _("Days since assignment"),
@@ -48,9 +51,12 @@ def open_installation_rows(rows: list[Row]) -> SafeString:
         _("Action"),
     )
     sub, days, plate, customer, phone, vtype, product, due, action = (escape(label) for label in labels)
-    pair = escape(_("Pair"))
+    pair, open_job = escape(_("Pair")), escape(pgettext("verb", "Open"))
     # Reversed and translated once for the page, not once per row.
     link = reverse("jobs:detail", args=[ANY_ID])
+    take = reverse("jobs:take", args=[ANY_ID])
+    token = escape(str(context.get("csrf_token", "")))
+    me = context["request"].user.pk
     kinds = {value: escape(str(label)) for value, label in VehicleType.choices}
     html = []
     for row in rows:
@@ -69,6 +75,19 @@ def open_installation_rows(rows: list[Row]) -> SafeString:
             f'<td data-label="{vtype}">{kinds.get(kind, escape(kind))}</td>'
             f'<td data-label="{product}">{escape(row.product_name)}</td>'
             f'<td data-label="{due}">{deadline(row)}</td>'
-            f'<td data-label="{action}"><a class="button" href="{url}#pair">{pair}</a></td></tr>'
+            f'<td data-label="{action}">{_pair_button(row, url, take, token, me, pair, open_job)}</td></tr>'
         )
     return SafeString("\n".join(html))
+
+
+def _pair_button(row: Row, url: str, take: str, token: str, me: int, pair: str, open_job: str) -> str:
+    job = row.job
+    if job.status == JobStatus.ASSIGNED:  # nobody's yet: "Pair" takes it and opens the pair form
+        action = take.replace(str(ANY_ID), str(job.pk))
+        return (
+            f'<form method="post" action="{action}"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            f'<input type="hidden" name="next" value="pair"><button type="submit">{pair}</button></form>'
+        )
+    if job.installer_id == me:
+        return f'<a class="button" href="{url}?step=pair">{pair}</a>'
+    return f'<a class="button secondary" href="{url}">{open_job}</a>'

@@ -67,12 +67,17 @@ def test_a_refused_pairing_answers_a_redirect_and_the_page_shows_it_once(tenant)
     job = taken_job(tenant)
     client = signed_in(tenant.installer)
     response = client.post(f"/jobs/{job.pk}/pair/", {"serial": "TBA0000001", "imei_last4": "12"})
-    assert response.status_code == 303 and response.url == f"/jobs/{job.pk}/#pair"
-    page = client.get(f"/jobs/{job.pk}/").content.decode()
-    pair = page[page.index('id="pair"') : page.index("</form>", page.index('id="pair"'))]
+    assert response.status_code == 303 and response.url == f"/jobs/{job.pk}/?step=pair"
+    page = client.get(response.url).content.decode()
+    panel = page[
+        page.index('data-testid="next-step"') : page.index("</section>", page.index('data-testid="next-step"'))
+    ]
+    summary = panel[panel.index('data-testid="error-summary"') : panel.index('id="pair"')]  # the panel's top
+    assert "Last 4 digits of the IMEI</a>: Type the last 4 digits of the IMEI." in summary
+    pair = panel[panel.index('id="pair"') : panel.index("</form>", panel.index('id="pair"'))]
     assert 'value="TBA0000001"' in pair and 'id="id_imei_last4-errors"' in pair
     assert "Type the last 4 digits of the IMEI." in pair
-    again = client.get(f"/jobs/{job.pk}/").content.decode()
+    again = client.get(response.url).content.decode()
     assert "Type the last 4 digits of the IMEI." not in again and 'value="TBA0000001"' not in again
 
 
@@ -84,8 +89,9 @@ def test_a_refusal_of_the_service_is_kept_at_its_field_and_success_redirects_too
     assert box.imei
     client = signed_in(tenant.installer)
     wrong = "0000" if box.imei[-4:] != "0000" else "1111"
-    assert client.post(f"/jobs/{job.pk}/pair/", {"serial": box.serial, "imei_last4": wrong}).status_code == 303
-    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    refused = client.post(f"/jobs/{job.pk}/pair/", {"serial": box.serial, "imei_last4": wrong})
+    assert refused.status_code == 303
+    page = client.get(refused.url).content.decode()
     assert 'id="id_imei_last4-errors"' in page and "do not match this device" in page
     done = client.post(f"/jobs/{job.pk}/pair/", {"serial": box.serial, "imei_last4": box.imei[-4:]})
     assert done.status_code == 303 and done.url == f"/jobs/{job.pk}/"
@@ -102,7 +108,7 @@ def test_an_appointment_past_the_deadline_keeps_the_offer_to_ask_customer_care(t
     when = (timezone.localtime(job.deadline_at) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     client = signed_in(tenant.installer)
     response = client.post(f"/jobs/{job.pk}/appointment/", {"when": when})
-    assert response.status_code == 303 and response.url.endswith("#appointment")
+    assert response.status_code == 303 and response.url.endswith("?step=book")
     page = client.get(response.url).content.decode()
     assert 'data-testid="ask-care"' in page and "past the deadline" in page and f'value="{when}"' in page
 

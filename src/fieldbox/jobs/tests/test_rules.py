@@ -30,8 +30,12 @@ def test_a_job_without_a_device_refuses_pairing_and_offers_no_pair_button(tenant
     job = taken_job(tenant, kind=JobKind.MAINTENANCE)
     with pytest.raises(Conflict, match="Only an installation pairs a device"):
         services.job_pair(scope=tenant.scope(tenant.installer), job_id=job.pk, serial="TBA0000001", imei_last4="1234")
-    page = signed_in(tenant.installer).get(f"/jobs/{job.pk}/").content.decode()
+    client = signed_in(tenant.installer)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()  # the booking first; at the vehicle, completing next
+    assert 'data-step="book"' in page and 'href="?step=complete"' in page and 'id="pair"' not in page
+    page = client.get(f"/jobs/{job.pk}/?step=complete").content.decode()
     assert 'id="pair"' not in page and f'action="/jobs/{job.pk}/complete/"' in page
+    assert 'id="pair"' not in client.get(f"/jobs/{job.pk}/?step=pair").content.decode()
     job.refresh_from_db()
     assert job.status == JobStatus.IN_PROGRESS and job.device is None
 

@@ -67,7 +67,23 @@ def test_the_open_tab_escapes_what_the_owner_typed(tenant):
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; O&#x27;Brien &amp; Sons" in page
     assert 'href="tel:+39 333&quot;&gt;&lt;b&gt;"' in page
     assert f'<a href="/jobs/{job.pk}/">{job.subscription.number}</a>' in page
-    assert f'<a class="button" href="/jobs/{job.pk}/#pair">Pair</a>' in page
+    # Nobody has taken it: "Pair" takes it and opens the pair form.
+    assert f'<form method="post" action="/jobs/{job.pk}/take/">' in page and 'name="next" value="pair"' in page
+
+
+def test_pair_on_the_open_tab_takes_a_job_nobody_has_and_opens_the_pair_form(tenant):
+    job = assigned_job(tenant)
+    client = signed_in(tenant.installer)
+    response = client.post(f"/jobs/{job.pk}/take/", {"next": "pair"})
+    assert response.status_code == 302 and response.url == f"/jobs/{job.pk}/?step=pair"
+    page = client.get(response.url).content.decode()
+    assert 'data-step="pair"' in page and f'action="/jobs/{job.pk}/pair/"' in page
+    job.refresh_from_db()
+    assert job.status == JobStatus.IN_PROGRESS and job.installer == tenant.installer
+    mine = client.get("/jobs/installations/").content.decode()  # now mine: "Pair" opens the pair form
+    assert f'<a class="button" href="/jobs/{job.pk}/?step=pair">Pair</a>' in mine
+    other = signed_in(tenant.company_admin).get("/jobs/installations/").content.decode()
+    assert f'<a class="button secondary" href="/jobs/{job.pk}/">Open</a>' in other  # a colleague's job
 
 
 def test_filters_narrow_the_list(tenant):

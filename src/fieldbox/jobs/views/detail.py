@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from fieldbox.accounts import selectors as accounts_selectors
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.web import run_service, scope_required
-from fieldbox.jobs import certificate, queries, selectors, services
+from fieldbox.jobs import booking, certificate, queries, selectors, services, steps
 from fieldbox.jobs.checks import selectors as checks_selectors
 from fieldbox.jobs.choices import JobStatus, completing_move
 from fieldbox.jobs.forms import (
@@ -73,9 +73,11 @@ def _forms(request: AuthedRequest, job: Job) -> dict[str, FormFactory]:
             "spec_form": lambda data: SpecForm(data, initial=job.spec),
         }
     initial = {"when": job.appointment_at} if job.appointment_at else None
+    bounds = booking.picker_bounds(job)
+    prefix = job.product.serial_prefix
     return {
-        "appointment_form": lambda data: AppointmentForm(data, initial=initial),
-        "pair_form": PairForm,
+        "appointment_form": lambda data: AppointmentForm(data, initial=initial, bounds=bounds),
+        "pair_form": lambda data: PairForm(data, serial_prefix=prefix),
         "fail_form": FailForm,
         "care_form": AskCareForm,
         "take_over_form": forms.Form,
@@ -91,16 +93,22 @@ def _render(request: AuthedRequest, job: Job) -> HttpResponse:
     name, form, extra = kept_form(request, form_key(job, "detail"), factories)
     if name:
         context[name] = form
+    can = _can(request, job)
+    checklist = checks_selectors.checklist_of(job)
+    step = None if scope.organisation.is_provider else steps.next_step(job, can, checklist, request.GET.get("step", ""))
     context.update(
         job=job,
         row=row,
-        can=_can(request, job),
+        can=can,
+        step=step,
+        days=booking.quick_days(job) if step and step.name == steps.BOOK else [],
+        late=booking.is_late(job),
         spec=[(SPEC_LABELS[k], job.spec[k]) for k in SPEC_LABELS if job.spec.get(k)],
         history=queries.history(scope, job),
         is_provider=scope.organisation.is_provider,
         addresses=list(job.customer.addresses.all()) if row.sees_data else [],
         offer_care=extra.get("offer_care", False),
-        checklist=checks_selectors.checklist_of(job),
+        checklist=checklist,
         activated_waiting=job.status == JobStatus.PAIRED and job.activated_at is not None,
     )
     return render(request, "jobs/job_detail.html", context)
@@ -112,8 +120,10 @@ def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render(request, job)
 
 
-def _back(job: Job, anchor: str = "") -> HttpResponse:
-    return see_other(reverse("jobs:detail", args=[job.pk]) + (f"#{anchor}" if anchor else ""))
+def _back(job: Job, anchor: str = "", step: str = "") -> HttpResponse:
+    """The job page again: at the step a refused form belongs to (its panel opens the page), or at a panel."""
+    query = f"?step={step}" if step else ""
+    return see_other(reverse("jobs:detail", args=[job.pk]) + query + (f"#{anchor}" if anchor else ""))
 
 
 def _act(
@@ -124,11 +134,13 @@ def _act(
     done: str,
     *,
     anchor: str = "",
+    step: str = "",
     refused: Callable[[Job, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """Validate the form ``name`` of the page, run the service, and go back to the page either way (303): with a
-    message when it worked, otherwise with the form kept for the next GET, at its panel (``anchor``). ``refused``
-    adds to the page what a refusal of valid data calls for (the offer to ask customer care)."""
+    message when it worked (the page opens at the next step), otherwise with the form kept for the next GET, at its
+    step (``step``, the panel the page opens with) or its panel (``anchor``). ``refused`` adds to the page what a
+    refusal of valid data calls for (the offer to ask customer care)."""
     job = selectors.job_for(request.scope, pk)
     form = _forms(request, job)[name](request.POST)
     extra: dict[str, Any] = {}
@@ -139,7 +151,7 @@ def _act(
             return _back(job)
         extra = refused(job, data) if refused else {}
     keep_form(request, form_key(job, "detail"), name, form, **extra)
-    return _back(job, anchor)
+    return _back(job, anchor, step)
 
 
 @scope_required()
@@ -169,7 +181,7 @@ def appointment(request: AuthedRequest, pk: int) -> HttpResponse:
         "appointment_form",
         lambda job, d: services.job_appointment(scope=request.scope, job_id=job.pk, when=d["when"]),
         _("Appointment saved: the customer gets an SMS."),
-        anchor="appointment",
+        step=steps.BOOK,
         refused=_late,
     )
 
@@ -198,7 +210,7 @@ def pair(request: AuthedRequest, pk: int) -> HttpResponse:
             scope=request.scope, job_id=job.pk, serial=d["serial"], imei_last4=d["imei_last4"]
         ),
         _("Paired: the device is waiting for activation."),
-        anchor="pair",
+        step=steps.PAIR,
     )
 
 

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +24,7 @@ from fieldbox.accounts.choices import INSTALLER_ROLES
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.core.web import run_service, scope_required
-from fieldbox.jobs import filters, queries, selectors, services
+from fieldbox.jobs import filters, queries, selectors, services, steps
 from fieldbox.jobs.forms import CompletedFilterForm, OpenFilterForm
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.queries import Row
@@ -57,7 +58,10 @@ COMPLETED_SORTS: dict[str, Callable[[Row], Any]] = {
 
 # What each tab reads of a job and its relations: the row (queries.row_of), the cells, the export, the sorts and the
 # masked projection (status, provider). A column left out here costs a query per row: the query budget test sees it.
-JOB_COLUMNS = ("number", "kind", "status", "provider", "company", "vehicle", "assigned_at", "deadline_at", "paired_at")
+JOB_COLUMNS = (
+    *("number", "kind", "status", "provider", "company", "installer", "vehicle"),
+    *("assigned_at", "deadline_at", "paired_at"),
+)
 OPEN_RELATED = ("vehicle", "customer", "product", "subscription")
 OPEN_COLUMNS = (
     *JOB_COLUMNS,
@@ -197,15 +201,20 @@ def mine(request: AuthedRequest) -> HttpResponse:
 @scope_required()
 @require_POST
 def take(request: AuthedRequest, pk: int) -> HttpResponse:
-    """ "Assign to me": the job is mine and in progress; if a colleague was quicker, I am told so."""
+    """ "Assign to me": the job is mine and in progress, its page opens at the next step (or at the pair form, for
+    "Pair" on a job nobody had taken); if a colleague was quicker, I am told so."""
     job = selectors.job_for(request.scope, pk)
     taken = run_service(request, None, lambda: services.job_take(scope=request.scope, job_id=job.pk))
     if taken is None:
         if request.POST.get("from") == "available":
             return redirect("jobs:available")
         return redirect("jobs:detail", pk=job.pk)
+    page = reverse("jobs:detail", args=[job.pk])
+    if request.POST.get("next") == steps.PAIR:
+        messages.success(request, _("The job is yours: pair the device."))
+        return redirect(f"{page}?step={steps.PAIR}")
     messages.success(request, _("The job is yours: call the customer to agree an appointment."))
-    return redirect("jobs:detail", pk=job.pk)
+    return redirect(page)
 
 
 @scope_required(*INSTALLER_ROLES)

@@ -25,7 +25,7 @@ from fieldbox.removals import selectors
 from fieldbox.removals.choices import OPEN_LINE
 from fieldbox.removals.models import RemovalLine
 from fieldbox.removals.services import codes
-from fieldbox.removals.views.remover import ReportForm
+from fieldbox.removals.views.remover import ReportForm, report_initial
 
 SESSION_KEY = "fieldbox_mission"
 
@@ -111,7 +111,7 @@ def mission_job(request: HttpRequest) -> HttpResponse:
 
 
 def _mission_report(request: HttpRequest, line: RemovalLine) -> HttpResponse:
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST or None, initial=report_initial())
     context: dict[str, Any] = {"line": line, "form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

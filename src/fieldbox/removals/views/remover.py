@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts.choices import INSTALLER_ROLES
+from fieldbox.core import clock
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.web import run_service, scope_required
@@ -26,7 +27,6 @@ from fieldbox.removals.services import pickups
 
 M = TypeVar("M", bound=Model)
 PAGE_SIZE = 50
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def keyset(request: AuthedRequest, qs: QuerySet[M]) -> dict[str, Any]:
@@ -55,16 +55,24 @@ class RefuseForm(forms.Form):
 class ReportForm(forms.Form):
     removed_at = forms.DateTimeField(
         label=gettext_lazy("Removal date and time"),
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        input_formats=[clock.DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=clock.DATETIME_LOCAL),
     )
     serial_end = forms.CharField(
         label=gettext_lazy("Last 7 characters of the box number"),
         min_length=7,
         max_length=7,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        # Scannable: the box's barcode gives its serial number, of which the field keeps the last 7 characters.
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "data-scan": "last7"}
+        ),
     )
     technician = forms.CharField(label=gettext_lazy("Technician's name"), max_length=100)
+
+
+def report_initial(technician: str = "") -> dict[str, Any]:
+    """What the report form starts with: now (to the minute, on the reader's clock) and, signed in, who reports."""
+    return {"removed_at": timezone.localtime().replace(second=0, microsecond=0), "technician": technician}
 
 
 def _filtered(qs: QuerySet[RemovalLine], f: dict[str, Any]) -> QuerySet[RemovalLine]:
@@ -128,7 +136,7 @@ def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
 def report(request: AuthedRequest, pk: int) -> HttpResponse:
     """ "Signaler une dépose": date and time, the box's last 7 characters, the technician; the IT removal follows."""
     line = selectors.line_for(request.scope, pk)
-    initial = {"removed_at": timezone.localtime().replace(second=0, microsecond=0)}
+    initial = report_initial(request.user.get_full_name())
     form = ReportForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

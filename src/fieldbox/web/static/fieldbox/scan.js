@@ -1,5 +1,9 @@
 // Fieldbox: read a serial number or an IMEI from a barcode with the phone's camera.
-// Progressive enhancement: every <input data-scan="serial|imei4"> gets a "Scan" button; typing always works.
+// Progressive enhancement: every <input data-scan="serial|imei4|last7"> gets a "Scan" button; typing always works.
+// One scanning pass fills every scannable field of the form: each code read goes to the field whose kind it is
+// (a serial of the product, data-prefix, to the serial; a 15-digit code with a valid check digit to the IMEI's
+// last 4), the scanner says what it read into which field, and closes once each field has its code. A code of
+// the wrong kind never lands in a field.
 // The native BarcodeDetector is used when the browser has one, otherwise the ZXing reader served from our
 // own static files, loaded only when the scanner opens. Without a camera, a photo of the barcode is decoded.
 (function () {
@@ -45,16 +49,30 @@
     return sum % 10 === 0;
   }
 
-  // What goes into the field for a code read, or null when the code does not fit the field.
-  function valueFor(kind, text) {
+  // The IMEI a code carries (15 digits with a valid check digit, alone or labelled "IMEI:"), or "".
+  function imeiOf(raw) {
+    var labelled = /IMEI\s*[:=]?\s*(\d{15})(?!\d)/i.exec(raw);
+    var digits = labelled ? labelled[1] : (/^\d{15}$/.test(raw) ? raw : "");
+    return digits && luhnOk(digits) ? digits : "";
+  }
+
+  // What goes into the field for a code read, or null when the code is not of the field's kind.
+  function valueFor(input, text) {
     var raw = String(text).trim();
-    if (kind === "imei4") {
-      var labelled = /IMEI\s*[:=]?\s*(\d{15})(?!\d)/i.exec(raw);
-      var digits = labelled ? labelled[1] : (/^\d{15}$/.test(raw) ? raw : "");
-      return digits && luhnOk(digits) ? { value: digits.slice(-4), shown: digits } : null;
-    }
-    var serial = raw.toUpperCase();
-    return serial ? { value: serial, shown: serial } : null;
+    var kind = input.dataset.scan;
+    var imei = imeiOf(raw);
+    if (kind === "imei4") { return imei ? { value: imei.slice(-4), shown: imei } : null; }
+    if (imei || /^\d{15}$/.test(raw)) { return null; } // an IMEI, or a misread one, is never a serial number
+    var serial = raw.replace(/\s+/g, "").toUpperCase();
+    var prefix = (input.dataset.prefix || "").toUpperCase();
+    if (!serial || (prefix && serial.indexOf(prefix) !== 0)) { return null; }
+    if (kind === "last7") { return serial.length >= 7 ? { value: serial.slice(-7), shown: serial } : null; }
+    return { value: serial, shown: serial };
+  }
+
+  function labelOf(input) {
+    var label = input.id ? document.querySelector('label[for="' + input.id + '"]') : null;
+    return label ? label.textContent.trim() : input.name;
   }
 
   // A decoder: detect(source, width, height) resolves to the text of the first code read, or null.
@@ -65,8 +83,9 @@
       if (!formats.length) { return null; }
       var detector = new window.BarcodeDetector({ formats: formats });
       return {
+        // Every code in the picture.
         detect: function (source) {
-          return detector.detect(source).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+          return detector.detect(source).then(function (codes) { return codes.map(function (c) { return c.rawValue; }); });
         },
       };
     }).catch(function () { return null; });
@@ -81,17 +100,29 @@
       hints.set(HINT_TRY_HARDER, true);
       var reader = new Z.BrowserMultiFormatReader(hints);
       var canvas = document.createElement("canvas");
+      // The code in one part of the picture (x, y, w, h in its pixels), or null.
+      function read(source, x, y, w, h) {
+        var scale = Math.min(1, MAX_SIDE / Math.max(w, h));
+        canvas.width = Math.round(w * scale);
+        canvas.height = Math.round(h * scale);
+        canvas.getContext("2d", { willReadFrequently: true }).drawImage(source, x, y, w, h, 0, 0, canvas.width, canvas.height);
+        try { return reader.decodeFromCanvas(canvas).getText(); } catch (notFound) { return null; }
+      }
       return {
-        detect: function (source, width, height) {
-          var scale = Math.min(1, MAX_SIDE / Math.max(width, height));
-          canvas.width = Math.round(width * scale);
-          canvas.height = Math.round(height * scale);
-          canvas.getContext("2d", { willReadFrequently: true }).drawImage(source, 0, 0, canvas.width, canvas.height);
-          try {
-            return Promise.resolve(reader.decodeFromCanvas(canvas).getText());
-          } catch (notFound) {
-            return Promise.resolve(null);
+        // ZXing reads one code a picture: the whole of it, then its halves, so that a label with a serial and an
+        // IMEI barcode gives both (``known``: codes already read, looked past).
+        detect: function (source, width, height, known) {
+          var found = [];
+          var whole = read(source, 0, 0, width, height);
+          if (whole !== null) { found.push(whole); }
+          if (whole === null || known(whole)) {
+            [[0, 0, width, height / 2], [0, height / 2, width, height / 2], [0, 0, width / 2, height], [width / 2, 0, width / 2, height]]
+              .forEach(function (r) {
+                var text = read(source, r[0], r[1], r[2], r[3]);
+                if (text !== null && found.indexOf(text) < 0) { found.push(text); }
+              });
           }
+          return Promise.resolve(found);
         },
       };
     });
@@ -109,10 +140,12 @@
     return b;
   }
 
-  // The full-screen scanner for one field.
-  function Scanner(input) {
-    this.input = input;
-    this.kind = input.dataset.scan;
+  // The full-screen scanner for the scannable fields of a form (opened from the Scan button of one of them).
+  function Scanner(inputs, opener) {
+    this.inputs = inputs;
+    this.opener = opener;
+    this.filled = [];
+    this.seen = {};
     this.stream = null;
     this.timer = null;
     this.closed = false;
@@ -134,6 +167,14 @@
     this.status.className = "scan-status";
     this.status.setAttribute("role", "status");
     this.status.setAttribute("aria-live", "polite");
+    this.targets = document.createElement("ul");
+    this.targets.className = "scan-targets";
+    this.marks = this.inputs.map(function (input) {
+      var item = document.createElement("li");
+      item.textContent = labelOf(input);
+      self.targets.appendChild(item);
+      return item;
+    });
     var bar = document.createElement("div");
     bar.className = "scan-actions";
     this.torch = button(gettext("Torch"), "secondary");
@@ -141,10 +182,10 @@
     this.torch.setAttribute("aria-pressed", "false");
     this.torch.addEventListener("click", function () { self.toggleTorch(); });
     var cancel = button(gettext("Cancel"), "secondary");
-    cancel.addEventListener("click", function () { self.close(); });
+    cancel.addEventListener("click", function () { self.close(false); });
     bar.append(this.torch, this.photoPicker(), cancel);
-    box.append(this.video, this.status, bar);
-    box.addEventListener("keydown", function (event) { if (event.key === "Escape") { self.close(); } });
+    box.append(this.video, this.targets, this.status, bar);
+    box.addEventListener("keydown", function (event) { if (event.key === "Escape") { self.close(false); } });
     this.box = box;
     this.cancel = cancel;
   };
@@ -215,10 +256,11 @@
     var self = this;
     if (this.closed) { return; }
     var video = this.video;
-    var pending = video.videoWidth ? this.decoder.detect(video, video.videoWidth, video.videoHeight) : Promise.resolve(null);
-    pending.catch(function () { return null; }).then(function (text) {
+    var known = function (text) { return self.seen[text] === true; };
+    var pending = video.videoWidth ? this.decoder.detect(video, video.videoWidth, video.videoHeight, known) : Promise.resolve([]);
+    pending.catch(function () { return []; }).then(function (texts) {
       if (self.closed) { return; }
-      if (text === null || !self.accept(text)) { self.timer = window.setTimeout(function () { self.scanFrame(); }, FRAME_EVERY_MS); }
+      if (!self.acceptAll(texts)) { self.timer = window.setTimeout(function () { self.scanFrame(); }, FRAME_EVERY_MS); }
     });
   };
 
@@ -228,27 +270,59 @@
     Promise.all([window.createImageBitmap(file), this.decoder ? Promise.resolve(this.decoder) : decoder()])
       .then(function (ready) {
         self.decoder = ready[1];
-        return self.decoder.detect(ready[0], ready[0].width, ready[0].height);
+        return self.decoder.detect(ready[0], ready[0].width, ready[0].height, function (text) { return self.seen[text] === true; });
       })
-      .then(function (text) {
-        if (text === null) { self.say(gettext("No barcode found in the photo. Try again closer and with more light, or type it.")); }
-        else { self.accept(text); }
+      .then(function (texts) {
+        if (!texts.length) { self.say(gettext("No barcode found in the photo. Try again closer and with more light, or type it.")); }
+        else { self.acceptAll(texts, true); }
       })
       .catch(function () { self.say(gettext("This file is not a picture that can be read. Try another photo, or type it.")); });
   };
 
-  // Fill the field with a code that fits it; say why when it does not.
+  // Put each new code read into the field of its kind still waiting for one; true once every field has its code.
+  // ``again``: a photo the installer chose, so a code read before is said again rather than passed over.
+  Scanner.prototype.acceptAll = function (texts, again) {
+    var self = this;
+    texts.forEach(function (text) {
+      if (self.seen[text] && !again) { return; }
+      self.seen[text] = true;
+      self.accept(text);
+    });
+    return this.closed;
+  };
+
   Scanner.prototype.accept = function (text) {
-    var read = valueFor(this.kind, text);
-    if (!read) {
-      this.say(fill(gettext("This is not an IMEI: %s"), String(text).slice(0, 64)));
+    var self = this;
+    var shown = String(text).slice(0, 64);
+    var place = null;
+    this.inputs.some(function (input, n) {
+      if (self.filled.indexOf(n) >= 0) { return false; }
+      var read = valueFor(input, text);
+      if (read) { place = { n: n, input: input, read: read }; }
+      return read !== null;
+    });
+    if (!place) {
+      var kinds = this.inputs.map(function (input) { return input.dataset.scan; });
+      var message = kinds.length === 1 && kinds[0] === "imei4" ? gettext("This is not an IMEI: %s")
+        : kinds.indexOf("imei4") >= 0 ? gettext("This is neither a serial number of this product nor an IMEI: %s")
+          : gettext("This is not a serial number of this product: %s");
+      this.say(fill(message, shown));
       return false;
     }
-    this.input.value = read.value;
-    this.input.dispatchEvent(new Event("input", { bubbles: true }));
-    this.input.dispatchEvent(new Event("change", { bubbles: true }));
-    showRead(this.input, read.shown);
-    this.close();
+    var input = place.input;
+    input.value = place.read.value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    showRead(input, place.read.shown);
+    this.filled.push(place.n);
+    this.marks[place.n].textContent = labelOf(input) + ": " + place.read.shown;
+    this.marks[place.n].className = "done";
+    var waiting = this.inputs.filter(function (_, n) { return self.filled.indexOf(n) < 0; });
+    if (!waiting.length) {
+      this.close(true);
+      return true;
+    }
+    this.say(fill(gettext("Read into %s. Now point at the other barcode."), labelOf(input)));
     return true;
   };
 
@@ -262,7 +336,9 @@
     }).catch(function () { self.torch.hidden = true; });
   };
 
-  Scanner.prototype.close = function () {
+  // Closed with every field filled, the form's button takes the focus (no keyboard comes up over it); otherwise the
+  // Scan button that opened the scanner does.
+  Scanner.prototype.close = function (complete) {
     if (this.closed) { return; }
     this.closed = true;
     window.clearTimeout(this.timer);
@@ -270,7 +346,10 @@
     this.video.srcObject = null;
     this.box.remove();
     document.body.classList.remove("scan-open");
-    this.input.focus();
+    var form = this.opener.form;
+    var submit = complete && form ? form.querySelector("button[type=submit], button:not([type])") : null;
+    (submit || this.opener).focus();
+    if (submit) { submit.scrollIntoView({ block: "nearest" }); }
   };
 
   function showRead(input, shown) {
@@ -304,7 +383,10 @@
     row.appendChild(input);
     var scan = button(gettext("Scan"), "secondary scan-button");
     describe(scan, input);
-    scan.addEventListener("click", function () { new Scanner(input).open(); });
+    scan.addEventListener("click", function () {
+      var group = input.form ? Array.prototype.slice.call(input.form.querySelectorAll("input[data-scan]")) : [input];
+      new Scanner(group, scan).open();
+    });
     row.appendChild(scan);
   }
 
