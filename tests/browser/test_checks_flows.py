@@ -43,6 +43,9 @@ def test_installer_fills_the_checklist_and_completes_a_removal(page: Page, live_
 
     sign_in(page, live_server.url, tenant.installer.email)
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    expect(page.get_by_test_id("next-step")).to_have_attribute("data-step", "book")
+    page.get_by_role("link", name="At the vehicle now? Fill in the checklist").click()
+    expect(page.get_by_test_id("next-step")).to_have_attribute("data-step", "checklist")
     page.get_by_role("button", name="Complete the job").click()
     expect(page.get_by_role("status").first).to_contain_text("Box removed; LED state; Photo of the dashboard")
 

@@ -47,6 +47,7 @@ def test_installer_takes_books_pairs_and_sees_the_activation(page: Page, live_se
 
     rome = ZoneInfo(tenant.provider.time_zone)
     when = datetime.combine(timezone.localtime(timezone.now(), rome).date() + timedelta(days=3), time(10, 0))
+    page.get_by_text("Another date or time").click()  # beside the quick choices, any time within the deadline
     page.get_by_label("Date and time agreed with the customer").fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Save the appointment").click()
     expect(page.get_by_role("status")).to_contain_text("Appointment saved")
@@ -61,13 +62,13 @@ def test_installer_takes_books_pairs_and_sees_the_activation(page: Page, live_se
     expect(page.get_by_test_id("job-status")).to_have_text("In progress")
     imei_field.fill(last4)
     page.get_by_role("button", name="Pair", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("Paired: the device is waiting for activation.")
+    expect(page.locator(".messages")).to_contain_text("Paired: the device is waiting for activation.")
     expect(page.get_by_test_id("job-status")).to_have_text("Waiting for activation")
     expect(page.get_by_label("Serial number")).to_have_count(0)  # no second pairing offered
 
     call_command("simulate_device", serial=box.serial)
     page.reload()
-    expect(page.get_by_test_id("job-status")).to_have_text("Succeeded")
+    expect(page.get_by_test_id("job-status")).to_have_text("ACTIVE")  # IOINSTALLER's word for an active box
 
     go_to(page, "Installations")
     page.get_by_test_id("tab-completed").click()

@@ -55,7 +55,7 @@ def test_remover_accepts_from_the_email_then_reports_the_removal(page: Page, liv
     page.get_by_label("Last 7 characters of the box number").fill("0000000")
     page.get_by_label("Technician's name").fill("Marc Dupont")
     page.get_by_role("button", name="Confirm the removal").click()
-    expect(page.get_by_role("alert")).to_contain_text("not the last 7 characters")
+    expect(page.get_by_test_id("error-summary")).to_contain_text("not the last 7 characters")
     page.get_by_label("Last 7 characters of the box number").fill(removal.device.serial[-7:])
     page.get_by_role("button", name="Confirm the removal").click()
     expect(page.get_by_role("status")).to_contain_text("Removal reported")

@@ -3,80 +3,22 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, BrowserType, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from fieldbox.accounts.tests.fixtures import make_tenant
 from fieldbox.fleet.tests.factories import device, registry
 from fieldbox.jobs import services
 from fieldbox.jobs.models import Job
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.barcodes import box_label, code128
 from tests.browser.test_accounts_flows import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SERIAL = "TBA7700001"
-
-# Code 128: the bar/space widths of the 107 symbols (value 0..105, then the stop with its final bar).
-CODE128_WIDTHS = (
-    "212222 222122 222221 121223 121322 131222 122213 122312 132212 221213 221312 231212 112232 122132 122231 "
-    "113222 123122 123221 223211 221132 221231 213212 223112 312131 311222 321122 321221 312212 322112 322211 "
-    "212123 212321 232121 111323 131123 131321 112313 132113 132311 211313 231113 231311 112133 112331 132131 "
-    "113123 113321 133121 313121 211331 231131 213113 213311 213131 311123 311321 331121 312113 312311 332111 "
-    "314111 221411 431111 111224 111422 121124 121421 141122 141221 112214 112412 122114 122411 142112 142211 "
-    "241211 221114 413111 241112 134111 111242 121142 121241 114212 124112 124211 411212 421112 421211 212141 "
-    "214121 412121 111143 111341 131141 114113 114311 411113 411311 113141 114131 311141 411131 211412 211214 "
-    "211232 2331112"
-)
-CODE128 = CODE128_WIDTHS.split()
-START_B = 104
-
-
-def code128(text: str, *, module: int = 3, height: int = 140, size: tuple[int, int] = (640, 480)) -> Image.Image:
-    """A Code 128 (code set B) of ``text``, black on white, centred on a grey image of ``size``."""
-    values = [START_B, *(ord(c) - 32 for c in text)]
-    check = (values[0] + sum(i * v for i, v in enumerate(values[1:], start=1))) % 103
-    widths = "".join(CODE128[v] for v in [*values, check]) + CODE128[-1]
-    total = sum(map(int, widths)) + 20  # 10 modules of quiet zone on each side
-    image = Image.new("L", size, 200)
-    left, top = (size[0] - total * module) // 2, (size[1] - height) // 2
-    draw = ImageDraw.Draw(image)
-    draw.rectangle([left, top - 20, left + total * module, top + height + 20], fill=255)
-    x = left + 10 * module
-    for n, width in enumerate(int(w) for w in widths):
-        if n % 2 == 0:  # bars and spaces alternate, starting with a bar
-            draw.rectangle([x, top, x + width * module - 1, top + height], fill=0)
-        x += width * module
-    return image
-
-
-def y4m(image: Image.Image, path: Path) -> Path:
-    """One grey frame as a YUV4MPEG2 (4:2:0) file, the format of Chromium's fake camera."""
-    gray = image.convert("L")
-    chroma = bytes([128]) * ((gray.width // 2) * (gray.height // 2))
-    header = f"YUV4MPEG2 W{gray.width} H{gray.height} F10:1 Ip A1:1 C420jpeg\n".encode()
-    path.write_bytes(header + b"FRAME\n" + gray.tobytes() + chroma + chroma)
-    return path
-
-
-@pytest.fixture
-def camera_browser(browser_type: BrowserType, tmp_path: Path) -> Iterator[Browser]:
-    """A Chromium whose camera films the Code 128 of SERIAL, with the camera permission granted."""
-    video = y4m(code128(SERIAL), tmp_path / "barcode.y4m")
-    fake_camera = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ]
-    browser = browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + fake_camera, headless=True)
-    yield browser
-    browser.close()
 
 
 def job_to_pair(serial: str) -> tuple[Any, Job, str]:
@@ -98,54 +40,86 @@ def scan_button(page: Page, field: str) -> Locator:
     return button
 
 
-def test_installer_scans_the_serial_with_the_camera(camera_browser: Browser, live_server: Any) -> None:
-    tenant, job, _ = job_to_pair(SERIAL)
-    context = camera_browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+def test_one_scanning_pass_fills_the_serial_and_the_imei(camera_browser: Any, live_server: Any) -> None:
+    tenant, job, imei = job_to_pair(SERIAL)
+    context = camera_browser(box_label(SERIAL, imei)).new_context(
+        locale="en-GB", viewport={"width": 390, "height": 844}
+    )
     context.grant_permissions(["camera"], origin=live_server.url)
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     sign_in(page, live_server.url, tenant.installer.email)
-    page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    page.goto(f"{live_server.url}/jobs/{job.pk}/?step=pair")
 
-    serial = page.get_by_label("Serial number", exact=True)
+    serial, last4 = page.get_by_label("Serial number", exact=True), page.get_by_label("Last 4 digits of the IMEI")
     scan_button(page, "Serial number").click()
-    expect(page.get_by_role("dialog", name="Scan the barcode")).to_be_visible()
+    dialog = page.get_by_role("dialog", name="Scan the barcode")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("listitem")).to_have_text(["Serial number", "Last 4 digits of the IMEI"])
     expect(serial).to_have_value(SERIAL, timeout=20_000)
-    expect(page.get_by_role("dialog")).to_have_count(0)  # closed, the camera released
-    expect(serial).to_be_focused()
+    expect(last4).to_have_value(imei[-4:], timeout=20_000)
+    expect(page.get_by_role("dialog")).to_have_count(0)  # closed once both are read, the camera released
+    expect(page.get_by_role("button", name="Pair", exact=True)).to_be_focused()  # no keyboard over it
     expect(page.locator("#pair")).to_contain_text(f"Read: {SERIAL}")
+    expect(page.locator("#pair")).to_contain_text(f"Read: {imei}")
     assert page.evaluate("document.querySelectorAll('video').length") == 0
     assert [url for url in requested if not url.startswith(live_server.url)] == []  # nothing from elsewhere
     assert any("/static/zxing/" in url for url in requested) or page.evaluate("'BarcodeDetector' in window")
     context.close()
 
 
-def test_without_a_camera_a_photo_of_the_imei_barcode_fills_the_last_4_digits(page: Page, live_server: Any) -> None:
+def test_a_code_of_the_wrong_kind_never_lands_in_a_field(camera_browser: Any, live_server: Any) -> None:
+    """The camera films an IMEI only: it goes to the IMEI's last 4, never to the serial, whichever Scan opened it."""
+    tenant, job, imei = job_to_pair(SERIAL)
+    context = camera_browser(code128(imei, size=(800, 480))).new_context(
+        locale="en-GB", viewport={"width": 390, "height": 844}
+    )
+    context.grant_permissions(["camera"], origin=live_server.url)
+    page = context.new_page()
+    sign_in(page, live_server.url, tenant.installer.email)
+    page.goto(f"{live_server.url}/jobs/{job.pk}/?step=pair")
+
+    scan_button(page, "Serial number").click()
+    dialog = page.get_by_role("dialog", name="Scan the barcode")
+    expect(dialog.get_by_role("listitem").last).to_have_text(f"Last 4 digits of the IMEI: {imei}", timeout=20_000)
+    expect(dialog.get_by_role("status")).to_have_text("Now point the camera at the other barcode.")
+    expect(page.get_by_label("Serial number", exact=True)).to_have_value("")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_label("Last 4 digits of the IMEI")).to_have_value(imei[-4:])
+    expect(scan_button(page, "Serial number")).to_be_focused()  # back where the scanner was opened
+    context.close()
+
+
+def test_without_a_camera_photos_of_the_barcodes_fill_both_fields(page: Page, live_server: Any) -> None:
     tenant, job, imei = job_to_pair(SERIAL)
     sign_in(page, live_server.url, tenant.installer.email)
-    page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    page.goto(f"{live_server.url}/jobs/{job.pk}/?step=pair")
 
     scan_button(page, "Last 4 digits of the IMEI").click()
     dialog = page.get_by_role("dialog", name="Scan the barcode")
     expect(dialog.get_by_role("status")).to_contain_text("Take a photo of the barcode instead.")
-    png = io.BytesIO()
-    code128("TBA0000000", size=(900, 500)).save(png, "PNG")
-    dialog.get_by_label("Take a photo of the barcode").set_input_files(
-        {"name": "serial.png", "mimeType": "image/png", "buffer": png.getvalue()}
+
+    def photo(text: str, size: tuple[int, int]) -> None:
+        png = io.BytesIO()
+        code128(text, size=size).save(png, "PNG")
+        dialog.get_by_label("Take a photo of the barcode").set_input_files(
+            {"name": "code.png", "mimeType": "image/png", "buffer": png.getvalue()}
+        )
+
+    photo("XYZ0000000", (900, 500))  # not a serial of this product (they start with TBA), not an IMEI
+    expect(dialog.get_by_role("status")).to_have_text(
+        "This is neither a serial number of this product nor an IMEI: XYZ0000000"
     )
-    expect(dialog.get_by_role("status")).to_have_text("This is not an IMEI: TBA0000000")
-    png = io.BytesIO()
-    code128(f"IMEI:{imei}", size=(1200, 500)).save(png, "PNG")
-    dialog.get_by_label("Take a photo of the barcode").set_input_files(
-        {"name": "imei.png", "mimeType": "image/png", "buffer": png.getvalue()}
-    )
+    photo(f"IMEI:{imei}", (1200, 500))
     imei_field = page.get_by_label("Last 4 digits of the IMEI")
     expect(imei_field).to_have_value(imei[-4:])
-    expect(imei_field).to_be_focused()
+    expect(dialog.get_by_role("status")).to_have_text("Now point the camera at the other barcode.")
     assert page.evaluate("typeof gettext") == "function"  # the JavaScript catalog translates the scanner
+    photo(SERIAL, (900, 500))
+    expect(page.get_by_label("Serial number", exact=True)).to_have_value(SERIAL)
+    expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.locator("#pair")).to_contain_text(f"Read: {imei}")
 
-    page.get_by_label("Serial number", exact=True).fill(SERIAL)
     page.get_by_role("button", name="Pair", exact=True).click()
     expect(page.get_by_test_id("job-status")).to_have_text("Waiting for activation")

@@ -201,7 +201,7 @@ class Job(models.Model):
     def __str__(self) -> str:
         return self.number or "J-"
 
-    def get_status_display(self) -> str:
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # Django's, in the words of the kind
         """The status in the words users know: an installation whose device is active reads "ACTIVE"."""
         return status_label(self.kind, self.status)
 

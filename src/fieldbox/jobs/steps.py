@@ -30,6 +30,15 @@ TAKE, TAKE_OVER, BOOK, PAIR, CHECKLIST, COMPLETE, WAITING, DONE = (
 # The steps one may ask for by name (``?step=pair``: "Pair" from a list, "At the vehicle now?" on the booking), each
 # with the action of the page it needs.
 ASKABLE = {PAIR: "pair", BOOK: "appointment", CHECKLIST: "fill", COMPLETE: "complete"}
+TITLES = {
+    TAKE: _("Take the job"),
+    TAKE_OVER: _("A colleague's job"),
+    BOOK: _("Book the appointment"),
+    PAIR: _("Pair the device"),
+    CHECKLIST: _("Checklist"),
+    COMPLETE: _("Complete the job"),
+    WAITING: _("Waiting for activation"),
+}
 NAMES = {
     TAKE: _("Take the job"),
     BOOK: _("Book the appointment"),
@@ -46,6 +55,11 @@ class Next:
     name: str
     path: tuple[str, ...]
     skip_to: str = ""  # on the booking: the step to go to at once, when the installer is at the vehicle already
+
+    @property
+    def title(self) -> str:
+        """The panel's heading (a job done reads its status: "ACTIVE" for an installation)."""
+        return str(TITLES.get(self.name, NAMES[DONE]))
 
     @property
     def position(self) -> int:
@@ -83,7 +97,8 @@ def next_step(job: Job, can: Mapping[str, bool], checklist: Sequence[Line], aske
         return Next(TAKE_OVER, path)
     at_vehicle = PAIR if can.get("pair") else CHECKLIST if can.get("fill") and missing else ""
     at_vehicle = at_vehicle or (COMPLETE if can.get("complete") else "")
-    if can.get("appointment") and job.status == JobStatus.IN_PROGRESS and job.appointment_at is None:
+    started = any(line.done or line.photos for line in checklist)  # at the vehicle already: booking is moot
+    if can.get("appointment") and job.status == JobStatus.IN_PROGRESS and job.appointment_at is None and not started:
         return Next(BOOK, path, skip_to=at_vehicle)
     if at_vehicle:
         return Next(at_vehicle, path)

@@ -109,7 +109,7 @@ def appointment_refusal(job: Job, when: datetime) -> str | None:
     if when < earliest:
         return str(_("Choose a time that has not passed yet."))
     if latest and when > latest:
-        deadline = clock.local(job.deadline_at, job.provider.time_zone).strftime("%d/%m/%Y")
+        deadline = clock.local(latest, job.provider.time_zone).strftime("%d/%m/%Y")
         return str(
             _("This is past the deadline (%(deadline)s): ask customer care to extend it.") % {"deadline": deadline}
         )

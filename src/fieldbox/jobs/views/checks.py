@@ -16,7 +16,7 @@ from fieldbox.accounts.choices import INSTALLER_ROLES, PROVIDER_ADMINS
 from fieldbox.core.errors import Conflict
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.web import run_service, scope_required
-from fieldbox.jobs import selectors
+from fieldbox.jobs import selectors, steps
 from fieldbox.jobs.checks import photos
 from fieldbox.jobs.checks import selectors as checks_selectors
 from fieldbox.jobs.checks import services as checks
@@ -146,7 +146,7 @@ def check_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
-        return redirect(reverse("jobs:detail", args=[job.pk]) + "#checklist")
+        return redirect(_at_checklist(job.pk))
     after = selectors.job_for(request.scope, pk)
     if after.status != job.status:  # the last required item closed the job: show the whole page again
         response = HttpResponse(status=204)
@@ -172,7 +172,7 @@ def photo_upload(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         if saved is not None:
             messages.success(request, _("Photo saved."))
-    return redirect(reverse("jobs:detail", args=[job.pk]) + "#checklist")
+    return redirect(_at_checklist(job.pk))
 
 
 @scope_required()
@@ -198,7 +198,7 @@ def photo_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
     if run_service(request, None, call):
         messages.success(request, _("Photo deleted."))
-    return redirect(reverse("jobs:detail", args=[found.job_id]) + "#checklist")
+    return redirect(_at_checklist(found.job_id))
 
 
 @scope_required(*INSTALLER_ROLES)
@@ -207,4 +207,10 @@ def complete(request: AuthedRequest, pk: int) -> HttpResponse:
     job = selectors.job_for(request.scope, pk)
     if run_service(request, None, lambda: checks.job_complete(scope=request.scope, job_id=job.pk)):
         messages.success(request, _("The job is complete."))
-    return redirect("jobs:detail", pk=job.pk)
+        return redirect("jobs:detail", pk=job.pk)
+    return redirect(reverse("jobs:detail", args=[job.pk]) + f"?step={steps.COMPLETE}")
+
+
+def _at_checklist(job_pk: int) -> str:
+    """The job page opened at its checklist, where the installer was."""
+    return reverse("jobs:detail", args=[job_pk]) + f"?step={steps.CHECKLIST}#checklist"

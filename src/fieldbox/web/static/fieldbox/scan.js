@@ -322,7 +322,7 @@
       this.close(true);
       return true;
     }
-    this.say(fill(gettext("Read into %s. Now point at the other barcode."), labelOf(input)));
+    this.say(gettext("Now point the camera at the other barcode."));
     return true;
   };
 
