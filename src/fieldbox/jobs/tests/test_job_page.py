@@ -141,3 +141,54 @@ def test_reloading_the_owners_page_after_asking_sends_nothing_again(tenant, sett
         assert 'role="status"' in page
     assert AuditEvent.objects.filter(object_id=str(job.pk), action="job.owner_change_request").count() == 1
     assert "You have already asked for another workshop" in Client().get(url).content.decode()
+
+
+def test_the_page_opens_at_the_next_step_and_folds_the_rest(tenant):
+    job = assigned_job(tenant)
+    client = signed_in(tenant.installer)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'data-step="take"' in page and f'action="/jobs/{job.pk}/take/"' in page
+    assert page.index('data-testid="next-step"') < page.index('data-testid="details"')  # details folded below
+    assert re.search(r'<details class="panel" id="history-panel">', page)
+    services.job_take(scope=tenant.scope(tenant.installer), job_id=job.pk)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'data-step="book"' in page and 'aria-current="step"><span class="label">Book the appointment' in page
+    assert re.search(r'name="when" value="\d{4}-\d\d-\d\dT\d\d:00"', page)  # a slot is one tap
+    picker = re.search(r'<input type="datetime-local" name="when"[^>]*>', page)
+    assert picker and 'min="' in picker.group(0) and 'max="' in picker.group(0)  # bounded by the deadline
+    assert f"tel:{job.customer.phone}" in page
+
+
+def test_past_the_deadline_the_booking_offers_customer_care_at_once(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fieldbox.jobs.models import Job
+
+    job = taken_job(tenant)
+    Job.objects.filter(pk=job.pk).update(deadline_at=timezone.now() - timedelta(hours=2))
+    page = signed_in(tenant.installer).get(f"/jobs/{job.pk}/").content.decode()
+    assert 'data-step="book"' in page and 'data-testid="late"' in page
+    assert f'action="/jobs/{job.pk}/ask-care/"' in page and 'data-testid="booking"' not in page
+    assert page.count(f'action="/jobs/{job.pk}/ask-care/"') == 1  # not twice
+
+
+def test_an_active_installation_reads_active_and_a_done_removal_succeeded(tenant):
+    from django.utils import timezone
+
+    from fieldbox.fleet.models import Device
+    from fieldbox.jobs.checks import services as checks
+    from fieldbox.jobs.choices import JobKind
+    from fieldbox.jobs.tests import factories
+
+    job, box = factories.paired_job(tenant)
+    services.job_activate(Device.objects.get(pk=box.pk), timezone.now())
+    client = signed_in(tenant.installer)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'data-testid="job-status">ACTIVE</span>' in page and 'data-step="done"' in page
+    completed = client.get("/jobs/installations/?tab=completed").content.decode()
+    assert ">ACTIVE</span>" in completed
+    removal = factories.taken_job(tenant, kind=JobKind.REMOVAL)
+    checks.job_complete(scope=tenant.scope(tenant.installer), job_id=removal.pk)
+    assert 'data-testid="job-status">Succeeded</span>' in client.get(f"/jobs/{removal.pk}/").content.decode()

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from fieldbox.accounts.tests.fixtures import Tenant, another_partner, signed_in
 from fieldbox.fleet.choices import DeviceStatus
@@ -303,3 +303,44 @@ def test_xlsx_export_keeps_formulas_out_too(tenant):
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = [c.value for row in sheet.iter_rows() for c in row]
     assert "'@SUM(A1)" in cells and job.number in cells
+
+
+def test_the_installers_home_is_their_day(tenant):
+    from datetime import datetime, time
+
+    from fieldbox.core import clock
+    from fieldbox.fleet.models import CustomerAddress
+
+    rome = ZoneInfo(tenant.company.time_zone)
+    today = timezone.localtime(timezone.now(), rome).date()
+    late_today, early_today, later = taken_job(tenant), taken_job(tenant), taken_job(tenant)
+    CustomerAddress.objects.create(customer=early_today.customer, street="Via Po 1", city="Torino")
+    for job, at in ((late_today, time(23, 30)), (early_today, time(0, 30))):
+        Job.objects.filter(pk=job.pk).update(appointment_at=datetime.combine(today, at, tzinfo=rome))
+    Job.objects.filter(pk=later.pk).update(appointment_at=clock.now() + timedelta(days=2))
+    assigned_job(tenant), assigned_job(tenant)
+    page = signed_in(tenant.installer).get("/").content.decode()
+    day = page[page.index('data-testid="installer-day"') :]
+    assert "2 jobs available" in day and 'data-testid="take-next"' in day
+    today_list = day[day.index('data-testid="today"') : day.index('data-testid="my-open-jobs"')]
+    assert today_list.index(early_today.vehicle.plate) < today_list.index(late_today.vehicle.plate)  # in order
+    assert "00:30" in today_list and "Torino" in today_list and f'href="tel:{early_today.customer.phone}"' in today_list
+    mine = day[day.index('data-testid="my-open-jobs"') :]
+    assert later.vehicle.plate in mine and early_today.vehicle.plate not in mine
+    provider_home = signed_in(tenant.dispatcher).get("/").content.decode()
+    assert 'data-testid="installer-day"' not in provider_home
+
+
+def test_an_available_card_shows_the_town_and_a_booked_appointment(tenant):
+    from fieldbox.fleet.models import CustomerAddress
+
+    job = assigned_job(tenant)
+    CustomerAddress.objects.create(customer=job.customer, street="Rue X", city="Billing town", kind="billing")
+    CustomerAddress.objects.create(customer=job.customer, street="Via Po 1", city="Torino")  # the residence first
+    when = timezone.now() + timedelta(days=1)
+    Job.objects.filter(pk=job.pk).update(appointment_at=when)
+    page = signed_in(tenant.installer).get("/jobs/available/").content.decode()
+    assert 'data-testid="town">Torino</td>' in page
+    with timezone.override(ZoneInfo(tenant.company.time_zone)):
+        shown = formats.date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT")
+    assert f'data-testid="appointment">{shown}</td>' in page

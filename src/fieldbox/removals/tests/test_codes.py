@@ -67,6 +67,11 @@ def test_the_right_pair_opens_that_removal_and_reports_it(tenant):
     page = client.get("/mission/job/").content.decode()
     assert found.line.vehicle.vin in page and "Chambéry" in page and "BMW" in page
     assert "physically removed the box" in page
+    # The form first, now already in the date (by the remover's clock), the box number scannable.
+    assert page.index('data-testid="mission-report"') < page.index('data-testid="mission-vehicle"')
+    now = timezone.localtime(timezone.now(), ZoneInfo(tenant.company.time_zone)).strftime("%Y-%m-%dT%H:")
+    assert re.search(rf'name="removed_at" value="{now}\d\d"', page)
+    assert re.search(r'<input[^>]*name="serial_end"[^>]*data-scan="last7"', page)
     # Ten minutes ago by the remover's clock (no one is signed in: read as UTC, it would lie in the future).
     removed = (timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
     when = timezone.localtime(removed, ZoneInfo(tenant.company.time_zone)).strftime("%Y-%m-%dT%H:%M")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -87,7 +88,15 @@ def test_report_form_warns_and_checks_the_box(tenant):
     _request, [removal] = confirmed_request(tenant)
     client = signed_in(tenant.installer)
     url = f"/removals/{removal.line.pk}/report/"
-    assert "physically removed the box" in client.get(url).content.decode()
+    form = client.get(url).content.decode()
+    assert "physically removed the box" in form
+    # The form opens the page, filled in with now and who reports; the box number is scannable.
+    assert form.index('name="serial_end"') < form.index('data-testid="pickup-contact"')
+    assert f'value="{tenant.installer.get_full_name()}"' in form and 'data-scan="last7"' in form
+    now = timezone.localtime(timezone=ZoneInfo(tenant.company.time_zone))
+    assert f'name="removed_at" value="{now:%Y-%m-%dT}' in form
+    page = client.post(url, {"removed_at": "", "serial_end": "", "technician": "Marc"}).content.decode()
+    assert 'data-testid="error-summary"' in page  # what to correct, at the top of the form too
     when = (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     page = client.post(url, {"removed_at": when, "serial_end": "0000000", "technician": "Marc"}).content.decode()
     assert "not the last 7 characters of the box installed" in page
