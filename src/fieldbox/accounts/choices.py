@@ -49,6 +49,9 @@ PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_
 PROVIDER_ADMINS = frozenset({Role.PROVIDER_ADMIN})
 INSTALLER_ADMINS = frozenset({Role.INSTALLER_ADMIN})
 ADMIN_ROLES = PROVIDER_ADMINS | INSTALLER_ADMINS
+# The service desk (tickets) of an organisation, for its own customers: its admin and, at a provider, customer care
+# (the desk agent, office and technician roles come with the desk's screens).
+DESK = ADMIN_ROLES | {Role.CUSTOMER_CARE}
 # An admin may grant any role up to its own rank, never above.
 ROLE_RANK: dict[str, int] = {
     Role.PROVIDER_ADMIN: 3,

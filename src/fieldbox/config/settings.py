@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "fieldbox.fleet",
     "fieldbox.jobs",
     "fieldbox.removals",
+    "fieldbox.service",
     "fieldbox.messaging",
     "fieldbox.web",
 ]
@@ -304,6 +305,13 @@ DEVICE_IMPORT_MAX_ROWS = int(env("DEVICE_IMPORT_MAX_ROWS", "50000"))
 # Photos taken on site: largest upload accepted, and the most pixels decoded (decompression bombs are refused).
 JOB_PHOTO_MAX_BYTES = int(env("JOB_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 JOB_PHOTO_MAX_PIXELS = int(env("JOB_PHOTO_MAX_PIXELS", str(50_000_000)))
+
+# The service desk's mail: a message larger than this, or with more parts, is refused (kept with its reason); a
+# file larger than this is not kept with its message. Our own messages carry X-Loop with this marker.
+SERVICE_MAIL_MAX_BYTES = int(env("SERVICE_MAIL_MAX_BYTES", str(30 * 1024 * 1024)))
+SERVICE_MAIL_MAX_PARTS = int(env("SERVICE_MAIL_MAX_PARTS", "200"))
+SERVICE_ATTACHMENT_MAX_BYTES = int(env("SERVICE_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+SERVICE_LOOP_MARKER = env("SERVICE_LOOP_MARKER", "fieldbox").lower()
 # Jobs from a spreadsheet: larger files or more rows are refused (split them).
 JOB_IMPORT_MAX_BYTES = int(env("JOB_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 JOB_IMPORT_MAX_ROWS = int(env("JOB_IMPORT_MAX_ROWS", "5000"))

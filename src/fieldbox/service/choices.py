@@ -1,0 +1,95 @@
+"""Statuses, channels and priorities of the service desk, with the ticket's one transition table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from fieldbox.accounts.choices import DESK
+from fieldbox.core.counters import Counted
+from fieldbox.core.transitions import CREATED, SAME, SYSTEM, Move, Table
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", pgettext_lazy("ticket", "New")
+    OPEN = "open", pgettext_lazy("ticket", "Open")
+    WAITING = "waiting", _("Waiting for the customer")
+    RESOLVED = "resolved", pgettext_lazy("ticket", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("ticket", "Cancelled")
+    MERGED = "merged", pgettext_lazy("ticket", "Merged")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    PORTAL = "portal", _("Portal")
+    STAFF = "staff", _("Staff")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", pgettext_lazy("priority", "Low")
+    NORMAL = "normal", pgettext_lazy("priority", "Normal")
+    HIGH = "high", pgettext_lazy("priority", "High")
+    URGENT = "urgent", pgettext_lazy("priority", "Urgent")
+
+
+class MessageKind(models.TextChoices):
+    INBOUND = "in", _("From the customer")
+    OUTBOUND = "out", _("To the customer")
+    NOTE = "note", _("Internal note")
+
+
+class MailOutcome(models.TextChoices):
+    """What a message that reached a support mailbox became."""
+
+    TICKET = "ticket", _("Opened a ticket")
+    REPLY = "reply", _("Joined its ticket")
+    IGNORED = "ignored", _("Kept, no ticket")
+    REFUSED = "refused", _("Refused")
+
+
+class ClosedReply(models.TextChoices):
+    """What a customer's reply to a closed ticket does (a team's choice)."""
+
+    REOPEN = "reopen", _("Reopens the ticket")
+    NEW = "new", _("Opens a new ticket")
+
+
+OPEN_TICKET = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
+ENDED_TICKET = (TicketStatus.CLOSED, TicketStatus.CANCELLED, TicketStatus.MERGED)
+T = TicketStatus
+
+# A ticket's life (SYS "chiamata"): new → open ⇄ waiting for the customer → resolved → closed, or cancelled, or
+# merged into another. Without a person (SYSTEM): mail opens a ticket, a customer's reply brings it back from
+# waiting (or reopens it, as its team chooses).
+TICKET_TABLE: Table[Any] = Table(
+    name="ticket",
+    model="service.Ticket",
+    states=TicketStatus,
+    refusal=_("Not possible while the ticket is “%(status)s”."),
+    owner=lambda ticket, scope: ticket.organisation_id,
+    closed=("closed_at", ENDED_TICKET),
+    touched="changed_at",
+    counted=(
+        Counted("service.tickets", "organisation_id"),
+        Counted("service.team", "team_id"),
+    ),
+    moves=(
+        Move("receive", CREATED, T.NEW, frozenset({SYSTEM})),
+        Move("create", CREATED, T.NEW, DESK),
+        Move("open", (T.NEW,), T.OPEN, DESK),
+        Move("wait", (T.NEW, T.OPEN), T.WAITING, DESK),
+        Move("message_in", (T.NEW, T.OPEN), SAME, frozenset({SYSTEM})),
+        Move("customer_replied", (T.WAITING,), T.OPEN, frozenset({SYSTEM})),
+        Move("note", OPEN_TICKET, SAME, DESK | {SYSTEM}),
+        Move("resolve", OPEN_TICKET, T.RESOLVED, DESK),
+        Move("close", (T.RESOLVED,), T.CLOSED, DESK | {SYSTEM}),
+        Move("reopen", (T.RESOLVED, T.CLOSED), T.OPEN, DESK | {SYSTEM}),
+        Move("cancel", OPEN_TICKET, T.CANCELLED, DESK),
+        Move("merge", OPEN_TICKET, T.MERGED, DESK),
+    ),
+)

@@ -1,0 +1,213 @@
+"""Writes of the service desk. Mail reaches a ticket through ``mail_ingest`` only, whether IMAP polling fetched it
+or a mail server piped it (``fieldbox ingest-mail``)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from fieldbox.core import numbering, transitions
+from fieldbox.core.tenancy import Scope
+from fieldbox.service import mail as mails
+from fieldbox.service.choices import (
+    TICKET_TABLE,
+    Channel,
+    ClosedReply,
+    MailOutcome,
+    MessageKind,
+    TicketStatus,
+)
+from fieldbox.service.models import Attachment, Contact, InboundMail, Mailbox, Ticket, TicketMessage
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a message became: its outcome, why (a key of ``mail.REASONS``), the ticket, and whether it had been
+    received before (then nothing was written)."""
+
+    outcome: str
+    reason: str = ""
+    ticket: Ticket | None = None
+    duplicate: bool = False
+
+
+def ticket_number(organisation_id: int) -> str:
+    """The next number of the organisation's tickets ("T0000042"), in the caller's transaction."""
+    return f"T{numbering.take(f'service.ticket:{organisation_id}'):07d}"
+
+
+def mail_ingest(*, mailbox: Mailbox, raw: bytes) -> Received:
+    """Take one message that reached ``mailbox``: a new request opens a ticket in the mailbox's team, a reply
+    joins its ticket, mail no person wrote is kept without a ticket, a message that cannot be read is refused
+    with its reason. The same message a second time changes nothing."""
+    org = mailbox.organisation_id
+    own = frozenset(Mailbox.objects.filter(organisation_id=org).values_list("address", flat=True))
+    try:
+        read = mails.read(raw, own_addresses=own)
+    except mails.Refused as refused:
+        return _keep(mailbox, mails.digest(raw), len(raw), "", "", MailOutcome.REFUSED, refused.reason)
+    if read.automatic:
+        return _keep(mailbox, read.key, read.size, read.sender, read.subject, MailOutcome.IGNORED, read.automatic)
+    try:
+        with transitions.atomic():
+            if InboundMail.objects.filter(organisation_id=org, key=read.key).exists():
+                return _duplicate(org, read.key)
+            ticket = _thread(mailbox, read)
+            if ticket is None:
+                ticket, outcome = _open(mailbox, read), MailOutcome.TICKET
+            else:
+                outcome = MailOutcome.REPLY
+            _store(ticket, read)
+            InboundMail.objects.create(
+                organisation_id=org,
+                mailbox=mailbox,
+                key=read.key,
+                size=read.size,
+                sender=read.sender[:255],
+                subject=read.subject,
+                outcome=outcome,
+                ticket=ticket,
+            )
+    except IntegrityError:  # the same message, delivered at the same moment through another path
+        return _duplicate(org, read.key)
+    return Received(outcome, ticket=ticket)
+
+
+def _keep(mailbox: Mailbox, key: str, size: int, sender: str, subject: str, outcome: str, reason: str) -> Received:
+    """Keep a message that makes no ticket, with its reason (once)."""
+    try:
+        with transaction.atomic():
+            _, created = InboundMail.objects.get_or_create(
+                organisation_id=mailbox.organisation_id,
+                key=key,
+                defaults={
+                    "mailbox": mailbox,
+                    "size": size,
+                    "sender": sender[:255],
+                    "subject": subject,
+                    "outcome": outcome,
+                    "reason": reason,
+                },
+            )
+    except IntegrityError:
+        created = False
+    return Received(outcome, reason=reason, duplicate=not created)
+
+
+def _duplicate(org: int, key: str) -> Received:
+    first = InboundMail.objects.filter(organisation_id=org, key=key).select_related("ticket").first()
+    if first is None:
+        return Received(MailOutcome.IGNORED, duplicate=True)
+    return Received(first.outcome, reason=first.reason, ticket=first.ticket, duplicate=True)
+
+
+def _thread(mailbox: Mailbox, read: mails.Mail) -> Ticket | None:
+    """The ticket a reply belongs to, in the mailbox's organisation only: by the number in its subject, then by
+    the messages it answers (In-Reply-To, References). A reply to a closed ticket reopens it or opens a new one,
+    as the team chooses; a cancelled or merged ticket is not answered again."""
+    org = mailbox.organisation_id
+    found: Ticket | None = None
+    if read.ticket_number:
+        found = Ticket.objects.filter(organisation_id=org, number=read.ticket_number).first()
+    if found is None and read.references:
+        answered = TicketMessage.objects.filter(organisation_id=org, message_id__in=read.references[:50]).values_list(
+            "message_id", "ticket_id"
+        )
+        by_id = dict(answered)
+        ticket_id = next((by_id[r] for r in read.references if r in by_id), None)
+        found = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+    if found is None:
+        return None
+    ticket = TICKET_TABLE.lock(Ticket.objects.filter(organisation_id=org), found.pk)
+    if ticket.status in (TicketStatus.CANCELLED, TicketStatus.MERGED):
+        return None
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        if ticket.team.closed_reply == ClosedReply.NEW:
+            return None
+        TICKET_TABLE.apply(ticket, "reopen", scope=None, data={"by": "mail"})
+    elif ticket.status == TicketStatus.WAITING:
+        TICKET_TABLE.apply(ticket, "customer_replied", scope=None)
+    else:
+        TICKET_TABLE.apply(ticket, "message_in", scope=None)
+    return ticket
+
+
+def _open(mailbox: Mailbox, read: mails.Mail) -> Ticket:
+    """A new ticket in the mailbox's team, from the sender's contact (one to confirm when nobody knows them)."""
+    org = mailbox.organisation_id
+    contact = Contact.objects.filter(organisation_id=org, email__iexact=read.sender).first()
+    if contact is None:
+        contact = Contact.objects.create(organisation_id=org, email=read.sender, name=read.sender_name)
+    ticket = Ticket(
+        organisation_id=org,
+        number=ticket_number(org),
+        subject=read.subject or "—",
+        team_id=mailbox.team_id,
+        contact=contact,
+        customer_id=contact.customer_id,
+        channel=Channel.EMAIL,
+    )
+    TICKET_TABLE.create(ticket, "receive", scope=None, organisation=org, data={"mailbox": mailbox.address})
+    return ticket
+
+
+def _store(ticket: Ticket, read: mails.Mail) -> TicketMessage:
+    message = TicketMessage.objects.create(
+        organisation_id=ticket.organisation_id,
+        ticket=ticket,
+        kind=MessageKind.INBOUND,
+        message_id=read.message_id,
+        sender=read.sender[:255],
+        subject=read.subject,
+        text=read.text,
+        html=read.html,
+        contact=ticket.contact if ticket.contact and ticket.contact.email == read.sender else None,
+        skipped=read.skipped,
+    )
+    for file in read.files:
+        stored = Attachment(message=message, name=file.name, content_type=file.content_type, size=len(file.data))
+        extension = PurePosixPath(file.name).suffix.lower()[:10]
+        stored.file.save(secrets.token_hex(16) + extension, ContentFile(file.data), save=False)
+        stored.save()
+    return message
+
+
+# ---- Moves people make (the desk's screens and the API call these) ----------------------------------------
+
+
+def _move(scope: Scope, ticket_id: int, action: str, reason: str = "") -> Ticket:
+    TICKET_TABLE.require(action, scope)
+    with transitions.atomic():
+        ticket = TICKET_TABLE.lock(Ticket.objects.visible_to(scope), ticket_id)
+        TICKET_TABLE.apply(ticket, action, scope=scope, reason=reason)
+    return ticket
+
+
+def ticket_open(*, scope: Scope, ticket_id: int) -> Ticket:
+    """Someone of the team takes up a new ticket."""
+    return _move(scope, ticket_id, "open")
+
+
+def ticket_wait(*, scope: Scope, ticket_id: int) -> Ticket:
+    """The next step is the customer's: their reply brings the ticket back."""
+    return _move(scope, ticket_id, "wait")
+
+
+def ticket_resolve(*, scope: Scope, ticket_id: int) -> Ticket:
+    return _move(scope, ticket_id, "resolve")
+
+
+def ticket_close(*, scope: Scope, ticket_id: int) -> Ticket:
+    return _move(scope, ticket_id, "close")
+
+
+def ticket_reopen(*, scope: Scope, ticket_id: int) -> Ticket:
+    return _move(scope, ticket_id, "reopen")
+
+
+def ticket_cancel(*, scope: Scope, ticket_id: int, reason: str) -> Ticket:
+    return _move(scope, ticket_id, "cancel", reason=reason)
