@@ -38,6 +38,8 @@ from fieldbox.messaging.models import (
 from fieldbox.removals.models import BoxPickup, RemovalLine
 from fieldbox.removals.services import requests as removal_uploads
 from fieldbox.removals.tests.factories import confirmed_request
+from fieldbox.service import services as desk
+from fieldbox.service.models import Attachment, Mailbox, Team, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +111,20 @@ def world(db: Any) -> World:
         provider=a.provider, company=a.company, carrier="Alpha Carrier", picked_up_on=date(2026, 11, 1)
     )
     pickup.devices.add(collected_box)
+    team = Team.objects.create(organisation=a.company, name="Alpha desk team")
+    mailbox = Mailbox.objects.create(organisation=a.company, team=team, address="alpha-desk@alpha.example")
+    alpha_mail = (
+        b"From: Alpha Customer <alpha-customer@alpha.example>\r\nTo: alpha-desk@alpha.example\r\n"
+        b"Subject: Alpha ticket subject\r\nMessage-ID: <alpha-1@alpha.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        b"Alpha secret request\r\n--b\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="alpha-file.pdf"\r\n\r\n%PDF-1.4 alpha\r\n--b--\r\n'
+    )
+    ticket = desk.mail_ingest(mailbox=mailbox, raw=alpha_mail).ticket
+    assert ticket is not None
     ids = {
+        "ticket": ticket.pk,
+        "attachment": Attachment.objects.get(message__ticket=ticket).pk,
         "pickup": pickup.pk,
         "waiting_box": waiting_box.pk,
         "removal_request": removal_request.pk,
@@ -138,6 +153,11 @@ def world(db: Any) -> World:
         ).pk,
     }
     markers = [
+        "Alpha desk team",
+        "Alpha ticket subject",
+        "Alpha secret request",
+        "alpha-customer@alpha.example",
+        "alpha-file.pdf",
         "Alpha Carrier",
         "ALPHA-WAITING-1",
         "ALPHA-COLLECTED-1",
@@ -173,6 +193,8 @@ def world(db: Any) -> World:
 
 def a_state(world: World) -> tuple[Any, ...]:
     return (
+        Ticket.objects.get(pk=world.ids["ticket"]).status,
+        Ticket.objects.get(pk=world.ids["ticket"]).messages.count(),
         removal_uploads.RemovalRequest.objects.filter(pk=world.ids["removal_draft"]).values_list("state").get(),
         Partnership.objects.get(pk=world.ids["partnership"]).status,
         Partnership.objects.get(pk=world.ids["pending_partnership"]).status,
@@ -202,6 +224,8 @@ def a_state(world: World) -> tuple[Any, ...]:
 
 
 A_STATE = (
+    "new",
+    1,
     ("ready",),
     PartnershipStatus.ACCEPTED,
     PartnershipStatus.PENDING,
@@ -363,6 +387,12 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "fleet:device_import": ("page", None),
     "fleet:device_import_load": ("page", None),
     "fleet:device_import_template": ("page", None),
+    "service:desk": ("page", None),
+    "service:ticket": ("object", "ticket"),
+    "service:reply": ("object", "ticket"),
+    "service:note": ("object", "ticket"),
+    "service:move": ("object", "ticket"),
+    "service:attachment": ("object", "attachment"),
     "removals:request_new": ("page", None),
     "removals:request_template": ("page", None),
     "removals:request_summary": ("object", "removal_draft"),
@@ -399,10 +429,14 @@ ROUTE_KWARGS = {
 }
 
 
+# Routes of an object named by more than its id.
+OBJECT_KWARGS = {"service:move": {"action": "open"}}
+
+
 def url_of(name: str, pk: int | None) -> str:
     from django.urls import reverse
 
-    return reverse(name, kwargs={"pk": pk} if pk is not None else ROUTE_KWARGS.get(name))
+    return reverse(name, kwargs={"pk": pk, **OBJECT_KWARGS.get(name, {})} if pk is not None else ROUTE_KWARGS.get(name))
 
 
 def callers(world: World) -> list[Client]:

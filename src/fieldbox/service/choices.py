@@ -86,6 +86,8 @@ TICKET_TABLE: Table[Any] = Table(
         Move("message_in", (T.NEW, T.OPEN), SAME, frozenset({SYSTEM})),
         Move("customer_replied", (T.WAITING,), T.OPEN, frozenset({SYSTEM})),
         Move("note", OPEN_TICKET, SAME, DESK | {SYSTEM}),
+        # The desk answers the customer (a new ticket opens with its first answer).
+        Move("reply", (T.OPEN, T.WAITING), SAME, DESK),
         Move("resolve", OPEN_TICKET, T.RESOLVED, DESK),
         Move("close", (T.RESOLVED,), T.CLOSED, DESK | {SYSTEM}),
         Move("reopen", (T.RESOLVED, T.CLOSED), T.OPEN, DESK | {SYSTEM}),

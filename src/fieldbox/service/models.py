@@ -99,6 +99,10 @@ class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=16)  # "T0000042", from the organisation's series
     subject = models.CharField(_("subject"), max_length=255)
     team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="tickets")
+    # The support address the request came to: replies leave from it.
+    mailbox = models.ForeignKey(
+        Mailbox, verbose_name=_("support mailbox"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     customer = models.ForeignKey(
         "fleet.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

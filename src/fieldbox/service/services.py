@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from email.utils import formataddr
 from pathlib import PurePosixPath
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from fieldbox.core import numbering, transitions
 from fieldbox.core.tenancy import Scope
+from fieldbox.messaging import services as messaging
 from fieldbox.service import mail as mails
 from fieldbox.service.choices import (
     TICKET_TABLE,
@@ -147,6 +152,7 @@ def _open(mailbox: Mailbox, read: mails.Mail) -> Ticket:
         number=ticket_number(org),
         subject=read.subject or "—",
         team_id=mailbox.team_id,
+        mailbox=mailbox,
         contact=contact,
         customer_id=contact.customer_id,
         channel=Channel.EMAIL,
@@ -211,3 +217,75 @@ def ticket_reopen(*, scope: Scope, ticket_id: int) -> Ticket:
 
 def ticket_cancel(*, scope: Scope, ticket_id: int, reason: str) -> Ticket:
     return _move(scope, ticket_id, "cancel", reason=reason)
+
+
+def ticket_note(*, scope: Scope, ticket_id: int, text: str) -> TicketMessage:
+    """A note between colleagues on the ticket: the customer never sees it."""
+    TICKET_TABLE.require("note", scope)
+    words = _words(text)
+    with transitions.atomic():
+        ticket = TICKET_TABLE.lock(Ticket.objects.visible_to(scope), ticket_id)
+        TICKET_TABLE.apply(ticket, "note", scope=scope)
+        return TicketMessage.objects.create(
+            organisation_id=ticket.organisation_id, ticket=ticket, kind=MessageKind.NOTE, text=words, author=scope.user
+        )
+
+
+def ticket_reply(*, scope: Scope, ticket_id: int, text: str) -> TicketMessage:
+    """Answer the customer by e-mail, from the support address the request came to (or the team's), threaded
+    under their messages so that their mail client shows one conversation; a new ticket opens with it."""
+    TICKET_TABLE.require("reply", scope)
+    words = _words(text)
+    with transitions.atomic():
+        ticket = TICKET_TABLE.lock(Ticket.objects.visible_to(scope).select_related("contact", "team"), ticket_id)
+        to = ticket.contact.email if ticket.contact else ""
+        mailbox = ticket.mailbox or Mailbox.objects.filter(team_id=ticket.team_id, active=True).first()
+        if not to or mailbox is None:
+            raise ValidationError({"text": _("This ticket has no e-mail address to answer: call the customer.")})
+        if ticket.status == TicketStatus.NEW:
+            TICKET_TABLE.apply(ticket, "open", scope=scope)
+            TICKET_TABLE.hold(ticket)
+        TICKET_TABLE.apply(ticket, "reply", scope=scope)
+        message = TicketMessage.objects.create(
+            organisation_id=ticket.organisation_id,
+            ticket=ticket,
+            kind=MessageKind.OUTBOUND,
+            text=words,
+            author=scope.user,
+        )
+        earlier = list(
+            TicketMessage.objects.filter(ticket=ticket)
+            .exclude(message_id="")
+            .order_by("-created_at", "-pk")
+            .values_list("message_id", "kind")[:10]
+        )
+        answered = next((f"<{mid}>" for mid, kind in earlier if kind == MessageKind.INBOUND), "")
+        subject = ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
+        sent_id = messaging.send_written_email(
+            key=f"ticket:{ticket.pk}:message:{message.pk}",
+            to=to,
+            sender=formataddr((ticket.team.name, mailbox.address)),
+            subject=f"{subject} [#{ticket.number}]",
+            body=words,
+            organisation=ticket.organisation,
+            headers={
+                "In-Reply-To": answered,
+                "References": " ".join(f"<{mid}>" for mid, _kind in reversed(earlier)),
+                "Auto-Submitted": "auto-replied",
+                "X-Loop": settings.SERVICE_LOOP_MARKER,
+            },
+        )
+        message.message_id = sent_id.strip("<>")
+        message.sender = mailbox.address
+        message.subject = f"{subject} [#{ticket.number}]"[:255]
+        message.save(update_fields=["message_id", "sender", "subject"])
+    return message
+
+
+def _words(text: str) -> str:
+    words = (text or "").strip()
+    if not words:
+        raise ValidationError({"text": _("Write the message.")})
+    if len(words) > 20_000:
+        raise ValidationError({"text": _("At most 20,000 characters.")})
+    return words

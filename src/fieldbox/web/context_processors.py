@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import DESK, Role
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 
 ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
@@ -25,6 +25,7 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Removals"), "removals:manage", INSTALLERS),
     (_("Jobs"), "jobs:list", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (_("Removal requests"), "removals:requests", PROVIDER_ROLES),
+    (_("Tickets"), "service:desk", DESK),
     (_("Search"), "jobs:search", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
     (_("Checklists"), "jobs:checklists", {Role.PROVIDER_ADMIN}),
     (_("Customers"), "fleet:customers", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),

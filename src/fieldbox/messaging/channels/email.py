@@ -23,14 +23,21 @@ def message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
 
 
+# The headers a row may add (``data["headers"]``): threading and loop protection for the service desk's replies.
+EXTRA_HEADERS = ("In-Reply-To", "References", "Reply-To", "Auto-Submitted", "X-Loop")
+
+
 def build(row: OutboxMessage, connection: object = None) -> EmailMultiAlternatives:
+    extra = {
+        name: one_line(str(value)) for name, value in (row.data.get("headers") or {}).items() if name in EXTRA_HEADERS
+    }
     mail = EmailMultiAlternatives(
         # Headers on one line: rows queued under a name typed with a line break still send.
         subject=one_line(row.subject),
         body=row.body,
         from_email=one_line(row.sender) or settings.DEFAULT_FROM_EMAIL,
         to=[row.recipient],
-        headers={"Message-ID": message_id(row.idempotency_key)},
+        headers={**extra, "Message-ID": message_id(row.idempotency_key)},
         connection=connection,
     )
     if row.html:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from fieldbox.core import audit
 from fieldbox.core.tenancy import Scope
 from fieldbox.messaging import kinds, outbox
+from fieldbox.messaging.channels import email as email_channel
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage
 from fieldbox.messaging.phones import normalise_phone
@@ -48,6 +49,34 @@ def send_email(
             attachments=attachments,
         )
     )
+
+
+def send_written_email(
+    *,
+    key: str,
+    to: str,
+    sender: str,
+    subject: str,
+    body: str,
+    organisation: Organisation | None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """Queue an e-mail a person wrote (a reply of the service desk): their words, no template; ``headers`` thread
+    it (``channels.email.EXTRA_HEADERS``). Answers its Message-ID, known before it is sent."""
+    outbox.enqueue(
+        outbox.message(
+            key=key,
+            channel=Channel.EMAIL,
+            recipient=to,
+            kind="written",
+            organisation=organisation,
+            sender=sender,
+            subject=subject[:255],
+            body=body,
+            data={"headers": dict(headers or {})},
+        )
+    )
+    return email_channel.message_id(key)
 
 
 def send_sms(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
 from django.core.management import call_command
@@ -13,44 +12,9 @@ from fieldbox.core.models import AuditEvent
 from fieldbox.service import services
 from fieldbox.service.choices import ClosedReply, MailOutcome, MessageKind, TicketStatus
 from fieldbox.service.models import Attachment, Contact, InboundMail, Mailbox, Team, Ticket, TicketMessage
+from fieldbox.service.tests.conftest import PDF, mail, message_id
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def desk(tenant):
-    team = Team.objects.create(organisation=tenant.company, name="Assistenza tecnica")
-    return Mailbox.objects.create(organisation=tenant.company, team=team, address="assistenza@rossi.example")
-
-
-def mail(
-    subject: str = "La centralina non risponde",
-    *,
-    sender: str = "Anna Verdi <anna@cliente.example>",
-    body: str = "Buongiorno, la centralina del furgone non risponde.",
-    headers: dict[str, str] | None = None,
-    html: str = "",
-    files: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
-) -> bytes:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, "assistenza@rossi.example", subject
-    message["Message-ID"] = make_msgid(domain="cliente.example")
-    for name, value in (headers or {}).items():
-        message[name] = value
-    if html and not body:
-        message.set_content(html, subtype="html")
-    else:
-        message.set_content(body)
-    for name, kind, data in files:
-        main, sub = kind.split("/")
-        message.add_attachment(data, maintype=main, subtype=sub, filename=name)
-    return bytes(message)
-
-
-def message_id(raw: bytes) -> str:
-    return raw.split(b"Message-ID: ", 1)[1].split(b"\n", 1)[0].strip().decode()
 
 
 def test_a_new_request_opens_a_ticket_in_the_mailbox_team_from_a_contact_to_confirm(desk):

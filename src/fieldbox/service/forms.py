@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fieldbox.service.selectors import TABS
+
+
+class DeskFilterForm(forms.Form):
+    tab = forms.ChoiceField(required=False, choices=[(t, t) for t in TABS])
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    q = forms.CharField(label=_("Number, subject or sender"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, teams: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("All teams")), *teams]  # type: ignore[attr-defined]
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Your answer"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note for colleagues"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is cancelled"), max_length=500)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from fieldbox.service import views
+
+app_name = "service"
+
+urlpatterns = [
+    path("desk/", views.desk, name="desk"),
+    path("desk/tickets/<int:pk>/", views.ticket, name="ticket"),
+    path("desk/tickets/<int:pk>/reply/", views.reply, name="reply"),
+    path("desk/tickets/<int:pk>/note/", views.note, name="note"),
+    path("desk/tickets/<int:pk>/<str:action>/", views.move, name="move"),
+    path("desk/attachments/<int:pk>/", views.attachment, name="attachment"),
+]

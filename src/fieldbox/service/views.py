@@ -1,0 +1,123 @@
+"""The service desk's pages: the tickets of the organisation by tab and team, and one ticket with its conversation,
+the answer to the customer, the notes, and the moves its table allows."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fieldbox.accounts.choices import DESK
+from fieldbox.core.http import AuthedRequest
+from fieldbox.core.pagination import request_page
+from fieldbox.core.web import run_service, scope_required
+from fieldbox.service import selectors, services
+from fieldbox.service.choices import TICKET_TABLE
+from fieldbox.service.forms import CancelForm, DeskFilterForm, NoteForm, ReplyForm
+
+PAGE_SIZE = 50
+# The moves a person makes with a button of the ticket page (the others come with mail, replies and notes).
+BUTTONS = ("open", "wait", "resolve", "close", "reopen")
+MOVES = {
+    "open": services.ticket_open,
+    "wait": services.ticket_wait,
+    "resolve": services.ticket_resolve,
+    "close": services.ticket_close,
+    "reopen": services.ticket_reopen,
+}
+
+
+@scope_required(*DESK)
+def desk(request: AuthedRequest) -> HttpResponse:
+    scope = request.scope
+    teams = [(t.pk, t.name) for t in selectors.teams_for(scope)]
+    form = DeskFilterForm(request.GET, teams=teams)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    tab = chosen.get("tab") or "open"
+    qs = selectors.desk_list(scope, tab=tab, team=chosen.get("team"), text=chosen.get("q") or "")
+    context = request_page(request, qs, PAGE_SIZE, key="tickets")
+    context.update(form=form, tab=tab, totals=selectors.tab_totals(scope), has_teams=bool(teams))
+    return render(request, "service/desk.html", context)
+
+
+def _page(request: AuthedRequest, pk: int, **forms: Any) -> HttpResponse:
+    scope = request.scope
+    ticket = selectors.ticket_for(scope, pk)
+    allowed = TICKET_TABLE.allowed(ticket, scope)
+    context = {
+        "ticket": ticket,
+        "conversation": selectors.conversation(ticket),
+        "buttons": [(name, TICKET_TABLE.move(name)) for name in BUTTONS if name in allowed],
+        "can_reply": "reply" in allowed or "open" in allowed,  # a new ticket opens with its first answer
+        "can_note": "note" in allowed,
+        "can_cancel": "cancel" in allowed,
+        "reply_form": forms.get("reply_form") or ReplyForm(prefix="reply"),
+        "note_form": forms.get("note_form") or NoteForm(prefix="note"),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+    }
+    return render(request, "service/ticket.html", context, status=400 if forms else 200)
+
+
+@scope_required(*DESK)
+def ticket(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _page(request, pk)
+
+
+def _write(request: AuthedRequest, pk: int, name: str, done: str) -> HttpResponse:
+    """The answer to the customer or a note: the form ``name`` of the page, its service, back to the page."""
+    form: forms.Form = (ReplyForm if name == "reply_form" else NoteForm)(request.POST, prefix=name.split("_")[0])
+    write = services.ticket_reply if name == "reply_form" else services.ticket_note
+    if form.is_valid():
+        text = form.cleaned_data["text"]
+        if run_service(request, form, lambda: write(scope=request.scope, ticket_id=pk, text=text)):
+            messages.success(request, done)
+            return redirect("service:ticket", pk=pk)
+    return _page(request, pk, **{name: form})
+
+
+@scope_required(*DESK)
+@require_POST
+def reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _write(request, pk, "reply_form", _("Sent to the customer."))
+
+
+@scope_required(*DESK)
+@require_POST
+def note(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _write(request, pk, "note_form", _("Note added."))
+
+
+@scope_required(*DESK)
+@require_POST
+def move(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    if action == "cancel":
+        form = CancelForm(request.POST)
+        if not form.is_valid():
+            return _page(request, pk, cancel_form=form)
+        reason = form.cleaned_data["reason"]
+        done = run_service(
+            request, form, lambda: services.ticket_cancel(scope=request.scope, ticket_id=pk, reason=reason)
+        )
+    elif action in MOVES:
+        done = run_service(request, None, lambda: MOVES[action](scope=request.scope, ticket_id=pk))
+    else:
+        return redirect("service:ticket", pk=pk)
+    if done is not None:
+        messages.success(request, _("The ticket is now “%(status)s”.") % {"status": done.get_status_display()})
+    return redirect("service:ticket", pk=pk)
+
+
+@scope_required(*DESK)
+def attachment(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A file of a message, only through this scoped view, always as a download."""
+    found = selectors.attachment_for(request.scope, pk)
+    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+    response["Content-Type"] = found.content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    return cast(HttpResponse, response)
