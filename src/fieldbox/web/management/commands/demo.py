@@ -13,6 +13,7 @@ from fieldbox.fleet import demo as fleet_demo
 from fieldbox.jobs import demo as jobs_demo
 from fieldbox.messaging import demo as messaging_demo
 from fieldbox.removals import demo as removals_demo
+from fieldbox.service import demo as service_demo
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             return
         call_command("createcachetable", verbosity=0)
         if options["reset"]:
+            service_demo.reset()
             removals_demo.reset()
             jobs_demo.reset()
             fleet_demo.reset()
@@ -43,6 +45,7 @@ class Command(BaseCommand):
             fleet_demo.load()
             jobs_demo.load()
             removals_demo.load()
+            service_demo.load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         # A reset deletes rows without their moves: the totals are counted again.
         call_command("counters", "--repair", verbosity=0, stdout=self.stdout if options["verbosity"] > 1 else None)
@@ -61,6 +64,11 @@ class Command(BaseCommand):
         out("A working day: sign in as mario@rossi.example; after a pairing, activate the box with")
         out("  .venv/bin/fieldbox simulate-device --serial <serial number>")
         out(f"Removals: {removals_demo.REQUESTER} follows a removal request; {removals_demo.TECHNICIAN} handles it")
+        out(
+            f"Service desk: {service_demo.DESK_ADMIN} answers the mail to "
+            + " and ".join(a for _n, a, _c in service_demo.TEAMS)
+        )
+        out("  more mail: .venv/bin/fieldbox ingest-mail --mailbox assistenza@rossi.example < message.eml")
         out(f"E-mails land in {settings.EMAIL_FILE_PATH}, SMS in {settings.SMS_FILE_PATH}.")
         out(
             f"Device events: POST {settings.SITE_URL}/api/v1/device-events signed with key "
