@@ -388,6 +388,7 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "fleet:device_import_load": ("page", None),
     "fleet:device_import_template": ("page", None),
     "service:desk": ("page", None),
+    "service:teams": ("page", None),
     "service:ticket": ("object", "ticket"),
     "service:reply": ("object", "ticket"),
     "service:note": ("object", "ticket"),

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.service.choices import ClosedReply
 from fieldbox.service.selectors import TABS
 
 
@@ -28,3 +29,17 @@ class NoteForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Why it is cancelled"), max_length=500)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=100)
+    closed_reply = forms.ChoiceField(label=_("A customer's reply to a closed ticket"), choices=ClosedReply.choices)
+
+
+class MailboxForm(forms.Form):
+    team = forms.TypedChoiceField(label=_("Team"), coerce=int)
+    address = forms.EmailField(label=_("Support address"))
+
+    def __init__(self, *args: Any, teams: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = teams  # type: ignore[attr-defined]

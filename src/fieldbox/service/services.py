@@ -14,7 +14,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from fieldbox.core import numbering, transitions
+from fieldbox.accounts.choices import ADMIN_ROLES
+from fieldbox.core import audit, numbering, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.messaging import services as messaging
 from fieldbox.service import mail as mails
@@ -26,7 +27,7 @@ from fieldbox.service.choices import (
     MessageKind,
     TicketStatus,
 )
-from fieldbox.service.models import Attachment, Contact, InboundMail, Mailbox, Ticket, TicketMessage
+from fieldbox.service.models import Attachment, Contact, InboundMail, Mailbox, Team, Ticket, TicketMessage
 
 
 @dataclass(frozen=True)
@@ -289,3 +290,40 @@ def _words(text: str) -> str:
     if len(words) > 20_000:
         raise ValidationError({"text": _("At most 20,000 characters.")})
     return words
+
+
+# ---- Teams and their support addresses (an admin's settings) ------------------------------------------------
+
+
+def team_create(*, scope: Scope, name: str, closed_reply: str) -> Team:
+    scope.require_role(*ADMIN_ROLES)
+    words = " ".join(name.split())
+    if not words:
+        raise ValidationError({"name": _("Name the team.")})
+    if Team.objects.visible_to(scope).filter(name__iexact=words).exists():
+        raise ValidationError({"name": _("There is a team of this name already.")})
+    with transaction.atomic():
+        team = Team.objects.create(organisation=scope.organisation, name=words, closed_reply=closed_reply)
+        audit.record(actor=scope.user, organisation=scope.organisation, obj=team, action="team.create")
+    return team
+
+
+def mailbox_create(*, scope: Scope, team_id: int, address: str) -> Mailbox:
+    """A support address of a team: mail the mail server pipes to it becomes the team's tickets."""
+    scope.require_role(*ADMIN_ROLES)
+    team = Team.objects.visible_to(scope).filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({"team": _("Choose one of your teams.")})
+    clean = address.strip().lower()
+    if Mailbox.objects.filter(address=clean).exists():  # anyone's: an address routes to one desk only
+        raise ValidationError({"address": _("This address is already a support address.")})
+    with transaction.atomic():
+        mailbox = Mailbox.objects.create(organisation=scope.organisation, team=team, address=clean)
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=mailbox,
+            action="mailbox.create",
+            data={"team": team.name},
+        )
+    return mailbox

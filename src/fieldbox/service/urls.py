@@ -6,6 +6,7 @@ app_name = "service"
 
 urlpatterns = [
     path("desk/", views.desk, name="desk"),
+    path("desk/teams/", views.teams, name="teams"),
     path("desk/tickets/<int:pk>/", views.ticket, name="ticket"),
     path("desk/tickets/<int:pk>/reply/", views.reply, name="reply"),
     path("desk/tickets/<int:pk>/note/", views.note, name="note"),

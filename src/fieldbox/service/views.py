@@ -12,13 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldbox.accounts.choices import DESK
+from fieldbox.accounts.choices import ADMIN_ROLES, DESK
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.web import run_service, scope_required
 from fieldbox.service import selectors, services
 from fieldbox.service.choices import TICKET_TABLE
-from fieldbox.service.forms import CancelForm, DeskFilterForm, NoteForm, ReplyForm
+from fieldbox.service.forms import CancelForm, DeskFilterForm, MailboxForm, NoteForm, ReplyForm, TeamForm
 
 PAGE_SIZE = 50
 # The moves a person makes with a button of the ticket page (the others come with mail, replies and notes).
@@ -41,7 +41,13 @@ def desk(request: AuthedRequest) -> HttpResponse:
     tab = chosen.get("tab") or "open"
     qs = selectors.desk_list(scope, tab=tab, team=chosen.get("team"), text=chosen.get("q") or "")
     context = request_page(request, qs, PAGE_SIZE, key="tickets")
-    context.update(form=form, tab=tab, totals=selectors.tab_totals(scope), has_teams=bool(teams))
+    context.update(
+        form=form,
+        tab=tab,
+        totals=selectors.tab_totals(scope),
+        has_teams=bool(teams),
+        is_admin=scope.role in ADMIN_ROLES,
+    )
     return render(request, "service/desk.html", context)
 
 
@@ -121,3 +127,39 @@ def attachment(request: AuthedRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=300"
     return cast(HttpResponse, response)
+
+
+@scope_required(*ADMIN_ROLES)
+def teams(request: AuthedRequest) -> HttpResponse:
+    """The teams of the desk and their support addresses; an admin adds them."""
+    scope = request.scope
+    choices = [(t.pk, t.name) for t in selectors.teams_for(scope)]
+    team_form = TeamForm(request.POST if request.POST.get("form") == "team" else None, prefix="team")
+    mailbox_form = MailboxForm(
+        request.POST if request.POST.get("form") == "mailbox" else None, prefix="mailbox", teams=choices
+    )
+    if request.method == "POST":
+        done: object = None
+        if team_form.is_bound and team_form.is_valid():
+            data = team_form.cleaned_data
+            done = run_service(
+                request,
+                team_form,
+                lambda: services.team_create(scope=scope, name=data["name"], closed_reply=data["closed_reply"]),
+            )
+        elif mailbox_form.is_bound and mailbox_form.is_valid():
+            data = mailbox_form.cleaned_data
+            done = run_service(
+                request,
+                mailbox_form,
+                lambda: services.mailbox_create(scope=scope, team_id=data["team"], address=data["address"]),
+            )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("service:teams")
+    context = {
+        "teams": selectors.teams_for(scope).prefetch_related("mailboxes"),
+        "team_form": team_form,
+        "mailbox_form": mailbox_form,
+    }
+    return render(request, "service/teams.html", context, status=400 if request.method == "POST" else 200)

@@ -88,3 +88,32 @@ def test_an_answer_leaves_from_the_support_address_threaded_and_the_customers_re
     assert back.ticket == ticket and Ticket.objects.count() == 1
     page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
     assert page.index("Passiamo domani alle 9.") < page.rindex("non risponde")
+
+
+def test_an_admin_adds_teams_and_support_addresses_and_nobody_takes_an_address_twice(tenant, other_tenant):
+    client = signed_in(tenant.company_admin)
+    assert client.get("/desk/teams/").status_code == 200
+    assert (
+        client.post("/desk/teams/", {"form": "team", "team-name": "Assistenza", "team-closed_reply": "new"}).status_code
+        == 302
+    )
+    team = Team.objects.get(organisation=tenant.company)
+    assert team.closed_reply == "new"
+    added = client.post(
+        "/desk/teams/", {"form": "mailbox", "mailbox-team": team.pk, "mailbox-address": "Help@Rossi.example"}
+    )
+    assert added.status_code == 302 and Mailbox.objects.get().address == "help@rossi.example"
+    theirs = signed_in(other_tenant.company_admin)
+    theirs.post("/desk/teams/", {"form": "team", "team-name": "Support", "team-closed_reply": "reopen"})
+    other_team = Team.objects.get(organisation=other_tenant.company)
+    taken = theirs.post(
+        "/desk/teams/", {"form": "mailbox", "mailbox-team": other_team.pk, "mailbox-address": "help@rossi.example"}
+    )
+    assert taken.status_code == 400 and "already a support address" in taken.content.decode()
+    foreign = theirs.post(
+        "/desk/teams/", {"form": "mailbox", "mailbox-team": team.pk, "mailbox-address": "x@y.example"}
+    )
+    assert foreign.status_code == 400 and Mailbox.objects.count() == 1  # not one of their teams
+    again = client.post("/desk/teams/", {"form": "team", "team-name": " assistenza ", "team-closed_reply": "new"})
+    assert again.status_code == 400 and "already" in again.content.decode()
+    assert signed_in(tenant.installer).get("/desk/teams/").status_code == 403
