@@ -123,6 +123,7 @@ def world(db: Any) -> World:
     ticket = desk.mail_ingest(mailbox=mailbox, raw=alpha_mail).ticket
     assert ticket is not None
     ids = {
+        "team": team.pk,
         "ticket": ticket.pk,
         "attachment": Attachment.objects.get(message__ticket=ticket).pk,
         "pickup": pickup.pk,
@@ -195,6 +196,7 @@ def a_state(world: World) -> tuple[Any, ...]:
     return (
         Ticket.objects.get(pk=world.ids["ticket"]).status,
         Ticket.objects.get(pk=world.ids["ticket"]).messages.count(),
+        Mailbox.objects.filter(team_id=world.ids["team"]).count(),
         removal_uploads.RemovalRequest.objects.filter(pk=world.ids["removal_draft"]).values_list("state").get(),
         Partnership.objects.get(pk=world.ids["partnership"]).status,
         Partnership.objects.get(pk=world.ids["pending_partnership"]).status,
@@ -225,6 +227,7 @@ def a_state(world: World) -> tuple[Any, ...]:
 
 A_STATE = (
     "new",
+    1,
     1,
     ("ready",),
     PartnershipStatus.ACCEPTED,
@@ -627,6 +630,19 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ),
     ("post", "/api/v1/box-pickups/{pickup_id}/receive"): ("object", "pickup", None),
     ("get", "/api/v1/vehicles/equipped"): ("list", None, None),
+    ("get", "/api/v1/teams"): ("list", None, None),
+    ("post", "/api/v1/teams"): ("own", None, {"name": "Walk team"}),
+    ("post", "/api/v1/mailboxes"): ("own", None, {"team_id": "@team", "address": "walk@beta.example"}),
+    ("get", "/api/v1/tickets"): ("list", None, None),
+    ("get", "/api/v1/tickets/{ticket_id}"): ("object", "ticket", None),
+    ("post", "/api/v1/tickets/{ticket_id}/reply"): ("object", "ticket", {"text": "x"}),
+    ("post", "/api/v1/tickets/{ticket_id}/notes"): ("object", "ticket", {"text": "x"}),
+    ("post", "/api/v1/tickets/{ticket_id}/open"): ("object", "ticket", None),
+    ("post", "/api/v1/tickets/{ticket_id}/wait"): ("object", "ticket", None),
+    ("post", "/api/v1/tickets/{ticket_id}/resolve"): ("object", "ticket", None),
+    ("post", "/api/v1/tickets/{ticket_id}/close"): ("object", "ticket", None),
+    ("post", "/api/v1/tickets/{ticket_id}/reopen"): ("object", "ticket", None),
+    ("post", "/api/v1/tickets/{ticket_id}/cancel"): ("object", "ticket", {"reason": "x"}),
 }
 
 

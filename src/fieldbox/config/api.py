@@ -28,6 +28,7 @@ from fieldbox.removals.api.lines import add_request_reads
 from fieldbox.removals.api.lines import router as removal_lines_router
 from fieldbox.removals.api.pickups import router as pickups_router
 from fieldbox.removals.api.requests import router as removal_requests_router
+from fieldbox.service.api import router as service_router
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -95,5 +96,6 @@ api.add_router("/v1/", checks_router)
 api.add_router("/v1/", care_router)
 api.add_router("/v1/", calendar_router)
 api.add_router("/v1/", removal_lines_router)
+api.add_router("/v1/", service_router)
 add_request_reads(removal_requests_router)  # GET next to its POST: one router per path
 api.add_router("/v1/", removal_requests_router)

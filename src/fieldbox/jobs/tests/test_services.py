@@ -257,6 +257,7 @@ def test_no_activation_a_day_after_pairing_alerts_customer_care_once(tenant):
     assert {n.user for n in told} == {tenant.care, tenant.provider_admin} and box.serial in told.first().text
 
 
+@pytest.mark.postgres  # four connections at once (SKIP LOCKED): SQLite has one writer
 @pytest.mark.django_db(transaction=True)
 def test_installers_taking_the_next_job_at_once_never_get_the_same_one(tenant):
     from fieldbox.accounts.tests.factories import member
