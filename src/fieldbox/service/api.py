@@ -80,7 +80,7 @@ class AttachmentOut(Schema):
     size: int
 
 
-class MessageOut(Schema):
+class TicketMessageOut(Schema):
     id: int
     kind: str
     sender: str
@@ -93,7 +93,7 @@ class MessageOut(Schema):
 
 
 class TicketDetailOut(TicketOut):
-    messages: list[MessageOut]
+    messages: list[TicketMessageOut]
 
 
 class TicketFilters(PageFilters):
