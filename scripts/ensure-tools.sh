@@ -8,6 +8,8 @@ for tool in "$@"; do
     postgres) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql) ;;
     redis)    command -v redis-server >/dev/null || need+=(redis-server) ;;
     chromium) [ -x /usr/bin/chromium ] || need+=(chromium) ;;
+    # The support mailboxes' tests poll a real IMAP server, started throw-away by the tests.
+    dovecot)  [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd) ;;
     # WeasyPrint (PDF) draws text with Pango; a font is needed for any text at all.
     pango)    ldconfig -p | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
               fc-list 2>/dev/null | grep -q . || need+=(fonts-dejavu-core) ;;

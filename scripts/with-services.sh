@@ -3,7 +3,7 @@
 # otherwise throw-away local instances started here and removed afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-tools.sh postgres redis chromium pango
+scripts/ensure-tools.sh postgres redis chromium pango dovecot
 
 tmp=$(mktemp -d /tmp/fieldbox-services.XXXXXX)
 chmod 755 "$tmp"

@@ -312,6 +312,13 @@ SERVICE_MAIL_MAX_BYTES = int(env("SERVICE_MAIL_MAX_BYTES", str(30 * 1024 * 1024)
 SERVICE_MAIL_MAX_PARTS = int(env("SERVICE_MAIL_MAX_PARTS", "200"))
 SERVICE_ATTACHMENT_MAX_BYTES = int(env("SERVICE_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 SERVICE_LOOP_MARKER = env("SERVICE_LOOP_MARKER", "fieldbox").lower()
+# IMAP polling of support mailboxes: every so many seconds, at most so many messages a mailbox and round.
+SERVICE_IMAP_POLL_EVERY = float(env("SERVICE_IMAP_POLL_EVERY", "60"))
+SERVICE_IMAP_BATCH = int(env("SERVICE_IMAP_BATCH", "200"))
+SERVICE_IMAP_TIMEOUT = float(env("SERVICE_IMAP_TIMEOUT", "30"))
+# Fernet keys (comma-separated, newest first) that encrypt secrets at rest (core.crypto); derived from SECRET_KEY
+# when empty.
+ENCRYPTION_KEYS = [k.strip() for k in env("ENCRYPTION_KEYS", "").split(",") if k.strip()]
 # Jobs from a spreadsheet: larger files or more rows are refused (split them).
 JOB_IMPORT_MAX_BYTES = int(env("JOB_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 JOB_IMPORT_MAX_ROWS = int(env("JOB_IMPORT_MAX_ROWS", "5000"))
@@ -351,6 +358,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "flag-missing-activations": {"task": "fieldbox.jobs.tasks.flag_missing_activations", "schedule": 900.0},
     "purge-sent-messages": {"task": "fieldbox.messaging.tasks.purge_sent_messages", "schedule": 86400.0},
     "purge-stale-removal-drafts": {"task": "fieldbox.removals.tasks.purge_stale_drafts", "schedule": 86400.0},
+    "poll-support-mailboxes": {"task": "fieldbox.service.tasks.poll_mailboxes", "schedule": SERVICE_IMAP_POLL_EVERY},
     "purge-expired-credentials": {
         "task": "fieldbox.accounts.tasks.purge_expired_credentials",
         "schedule": 3600.0,

@@ -16,8 +16,8 @@ from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import NOT_BLANK, errors_of
 from fieldbox.service import selectors, services
-from fieldbox.service.choices import ClosedReply, TicketStatus
-from fieldbox.service.models import Contact, Team, Ticket, TicketMessage
+from fieldbox.service.choices import ClosedReply, ImapSecurity, TicketStatus
+from fieldbox.service.models import Contact, Mailbox, Team, Ticket, TicketMessage
 
 router = Router(tags=["service desk"])
 
@@ -26,6 +26,22 @@ class MailboxOut(Schema):
     id: int
     address: str
     active: bool
+    imap_host: str
+    imap_port: int
+    imap_security: ImapSecurity
+    imap_user: str
+    imap_folder: str
+    polled_at: datetime | None
+    poll_error: str
+
+
+class ImapIn(Schema):
+    imap_host: str = Field("", max_length=255, description="Empty: the address is not polled (mail is piped)")
+    imap_port: int = 993
+    imap_security: ImapSecurity = ImapSecurity.SSL
+    imap_user: str = Field("", max_length=255)
+    imap_password: str = Field("", max_length=255, description="Kept encrypted, never answered; empty keeps it")
+    imap_folder: str = Field("INBOX", max_length=255)
 
 
 class TeamOut(Schema):
@@ -114,7 +130,17 @@ def _team(team: Team) -> dict[str, Any]:
         "id": team.pk,
         "name": team.name,
         "closed_reply": team.closed_reply,
-        "mailboxes": [{"id": m.pk, "address": m.address, "active": m.active} for m in team.mailboxes.all()],
+        "mailboxes": [_mailbox(m) for m in team.mailboxes.all()],
+    }
+
+
+def _mailbox(mailbox: Mailbox) -> dict[str, Any]:
+    fields = ("address", "active", "imap_host", "imap_port", "imap_security", "imap_user", "imap_folder")
+    return {
+        "id": mailbox.pk,
+        **{f: getattr(mailbox, f) for f in fields},
+        "polled_at": mailbox.polled_at,
+        "poll_error": mailbox.poll_error,
     }
 
 
@@ -197,7 +223,26 @@ def mailbox_create(request: HttpRequest, payload: MailboxIn) -> Any:
     scope = scope_of(request)
     scope.require_role(*ADMIN_ROLES)
     mailbox = services.mailbox_create(scope=scope, team_id=payload.team_id, address=payload.address)
-    return 201, {"id": mailbox.pk, "address": mailbox.address, "active": mailbox.active}
+    return 201, _mailbox(mailbox)
+
+
+@router.put(
+    "/mailboxes/{mailbox_id}/imap",
+    response={200: MailboxOut, **errors_of(403, 404, 422)},
+    summary="Poll a support address on an IMAP server, or stop (admins)",
+)
+def mailbox_imap(request: HttpRequest, mailbox_id: int, payload: ImapIn) -> Any:
+    mailbox = services.mailbox_imap_set(
+        scope=scope_of(request),
+        mailbox_id=mailbox_id,
+        host=payload.imap_host,
+        port=payload.imap_port,
+        security=payload.imap_security,
+        user=payload.imap_user,
+        password=payload.imap_password,
+        folder=payload.imap_folder,
+    )
+    return _mailbox(mailbox)
 
 
 @router.get("/tickets", response={200: TicketPage, **errors_of(403, 422)}, summary="My desk's tickets, newest first")

@@ -6,3 +6,6 @@ class ServiceConfig(AppConfig):
     name = "fieldbox.service"
     label = "service"
     verbose_name = _("After-sales service")
+
+    def ready(self) -> None:
+        from fieldbox.service import tasks  # noqa: F401 - the worker's tasks

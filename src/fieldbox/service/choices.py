@@ -59,6 +59,12 @@ class ClosedReply(models.TextChoices):
     NEW = "new", _("Opens a new ticket")
 
 
+class ImapSecurity(models.TextChoices):
+    SSL = "ssl", _("SSL/TLS")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (a server on this machine only)")
+
+
 OPEN_TICKET = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
 ENDED_TICKET = (TicketStatus.CLOSED, TicketStatus.CANCELLED, TicketStatus.MERGED)
 T = TicketStatus

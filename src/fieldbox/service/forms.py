@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.service.choices import ClosedReply
+from fieldbox.service.choices import ClosedReply, ImapSecurity
 from fieldbox.service.selectors import TABS
 
 
@@ -43,3 +43,20 @@ class MailboxForm(forms.Form):
     def __init__(self, *args: Any, teams: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = teams  # type: ignore[attr-defined]
+
+
+class ImapForm(forms.Form):
+    imap_host = forms.CharField(
+        label=_("IMAP server"), max_length=255, required=False, help_text=_("Empty: the mail server pipes the mail.")
+    )
+    imap_port = forms.IntegerField(label=_("Port"), min_value=1, max_value=65535, initial=993)
+    imap_security = forms.ChoiceField(label=_("Security"), choices=ImapSecurity.choices, initial=ImapSecurity.SSL)
+    imap_user = forms.CharField(label=_("User"), max_length=255, required=False)
+    imap_password = forms.CharField(
+        label=_("Password"),
+        max_length=255,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Kept encrypted. Leave empty to keep the one saved."),
+    )
+    imap_folder = forms.CharField(label=_("Folder"), max_length=255, initial="INBOX")

@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.core.tenancy import Scope, ScopedQuerySet
-from fieldbox.service.choices import Channel, ClosedReply, MailOutcome, MessageKind, Priority, TicketStatus
+from fieldbox.service.choices import (
+    Channel,
+    ClosedReply,
+    ImapSecurity,
+    MailOutcome,
+    MessageKind,
+    Priority,
+    TicketStatus,
+)
 
 ORGANISATION = "accounts.Organisation"
 
@@ -53,6 +61,18 @@ class Mailbox(models.Model):
     address = models.EmailField(_("address"), unique=True)  # lower case: where piped mail is routed
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    # IMAP polling (optional: a mail server may pipe the mail instead). The password is encrypted (core.crypto).
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(_("IMAP security"), max_length=8, choices=ImapSecurity.choices, default="ssl")
+    imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
+    imap_password = models.TextField(_("IMAP password (encrypted)"), blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
+    # Where polling stands: the folder's UIDVALIDITY and the last UID taken (nothing read twice, nothing skipped).
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), null=True, blank=True)
+    last_uid = models.BigIntegerField(_("last UID taken"), default=0)
+    polled_at = models.DateTimeField(_("last polled on"), null=True, blank=True)
+    poll_error = models.CharField(_("last polling error"), max_length=255, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 

@@ -8,7 +8,7 @@ from django.http import Http404
 from fieldbox.core import counters
 from fieldbox.core.tenancy import Scope
 from fieldbox.service.choices import ENDED_TICKET, OPEN_TICKET, TicketStatus
-from fieldbox.service.models import Attachment, Team, Ticket, TicketMessage
+from fieldbox.service.models import Attachment, Mailbox, Team, Ticket, TicketMessage
 
 # The desk's tabs: the statuses each one lists.
 TABS: dict[str, tuple[str, ...]] = {
@@ -58,6 +58,13 @@ def conversation(ticket: Ticket) -> list[TicketMessage]:
 
 def attachment_for(scope: Scope, pk: int) -> Attachment:
     found = Attachment.objects.filter(pk=pk, message__ticket__in=Ticket.objects.visible_to(scope)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def mailbox_for(scope: Scope, pk: int) -> Mailbox:
+    found = Mailbox.objects.visible_to(scope).select_related("team").filter(pk=pk).first()
     if found is None:
         raise Http404
     return found

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fieldbox.accounts.choices import ADMIN_ROLES
-from fieldbox.core import audit, numbering, transitions
+from fieldbox.core import audit, crypto, numbering, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.messaging import services as messaging
 from fieldbox.service import mail as mails
@@ -81,6 +81,11 @@ def mail_ingest(*, mailbox: Mailbox, raw: bytes) -> Received:
     except IntegrityError:  # the same message, delivered at the same moment through another path
         return _duplicate(org, read.key)
     return Received(outcome, ticket=ticket)
+
+
+def mail_too_large(*, mailbox: Mailbox, key: str, size: int) -> Received:
+    """A message larger than the limit, refused without being read (IMAP tells its size first)."""
+    return _keep(mailbox, key, size, "", "", MailOutcome.REFUSED, "too-large")
 
 
 def _keep(mailbox: Mailbox, key: str, size: int, sender: str, subject: str, outcome: str, reason: str) -> Received:
@@ -325,5 +330,41 @@ def mailbox_create(*, scope: Scope, team_id: int, address: str) -> Mailbox:
             obj=mailbox,
             action="mailbox.create",
             data={"team": team.name},
+        )
+    return mailbox
+
+
+def mailbox_imap_set(
+    *, scope: Scope, mailbox_id: int, host: str, port: int, security: str, user: str, password: str, folder: str
+) -> Mailbox:
+    """Poll this support address on an IMAP server (an empty host stops polling). The password is kept encrypted;
+    an empty one keeps the one saved. Polling starts from the folder's first message (what was stored is
+    recognised)."""
+    scope.require_role(*ADMIN_ROLES)
+    with transaction.atomic():
+        mailbox = Mailbox.objects.visible_to(scope).select_for_update().get(pk=mailbox_id)
+        host = host.strip()
+        if host and not (user.strip() and (password or mailbox.imap_password)):
+            raise ValidationError({"imap_user": _("An IMAP server needs a user and a password.")})
+        if not 0 < port < 65536:
+            raise ValidationError({"imap_port": _("A port is between 1 and 65535.")})
+        changed = (host, user.strip(), folder.strip() or "INBOX") != (
+            mailbox.imap_host,
+            mailbox.imap_user,
+            mailbox.imap_folder,
+        )
+        mailbox.imap_host, mailbox.imap_port, mailbox.imap_security = host, port, security
+        mailbox.imap_user, mailbox.imap_folder = user.strip(), folder.strip() or "INBOX"
+        if password:
+            mailbox.imap_password = crypto.encrypt(password)
+        if changed:  # another folder: its UIDs say nothing of the one before
+            mailbox.uidvalidity, mailbox.last_uid, mailbox.poll_error = None, 0, ""
+        mailbox.save()
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=mailbox,
+            action="mailbox.imap",
+            data={"host": host, "user": mailbox.imap_user, "folder": mailbox.imap_folder},  # never the password
         )
     return mailbox

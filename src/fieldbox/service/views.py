@@ -18,7 +18,15 @@ from fieldbox.core.pagination import request_page
 from fieldbox.core.web import run_service, scope_required
 from fieldbox.service import selectors, services
 from fieldbox.service.choices import TICKET_TABLE
-from fieldbox.service.forms import CancelForm, DeskFilterForm, MailboxForm, NoteForm, ReplyForm, TeamForm
+from fieldbox.service.forms import (
+    CancelForm,
+    DeskFilterForm,
+    ImapForm,
+    MailboxForm,
+    NoteForm,
+    ReplyForm,
+    TeamForm,
+)
 
 PAGE_SIZE = 50
 # The moves a person makes with a button of the ticket page (the others come with mail, replies and notes).
@@ -163,3 +171,33 @@ def teams(request: AuthedRequest) -> HttpResponse:
         "mailbox_form": mailbox_form,
     }
     return render(request, "service/teams.html", context, status=400 if request.method == "POST" else 200)
+
+
+@scope_required(*ADMIN_ROLES)
+def mailbox_imap(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Poll a support address on an IMAP server: where, as whom, which folder; and how the last round went."""
+    scope = request.scope
+    mailbox = selectors.mailbox_for(scope, pk)
+    fields = ("imap_host", "imap_port", "imap_security", "imap_user", "imap_folder")
+    form = ImapForm(request.POST or None, initial={f: getattr(mailbox, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = run_service(
+            request,
+            form,
+            lambda: services.mailbox_imap_set(
+                scope=scope,
+                mailbox_id=mailbox.pk,
+                host=data["imap_host"],
+                port=data["imap_port"],
+                security=data["imap_security"],
+                user=data["imap_user"],
+                password=data["imap_password"],
+                folder=data["imap_folder"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("service:teams")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "service/mailbox_imap.html", {"mailbox": mailbox, "form": form}, status=status)
