@@ -9,54 +9,58 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.choices import DESK, Role
+from fieldbox.accounts.choices import (
+    ADMIN_ROLES,
+    DESK,
+    INSTALLER_ADMINS,
+    INSTALLER_ROLES,
+    PROVIDER_ADMINS,
+    PROVIDER_ROLES,
+    PROVIDER_STAFF,
+)
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
-
-ADMINS = {Role.PROVIDER_ADMIN, Role.INSTALLER_ADMIN}
-INSTALLERS = {Role.INSTALLER_ADMIN, Role.INSTALLER}
-PROVIDER_ROLES = {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}
 
 # (label, url name, roles that see it; empty = everyone in an organisation)
 MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Home"), "web:home", set()),
-    (_("Installations"), "jobs:installations", INSTALLERS),
-    (_("Available jobs"), "jobs:available", INSTALLERS),
-    (_("Appointments"), "jobs:appointments", INSTALLERS),
-    (_("Removals"), "removals:manage", INSTALLERS),
-    (_("Jobs"), "jobs:list", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
+    (_("Installations"), "jobs:installations", INSTALLER_ROLES),
+    (_("Available jobs"), "jobs:available", INSTALLER_ROLES),
+    (_("Appointments"), "jobs:appointments", INSTALLER_ROLES),
+    (_("Removals"), "removals:manage", INSTALLER_ROLES),
+    (_("Jobs"), "jobs:list", PROVIDER_ROLES),
     (_("Removal requests"), "removals:requests", PROVIDER_ROLES),
     (_("Tickets"), "service:desk", DESK),
-    (_("Search"), "jobs:search", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
-    (_("Checklists"), "jobs:checklists", {Role.PROVIDER_ADMIN}),
-    (_("Customers"), "fleet:customers", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
-    (_("Vehicles"), "fleet:vehicles", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
+    (_("Search"), "jobs:search", PROVIDER_ROLES),
+    (_("Checklists"), "jobs:checklists", PROVIDER_ADMINS),
+    (_("Customers"), "fleet:customers", PROVIDER_ROLES),
+    (_("Vehicles"), "fleet:vehicles", PROVIDER_ROLES),
     (
         _("Devices"),
         "fleet:devices",
-        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, *INSTALLERS},
+        PROVIDER_ROLES | INSTALLER_ROLES,
     ),
     (
         _("Box pick-ups"),
         "removals:pickups",
-        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, *INSTALLERS},
+        PROVIDER_ROLES | INSTALLER_ROLES,
     ),
     (
         _("Is this vehicle equipped?"),
         "removals:check_vehicle",
-        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY},
+        PROVIDER_ROLES,
     ),
-    (_("Dashboard"), "jobs:dashboard", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY}),
+    (_("Dashboard"), "jobs:dashboard", PROVIDER_ROLES),
     (
         _("Partners"),
         "accounts:partners",
-        {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY, Role.INSTALLER_ADMIN},
+        PROVIDER_ROLES | INSTALLER_ADMINS,
     ),
-    (_("People"), "accounts:members", ADMINS),
-    (_("Outgoing messages"), "messaging:messages", ADMINS),
-    (_("Webhooks"), "messaging:webhooks", {Role.PROVIDER_ADMIN}),
-    (_("Device events"), "messaging:device_events", {Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE}),
-    (_("Audit log"), "accounts:audit", ADMINS),
-    (_("Settings"), "accounts:organisation", ADMINS),
+    (_("People"), "accounts:members", ADMIN_ROLES),
+    (_("Outgoing messages"), "messaging:messages", ADMIN_ROLES),
+    (_("Webhooks"), "messaging:webhooks", PROVIDER_ADMINS),
+    (_("Device events"), "messaging:device_events", PROVIDER_STAFF),
+    (_("Audit log"), "accounts:audit", ADMIN_ROLES),
+    (_("Settings"), "accounts:organisation", ADMIN_ROLES),
 ]
 
 
