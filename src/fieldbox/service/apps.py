@@ -8,4 +8,4 @@ class ServiceConfig(AppConfig):
     verbose_name = _("After-sales service")
 
     def ready(self) -> None:
-        from fieldbox.service import tasks  # noqa: F401 - the worker's tasks
+        from fieldbox.service import events, tasks  # noqa: F401 - webhooks of ticket moves, the worker's tasks

@@ -205,3 +205,33 @@ def test_the_desk_moves_a_ticket_through_its_table_and_nobody_else_does(desk, te
     moves = list(AuditEvent.objects.filter(object_id=str(ticket.pk)).values_list("action", flat=True).order_by("pk"))
     assert moves == ["ticket.receive", "ticket.open", "ticket.resolve", "ticket.close"]
     assert not Ticket.objects.visible_to(other_tenant.scope(other_tenant.company_admin)).exists()
+
+
+def test_other_systems_hear_of_tickets_through_webhooks(tenant):
+    import orjson
+
+    from fieldbox.messaging import services as messaging
+    from fieldbox.messaging.models import OutboxMessage
+
+    admin = tenant.scope(tenant.provider_admin)
+    messaging.webhook_create(
+        scope=admin,
+        url="https://crm.provider.example/hooks",
+        event_types=["ticket.created", "ticket.status_changed", "ticket.message_received"],
+    )
+    team = Team.objects.create(organisation=tenant.provider, name="Customer care")
+    box = Mailbox.objects.create(organisation=tenant.provider, team=team, address="care@provider.example")
+    ticket = services.mail_ingest(mailbox=box, raw=mail()).ticket
+    assert ticket is not None
+    services.ticket_wait(scope=tenant.scope(tenant.care), ticket_id=ticket.pk)
+    services.mail_ingest(mailbox=box, raw=mail(f"Re: [#{ticket.number}]"))
+    sent = [orjson.loads(m.body) for m in OutboxMessage.objects.filter(channel="webhook").order_by("pk")]
+    assert [(s["type"], s["data"]["from"], s["data"]["to"]) for s in sent] == [
+        ("ticket.created", "", "new"),
+        ("ticket.message_received", "", "new"),
+        ("ticket.status_changed", "new", "waiting"),
+        ("ticket.status_changed", "waiting", "open"),
+        ("ticket.message_received", "waiting", "open"),
+    ]
+    assert {s["data"]["number"] for s in sent} == {ticket.number}
+    assert {s["organisation_id"] for s in sent} == {tenant.provider.pk}
