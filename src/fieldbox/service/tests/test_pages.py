@@ -117,3 +117,21 @@ def test_an_admin_adds_teams_and_support_addresses_and_nobody_takes_an_address_t
     again = client.post("/desk/teams/", {"form": "team", "team-name": " assistenza ", "team-closed_reply": "new"})
     assert again.status_code == 400 and "already" in again.content.decode()
     assert signed_in(tenant.installer).get("/desk/teams/").status_code == 403
+
+
+def test_an_html_mail_shows_as_text_and_as_sent_without_anything_that_runs(desk, tenant):
+    html = (
+        '<p onclick="steal()">Il <b>furgone</b> non parte.</p><script>alert(1)</script>'
+        '<img src="https://tracker.example/pixel.gif"><a href="javascript:alert(2)">x</a>'
+        '<a href="https://cliente.example/foto">foto</a><style>body{display:none}</style>'
+    )
+    ticket = services.mail_ingest(mailbox=desk, raw=mail(body="", html=html)).ticket
+    assert ticket is not None
+    page = signed_in(tenant.company_admin).get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    shown = page[
+        page.index('data-testid="html-mail"') : page.index("</details>", page.index('data-testid="html-mail"'))
+    ]
+    assert "<b>furgone</b>" in shown and 'href="https://cliente.example/foto"' in shown
+    assert 'rel="noopener noreferrer nofollow"' in shown
+    for gone in ("<script", "onclick", "tracker.example", "javascript:", "<style", "display:none"):
+        assert gone not in shown, gone
