@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -320,17 +321,25 @@ def mailbox_create(*, scope: Scope, team_id: int, address: str) -> Mailbox:
     if team is None:
         raise ValidationError({"team": _("Choose one of your teams.")})
     clean = address.strip().lower()
+    try:
+        validate_email(clean)
+    except ValidationError:
+        raise ValidationError({"address": _("Enter a valid e-mail address.")}) from None
+    taken = ValidationError({"address": _("This address is already a support address.")})
     if Mailbox.objects.filter(address=clean).exists():  # anyone's: an address routes to one desk only
-        raise ValidationError({"address": _("This address is already a support address.")})
-    with transaction.atomic():
-        mailbox = Mailbox.objects.create(organisation=scope.organisation, team=team, address=clean)
-        audit.record(
-            actor=scope.user,
-            organisation=scope.organisation,
-            obj=mailbox,
-            action="mailbox.create",
-            data={"team": team.name},
-        )
+        raise taken
+    try:
+        with transaction.atomic():
+            mailbox = Mailbox.objects.create(organisation=scope.organisation, team=team, address=clean)
+            audit.record(
+                actor=scope.user,
+                organisation=scope.organisation,
+                obj=mailbox,
+                action="mailbox.create",
+                data={"team": team.name},
+            )
+    except IntegrityError:  # taken a moment ago
+        raise taken from None
     return mailbox
 
 
