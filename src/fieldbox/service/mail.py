@@ -117,7 +117,7 @@ def read(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Mail:
     mail = Mail(
         key=f"<{message_id[0]}>" if message_id else digest(raw),
         message_id=message_id[0] if message_id else "",
-        sender=sender.strip().lower(),
+        sender=_address(sender),
         sender_name=name.strip()[:200],
         subject=" ".join(_header(message, "subject").split())[:255],
         references=_ids(_header(message, "in-reply-to")) + list(reversed(_ids(_header(message, "references")))),
@@ -130,6 +130,13 @@ def read(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Mail:
     if not mail.automatic:
         _files(message, mail)
     return mail
+
+
+def _address(value: str) -> str:
+    """A sender's address in lower case, or "" when it is none one could answer (kept no longer than e-mail allows)."""
+    address = value.strip().lower()
+    local, at, domain = address.rpartition("@")
+    return address if at and local and "." in domain and len(address) <= 254 and " " not in address else ""
 
 
 def _header(message: EmailMessage, name: str) -> str:

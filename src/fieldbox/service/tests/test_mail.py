@@ -235,3 +235,9 @@ def test_other_systems_hear_of_tickets_through_webhooks(tenant):
     ]
     assert {s["data"]["number"] for s in sent} == {ticket.number}
     assert {s["organisation_id"] for s in sent} == {tenant.provider.pk}
+
+
+def test_a_sender_no_one_could_answer_makes_no_ticket(desk):
+    for sender in ("nobody", "x" * 250 + "@cliente.example", "<>"):
+        assert services.mail_ingest(mailbox=desk, raw=mail(sender=sender)).reason == "no-sender"
+    assert Ticket.objects.count() == 0 and Contact.objects.count() == 0
