@@ -118,7 +118,8 @@ class Table(Generic[M]):
         self.owner = owner  # the organisation whose log holds the audit row
         self.shared_with = shared_with  # the other organisation that reads the row, given the owner's id
         self.since = since  # a field set to the time of every change of state
-        self.closed = closed  # (a field, the final states): the field is set to the time the record reaches one
+        # (a field, the final states): set to the time the record reaches one, emptied when it leaves it.
+        self.closed = closed
         self.touched = touched  # a field set to the time of every move (the record's last change)
         self.hooks: list[Callable[[Step], None]] = []
         TABLES[name] = self
@@ -241,8 +242,8 @@ class Table(Generic[M]):
         if self.since and new != old:
             setattr(record, self.since, now)
             stamped.add(self.since)
-        if self.closed and new in self.closed[1] and old not in self.closed[1]:
-            setattr(record, self.closed[0], now)
+        if self.closed and (new in self.closed[1]) != (old in self.closed[1]):  # reaching or leaving a final state
+            setattr(record, self.closed[0], now if new in self.closed[1] else None)
             stamped.add(self.closed[0])
         return stamped
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from fieldbox.accounts.choices import ADMIN_ROLES, DESK
+from fieldbox.accounts.choices import DESK
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import NOT_BLANK, errors_of
@@ -220,9 +220,7 @@ def team_create(request: HttpRequest, payload: TeamIn) -> Any:
     description="An address routes to one desk only: one taken by any organisation is refused.",
 )
 def mailbox_create(request: HttpRequest, payload: MailboxIn) -> Any:
-    scope = scope_of(request)
-    scope.require_role(*ADMIN_ROLES)
-    mailbox = services.mailbox_create(scope=scope, team_id=payload.team_id, address=payload.address)
+    mailbox = services.mailbox_create(scope=scope_of(request), team_id=payload.team_id, address=payload.address)
     return 201, _mailbox(mailbox)
 
 

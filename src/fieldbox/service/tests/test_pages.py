@@ -135,3 +135,28 @@ def test_an_html_mail_shows_as_text_and_as_sent_without_anything_that_runs(desk,
     assert 'rel="noopener noreferrer nofollow"' in shown
     for gone in ("<script", "onclick", "tracker.example", "javascript:", "<style", "display:none"):
         assert gone not in shown, gone
+
+
+def test_the_desk_cancels_with_a_reason_and_reopens_a_closed_ticket(desk, tenant):
+    ticket = services.mail_ingest(mailbox=desk, raw=mail("Richiesta doppia")).ticket
+    assert ticket is not None
+    client = signed_in(tenant.company_admin)
+    missing = client.post(f"/desk/tickets/{ticket.pk}/cancel/", {"reason": ""})
+    assert missing.status_code == 400 and "This field is required." in missing.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.NEW  # nothing changed
+    assert client.post(f"/desk/tickets/{ticket.pk}/cancel/", {"reason": "Doppione di T0000001"}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.CANCELLED and ticket.closed_at is not None
+    other = services.mail_ingest(mailbox=desk, raw=mail("Altra richiesta")).ticket
+    assert other is not None
+    for action in ("open", "resolve", "close"):
+        assert client.post(f"/desk/tickets/{other.pk}/{action}/").status_code == 302
+    page = client.get(f"/desk/tickets/{other.pk}/").content.decode()
+    assert 'data-testid="move-reopen"' in page and 'id="reply"' not in page
+    client.post(f"/desk/tickets/{other.pk}/reopen/")
+    other.refresh_from_db()
+    assert other.status == TicketStatus.OPEN and other.closed_at is None  # open again: no longer closed
+    assert client.post(f"/desk/tickets/{other.pk}/nonsense/").status_code == 302  # no such move: nothing happens
+    other.refresh_from_db()
+    assert other.status == TicketStatus.OPEN
