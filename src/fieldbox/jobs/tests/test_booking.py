@@ -29,8 +29,8 @@ def due(job: Job, at: datetime) -> Job:
 
 
 def test_the_quick_choices_are_today_tomorrow_and_working_days_within_the_deadline(tenant):
-    job = due(taken_job(tenant), datetime(2026, 12, 8, 12, 0, tzinfo=ROME))  # Tuesday noon
     with time_machine.travel(THURSDAY, tick=False), timezone.override(ROME):
+        job = due(taken_job(tenant), datetime(2026, 12, 8, 12, 0, tzinfo=ROME))  # Tuesday noon
         days = booking.quick_days(job)
         labels = [(d.day.isoformat(), d.label, [s.label for s in d.slots]) for d in days]
         assert labels == [
@@ -48,8 +48,8 @@ def test_the_quick_choices_are_today_tomorrow_and_working_days_within_the_deadli
 
 
 def test_a_late_job_offers_no_slot_and_the_service_refuses_any(tenant):
-    job = due(taken_job(tenant), THURSDAY - timedelta(days=1))
     with time_machine.travel(THURSDAY, tick=False), timezone.override(ROME):
+        job = due(taken_job(tenant), THURSDAY - timedelta(days=1))  # made on the day, as people would
         assert booking.is_late(job) and booking.quick_days(job) == []
         with pytest.raises(ValidationError, match="past the deadline"):
             services.job_appointment(
@@ -58,9 +58,9 @@ def test_a_late_job_offers_no_slot_and_the_service_refuses_any(tenant):
 
 
 def test_without_a_deadline_every_offered_day_has_its_slots(tenant):
-    job = due(taken_job(tenant), None)  # type: ignore[arg-type]
     evening = THURSDAY.replace(hour=20)
     with time_machine.travel(evening, tick=False), timezone.override(ROME):
+        job = due(taken_job(tenant), None)  # type: ignore[arg-type]
         days = booking.quick_days(job)
         assert [d.label for d in days] == ["Tomorrow", "Mon 7", "Tue 8", "Wed 9"]  # nothing left today
         assert all(len(d.slots) == 11 for d in days) and "max" not in booking.picker_bounds(job)
