@@ -119,7 +119,7 @@ def fill(jobs: int, installers: int) -> World:
         product = Product.objects.create(provider=provider, name="Bench Box", code="BB1", serial_prefix="BB")
         customers = Customer.objects.bulk_create(
             [
-                Customer(provider=provider, first_name="Owner", last_name=f"{n:06d}", phone=f"+3933{n:08d}")
+                Customer(organisation=provider, first_name="Owner", last_name=f"{n:06d}", phone=f"+3933{n:08d}")
                 for n in range(jobs)
             ],
             batch_size=1000,

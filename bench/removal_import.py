@@ -70,7 +70,7 @@ def make_fleet(vehicles: int) -> tuple[Any, int]:
     user = User.objects.create_user("requester@bench.example", "x")
     Membership.objects.create(user=user, organisation=provider, role=Role.DISPATCHER)
     product = Product.objects.create(provider=provider, name="Box", code="BOX")
-    customer = Customer.objects.create(provider=provider, last_name="Fleet")
+    customer = Customer.objects.create(organisation=provider, last_name="Fleet")
     with connection.cursor() as cursor:
         columns = "provider_id, plate, plate_country, vin, make, model, vehicle_type"
         with cursor.cursor.copy(f"COPY {Vehicle._meta.db_table} ({columns}) FROM STDIN") as copy:

@@ -26,18 +26,30 @@ class Role(models.TextChoices):
     AGENCY = "agency", _("Agency")
     INSTALLER_ADMIN = "installer_admin", _("Installer company admin")
     INSTALLER = "installer", _("Installer")
+    # The back office of every organisation (DESIGN.md §6).
+    DESK_AGENT = "desk_agent", _("Desk agent")
+    TECHNICIAN = "technician", _("Technician")
+    OFFICE = "office", _("Office")
+    # A customer's contact who signs in to the portal: sees only their own customer's records.
+    PORTAL_CONTACT = "portal_contact", _("Portal contact")
 
 
+_PROVIDER_OWN: list[str] = [Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY]
+_INSTALLER_OWN: list[str] = [Role.INSTALLER_ADMIN, Role.INSTALLER]
+# The back-office roles any organisation may grant (DESIGN.md §6); a portal contact is invited from a contact.
+BACK_OFFICE_ROLES: list[str] = [Role.DESK_AGENT, Role.OFFICE, Role.TECHNICIAN]
+# The roles an admin of each kind of organisation may grant.
 ROLES_BY_KIND: dict[str, list[str]] = {
-    OrganisationKind.PROVIDER: [Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_CARE, Role.AGENCY],
-    OrganisationKind.INSTALLER: [Role.INSTALLER_ADMIN, Role.INSTALLER],
+    OrganisationKind.PROVIDER: _PROVIDER_OWN + BACK_OFFICE_ROLES,
+    OrganisationKind.INSTALLER: _INSTALLER_OWN + BACK_OFFICE_ROLES,
 }
 
 # The sets of roles, named once: services, transition tables, pages and notifications all use these.
 # Everyone of a provider: reads its registry, jobs and removal requests; follows and cancels removals.
-PROVIDER_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.PROVIDER])
+PROVIDER_ROLES = frozenset(_PROVIDER_OWN)
 # Everyone of an installer company: takes, books, pairs and ends jobs, handles removals, receives devices.
-INSTALLER_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.INSTALLER])
+INSTALLER_ROLES = frozenset(_INSTALLER_OWN)
+PORTAL = frozenset({Role.PORTAL_CONTACT})
 # Who plans a provider's work: creates, assigns and cancels jobs, uploads removal requests.
 PLANNERS = frozenset({Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.AGENCY})
 # Customer care: reassigns, extends deadlines, corrects pairings.
@@ -49,9 +61,15 @@ PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.DISPATCHER, Role.CUSTOMER_
 PROVIDER_ADMINS = frozenset({Role.PROVIDER_ADMIN})
 INSTALLER_ADMINS = frozenset({Role.INSTALLER_ADMIN})
 ADMIN_ROLES = PROVIDER_ADMINS | INSTALLER_ADMINS
-# The service desk (tickets) of an organisation, for its own customers: its admin and, at a provider, customer care
-# (the desk agent, office and technician roles come with the desk's screens).
-DESK = ADMIN_ROLES | {Role.CUSTOMER_CARE}
+# The service desk (tickets) of an organisation, for its own customers: its admin, its desk agents and, at a
+# provider, customer care.
+DESK = ADMIN_ROLES | {Role.CUSTOMER_CARE, Role.DESK_AGENT}
+# The office: customers' administrative data, charges, interventions to plan (and, later, quotes and invoices).
+OFFICE = ADMIN_ROLES | {Role.OFFICE}
+# Who keeps the customers' registry of an organisation (data, contacts, sites, files, equipment).
+CUSTOMER_KEEPERS = DESK | OFFICE | {Role.DISPATCHER}
+# Who reads a customer's records in the back office: the keepers and the technicians who go there.
+BACK_OFFICE = CUSTOMER_KEEPERS | {Role.TECHNICIAN}
 # An admin may grant any role up to its own rank, never above.
 ROLE_RANK: dict[str, int] = {
     Role.PROVIDER_ADMIN: 3,
@@ -60,6 +78,10 @@ ROLE_RANK: dict[str, int] = {
     Role.AGENCY: 1,
     Role.INSTALLER_ADMIN: 3,
     Role.INSTALLER: 1,
+    Role.DESK_AGENT: 2,
+    Role.OFFICE: 2,
+    Role.TECHNICIAN: 1,
+    Role.PORTAL_CONTACT: 0,
 }
 # Roles whose members must use two-factor authentication.
 TWO_FACTOR_REQUIRED_ROLES = PROVIDER_ADMINS

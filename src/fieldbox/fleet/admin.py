@@ -18,9 +18,9 @@ class AddressInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "kind", "phone", "email", "provider"]
+    list_display = ["__str__", "kind", "phone", "email", "organisation"]
     search_fields = ["last_name", "company_name", "phone", "email"]
-    raw_id_fields = ["provider"]
+    raw_id_fields = ["organisation"]
     inlines = [AddressInline]
 
 

@@ -20,7 +20,23 @@ class CustomerKind(models.TextChoices):
 class AddressKind(models.TextChoices):
     RESIDENCE = "residence", _("Residence")
     BILLING = "billing", _("Billing")
+    HEAD_OFFICE = "head_office", _("Head office")
+    PLANT = "plant", _("Plant")
+    WAREHOUSE = "warehouse", _("Warehouse")
+    BRANCH = "branch", _("Branch")
     OTHER = "other", _("Other")
+
+
+class PaymentTerms(models.TextChoices):
+    """When an invoice falls due ("condizioni di pagamento"): days from the invoice date (DF) or to the end of the
+    month (FM) that many days after it."""
+
+    IMMEDIATE = "immediate", _("On receipt")
+    DF30 = "30df", _("30 days from invoice")
+    DF60 = "60df", _("60 days from invoice")
+    FM30 = "30fm", _("30 days end of month")
+    FM60 = "60fm", _("60 days end of month")
+    FM90 = "90fm", _("90 days end of month")
 
 
 class VehicleType(models.TextChoices):

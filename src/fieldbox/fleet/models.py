@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.core.tenancy import Scope, ScopedQuerySet
-from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
-from fieldbox.fleet.validators import validate_imei, validate_vin
+from fieldbox.fleet.choices import (
+    AddressKind,
+    CustomerKind,
+    DeviceStatus,
+    PaymentTerms,
+    SubscriptionStatus,
+    VehicleType,
+)
+from fieldbox.fleet.validators import validate_imei, validate_latitude, validate_longitude, validate_vin
 
 PROVIDER = "accounts.Organisation"
 
@@ -26,10 +34,21 @@ class ProviderOwnedQuerySet(ScopedQuerySet[Any]):
         return self.filter(provider=scope.organisation)
 
 
-class Customer(models.Model):
-    """The vehicle owner and contract holder: a person or a company."""
+class OwnedQuerySet(ScopedQuerySet[Any]):
+    """A record any organisation keeps for itself (its customers and what hangs from them): its own people only. A
+    partner reads a provider's customer only through an open job of its own (``jobs``), never in a list."""
 
-    provider = models.ForeignKey(PROVIDER, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
+    def visible_to(self, scope: Scope) -> OwnedQuerySet:
+        return self.filter(organisation=scope.organisation)
+
+
+class Customer(models.Model):
+    """A customer of an organisation: a provider's subscriber (vehicle owner and contract holder), or an installer
+    company's own after-sales customer. A person or a company, with its administrative data."""
+
+    organisation = models.ForeignKey(
+        PROVIDER, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -38,14 +57,31 @@ class Customer(models.Model):
     phone_other = models.CharField(_("other phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
     language = models.CharField(_("language"), max_length=8, default="it")
+    # Commercial and administrative data (ANAGRAFICA CLIENTI), checked by fleet.validators.
+    code = models.CharField(_("customer code"), max_length=32, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=16, blank=True)
+    fiscal_code = models.CharField(_("fiscal code"), max_length=16, blank=True)
+    sdi_code = models.CharField(
+        _("SDI code"),
+        max_length=7,
+        blank=True,
+        help_text=_("The recipient code of the e-invoice exchange (7 characters)"),
+    )
+    pec = models.EmailField(_("PEC"), blank=True, help_text=_("Certified e-mail address"))
+    payment_terms = models.CharField(
+        _("payment terms"), max_length=16, choices=PaymentTerms.choices, default=PaymentTerms.IMMEDIATE
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    # The portal: the contacts of this customer see each other's tickets (otherwise each sees their own).
+    portal_shared = models.BooleanField(_("contacts see each other's tickets"), default=False)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
 
-    objects = ProviderOwnedQuerySet.as_manager()
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["provider", "last_name"], name="customer_name")]
+        indexes = [models.Index(fields=["organisation", "last_name"], name="customer_name")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -58,19 +94,61 @@ class Customer(models.Model):
 
 
 class CustomerAddress(models.Model):
+    """A customer's address, and in the back office its site (head office, plant, warehouse, …) where equipment
+    stands and technicians go: with coordinates for the map."""
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(_("kind"), max_length=16, choices=AddressKind.choices, default=AddressKind.RESIDENCE)
+    name = models.CharField(_("site name"), max_length=100, blank=True)
     street = models.CharField(_("street"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=16, blank=True)
     city = models.CharField(_("city"), max_length=100)
     country = models.CharField(_("country"), max_length=2, default="IT")
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=6, null=True, blank=True, validators=[validate_latitude]
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[validate_longitude]
+    )
 
     class Meta:
-        verbose_name = _("address")
-        verbose_name_plural = _("addresses")
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="site_latitude"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="site_longitude",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.street}, {self.postcode} {self.city}"
+        where = f"{self.street}, {self.postcode} {self.city}"
+        return f"{self.name} — {where}" if self.name else where
+
+
+class CustomerFile(models.Model):
+    """A file kept with a customer (contract scan, plant drawing, photo), in the storage backend under a random
+    name; its type checked by its content and its size bounded (fleet.services.customer_file_add)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to="customers/%Y/%m/")
+    name = models.CharField(_("name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("added on"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer file")
+        verbose_name_plural = _("customer files")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class VehicleQuerySet(ScopedQuerySet["Vehicle"]):

@@ -59,13 +59,16 @@ def _saved(
 ) -> tuple[M, list[str]]:
     """A new record of the provider, or its record ``pk`` locked, with the cleaned ``fields`` set and saved; and
     the names of the fields that changed (in the caller's transaction)."""
-    if pk is None:
-        obj = model(provider=scope.organisation)
-    else:
-        obj = model._default_manager.select_for_update().get(pk=pk, provider=scope.organisation)
+    owner = {_owner(model): scope.organisation}
+    obj = model(**owner) if pk is None else model._default_manager.select_for_update().get(pk=pk, **owner)
     changed = _apply(obj, clean, fields)
     obj.save()
     return obj, changed
+
+
+def _owner(model: type[Model]) -> str:
+    """The field naming a registry record's owner: any organisation owns its customers, a provider the rest."""
+    return "organisation" if model is Customer else "provider"
 
 
 def _record(scope: Scope, obj: Model, action: str, changed: list[str]) -> None:
@@ -197,7 +200,7 @@ def product_save(*, scope: Scope, data: dict[str, Any], product_id: int | None =
 
 
 def _own(scope: Scope, model: type[Model], pk: Any, field: str) -> Any:
-    found = model._default_manager.filter(pk=pk, provider=scope.organisation).first() if pk else None
+    found = model._default_manager.filter(pk=pk, **{_owner(model): scope.organisation}).first() if pk else None
     if found is None:
         raise ValidationError({field: _("Choose one of your records.")})
     return found

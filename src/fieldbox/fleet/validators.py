@@ -1,4 +1,4 @@
-"""Checks of vehicle and device identifiers: VIN and IMEI."""
+"""Checks of identifiers: VIN and IMEI, VAT number, fiscal code and SDI code, coordinates."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from stdnum.eu import vat
+from stdnum.exceptions import ValidationError as Invalid
+from stdnum.it import codicefiscale, iva
 
 VIN_ALPHABET = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")  # no I, O or Q
 _TRANSLITERATION = {
@@ -55,3 +58,44 @@ def luhn_ok(digits: str) -> bool:
 def validate_imei(value: str) -> None:
     if not (len(value) == 15 and value.isdigit() and luhn_ok(value)):
         raise ValidationError(_("An IMEI has 15 digits with a valid check digit."), code="invalid_imei")
+
+
+def validate_latitude(value: object) -> None:
+    if value is not None and not -90 <= float(str(value)) <= 90:
+        raise ValidationError(_("A latitude lies between -90 and 90."), code="latitude")
+
+
+def validate_longitude(value: object) -> None:
+    if value is not None and not -180 <= float(str(value)) <= 180:
+        raise ValidationError(_("A longitude lies between -180 and 180."), code="longitude")
+
+
+def normalise_vat(value: str, country: str = "IT") -> str:
+    """A VAT number as the exchange wants it (``IT`` + 11 digits for Italy, the EU forms otherwise), checked by
+    python-stdnum: its country's checksum, not only its shape."""
+    compact = "".join(value.split()).upper().replace(".", "").replace("-", "")
+    if compact[:2].isdigit():
+        compact = (country or "IT").upper() + compact
+    try:
+        return str(vat.validate(compact))
+    except Invalid as exc:
+        raise ValidationError(_("This VAT number is not valid (its check digit does not match).")) from exc
+
+
+def normalise_fiscal_code(value: str) -> str:
+    """An Italian fiscal code: 16 characters for a person (with its check letter), or a company's 11 digits."""
+    compact = "".join(value.split()).upper()
+    try:
+        return str(iva.validate(compact) if compact.isdigit() else codicefiscale.validate(compact))
+    except Invalid as exc:
+        raise ValidationError(_("This fiscal code is not valid (its check character does not match).")) from exc
+
+
+SDI_CODE = re.compile(r"^[A-Z0-9]{7}$")
+
+
+def normalise_sdi_code(value: str) -> str:
+    code = "".join(value.split()).upper()
+    if not SDI_CODE.match(code):
+        raise ValidationError(_("An SDI code has 7 letters or digits (0000000 for none)."))
+    return code

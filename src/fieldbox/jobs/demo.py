@@ -60,7 +60,7 @@ def reset() -> None:
     Subscription.objects.filter(provider__in=providers).delete()
     Device.objects.filter(provider__in=providers).delete()
     Vehicle.objects.filter(provider__in=providers).delete()
-    Customer.objects.filter(provider__in=providers).delete()
+    Customer.objects.filter(organisation__in=providers).delete()
     Product.objects.filter(provider__in=providers).delete()
 
 
@@ -69,7 +69,7 @@ def _registry(plan: Scope, provider: Organisation, product: Product, offset: int
     subscriptions = []
     for i, (first, last, phone, street, postcode, city, plate, make, model) in enumerate(OWNERS):
         customer = Customer.objects.create(
-            provider=provider, first_name=first, last_name=last, phone=phone, language=provider.language
+            organisation=provider, first_name=first, last_name=last, phone=phone, language=provider.language
         )
         CustomerAddress.objects.create(customer=customer, street=street, postcode=postcode, city=city)
         vehicle = Vehicle.objects.create(

@@ -55,7 +55,7 @@ def _strip_job(job: Job) -> None:
     customer = cache.get("customer")
     cache["customer"] = Customer(
         pk=job.customer_id,
-        provider_id=job.provider_id,
+        organisation_id=job.provider_id,
         kind=customer.kind if customer else "person",
         language=customer.language if customer else "",
     )

@@ -62,7 +62,7 @@ def _equipped_fleet(ask: Scope, remover: Organisation) -> None:
     product = Product.objects.filter(provider=provider).first() or Product.objects.create(
         provider=provider, name="Boîtier T4", code="TRQ-1", serial_prefix="TRQ"
     )
-    customer = Customer.objects.create(provider=provider, company_name="Loc'Alpes", language="fr")
+    customer = Customer.objects.create(organisation=provider, company_name="Loc'Alpes", language="fr")
     installed = timezone.now() - timedelta(days=400)
     boxes = []
     for n, (vin, plate, make, model, number, _place) in enumerate(FLEET, start=1):

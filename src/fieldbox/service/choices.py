@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fieldbox.accounts.choices import DESK
+from fieldbox.accounts.choices import DESK, OFFICE
 from fieldbox.core.counters import Counted
 from fieldbox.core.transitions import CREATED, SAME, SYSTEM, Move, Table
 
@@ -35,6 +35,32 @@ class Priority(models.TextChoices):
     NORMAL = "normal", pgettext_lazy("priority", "Normal")
     HIGH = "high", pgettext_lazy("priority", "High")
     URGENT = "urgent", pgettext_lazy("priority", "Urgent")
+
+
+class TicketKind(models.TextChoices):
+    """What a call is about (SYS "tipo chiamata")."""
+
+    FAULT = "fault", _("Fault")
+    REQUEST = "request", _("Request for information")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    INSTALLATION = "install", _("Installation")
+    REMOVAL = "removal", _("Removal")
+    ADMIN = "admin", _("Administrative")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class ChargeKind(models.TextChoices):
+    TIME = "time", _("Time")
+    FEE = "fee", _("Fee")
+    PART = "part", _("Part")
+
+
+class InterventionStatus(models.TextChoices):
+    """An intervention's state here; the planning of work orders (the next stage) adds its own after "to plan"."""
+
+    TO_PLAN = "to_plan", _("To plan")
+    DONE_BY_PHONE = "by_phone", _("Done by phone")
+    CANCELLED = "cancelled", pgettext_lazy("intervention", "Cancelled")
 
 
 class MessageKind(models.TextChoices):
@@ -99,5 +125,23 @@ TICKET_TABLE: Table[Any] = Table(
         Move("reopen", (T.RESOLVED, T.CLOSED), T.OPEN, DESK | {SYSTEM}),
         Move("cancel", OPEN_TICKET, T.CANCELLED, DESK),
         Move("merge", OPEN_TICKET, T.MERGED, DESK),
+    ),
+)
+
+IS = InterventionStatus
+# An intervention's life here (SYS "intervento"): to plan, then planned by work orders (the next stage), or ended
+# from the call: done by phone (it stays for the statistics, never planned) or cancelled (with a reason).
+INTERVENTION_TABLE: Table[Any] = Table(
+    name="intervention",
+    model="service.Intervention",
+    states=InterventionStatus,
+    refusal=_("Not possible while the intervention is “%(status)s”."),
+    owner=lambda intervention, scope: intervention.organisation_id,
+    closed=("closed_at", (IS.DONE_BY_PHONE, IS.CANCELLED)),
+    touched="changed_at",
+    moves=(
+        Move("create", CREATED, IS.TO_PLAN, DESK | OFFICE),
+        Move("by_phone", (IS.TO_PLAN,), IS.DONE_BY_PHONE, DESK | OFFICE),
+        Move("cancel", (IS.TO_PLAN,), IS.CANCELLED, DESK | OFFICE),
     ),
 )

@@ -3,6 +3,7 @@ that reached a mailbox (with what it became)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -11,14 +12,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.accounts.choices import PORTAL
 from fieldbox.core.tenancy import Scope, ScopedQuerySet
 from fieldbox.service.choices import (
     Channel,
+    ChargeKind,
     ClosedReply,
     ImapSecurity,
+    InterventionStatus,
     MailOutcome,
     MessageKind,
     Priority,
+    TicketKind,
     TicketStatus,
 )
 
@@ -95,9 +100,15 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    role = models.CharField(_("role"), max_length=100, blank=True, help_text=_("e.g. plant manager, accounts"))
     is_default = models.BooleanField(_("default contact"), default=False)
     confirmed_at = models.DateTimeField(_("confirmed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    # The portal: the account this contact signs in with (made when they accept the invitation).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="portal_contact"
+    )
+    invited_at = models.DateTimeField(_("invited to the portal on"), null=True, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 
@@ -105,11 +116,97 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "email"], condition=~Q(email=""), name="contact_email_once")
+            models.UniqueConstraint(
+                fields=["organisation", "email"], condition=~Q(email=""), name="contact_email_once"
+            ),
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(is_default=True), name="contact_one_default_per_customer"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name or self.email
+
+
+class EquipmentQuerySet(OwnedQuerySet):
+    def visible_to(self, scope: Scope) -> EquipmentQuerySet:
+        """The organisation's equipment; a portal contact's, only their own customer's."""
+        qs = self.filter(organisation=scope.organisation)
+        if scope.role in PORTAL:
+            qs = qs.filter(customer__in=Contact.objects.filter(user=scope.user).values("customer_id"))
+        return qs
+
+
+class Equipment(models.Model):
+    """A customer's equipment at a site (Appsistance "impianto", SYS "matricola"), with its components: equipment
+    inside equipment, any depth. A provider's telematics box and the vehicle it sits in are equipment too, linked
+    (never copied): the serial is then the device's."""
+
+    organisation = models.ForeignKey(ORGANISATION, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        "fleet.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(
+        "fleet.CustomerAddress",
+        verbose_name=_("site"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), on_delete=models.PROTECT, null=True, blank=True, related_name="components"
+    )
+    name = models.CharField(_("description"), max_length=200)
+    serial = models.CharField(_("serial number"), max_length=64, blank=True)
+    product = models.CharField(_("product"), max_length=200, blank=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    warranty_ends_on = models.DateField(_("warranty ends on"), null=True, blank=True)
+    # Free attributes ("potenza": "12 kW", "refrigerante": "R32"): a flat object of short texts.
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    device = models.OneToOneField(
+        "fleet.Device",
+        verbose_name=_("telematics device"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="equipment",
+    )
+    vehicle = models.OneToOneField(
+        "fleet.Vehicle",
+        verbose_name=_("vehicle"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="equipment",
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    objects = EquipmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+        indexes = [
+            models.Index(fields=["organisation", "serial"], name="equipment_serial"),
+            models.Index(fields=["customer", "parent"], name="equipment_tree"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.serial})" if self.serial else self.name
+
+
+class TicketQuerySet(OwnedQuerySet):
+    def visible_to(self, scope: Scope) -> TicketQuerySet:
+        """The organisation's tickets; a portal contact's: their own, or all of their customer's when the customer
+        lets its contacts see each other's."""
+        qs = self.filter(organisation=scope.organisation)
+        if scope.role in PORTAL:
+            me = Contact.objects.filter(user=scope.user, customer__isnull=False)
+            shared = me.filter(customer__portal_shared=True).values("customer_id")
+            qs = qs.filter(Q(contact__in=me.values("pk")) | Q(customer__in=shared))
+        return qs
 
 
 class Ticket(models.Model):
@@ -129,6 +226,26 @@ class Ticket(models.Model):
     contact = models.ForeignKey(
         Contact, verbose_name=_("contact"), on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    site = models.ForeignKey(
+        "fleet.CustomerAddress",
+        verbose_name=_("site"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    equipment = models.ForeignKey(
+        Equipment, verbose_name=_("equipment"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # A provider's ticket about a subscriber's vehicle, and the job it sent to a partner (ticket → job).
+    vehicle = models.ForeignKey(
+        "fleet.Vehicle", verbose_name=_("vehicle"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    job = models.ForeignKey(
+        "jobs.Job", verbose_name=_("job"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("type"), max_length=12, choices=TicketKind.choices, default=TicketKind.REQUEST)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(_("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.NEW)
@@ -143,17 +260,125 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created on"), default=timezone.now)
     changed_at = models.DateTimeField(_("changed on"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    # The service level (service.sla): when the first answer and the resolution fall due, in working hours.
+    first_response_at = models.DateTimeField(_("first answered on"), null=True, blank=True)
+    response_due_at = models.DateTimeField(_("first answer due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved on"), null=True, blank=True)
 
-    objects = OwnedQuerySet.as_manager()
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         constraints = [models.UniqueConstraint(fields=["organisation", "number"], name="ticket_number_once")]
-        indexes = [models.Index(fields=["organisation", "team", "status", "-id"], name="ticket_team_status")]
+        indexes = [
+            models.Index(fields=["organisation", "team", "status", "-id"], name="ticket_team_status"),
+            models.Index(fields=["organisation", "-id"], name="ticket_newest"),
+            models.Index(fields=["organisation", "customer", "-id"], name="ticket_customer"),
+            models.Index(
+                fields=["organisation", "resolution_due_at"],
+                name="ticket_due",
+                condition=Q(status__in=("new", "open", "waiting")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number or "T-"
+
+
+class Intervention(models.Model):
+    """A visit or a piece of work a call needs (SYS "intervento"): created from the call, planned by the next
+    stage (work orders), or ended here (done by phone, cancelled). A call may have several: a technician who
+    could not finish leaves a follow-up on the same call."""
+
+    organisation = models.ForeignKey(ORGANISATION, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("call"), on_delete=models.CASCADE, related_name="interventions")
+    number = models.CharField(_("number"), max_length=16)  # "I0000042"
+    status = models.CharField(
+        _("status"), max_length=16, choices=InterventionStatus.choices, default=InterventionStatus.TO_PLAN
+    )
+    description = models.TextField(_("work to do"))
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    follows = models.ForeignKey(
+        "self", verbose_name=_("follows"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now)
+    changed_at = models.DateTimeField(_("changed on"), default=timezone.now)
+    closed_at = models.DateTimeField(_("ended on"), null=True, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        constraints = [models.UniqueConstraint(fields=["organisation", "number"], name="intervention_number_once")]
+        indexes = [models.Index(fields=["organisation", "status", "-id"], name="intervention_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Charge(models.Model):
+    """What a call cost or is billed (time spent, a fee, a part): billable or not. Amounts in euro, ``Decimal``,
+    rounded as ``core.money`` says."""
+
+    organisation = models.ForeignKey(ORGANISATION, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("call"), on_delete=models.CASCADE, related_name="charges")
+    kind = models.CharField(_("kind"), max_length=8, choices=ChargeKind.choices)
+    description = models.CharField(_("description"), max_length=255)
+    minutes = models.PositiveIntegerField(_("minutes"), null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=Decimal(1))
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    billable = models.BooleanField(_("billable"), default=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("added on"), default=timezone.now)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="charge_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="charge_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ServiceLevel(models.Model):
+    """An organisation's promise per priority: the first answer and the resolution within so many working hours
+    (its working week and its country's holidays, service.sla)."""
+
+    organisation = models.ForeignKey(ORGANISATION, on_delete=models.CASCADE, related_name="+")
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
+    response_hours = models.PositiveSmallIntegerField(_("first answer within (working hours)"))
+    resolution_hours = models.PositiveSmallIntegerField(_("resolution within (working hours)"))
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+        constraints = [models.UniqueConstraint(fields=["organisation", "priority"], name="service_level_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()}: {self.response_hours} h / {self.resolution_hours} h"
 
 
 class TicketMessage(models.Model):

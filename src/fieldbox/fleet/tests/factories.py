@@ -53,7 +53,7 @@ def registry(provider: Organisation, *, plate: str | None = None, arrived_on: da
     n = next(_numbers)
     product = product_of(provider)
     customer = Customer.objects.create(
-        provider=provider, first_name="Luca", last_name=f"Bianchi{n}", phone="+393331234567", language="it"
+        organisation=provider, first_name="Luca", last_name=f"Bianchi{n}", phone="+393331234567", language="it"
     )
     vehicle = Vehicle.objects.create(
         provider=provider, plate=plate or f"AB{n:03d}CD", make="Fiat", model="Panda", vehicle_type="car"
@@ -88,7 +88,7 @@ def many_registries(provider: Organisation, count: int) -> list[Registry]:
     product = product_of(provider)
     start = next(_numbers) * 10_000
     customers = Customer.objects.bulk_create(
-        [Customer(provider=provider, first_name="Anna", last_name=f"Verdi{start + n}") for n in range(count)]
+        [Customer(organisation=provider, first_name="Anna", last_name=f"Verdi{start + n}") for n in range(count)]
     )
     vehicles = Vehicle.objects.bulk_create(
         [Vehicle(provider=provider, plate=f"ZZ{start + n:07d}", make="Fiat") for n in range(count)]
