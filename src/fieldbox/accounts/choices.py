@@ -19,6 +19,10 @@ class OrganisationKind(models.TextChoices):
     INSTALLER = "installer", _("Installer company")
 
 
+# Organisations of one kind (what an event or a feature applies to).
+PROVIDERS = frozenset({OrganisationKind.PROVIDER})
+
+
 class Role(models.TextChoices):
     PROVIDER_ADMIN = "provider_admin", _("Provider admin")
     DISPATCHER = "dispatcher", _("Dispatcher")

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.choices import CARE
+from fieldbox.accounts.choices import CARE, PROVIDERS
 from fieldbox.messaging import events, kinds
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.events import EventType
@@ -126,23 +126,26 @@ kinds.register(
 )
 
 events.register(
-    EventType("job.status_changed", _("A job changed status")),
+    EventType("job.status_changed", _("A job changed status"), kinds=PROVIDERS),
     EventType(
         "job.activation_missing",
         _("A paired device did not report its activation in time"),
         kind="jobs.activation_missing",
         roles=CARE,
+        kinds=PROVIDERS,
     ),
     EventType(
         "job.help_requested",
         _("An installer asked customer care about a job"),
         kind="jobs.help_requested",
         roles=CARE,
+        kinds=PROVIDERS,
     ),
     EventType(
         "job.owner_change_requested",
         _("A vehicle owner asked for another workshop"),
         kind="jobs.owner_change_requested",
         roles=CARE,
+        kinds=PROVIDERS,
     ),
 )

@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 from ninja.throttling import AnonRateThrottle
 from pydantic import BaseModel
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import ADMIN_ROLES, Role
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import Problem, errors_of, problem
@@ -180,7 +180,7 @@ def _webhook(e: WebhookEndpoint) -> dict[str, Any]:
 @router.get("/webhooks", response={200: list[WebhookOut], **errors_of(403)}, summary="My webhook endpoints")
 def webhook_list(request: HttpRequest) -> Any:
     scope = scope_of(request)
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     return [_webhook(e) for e in selectors.webhooks_for(scope)]
 
 
@@ -193,7 +193,7 @@ def webhook_create(request: HttpRequest, payload: WebhookIn) -> Any:
 @router.get("/webhooks/{endpoint_id}", response={200: WebhookOut, **errors_of(403, 404)}, summary="One endpoint")
 def webhook_get(request: HttpRequest, endpoint_id: int) -> Any:
     scope = scope_of(request)
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     return _webhook(selectors.webhook_for(scope, endpoint_id))
 
 
@@ -202,7 +202,7 @@ def webhook_get(request: HttpRequest, endpoint_id: int) -> Any:
 )
 def webhook_update(request: HttpRequest, endpoint_id: int, payload: WebhookPatch) -> Any:
     scope = scope_of(request)
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     endpoint = selectors.webhook_for(scope, endpoint_id)
     data = _webhook(endpoint) | payload.dict(exclude_unset=True, exclude_none=True)
     changed = services.webhook_update(
@@ -219,7 +219,7 @@ def webhook_update(request: HttpRequest, endpoint_id: int, payload: WebhookPatch
 @router.delete("/webhooks/{endpoint_id}", response={204: None, **errors_of(403, 404)}, summary="Remove an endpoint")
 def webhook_delete(request: HttpRequest, endpoint_id: int) -> Any:
     scope = scope_of(request)
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     services.webhook_delete(scope=scope, endpoint_id=selectors.webhook_for(scope, endpoint_id).pk)
     return HttpResponse(status=204)
 
@@ -231,7 +231,7 @@ def webhook_delete(request: HttpRequest, endpoint_id: int) -> Any:
 )
 def webhook_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[PageFilters]) -> Any:
     scope = scope_of(request)
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     endpoint = selectors.webhook_for(scope, endpoint_id)
     items, cursor = keyset_page(selectors.deliveries_of(endpoint), filters.cursor, filters.limit)
     return {"items": [_message(m) for m in items], "next_cursor": cursor}
@@ -240,6 +240,6 @@ def webhook_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[Pa
 @router.post("/webhooks/{endpoint_id}/ping", response={202: None, **errors_of(403, 404)}, summary="Send a test event")
 def webhook_ping(request: HttpRequest, endpoint_id: int) -> Any:
     scope = scope_of(request)
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     services.webhook_ping(scope=scope, endpoint_id=selectors.webhook_for(scope, endpoint_id).pk)
     return HttpResponse(status=202)

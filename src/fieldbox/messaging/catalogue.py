@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.accounts.choices import PROVIDER_STAFF
+from fieldbox.accounts.choices import PROVIDER_STAFF, PROVIDERS
 from fieldbox.messaging import events, kinds
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.events import EventType
@@ -36,8 +36,9 @@ events.register(
         kind="fleet.device_activated",
         roles=PROVIDER_STAFF,
         email_default=False,
+        kinds=PROVIDERS,
     ),
-    EventType("device.online", _("A device came online")),
-    EventType("device.offline", _("A device went offline")),
-    EventType("device.event", _("A device reported another event")),
+    EventType("device.online", _("A device came online"), kinds=PROVIDERS),
+    EventType("device.offline", _("A device went offline"), kinds=PROVIDERS),
+    EventType("device.event", _("A device reported another event"), kinds=PROVIDERS),
 )

@@ -35,6 +35,13 @@ class EventType:
     # Roles of the organisation told in the app (and by e-mail if they want).
     roles: frozenset[str] = frozenset()
     email_default: bool = True
+    # The kinds of organisation it is emitted for (webhooks offer only those); empty: every organisation.
+    kinds: frozenset[str] = frozenset()
+
+
+def for_webhooks(organisation_kind: str) -> list[EventType]:
+    """The events an organisation of this kind may subscribe its webhook endpoints to."""
+    return [e for e in EVENTS.values() if not e.kinds or organisation_kind in e.kinds]
 
 
 EVENTS: dict[str, EventType] = {}

@@ -22,8 +22,8 @@ class WordingForm(forms.Form):
             del self.fields["subject"]
 
 
-def event_choices() -> list[tuple[str, Any]]:
-    return [(e.key, e.label) for e in events.EVENTS.values()]
+def event_choices(organisation_kind: str) -> list[tuple[str, Any]]:
+    return [(e.key, e.label) for e in events.for_webhooks(organisation_kind)]
 
 
 class WebhookForm(forms.Form):
@@ -32,9 +32,9 @@ class WebhookForm(forms.Form):
     event_types = forms.MultipleChoiceField(label=_("Events"), widget=forms.CheckboxSelectMultiple, choices=[])
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisation_kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_types"].choices = event_choices()  # type: ignore[attr-defined]
+        self.fields["event_types"].choices = event_choices(organisation_kind)  # type: ignore[attr-defined]
 
 
 class FeedForm(forms.Form):

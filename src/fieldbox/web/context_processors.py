@@ -57,7 +57,7 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     ),
     (_("People"), "accounts:members", ADMIN_ROLES),
     (_("Outgoing messages"), "messaging:messages", ADMIN_ROLES),
-    (_("Webhooks"), "messaging:webhooks", PROVIDER_ADMINS),
+    (_("Webhooks"), "messaging:webhooks", ADMIN_ROLES),
     (_("Device events"), "messaging:device_events", PROVIDER_STAFF),
     (_("Audit log"), "accounts:audit", ADMIN_ROLES),
     (_("Settings"), "accounts:organisation", ADMIN_ROLES),

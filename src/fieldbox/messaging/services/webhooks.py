@@ -1,4 +1,4 @@
-"""A provider's webhook endpoints: registered, changed, tested, removed, each audited."""
+"""An organisation's webhook endpoints (its admins'): registered, changed, tested, removed, each audited."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import Role
+from fieldbox.accounts.choices import ADMIN_ROLES
 from fieldbox.core import audit
 from fieldbox.core.tenancy import Scope
 from fieldbox.messaging import events, outbox
@@ -22,7 +22,7 @@ from fieldbox.messaging.models import WebhookEndpoint
 MAX_ENDPOINTS = 10
 
 
-def _clean(url: str, event_types: list[str]) -> tuple[str, list[str]]:
+def _clean(scope: Scope, url: str, event_types: list[str]) -> tuple[str, list[str]]:
     url = url.strip()
     errors = {}
     try:
@@ -32,7 +32,8 @@ def _clean(url: str, event_types: list[str]) -> tuple[str, list[str]]:
     else:
         if urlsplit(url).scheme != "https" and not settings.WEBHOOK_ALLOW_PRIVATE:
             errors["url"] = _("Use an https:// address: events carry personal data.")
-    unknown = [e for e in event_types if e not in events.EVENTS]
+    offered = {e.key for e in events.for_webhooks(scope.organisation.kind)}
+    unknown = [e for e in event_types if e not in offered]
     if unknown or not event_types:
         errors["event_types"] = _("Choose at least one of the listed events.")
     if errors:
@@ -41,8 +42,8 @@ def _clean(url: str, event_types: list[str]) -> tuple[str, list[str]]:
 
 
 def webhook_create(*, scope: Scope, url: str, event_types: list[str], description: str = "") -> WebhookEndpoint:
-    scope.require_role(Role.PROVIDER_ADMIN)
-    url, event_types = _clean(url, event_types)
+    scope.require_role(*ADMIN_ROLES)
+    url, event_types = _clean(scope, url, event_types)
     with transaction.atomic():
         if WebhookEndpoint.objects.filter(organisation=scope.organisation).count() >= MAX_ENDPOINTS:
             raise ValidationError({"url": _("At most %(n)s endpoints per organisation.") % {"n": MAX_ENDPOINTS}})
@@ -62,8 +63,8 @@ def webhook_create(*, scope: Scope, url: str, event_types: list[str], descriptio
 def webhook_update(
     *, scope: Scope, endpoint_id: int, url: str, event_types: list[str], description: str, is_active: bool
 ) -> WebhookEndpoint:
-    scope.require_role(Role.PROVIDER_ADMIN)
-    url, event_types = _clean(url, event_types)
+    scope.require_role(*ADMIN_ROLES)
+    url, event_types = _clean(scope, url, event_types)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id, organisation=scope.organisation)
         before = "active" if endpoint.is_active else "off"
@@ -82,7 +83,7 @@ def webhook_update(
 
 
 def webhook_delete(*, scope: Scope, endpoint_id: int) -> None:
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id, organisation=scope.organisation)
         audit.record(
@@ -93,7 +94,7 @@ def webhook_delete(*, scope: Scope, endpoint_id: int) -> None:
 
 def webhook_ping(*, scope: Scope, endpoint_id: int) -> None:
     """Send a signed test event to the endpoint, through the outbox like every delivery."""
-    scope.require_role(Role.PROVIDER_ADMIN)
+    scope.require_role(*ADMIN_ROLES)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.get(pk=endpoint_id, organisation=scope.organisation)
         key = f"ping:{endpoint.pk}:{timezone.now().timestamp()}"

@@ -1,4 +1,4 @@
-"""Webhooks out: a provider's endpoints get its events, signed, retried, logged per endpoint."""
+"""Webhooks out: an organisation's endpoints get its events, signed, retried, logged per endpoint."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from fieldbox.messaging import outbox, services, signing
 from fieldbox.messaging.channels import webhook
 from fieldbox.messaging.choices import Channel, MessageStatus
 from fieldbox.messaging.models import OutboxMessage, WebhookEndpoint
+from fieldbox.service import services as desk
+from fieldbox.service.models import Mailbox, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -337,3 +339,26 @@ def test_the_error_kept_for_the_admin_shows_no_word_of_the_answer(tenant, receiv
     assert row.last_error == "HTTP 500 Internal Server Error" and row.response_status == 500
     page = signed_in(tenant.provider_admin).get(reverse("messaging:webhook_detail", args=[hook.pk])).content.decode()
     assert "HTTP 500" in page and "hunter2" not in page and "s3cr3t" not in page
+
+
+def test_an_installer_company_admin_gets_its_tickets_events_and_is_never_offered_a_providers(tenant, receiver):
+    client = signed_in(tenant.company_admin)
+    page = client.get(reverse("messaging:webhooks")).content.decode()
+    assert "ticket.created" in page and "job.status_changed" not in page and "device.online" not in page
+    refused = client.post(
+        reverse("messaging:webhooks"), {"url": "https://erp.example.com/x", "event_types": ["job.status_changed"]}
+    )
+    assert refused.status_code == 200 and not WebhookEndpoint.objects.exists()
+    hook = services.webhook_create(
+        scope=tenant.scope(tenant.company_admin), url=receiver.url, event_types=["ticket.created"]
+    )
+    team = Team.objects.create(organisation=tenant.company, name="Assistenza tecnica")
+    mailbox = Mailbox.objects.create(organisation=tenant.company, team=team, address="assistenza@rossi.example")
+    raw = b"From: Anna <anna@cliente.example>\r\nTo: assistenza@rossi.example\r\nSubject: Guasto\r\n\r\nNon va.\r\n"
+    number = desk.mail_ingest(mailbox=mailbox, raw=raw).ticket.number
+    outbox.drain()
+
+    [(headers, body)] = receiver.requests
+    assert headers["X-Fieldbox-Event"] == "ticket.created" and orjson.loads(body)["data"]["number"] == number
+    assert OutboxMessage.objects.get(endpoint=hook).status == MessageStatus.SENT
+    assert signed_in(tenant.installer).get(reverse("messaging:webhooks")).status_code == 403

@@ -1,4 +1,5 @@
-"""Integrations of a provider: webhook endpoints with their delivery log, device event feeds and events."""
+"""Integrations: an organisation's webhook endpoints with their delivery log; a provider's device event feeds and
+events."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fieldbox.accounts.choices import PROVIDER_ADMINS, PROVIDER_STAFF
+from fieldbox.accounts.choices import ADMIN_ROLES, PROVIDER_ADMINS, PROVIDER_STAFF
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import keyset_page
 from fieldbox.core.web import run_service, scope_required
@@ -18,10 +19,10 @@ from fieldbox.messaging.forms import FeedForm, WebhookForm
 PAGE_SIZE = 50
 
 
-@scope_required(*PROVIDER_ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def webhook_list(request: AuthedRequest) -> HttpResponse:
-    form = WebhookForm(request.POST or None)
+    form = WebhookForm(request.POST or None, organisation_kind=request.scope.organisation.kind)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created = run_service(
@@ -38,12 +39,12 @@ def webhook_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "messaging/webhooks.html", {"form": form, "endpoints": endpoints})
 
 
-@scope_required(*PROVIDER_ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def webhook_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for(request.scope, pk)
     initial = {f: getattr(endpoint, f) for f in ("url", "description", "event_types", "is_active")}
-    form = WebhookForm(request.POST or None, initial=initial)
+    form = WebhookForm(request.POST or None, initial=initial, organisation_kind=request.scope.organisation.kind)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         saved = run_service(
@@ -62,7 +63,7 @@ def webhook_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "messaging/webhook_detail.html", context)
 
 
-@scope_required(*PROVIDER_ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def webhook_ping(request: AuthedRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for(request.scope, pk)
@@ -71,7 +72,7 @@ def webhook_ping(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("messaging:webhook_detail", pk=endpoint.pk)
 
 
-@scope_required(*PROVIDER_ADMINS)
+@scope_required(*ADMIN_ROLES)
 @require_POST
 def webhook_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     endpoint = selectors.webhook_for(request.scope, pk)
