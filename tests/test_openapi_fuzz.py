@@ -138,7 +138,7 @@ as_dispatcher = _loaded(coverage=True)
 as_installer = _loaded(coverage=False)
 # What a dispatcher is refused: the admins' operations, and customer care's that admins share.
 ADMINS = r"/(audit-events|messages|webhooks|checklist-items|invitations|members|partnerships|organisations/current)"
-CARE = r"/jobs/\{job_id\}/(reassign|extend-deadline|correct-pairing|certificate)"
+CARE = r"/jobs/\{job_id\}/(reassign|extend-deadline|correct-pairing|certificate)|/tickets/\{ticket_id\}/(job|vehicle)$"
 REFUSED = re.compile(f"{ADMINS}|{CARE}")
 # ``exclude``: the configured ``operations`` already make an ``include`` that every operation matches.
 as_admin = _loaded(coverage=False).exclude(lambda ctx: not REFUSED.search(ctx.operation.path))

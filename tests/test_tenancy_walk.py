@@ -12,15 +12,18 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from fieldbox.accounts import services
 from fieldbox.accounts.choices import InvitationStatus, PartnershipStatus, Role
-from fieldbox.accounts.models import ApiToken, Invitation, Membership, Partnership
-from fieldbox.accounts.tests.fixtures import Tenant, make_tenant, signed_in
+from fieldbox.accounts.models import ApiToken, Invitation, Membership, Partnership, User
+from fieldbox.accounts.tests.factories import member
+from fieldbox.accounts.tests.fixtures import Tenant, make_tenant, scope_of, signed_in
 from fieldbox.config.api import api
-from fieldbox.fleet.models import Customer, Device, Subscription
+from fieldbox.fleet.models import Customer, CustomerFile, Device, Subscription
+from fieldbox.fleet.services import customer_save
 from fieldbox.fleet.tests.factories import device as make_device
 from fieldbox.fleet.tests.factories import registry
 from fieldbox.jobs import services as jobs
@@ -39,7 +42,18 @@ from fieldbox.removals.models import BoxPickup, RemovalLine
 from fieldbox.removals.services import requests as removal_uploads
 from fieldbox.removals.tests.factories import confirmed_request
 from fieldbox.service import services as desk
-from fieldbox.service.models import Attachment, Mailbox, Team, Ticket
+from fieldbox.service.models import (
+    Attachment,
+    Charge,
+    Contact,
+    Equipment,
+    Intervention,
+    Mailbox,
+    ServiceLevel,
+    Team,
+    Ticket,
+)
+from fieldbox.service.services import calls, contacts, equipment
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +136,9 @@ def world(db: Any) -> World:
     )
     ticket = desk.mail_ingest(mailbox=mailbox, raw=alpha_mail).ticket
     assert ticket is not None
+    back_office = _alpha_back_office(a, ticket)
     ids = {
+        **back_office,
         "team": team.pk,
         "mailbox": mailbox.pk,
         "ticket": ticket.pk,
@@ -155,6 +171,7 @@ def world(db: Any) -> World:
         ).pk,
     }
     markers = [
+        *BACK_OFFICE_MARKERS,
         "Alpha desk team",
         "Alpha ticket subject",
         "Alpha secret request",
@@ -193,8 +210,84 @@ def world(db: Any) -> World:
     return World(a=a, b=b, ids=ids, markers=markers)
 
 
+BACK_OFFICE_MARKERS = [
+    "Alpha Aftersales Customer",
+    "IT02817310150",
+    "Alpha secret site",
+    "alpha-customer-file.pdf",
+    "alpha-contact@alpha.example",
+    "Alpha secret equipment",
+    "ALPHA-EQ-1",
+    "Alpha secret component",
+    "Alpha secret work",
+    "Alpha secret charge",
+    "Alpha phone call",
+]
+
+
+def _alpha_back_office(a: Tenant, mailed: Ticket) -> dict[str, int]:
+    """An installer company's own after-sales: a customer with a site, a file, a contact (in the portal), equipment
+    with a component, a call taken by phone with an intervention and a charge."""
+    admin = a.scope(a.company_admin)
+    customer = customer_save(
+        scope=admin,
+        data={"kind": "company", "company_name": "Alpha Aftersales Customer", "vat_number": "IT02817310150"},
+        addresses=[{"kind": "plant", "name": "Alpha secret site", "street": "Via Alfa 1", "city": "Sondrio"}],
+    )
+    site = customer.addresses.get()
+    file = CustomerFile.objects.create(
+        customer=customer,
+        file=ContentFile(b"%PDF-1.4 alpha", name="walk.pdf"),
+        name="alpha-customer-file.pdf",
+        content_type="application/pdf",
+        size=14,
+    )
+    contact = contacts.contact_save(
+        scope=admin, data={"name": "Alpha Contact", "email": "alpha-contact@alpha.example"}, customer_id=customer.pk
+    )
+    machine = equipment.equipment_save(
+        scope=admin,
+        data={"name": "Alpha secret equipment", "serial": "ALPHA-EQ-1", "site_id": site.pk},
+        customer_id=customer.pk,
+    )
+    part = equipment.equipment_save(
+        scope=admin, data={"name": "Alpha secret component", "parent_id": machine.pk}, customer_id=customer.pk
+    )
+    call = calls.ticket_create(
+        scope=admin,
+        data={
+            "customer_id": customer.pk,
+            "contact_id": contact.pk,
+            "equipment_id": machine.pk,
+            "team_id": mailed.team_id,
+            "subject": "Alpha phone call",
+            "intervention": "Alpha secret work",
+        },
+    )
+    charge = calls.charge_add(scope=admin, ticket_id=call.pk, kind="fee", description="Alpha secret charge")
+    return {
+        "back_customer": customer.pk,
+        "customer_file": file.pk,
+        "contact": contact.pk,
+        "equipment": machine.pk,
+        "component": part.pk,
+        "call": call.pk,
+        "intervention": call.interventions.get().pk,
+        "charge": charge.pk,
+    }
+
+
 def a_state(world: World) -> tuple[Any, ...]:
     return (
+        Ticket.objects.filter(organisation=world.a.company).values_list("pk", "status", "priority", "assignee").count(),
+        tuple(Ticket.objects.filter(pk=world.ids["call"]).values_list("status", "priority", "subject", "job").get()),
+        tuple(Intervention.objects.filter(pk=world.ids["intervention"]).values_list("status", "technician").get()),
+        Charge.objects.filter(ticket_id=world.ids["call"]).count(),
+        tuple(Contact.objects.filter(pk=world.ids["contact"]).values_list("email", "user", "invited_at").get()),
+        Equipment.objects.filter(customer_id=world.ids["back_customer"]).count(),
+        CustomerFile.objects.filter(customer_id=world.ids["back_customer"]).count(),
+        tuple(Customer.objects.filter(pk=world.ids["back_customer"]).values_list("company_name", "vat_number").get()),
+        ServiceLevel.objects.filter(organisation=world.a.company).count(),
         Ticket.objects.get(pk=world.ids["ticket"]).status,
         Ticket.objects.get(pk=world.ids["ticket"]).messages.count(),
         Mailbox.objects.filter(team_id=world.ids["team"]).count(),
@@ -228,6 +321,15 @@ def a_state(world: World) -> tuple[Any, ...]:
 
 
 A_STATE = (
+    2,
+    ("new", "normal", "Alpha phone call", None),
+    ("to_plan", None),
+    1,
+    ("alpha-contact@alpha.example", None, None),
+    2,
+    1,
+    ("Alpha Aftersales Customer", "IT02817310150"),
+    0,
     "new",
     1,
     1,
@@ -401,6 +503,39 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "service:note": ("object", "ticket"),
     "service:move": ("object", "ticket"),
     "service:attachment": ("object", "attachment"),
+    "service:at_risk": ("page", None),
+    "service:service_levels": ("page", None),
+    "service:calls": ("page", None),
+    "service:call_new": ("page", None),
+    "service:call_edit": ("object", "call"),
+    "service:intervention_add": ("object", "call"),
+    "service:charge_add": ("object", "call"),
+    "service:intervention_move": ("object", "intervention"),
+    "service:charge_remove": ("object", "charge"),
+    "service:ticket_job": ("object", "call"),
+    "service:ticket_job_send": ("object", "call"),
+    "service:ticket_vehicle": ("object", "call"),
+    "service:contacts": ("page", None),
+    "service:contact_confirm": ("object", "contact"),
+    "service:contact_edit": ("object", "contact"),
+    "service:contact_remove": ("object", "contact"),
+    "service:contact_invite": ("object", "contact"),
+    "service:contact_portal_revoke": ("object", "contact"),
+    "service:contact_new": ("object", "back_customer"),
+    "service:customer_portal_invite": ("object", "back_customer"),
+    "service:equipment_list": ("page", None),
+    "service:equipment_new": ("object", "back_customer"),
+    "service:equipment_detail": ("object", "equipment"),
+    "service:equipment_edit": ("object", "equipment"),
+    "service:equipment_remove": ("object", "component"),
+    "service:portal": ("page", None),
+    "service:portal_new": ("page", None),
+    "service:portal_equipment": ("page", None),
+    "service:portal_ticket": ("object", "call"),
+    "service:portal_attachment": ("object", "attachment"),
+    "fleet:customer_file_add": ("object", "back_customer"),
+    "fleet:customer_file": ("object", "customer_file"),
+    "fleet:customer_file_delete": ("object", "customer_file"),
     "removals:request_new": ("page", None),
     "removals:request_template": ("page", None),
     "removals:request_summary": ("object", "removal_draft"),
@@ -438,18 +573,36 @@ ROUTE_KWARGS = {
 
 
 # Routes of an object named by more than its id.
-OBJECT_KWARGS = {"service:move": {"action": "open"}}
+OBJECT_KWARGS = {"service:move": {"action": "open"}, "service:intervention_move": {"action": "by_phone"}}
+# Routes whose object is named by another word than pk.
+PK_NAMES = {"service:contact_new": "customer_pk", "service:equipment_new": "customer_pk"}
 
 
 def url_of(name: str, pk: int | None) -> str:
     from django.urls import reverse
 
-    return reverse(name, kwargs={"pk": pk, **OBJECT_KWARGS.get(name, {})} if pk is not None else ROUTE_KWARGS.get(name))
+    if pk is None:
+        return reverse(name, kwargs=ROUTE_KWARGS.get(name))
+    return reverse(name, kwargs={PK_NAMES.get(name, "pk"): pk, **OBJECT_KWARGS.get(name, {})})
 
 
 def callers(world: World) -> list[Client]:
     b = world.b
-    return [signed_in(u) for u in (b.provider_admin, b.dispatcher, b.care, b.company_admin, b.installer)]
+    staff = (b.provider_admin, b.dispatcher, b.care, b.company_admin, b.installer)
+    return [signed_in(u) for u in (*staff, *back_office_people(b))]
+
+
+def back_office_people(b: Tenant) -> list[User]:
+    """The other organisation's desk agent, office, technician and a portal contact of one of its customers."""
+    people = []
+    for role in (Role.DESK_AGENT, Role.OFFICE, Role.TECHNICIAN, Role.PORTAL_CONTACT):
+        email = f"{role}@beta-workshop.example"
+        people.append(User.objects.filter(email=email).first() or member(b.company, role, email=email))
+    portal = people[-1]
+    if not Contact.objects.filter(user=portal).exists():
+        customer = Customer.objects.create(organisation=b.company, company_name="Beta customer")
+        Contact.objects.create(organisation=b.company, customer=customer, email=portal.email, user=portal)
+    return people
 
 
 def test_every_web_route_is_walked():
@@ -648,6 +801,42 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("post", "/api/v1/tickets/{ticket_id}/close"): ("object", "ticket", None),
     ("post", "/api/v1/tickets/{ticket_id}/reopen"): ("object", "ticket", None),
     ("post", "/api/v1/tickets/{ticket_id}/cancel"): ("object", "ticket", {"reason": "x"}),
+    ("post", "/api/v1/tickets"): ("own", None, {"subject": "Walk call", "customer_id": "@back_customer"}),
+    ("patch", "/api/v1/tickets/{ticket_id}"): ("object", "call", {"subject": "x", "priority": "urgent"}),
+    ("get", "/api/v1/tickets/{ticket_id}/interventions"): ("object", "call", None),
+    ("post", "/api/v1/tickets/{ticket_id}/interventions"): ("object", "call", {"description": "x"}),
+    ("get", "/api/v1/interventions"): ("list", None, None),
+    ("post", "/api/v1/interventions/{intervention_id}/by-phone"): ("object", "intervention", {"outcome": "x"}),
+    ("post", "/api/v1/interventions/{intervention_id}/cancel"): ("object", "intervention", {"reason": "x"}),
+    ("get", "/api/v1/tickets/{ticket_id}/charges"): ("object", "call", None),
+    ("post", "/api/v1/tickets/{ticket_id}/charges"): ("object", "call", {"kind": "fee", "description": "x"}),
+    ("delete", "/api/v1/charges/{charge_id}"): ("object", "charge", None),
+    ("put", "/api/v1/tickets/{ticket_id}/vehicle"): ("object", "call", {"vehicle_id": "@vehicle"}),
+    ("post", "/api/v1/tickets/{ticket_id}/job"): ("object", "call", {"kind": "maintenance", "company_id": "@company"}),
+    ("get", "/api/v1/calls"): ("list", None, None),
+    ("get", "/api/v1/calls/export"): ("list", None, None),
+    ("get", "/api/v1/at-risk"): ("list", None, None),
+    ("get", "/api/v1/service-levels"): ("list", None, None),
+    ("put", "/api/v1/service-levels"): (
+        "own",
+        None,
+        {"levels": [{"priority": "urgent", "response_hours": 1, "resolution_hours": 2}]},
+    ),
+    ("get", "/api/v1/contacts"): ("list", None, None),
+    ("post", "/api/v1/contacts"): ("own", None, {"customer_id": "@back_customer", "email": "walk@beta.example"}),
+    ("patch", "/api/v1/contacts/{contact_id}"): ("object", "contact", {"email": "stolen@beta.example"}),
+    ("delete", "/api/v1/contacts/{contact_id}"): ("object", "contact", None),
+    ("post", "/api/v1/contacts/{contact_id}/confirm"): ("object", "contact", {"customer_id": "@back_customer"}),
+    ("get", "/api/v1/equipment"): ("list", None, None),
+    ("get", "/api/v1/equipment/{equipment_id}"): ("object", "equipment", None),
+    ("post", "/api/v1/equipment"): ("own", None, {"customer_id": "@back_customer", "name": "Walk"}),
+    ("patch", "/api/v1/equipment/{equipment_id}"): ("object", "equipment", {"name": "Stolen"}),
+    ("delete", "/api/v1/equipment/{equipment_id}"): ("object", "component", None),
+    ("patch", "/api/v1/customers/{customer_id}"): ("object", "back_customer", {"company_name": "Stolen"}),
+    ("get", "/api/v1/customers/{customer_id}/files"): ("object", "back_customer", None),
+    ("post", "/api/v1/customers/{customer_id}/files"): ("object", "back_customer", None),
+    ("get", "/api/v1/customers/{customer_id}/files/{file_id}"): ("object", "customer_file", None),
+    ("delete", "/api/v1/customers/{customer_id}/files/{file_id}"): ("object", "customer_file", None),
 }
 
 
@@ -659,8 +848,10 @@ def api_operations() -> set[tuple[str, str]]:
 def api_callers(world: World) -> list[dict[str, str]]:
     b = world.b
     headers = []
-    for user in (b.provider_admin, b.dispatcher, b.company_admin, b.installer):
-        _t, raw = services.token_create(scope=b.scope(user), name="walk", days=1)
+    scopes = [b.scope(u) for u in (b.provider_admin, b.dispatcher, b.company_admin, b.installer)]
+    scopes += [scope_of(u, b.company) for u in back_office_people(b)[:3]]
+    for scope in scopes:
+        _t, raw = services.token_create(scope=scope, name="walk", days=1)
         headers.append({"HTTP_AUTHORIZATION": f"Bearer {raw}"})
     return headers
 

@@ -140,7 +140,7 @@ class InvitationStatus(models.TextChoices):
 
 
 # A person into an organisation; accepted through the e-mailed link (SYSTEM: the link is the proof), withdrawn by an
-# admin or, once expired, when the address is invited again.
+# admin or, once expired, when the address is invited again (a portal contact's, whenever they are invited again).
 INVITATION_TABLE: Table[Any] = Table(
     name="invitation",
     model="accounts.Invitation",
@@ -149,6 +149,8 @@ INVITATION_TABLE: Table[Any] = Table(
     owner=lambda invitation, scope: invitation.organisation_id,
     moves=(
         Move("create", CREATED, InvitationStatus.PENDING, ADMIN_ROLES),
+        # A customer's contact into the portal, with that role only: the desk and the office invite them.
+        Move("invite_contact", CREATED, InvitationStatus.PENDING, DESK | OFFICE),
         Move("accept", (InvitationStatus.PENDING,), InvitationStatus.ACCEPTED, frozenset({SYSTEM})),
         Move("revoke", (InvitationStatus.PENDING,), InvitationStatus.REVOKED, ADMIN_ROLES | {SYSTEM}),
     ),

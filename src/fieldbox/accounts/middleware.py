@@ -6,11 +6,12 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp import user_has_device
 
+from fieldbox.accounts.choices import PORTAL
 from fieldbox.accounts.selectors import scope_for, two_factor_required
 from fieldbox.core.audit import current_ip
 from fieldbox.core.http import client_ip
@@ -29,6 +30,28 @@ TWO_FACTOR_OPEN_PREFIXES = (
 )
 
 
+# What a customer's contact signed in to the portal opens: the portal, their own account's pages, invitation links.
+PORTAL_OPEN_PREFIXES = (
+    "/portal/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/profile/",
+    "/accounts/password-reset/",
+    "/accounts/two-factor/",
+    "/invitations/",
+    "/organisation/switch/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+    "/readyz",
+    "/admin/",
+)
+
+
+def _portal_may_open(path: str) -> bool:
+    return path == "/" or path.startswith(PORTAL_OPEN_PREFIXES)
+
+
 class ScopeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -43,6 +66,8 @@ class ScopeMiddleware:
             request.scope = scope  # type: ignore[attr-defined]
             if scope is not None:
                 timezone.activate(zoneinfo.ZoneInfo(scope.organisation.time_zone))
+                if scope.role in PORTAL and not _portal_may_open(request.path):
+                    raise Http404  # the organisation's own pages and API do not exist for a customer's contact
             return self.get_response(request)
         finally:
             timezone.deactivate()

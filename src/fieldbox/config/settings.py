@@ -240,6 +240,8 @@ STATICFILES_DIRS = [
     ("htmx.org", NODE_MODULES / "htmx.org" / "dist"),
     # Barcode reader (plain JS, no WASM), loaded by the scanner only when it opens.
     ("zxing", NODE_MODULES / "@zxing" / "browser" / "umd"),
+    # Maps of customers' sites, drawn only when a tile server is configured (MAP_TILE_URL).
+    ("leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -316,6 +318,13 @@ SERVICE_LOOP_MARKER = env("SERVICE_LOOP_MARKER", "fieldbox").lower()
 SERVICE_IMAP_POLL_EVERY = float(env("SERVICE_IMAP_POLL_EVERY", "60"))
 SERVICE_IMAP_BATCH = int(env("SERVICE_IMAP_BATCH", "200"))
 SERVICE_IMAP_TIMEOUT = float(env("SERVICE_IMAP_TIMEOUT", "30"))
+# Files kept with a customer (contracts, drawings, photos): the largest accepted; the types are core.files'.
+CUSTOMER_FILE_MAX_BYTES = int(env("CUSTOMER_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
+# The map of a customer's sites: the tile server's URL template (e.g. https://tiles.example/{z}/{x}/{y}.png) and the
+# attribution its licence asks for. Empty: no map is drawn, the sites' coordinates are listed with a link instead.
+# A Content-Security-Policy set in front of Fieldbox must allow the tile server's host in img-src.
+MAP_TILE_URL = env("MAP_TILE_URL")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION")
 # Fernet keys (comma-separated, newest first) that encrypt secrets at rest (core.crypto); derived from SECRET_KEY
 # when empty.
 ENCRYPTION_KEYS = [k.strip() for k in env("ENCRYPTION_KEYS", "").split(",") if k.strip()]

@@ -1,12 +1,14 @@
-"""/api/v1: the registry — customers, vehicles (with devices and jobs), subscriptions, products — and the bulk
-load and bulk shipping of devices. The device list, ship and receive of one device live in the jobs API."""
+"""/api/v1: the registry — customers (with their sites and files), vehicles (with devices and jobs), subscriptions,
+products — and the bulk load and bulk shipping of devices. The device list, ship and receive of one device live in
+the jobs API."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
@@ -18,14 +20,16 @@ from fieldbox.core.problems import errors_of, fields_named
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import row_problem
 from fieldbox.fleet import imports, selectors, services
-from fieldbox.fleet.models import Customer, Product, Subscription, Vehicle
+from fieldbox.fleet.models import Customer, CustomerFile, Product, Subscription, Vehicle
 from fieldbox.fleet.schemas import (
     DEVICE_FIELDS,
     CompanyIn,
+    CustomerFileOut,
     CustomerFilters,
     CustomerIn,
     CustomerOut,
     CustomerPage,
+    CustomerPatch,
     DeviceFilters,
     DeviceOut,
     DevicePage,
@@ -46,43 +50,155 @@ from fieldbox.fleet.schemas import (
     VehiclePage,
     device_out,
 )
+from fieldbox.fleet.selectors import CUSTOMER_READERS
 
 router = Router(tags=["registry"])
 
 
+CUSTOMER_OUT = ("id", *services.CUSTOMER_FIELDS)
+SITE_OUT = ("id", *services.SITE_FIELDS)
+
+
+def _reader(request: HttpRequest) -> Scope:
+    """The scope of someone who reads the organisation's customers (403 for the others)."""
+    scope = scope_of(request)
+    scope.require_role(*CUSTOMER_READERS)
+    return scope
+
+
+def _site(row: dict[str, Any]) -> dict[str, Any]:
+    for name in ("latitude", "longitude"):
+        row[name] = float(row[name]) if row[name] is not None else None
+    return row
+
+
 def _customer(c: Customer, with_addresses: bool = False) -> dict[str, Any]:
-    fields = ("id", "kind", "first_name", "last_name", "company_name", "phone", "phone_other", "email", "language")
-    out = {f: getattr(c, f) for f in fields}
+    out = {f: getattr(c, f) for f in CUSTOMER_OUT}
     out["name"] = c.display_name
     if with_addresses:
-        out["addresses"] = list(c.addresses.values("kind", "street", "postcode", "city", "country"))
+        out["addresses"] = [_site(row) for row in selectors.customer_sites(c).values(*SITE_OUT)]
     return out
 
 
-@router.get("/customers", response={200: CustomerPage, **errors_of(422)}, summary="Customers, newest first")
+def _customer_by_id(scope: Scope, customer_id: int) -> dict[str, Any]:
+    return _customer(selectors.customer_for(scope, customer_id), with_addresses=True)
+
+
+@router.get(
+    "/customers",
+    response={200: CustomerPage, **errors_of(403, 422)},
+    summary="Customers of the organisation, newest first",
+    description="Each without its sites (read one customer for them).",
+)
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
-    qs = selectors.search_customers(selectors.customers_for(scope_of(request)), filters.q or "")
+    qs = selectors.search_customers(selectors.customers_for(_reader(request)), filters.q or "")
     items, cursor = keyset_page(qs, filters.cursor, filters.limit)
     return {"items": [_customer(c) for c in items], "next_cursor": cursor}
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, **errors_of(404)}, summary="One customer")
+@router.get(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, **errors_of(403, 404)},
+    summary="One customer, with its sites",
+)
 def customer_get(request: HttpRequest, customer_id: int) -> Any:
-    return _customer(selectors.customer_for(scope_of(request), customer_id), with_addresses=True)
+    return _customer_by_id(_reader(request), customer_id)
 
 
 @router.post(
     "/customers",
     response={201: CustomerOut, **errors_of(403, 422)},
-    summary="Create a customer with its addresses (provider staff)",
-    description="Phones are checked and stored in E.164; a wrong one answers 422 naming the field.",
+    summary="Create a customer with its sites",
+    description=(
+        "Phones are stored in E.164; the VAT number and the fiscal code are checked (their check digit) and "
+        "stored compact. A wrong one answers 422 naming the field; a site's error names its row (`Site 2: …`) on "
+        "`addresses`. Nothing is saved then."
+    ),
 )
 def customer_create(request: HttpRequest, payload: CustomerIn) -> Any:
     scope = scope_of(request)
     data = payload.model_dump(exclude={"addresses"})
     addresses = [a.model_dump() for a in payload.addresses]
     customer = services.customer_save(scope=scope, data=data, addresses=addresses)
-    return Status(201, _customer(selectors.customer_for(scope, customer.pk), with_addresses=True))
+    return Status(201, _customer_by_id(scope, customer.pk))
+
+
+@router.patch(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, **errors_of(403, 404, 422)},
+    summary="Change a customer: only the fields sent",
+    description=(
+        "`addresses`, when sent, become the customer's sites: one with the `id` of one of its sites changes it "
+        "(equipment and tickets keep pointing to it), one without is added, the sites left out are removed."
+    ),
+)
+def customer_patch(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+    scope = scope_of(request)
+    selectors.customer_for(scope, customer_id)  # 404 before anything is checked
+    sent = payload.model_fields_set
+    data = payload.model_dump(include=sent - {"addresses"})
+    addresses = [a.model_dump() for a in payload.addresses] if "addresses" in sent else None
+    services.customer_save(scope=scope, data=data, addresses=addresses, customer_id=customer_id)
+    return _customer_by_id(scope, customer_id)
+
+
+def _file(found: CustomerFile) -> dict[str, Any]:
+    out = {f: getattr(found, f) for f in ("id", "name", "content_type", "size", "created_at")}
+    out["url"] = f"/api/v1/customers/{found.customer_id}/files/{found.pk}"
+    return out
+
+
+@router.get(
+    "/customers/{customer_id}/files",
+    response={200: list[CustomerFileOut], **errors_of(403, 404)},
+    summary="A customer's files, newest first",
+)
+def customer_files(request: HttpRequest, customer_id: int) -> Any:
+    customer = selectors.customer_for(_reader(request), customer_id)
+    return [_file(f) for f in selectors.customer_files(customer)[:500]]
+
+
+@router.post(
+    "/customers/{customer_id}/files",
+    response={201: CustomerFileOut, **errors_of(403, 404, 422)},
+    summary="Keep a file with a customer (multipart field `file`)",
+    description=(
+        "PDF, PNG, JPEG, GIF, WebP, TXT, CSV, ZIP, DOC(X), XLS(X), ODT, ODS or EML, by its name's extension, "
+        "confirmed by its content; at most `CUSTOMER_FILE_MAX_BYTES` (20 MB). Otherwise 422 on `file`."
+    ),
+)
+def customer_file_add(request: HttpRequest, customer_id: int, file: File[UploadedFile | None] = None) -> Any:
+    scope = scope_of(request)
+    customer = selectors.customer_for(scope, customer_id)
+    if file is None:
+        raise ValidationError({"file": _("Choose a file.")})
+    return Status(201, _file(services.customer_file_add(scope=scope, customer_id=customer.pk, upload=file)))
+
+
+@router.get(
+    "/customers/{customer_id}/files/{file_id}",
+    response={200: None, **errors_of(403, 404)},
+    summary="Download a customer's file",
+)
+def customer_file_get(request: HttpRequest, customer_id: int, file_id: int) -> Any:
+    found = selectors.customer_file_for(_reader(request), file_id, customer_id=customer_id)
+    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+    response["Content-Type"] = found.content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@router.delete(
+    "/customers/{customer_id}/files/{file_id}",
+    response={204: None, **errors_of(403, 404)},
+    summary="Remove a customer's file",
+)
+def customer_file_remove(request: HttpRequest, customer_id: int, file_id: int) -> Any:
+    scope = scope_of(request)
+    found = selectors.customer_file_for(scope, file_id, customer_id=customer_id)
+    services.customer_file_remove(scope=scope, file_id=found.pk, customer_id=customer_id)
+    return Status(204, None)
 
 
 def _vehicle(v: Vehicle) -> dict[str, Any]:

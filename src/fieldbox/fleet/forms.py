@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
+from fieldbox.fleet.choices import (
+    AddressKind,
+    CustomerKind,
+    DeviceStatus,
+    PaymentTerms,
+    SubscriptionStatus,
+    VehicleType,
+)
 from fieldbox.fleet.models import Customer, Product, Vehicle
+from fieldbox.fleet.services import check_site_coordinates
+from fieldbox.fleet.validators import validate_latitude, validate_longitude
 from fieldbox.messaging.phones import PhoneField
 
 LANGUAGES = [("it", "Italiano"), ("fr", "Français"), ("en", "English")]
@@ -23,25 +33,110 @@ class CustomerForm(forms.ModelForm):
     phone = PhoneField(label=_("Phone"), required=False)
     phone_other = PhoneField(label=_("Other phone"), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES, initial="it")
+    # Written as people write them (spaces, dots); the service checks and stores the compact form.
+    vat_number = forms.CharField(
+        label=_("VAT number"),
+        max_length=30,
+        required=False,
+        help_text=_("Italian ones with or without IT; others with their country's prefix."),
+    )
+    fiscal_code = forms.CharField(label=_("Fiscal code"), max_length=30, required=False)
+    sdi_code = forms.CharField(label=_("SDI code"), max_length=12, required=False, help_text=_("7 characters."))
+    payment_terms = forms.ChoiceField(
+        label=_("Payment terms"), choices=PaymentTerms.choices, required=False, initial=PaymentTerms.IMMEDIATE
+    )
 
     class Meta:
         model = Customer
-        fields = ["kind", "first_name", "last_name", "company_name", "phone", "phone_other", "email", "language"]
+        fields = [
+            "kind",
+            "first_name",
+            "last_name",
+            "company_name",
+            "phone",
+            "phone_other",
+            "email",
+            "language",
+            "code",
+            "vat_number",
+            "fiscal_code",
+            "sdi_code",
+            "pec",
+            "payment_terms",
+            "notes",
+            "portal_shared",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "vat_number": forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+        }
+
+    def clean_payment_terms(self) -> str:
+        return self.cleaned_data["payment_terms"] or PaymentTerms.IMMEDIATE
+
+    def validate_unique(self) -> None:
+        """A customer's code is unique in its organisation: the service checks it."""
+
+
+class CoordinateField(forms.DecimalField):
+    """A latitude or a longitude, with a dot or a decimal comma; the service keeps six decimals."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and "." not in value:
+            value = value.replace(",", ".")
+        return super().to_python(value)
 
 
 class AddressForm(forms.Form):
+    """One site of a customer (its address, for a provider's subscriber)."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Type"), choices=AddressKind.choices, initial=AddressKind.RESIDENCE)
+    name = forms.CharField(
+        label=_("Site name"), max_length=100, required=False, help_text=_("e.g. Stabilimento di Rivoli")
+    )
     street = forms.CharField(label=_("Street"), max_length=200)
     postcode = forms.CharField(label=_("Postcode"), max_length=16, required=False)
     city = forms.CharField(label=_("City"), max_length=100)
     country = forms.CharField(label=_("Country"), max_length=2, initial="IT")
+    latitude = CoordinateField(
+        label=_("Latitude"), required=False, validators=[validate_latitude], help_text=_("e.g. 45.070312")
+    )
+    longitude = CoordinateField(
+        label=_("Longitude"), required=False, validators=[validate_longitude], help_text=_("e.g. 7.686856")
+    )
+
+    def __init__(self, *args: Any, site_kind: str = AddressKind.RESIDENCE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].initial = site_kind
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "latitude" in data and "longitude" in data:  # each a number in its range, or empty
+            try:
+                check_site_coordinates(data["latitude"], data["longitude"])
+            except ValidationError as exc:
+                self.add_error("latitude" if data["latitude"] is None else "longitude", exc)
+        return data
 
 
-AddressFormSet = forms.formset_factory(AddressForm, extra=1, can_delete=True, max_num=10, validate_max=True)
+AddressFormSet = forms.formset_factory(AddressForm, extra=1, can_delete=True, max_num=50, validate_max=True)
+
+
+class CustomerFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Add a file"),
+        help_text=_("PDF, pictures, office documents or text."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,.gif,.webp,.txt,.csv,.zip,.docx,.xlsx,.odt,.ods,.doc,.xls,.eml"}
+        ),
+    )
 
 
 class CustomerFilterForm(forms.Form):
-    q = _search(_("Name, phone or e-mail"))
+    q = _search(_("Name, code, VAT number, phone or e-mail"))
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *CustomerKind.choices])
 
 

@@ -9,23 +9,54 @@ from ninja import Field, Schema
 
 from fieldbox.core.pagination import PageFilters
 from fieldbox.core.problems import NOT_BLANK, NUMBER, Count, Ids, WrittenDate
-from fieldbox.fleet.choices import AddressKind, CustomerKind, DeviceStatus, SubscriptionStatus, VehicleType
+from fieldbox.fleet.choices import (
+    AddressKind,
+    CustomerKind,
+    DeviceStatus,
+    PaymentTerms,
+    SubscriptionStatus,
+    VehicleType,
+)
+
+# A latitude or a longitude: a JSON number (not text, nor true), finite. Its range is the service's rule (a site's
+# error names its row), stated in the description.
+Coordinate = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+LATITUDE: dict[str, Any] = {"minimum": -90, "maximum": 90}
+LONGITUDE: dict[str, Any] = {"minimum": -180, "maximum": 180}
 
 
 class AddressIn(Schema):
+    id: Count | None = Field(
+        None, description="One of the customer's sites, to change it (kept with what points to it); none to add one"
+    )
     kind: AddressKind = AddressKind.RESIDENCE
-    street: str = Field(max_length=200)
+    name: str = Field("", max_length=100, description="The site's name, e.g. Stabilimento di Rivoli")
+    street: str = Field(max_length=200, json_schema_extra=NOT_BLANK)
     postcode: str = Field("", max_length=16)
-    city: str = Field(max_length=100)
+    city: str = Field(max_length=100, json_schema_extra=NOT_BLANK)
     country: str = Field("IT", min_length=2, max_length=2, description="ISO 3166 country code")
+    latitude: Coordinate | None = Field(
+        None,
+        description="WGS84 degrees, kept to 6 decimals; with the longitude, or neither",
+        json_schema_extra=LATITUDE,
+    )
+    longitude: Coordinate | None = Field(
+        None,
+        description="WGS84 degrees, kept to 6 decimals; with the latitude, or neither",
+        json_schema_extra=LONGITUDE,
+    )
 
 
 class AddressOut(Schema):
+    id: int
     kind: AddressKind
+    name: str
     street: str
     postcode: str
     city: str
     country: str
+    latitude: float | None
+    longitude: float | None
 
 
 class CustomerIn(Schema):
@@ -36,8 +67,27 @@ class CustomerIn(Schema):
     phone: str = Field("", max_length=40, description="Any usual writing; stored in E.164")
     phone_other: str = Field("", max_length=40)
     email: str = Field("", max_length=254)
-    language: str = Field("it", description="it, fr or en: the language of the SMS the customer gets")
-    addresses: list[AddressIn] = Field([], max_length=10)
+    language: str = Field("it", max_length=8, description="it, fr or en: the language of the SMS the customer gets")
+    code: str = Field("", max_length=32, description="The organisation's own code for the customer (unique in it)")
+    vat_number: str = Field(
+        "",
+        max_length=30,
+        description="Checked with its country's check digit; Italian ones with or without IT. Stored compact",
+    )
+    fiscal_code: str = Field(
+        "", max_length=30, description="Italian: a person's 16 characters or a company's 11 digits"
+    )
+    sdi_code: str = Field("", max_length=12, description="The e-invoice recipient code: 7 letters or digits")
+    pec: str = Field("", max_length=254, description="Certified e-mail address")
+    payment_terms: PaymentTerms = PaymentTerms.IMMEDIATE
+    notes: str = Field("", max_length=5000)
+    portal_shared: bool = Field(False, strict=True, description="On the portal, its contacts see each other's tickets")
+    addresses: list[AddressIn] = Field([], max_length=50, description="The customer's sites")
+
+
+class CustomerPatch(CustomerIn):
+    """Only the fields sent change. ``addresses``, when sent, become the customer's sites: one with the ``id`` of
+    one of its sites changes it, one without is added, the sites left out are removed."""
 
 
 class CustomerOut(Schema):
@@ -51,7 +101,24 @@ class CustomerOut(Schema):
     phone_other: str
     email: str
     language: str
+    code: str
+    vat_number: str
+    fiscal_code: str
+    sdi_code: str
+    pec: str
+    payment_terms: PaymentTerms
+    notes: str
+    portal_shared: bool
     addresses: list[AddressOut] = []
+
+
+class CustomerFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    created_at: datetime
+    url: str = Field(description="Where to download it (with the same token)")
 
 
 class CustomerPage(Schema):
@@ -60,7 +127,9 @@ class CustomerPage(Schema):
 
 
 class CustomerFilters(PageFilters):
-    q: str | None = Field(None, max_length=100, description="Part of the name, phone or e-mail")
+    q: str | None = Field(
+        None, max_length=100, description="Part of the name, phone, e-mail or VAT number; the whole code or fiscal code"
+    )
 
 
 class VehicleIn(Schema):

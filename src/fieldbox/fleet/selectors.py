@@ -1,6 +1,6 @@
 """Reads of the registry, scoped by each model's ``visible_to``: a provider sees its own records, an installer
 company the devices at its premises and the vehicles of its open jobs (never the provider's customers,
-subscriptions or products in a list)."""
+subscriptions or products in a list). Every organisation sees its own customers, their sites and files."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from fieldbox.accounts.choices import BACK_OFFICE, CUSTOMER_KEEPERS, PROVIDER_ROLES
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.models import Customer, Device, Product, Subscription, Vehicle
+from fieldbox.fleet.models import Customer, CustomerAddress, CustomerFile, Device, Product, Subscription, Vehicle
 from fieldbox.fleet.search import digits_of_phone
+
+# Who keeps an organisation's customers (data, sites, files): the keepers of any organisation and, at a provider,
+# everyone of its own roles, as before the back office (its agencies sell the subscriptions).
+CUSTOMER_WRITERS = CUSTOMER_KEEPERS | PROVIDER_ROLES
+# Who reads them: the writers and the technicians who go to the sites.
+CUSTOMER_READERS = CUSTOMER_WRITERS | BACK_OFFICE
 
 
 def subscriptions_for(scope: Scope) -> QuerySet[Subscription]:
@@ -44,6 +51,27 @@ def customer_for(scope: Scope, pk: int) -> Customer:
     return found
 
 
+def customer_sites(customer: Customer) -> QuerySet[CustomerAddress]:
+    """A customer (already read through its scope) and its sites, in the order they were given."""
+    return customer.addresses.order_by("pk")
+
+
+def customer_files(customer: Customer) -> QuerySet[CustomerFile]:
+    """The files of a customer already read through its scope, newest first."""
+    return customer.files.select_related("uploaded_by").order_by("-pk")
+
+
+def customer_file_for(scope: Scope, pk: int, customer_id: int | None = None) -> CustomerFile:
+    """A file of one of the scope's customers (of ``customer_id`` when given); 404 otherwise."""
+    found = CustomerFile.objects.filter(pk=pk, customer__in=customers_for(scope))
+    if customer_id is not None:
+        found = found.filter(customer_id=customer_id)
+    file = found.select_related("customer").first()
+    if file is None:
+        raise Http404
+    return file
+
+
 def search_customers(qs: QuerySet[Customer], text: str) -> QuerySet[Customer]:
     text = text.strip()
     if not text:
@@ -53,6 +81,9 @@ def search_customers(qs: QuerySet[Customer], text: str) -> QuerySet[Customer]:
         | Q(last_name__icontains=text)
         | Q(company_name__icontains=text)
         | Q(email__icontains=text)
+        | Q(code__iexact=text)
+        | Q(vat_number__icontains="".join(text.split()).upper())
+        | Q(fiscal_code__iexact="".join(text.split()))
     )
     digits = digits_of_phone(text, least=3)  # a part of the number is enough in the registry's list
     if digits:

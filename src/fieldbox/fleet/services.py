@@ -7,10 +7,16 @@ and removal services pair, activate and remove devices through the same table.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Model
@@ -18,17 +24,51 @@ from django.utils.translation import gettext as _
 
 from fieldbox.accounts.choices import LOGISTICS, PROVIDER_ROLES
 from fieldbox.accounts.selectors import accepted_partner
-from fieldbox.core import audit, transitions
+from fieldbox.core import audit, files, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
-from fieldbox.fleet.choices import DEVICE_TABLE, SUBSCRIPTION_TABLE, AddressKind, CustomerKind, VehicleType
-from fieldbox.fleet.models import Customer, CustomerAddress, Device, Product, Subscription, Vehicle
-from fieldbox.fleet.validators import normalise_vin, validate_vin
+from fieldbox.fleet.choices import (
+    DEVICE_TABLE,
+    SUBSCRIPTION_TABLE,
+    AddressKind,
+    CustomerKind,
+    PaymentTerms,
+    VehicleType,
+)
+from fieldbox.fleet.models import Customer, CustomerAddress, CustomerFile, Device, Product, Subscription, Vehicle
+from fieldbox.fleet.selectors import CUSTOMER_WRITERS
+from fieldbox.fleet.validators import (
+    normalise_fiscal_code,
+    normalise_sdi_code,
+    normalise_vat,
+    normalise_vin,
+    validate_latitude,
+    validate_longitude,
+    validate_vin,
+)
 from fieldbox.messaging.phones import normalise_phone
 
 BULK_LIMIT = 500
 
-CUSTOMER_FIELDS = ("kind", "first_name", "last_name", "company_name", "phone", "phone_other", "email", "language")
+CUSTOMER_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "company_name",
+    "phone",
+    "phone_other",
+    "email",
+    "language",
+    "code",
+    "vat_number",
+    "fiscal_code",
+    "sdi_code",
+    "pec",
+    "payment_terms",
+    "notes",
+    "portal_shared",
+)
+SITE_FIELDS = ("kind", "name", "street", "postcode", "city", "country", "latitude", "longitude")
 VEHICLE_FIELDS = ("plate", "plate_country", "vin", "make", "model", "year", "vehicle_type")
 PRODUCT_FIELDS = (
     "name",
@@ -39,6 +79,13 @@ PRODUCT_FIELDS = (
     "secure_key_module",
     "central_lock_types",
 )
+# The administrative identifiers, each cleaned and checked by its validator (python-stdnum for VAT and fiscal code).
+IDENTIFIERS: dict[str, Callable[[str], str]] = {
+    "vat_number": normalise_vat,
+    "fiscal_code": normalise_fiscal_code,
+    "sdi_code": normalise_sdi_code,
+}
+COORDINATE_STEP = Decimal("0.000001")  # the six decimals a site's coordinates keep (about 10 cm)
 
 
 M = TypeVar("M", bound=Model)
@@ -77,20 +124,45 @@ def _record(scope: Scope, obj: Model, action: str, changed: list[str]) -> None:
     )
 
 
-def _clean_customer(data: dict[str, Any]) -> dict[str, Any]:
-    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in CUSTOMER_FIELDS}
-    errors: dict[str, str] = {}
+# ---- customers -------------------------------------------------------------------------------------------
+
+
+def _check_contacts(clean: dict[str, Any], errors: dict[str, str]) -> None:
     for field in ("phone", "phone_other"):
         if clean.get(field):
             try:
                 clean[field] = normalise_phone(clean[field])
             except ValidationError as exc:
                 errors[field] = exc.messages[0]
-    if clean.get("email"):
-        try:
-            validate_email(clean["email"])
-        except ValidationError:
-            errors["email"] = _("Enter a valid e-mail address.")
+    for field in ("email", "pec"):
+        if clean.get(field):
+            clean[field] = clean[field].lower() if field == "pec" else clean[field]
+            try:
+                validate_email(clean[field])
+            except ValidationError:
+                errors[field] = _("Enter a valid e-mail address.")
+
+
+def _check_administrative(scope: Scope, clean: dict[str, Any], pk: int | None, errors: dict[str, str]) -> None:
+    for field, normalise in IDENTIFIERS.items():
+        if clean.get(field):
+            try:
+                clean[field] = normalise(clean[field])
+            except ValidationError as exc:
+                errors[field] = exc.messages[0]
+    if clean.get("payment_terms") not in PaymentTerms.values:
+        errors["payment_terms"] = _("Choose the payment terms.")
+    clean["portal_shared"] = bool(clean.get("portal_shared"))
+    code = clean.get("code")
+    if code and Customer.objects.visible_to(scope).filter(code__iexact=code).exclude(pk=pk or 0).exists():
+        errors["code"] = _("Another customer of yours has this code.")
+
+
+def _clean_customer(scope: Scope, data: dict[str, Any], pk: int | None) -> dict[str, Any]:
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in CUSTOMER_FIELDS}
+    errors: dict[str, str] = {}
+    _check_contacts(clean, errors)
+    _check_administrative(scope, clean, pk, errors)
     kind = clean.get("kind", CustomerKind.PERSON)
     if kind not in CustomerKind.values:
         errors["kind"] = _("Choose person or company.")
@@ -103,16 +175,78 @@ def _clean_customer(data: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _clean_addresses(addresses: list[dict[str, Any]]) -> list[dict[str, str]]:
-    clean = []
-    for i, item in enumerate(addresses, start=1):
-        line = {k: str(item.get(k) or "").strip() for k in ("kind", "street", "postcode", "city", "country")}
-        if not line["street"] or not line["city"]:
-            raise ValidationError({"addresses": _("Address %(n)s: give the street and the city.") % {"n": i}})
-        line["kind"] = line["kind"] if line["kind"] in AddressKind.values else AddressKind.OTHER
-        line["country"] = (line["country"] or "IT").upper()[:2]
-        clean.append(line)
-    return clean
+def _site_error(n: int, message: str) -> ValidationError:
+    """A site's error, naming its row (1 for the first site given)."""
+    return ValidationError({"addresses": _("Site %(n)s: %(error)s") % {"n": n, "error": message}})
+
+
+def _coordinate(n: int, value: Any, check: Callable[[object], None]) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise _site_error(n, _("Write the coordinates as numbers, e.g. 45.070312."))
+    try:
+        check(number)
+    except ValidationError as exc:
+        raise _site_error(n, exc.messages[0]) from None
+    return number.quantize(COORDINATE_STEP, rounding=ROUND_HALF_UP)
+
+
+def check_site_coordinates(latitude: object, longitude: object) -> None:
+    """A site is placed by both its coordinates, or not at all."""
+    if (latitude is None) != (longitude is None):
+        raise ValidationError(_("Give both the latitude and the longitude, or neither."))
+
+
+def _clean_site(n: int, item: dict[str, Any]) -> dict[str, Any]:
+    line: dict[str, Any] = {k: str(item.get(k) or "").strip() for k in ("kind", "name", "street", "postcode", "city")}
+    if not line["street"] or not line["city"]:
+        raise _site_error(n, _("Give the street and the city."))
+    line["kind"] = line["kind"] if line["kind"] in AddressKind.values else AddressKind.OTHER
+    line["country"] = (str(item.get("country") or "").strip() or "IT").upper()[:2]
+    line["latitude"] = _coordinate(n, item.get("latitude"), validate_latitude)
+    line["longitude"] = _coordinate(n, item.get("longitude"), validate_longitude)
+    try:
+        check_site_coordinates(line["latitude"], line["longitude"])
+    except ValidationError as exc:
+        raise _site_error(n, exc.messages[0]) from None
+    line["id"] = item.get("id") or None
+    return line
+
+
+def _clean_sites(addresses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    lines = [_clean_site(n, item) for n, item in enumerate(addresses, start=1)]
+    seen: set[Any] = set()
+    for n, line in enumerate(lines, start=1):
+        if line["id"] is not None and line["id"] in seen:
+            raise _site_error(n, _("This site is given twice."))
+        seen.add(line["id"])
+    return lines
+
+
+def _save_sites(customer: Customer, lines: list[dict[str, Any]]) -> bool:
+    """Make the customer's sites those of ``lines``, keeping the row (and what points to it: equipment, tickets) of
+    each site given with its ``id``; whether anything changed."""
+    existing = {a.pk: a for a in CustomerAddress.objects.select_for_update().filter(customer=customer)}
+    changed, added = [], []
+    for n, line in enumerate(lines, start=1):
+        site_id = line.pop("id")
+        if site_id is None:
+            added.append(CustomerAddress(customer=customer, **line))
+        elif site_id not in existing:
+            raise _site_error(n, _("This is not one of the customer's sites."))
+        elif _apply(existing[site_id], line, SITE_FIELDS):
+            changed.append(existing[site_id])
+        existing.pop(site_id, None)
+    if existing:
+        CustomerAddress.objects.filter(pk__in=list(existing)).delete()
+    CustomerAddress.objects.bulk_update(changed, SITE_FIELDS)
+    CustomerAddress.objects.bulk_create(added)
+    return bool(existing or changed or added)
 
 
 def customer_save(
@@ -122,18 +256,88 @@ def customer_save(
     addresses: list[dict[str, Any]] | None = None,
     customer_id: int | None = None,
 ) -> Customer:
-    """Create a customer, or change one (``customer_id``); ``addresses`` given replace the customer's addresses."""
-    scope.require_role(*PROVIDER_ROLES)
-    clean = _clean_customer(data)
-    lines = _clean_addresses(addresses) if addresses is not None else None
+    """Create a customer of the organisation, or change one (``customer_id``): the fields in ``data`` change, the
+    others keep their value. ``addresses`` given become its sites: one with the ``id`` of one of its sites changes
+    that site, one without is added, and the sites left out are removed."""
+    scope.require_role(*CUSTOMER_WRITERS)
+    lines = _clean_sites(addresses) if addresses is not None else None
     with transaction.atomic():
-        customer, changed = _saved(scope, Customer, customer_id, clean, CUSTOMER_FIELDS)
-        if lines is not None:
-            customer.addresses.all().delete()
-            CustomerAddress.objects.bulk_create([CustomerAddress(customer=customer, **line) for line in lines])
+        if customer_id is None:
+            customer = Customer(organisation=scope.organisation)
+        else:
+            customer = Customer.objects.visible_to(scope).select_for_update().get(pk=customer_id)
+        current = {name: getattr(customer, name) for name in CUSTOMER_FIELDS}
+        clean = _clean_customer(scope, {**current, **data}, customer.pk)
+        changed = _apply(customer, clean, CUSTOMER_FIELDS)
+        customer.save()
+        if lines is not None and _save_sites(customer, lines):
             changed.append("addresses")
         _record(scope, customer, "customer.create" if customer_id is None else "customer.update", changed)
     return customer
+
+
+def _checked_upload(upload: UploadedFile[bytes]) -> tuple[str, str, bytes]:
+    """The name, type and bytes of a file given for a customer: of a type we keep (by its name, confirmed by its
+    content) and within ``CUSTOMER_FILE_MAX_BYTES``."""
+    limit = settings.CUSTOMER_FILE_MAX_BYTES
+    name = files.clean_name(upload.name or "")
+    kind, data = files.type_of(name), b""
+    if upload.size is not None and upload.size > limit:
+        reason = "too-large"
+    else:
+        data = upload.read(limit + 1)
+        reason = files.refusal(kind, data, limit)
+    if reason:
+        raise ValidationError({"file": files.refusal_message(reason, limit)})
+    if not data:
+        raise ValidationError({"file": _("The file is empty.")})
+    return name, kind, data
+
+
+def customer_file_add(*, scope: Scope, customer_id: int, upload: UploadedFile[bytes]) -> CustomerFile:
+    """Keep a file with a customer, in the storage backend under a random name (served only through us)."""
+    scope.require_role(*CUSTOMER_WRITERS)
+    name, kind, data = _checked_upload(upload)
+    with transaction.atomic():
+        customer = Customer.objects.visible_to(scope).select_for_update().get(pk=customer_id)
+        stored = CustomerFile(customer=customer, name=name, content_type=kind, size=len(data), uploaded_by=scope.user)
+        stored.file.save(secrets.token_hex(16) + PurePosixPath(name).suffix.lower()[:10], ContentFile(data), save=False)
+        try:
+            stored.save()
+            audit.record(
+                actor=scope.user,
+                organisation=scope.organisation,
+                obj=customer,
+                action="customer.file_add",
+                data={"file": name, "size": len(data)},
+            )
+        except BaseException:
+            stored.file.delete(save=False)  # nothing saved, no file left behind
+            raise
+    return stored
+
+
+def customer_file_remove(*, scope: Scope, file_id: int, customer_id: int | None = None) -> CustomerFile:
+    """Remove a customer's file (of ``customer_id`` when given); the stored bytes go once the change is committed."""
+    scope.require_role(*CUSTOMER_WRITERS)
+    with transaction.atomic():
+        found = CustomerFile.objects.select_for_update().filter(
+            pk=file_id, customer__in=Customer.objects.visible_to(scope)
+        )
+        if customer_id is not None:
+            found = found.filter(customer_id=customer_id)
+        stored = found.select_related("customer").get()
+        path, storage = str(stored.file.name), stored.file.storage
+        stored.delete()
+        audit.record(
+            actor=scope.user,
+            organisation=scope.organisation,
+            obj=stored.customer,
+            action="customer.file_remove",
+            data={"file": stored.name},
+        )
+        transaction.on_commit(lambda: storage.delete(path))
+    return stored
 
 
 def normalise_plate(plate: str) -> str:

@@ -117,11 +117,12 @@ JOB_TABLE: Table[Any] = Table(
         Counted("jobs.provider_company", ("provider_id", "company_id")),
     ),
     moves=(
-        Move("create", CREATED, DRAFT, PLANNERS),
+        # Customer care sends a job too: from a subscriber's ticket (service), a maintenance or a removal.
+        Move("create", CREATED, DRAFT, PLANNERS | CARE),
         Move("create_removal", CREATED, ASSIGNED, PLANNERS),
         Move("update", (DRAFT,), SAME, PLANNERS),
         Move("delete", (DRAFT,), DELETED, PLANNERS),
-        Move("assign", (DRAFT,), ASSIGNED, PLANNERS),
+        Move("assign", (DRAFT,), ASSIGNED, PLANNERS | CARE),
         Move("reassign", OPEN, ASSIGNED, CARE),
         Move("extend_deadline", OPEN, SAME, CARE, refusal=_("Only an open job has a deadline to move.")),
         Move("take", (ASSIGNED, IN_PROGRESS), IN_PROGRESS, FITTERS, unless=_take_refusal),

@@ -8,4 +8,14 @@ class ServiceConfig(AppConfig):
     verbose_name = _("After-sales service")
 
     def ready(self) -> None:
-        from fieldbox.service import events, tasks  # noqa: F401 - webhooks of ticket moves, the worker's tasks
+        from fieldbox.service import (  # noqa: F401 - webhooks of ticket moves, the worker's tasks
+            events,
+            panels,
+            panels_calls,
+            tasks,
+        )
+        from fieldbox.service.services import (  # noqa: F401 - their words in the audit log
+            contacts,
+            equipment,
+            telematics,
+        )

@@ -120,7 +120,8 @@ TICKET_TABLE: Table[Any] = Table(
         Move("note", OPEN_TICKET, SAME, DESK | {SYSTEM}),
         # The desk answers the customer (a new ticket opens with its first answer).
         Move("reply", (T.OPEN, T.WAITING), SAME, DESK),
-        Move("resolve", OPEN_TICKET, T.RESOLVED, DESK),
+        # Without a person: the job a ticket sent to a partner ended (service.services.telematics).
+        Move("resolve", OPEN_TICKET, T.RESOLVED, DESK | {SYSTEM}),
         Move("close", (T.RESOLVED,), T.CLOSED, DESK | {SYSTEM}),
         Move("reopen", (T.RESOLVED, T.CLOSED), T.OPEN, DESK | {SYSTEM}),
         Move("cancel", OPEN_TICKET, T.CANCELLED, DESK),

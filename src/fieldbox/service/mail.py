@@ -20,6 +20,8 @@ from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from fieldbox.core import files
+
 # Why a message made no ticket (kept, with the message, for the admin), and why one was refused.
 REASONS = {
     "auto-submitted": _("Sent by a program (Auto-Submitted)."),
@@ -38,24 +40,6 @@ TICKET_TAG = re.compile(r"\[#(T\d{7,})\]")
 MESSAGE_ID = re.compile(r"<([^<>\s]{1,250})>")
 AUTO_REPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
 SENDERS_NOBODY_ANSWERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply)@", re.I)
-# A file is kept when its type is one of these and its first bytes agree (a type that has a signature).
-ALLOWED_TYPES = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-    "text/plain": (),
-    "text/csv": (),
-    "application/zip": (b"PK\x03\x04",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
-    "application/vnd.oasis.opendocument.text": (b"PK\x03\x04",),
-    "application/vnd.oasis.opendocument.spreadsheet": (b"PK\x03\x04",),
-    "application/msword": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    "application/vnd.ms-excel": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    "message/rfc822": (),
-}
 
 
 class Refused(Exception):
@@ -126,8 +110,8 @@ def read(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Mail:
         size=len(raw),
     )
     mail.automatic = _automatic(message, mail, own_addresses)
-    _bodies(message, mail)
-    if not mail.automatic:
+    if not mail.automatic:  # mail no person wrote is kept without its text
+        _bodies(message, mail)
         _files(message, mail)
     return mail
 
@@ -202,20 +186,8 @@ def _files(message: EmailMessage, mail: Mail) -> None:
         data = part.get_payload(decode=True) if kind != "message/rfc822" else part.as_bytes()
         if not isinstance(data, bytes):
             data = b""
-        why = _refusal(kind, data)
+        why = files.refusal(kind, data, settings.SERVICE_ATTACHMENT_MAX_BYTES)
         if why:
             mail.skipped.append({"name": name, "reason": why})
         else:
             mail.files.append(File(name or "attachment", kind, data))
-
-
-def _refusal(kind: str, data: bytes) -> str:
-    """Why a file is not kept ("" to keep it)."""
-    if len(data) > settings.SERVICE_ATTACHMENT_MAX_BYTES:
-        return "too-large"
-    if kind not in ALLOWED_TYPES:
-        return "type"
-    signatures = ALLOWED_TYPES[kind]
-    if signatures and not data.startswith(signatures):
-        return "content"
-    return ""

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.choices import (
     ADMIN_ROLES,
+    BACK_OFFICE,
     DESK,
     INSTALLER_ADMINS,
     INSTALLER_ROLES,
@@ -18,7 +19,9 @@ from fieldbox.accounts.choices import (
     PROVIDER_ROLES,
     PROVIDER_STAFF,
 )
+from fieldbox.fleet.selectors import CUSTOMER_READERS
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
+from fieldbox.service.at_risk import READERS as AT_RISK_READERS
 
 # (label, url name, roles that see it; empty = everyone in an organisation)
 MENU: list[tuple[Any, str, Collection[str]]] = [
@@ -30,9 +33,14 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Jobs"), "jobs:list", PROVIDER_ROLES),
     (_("Removal requests"), "removals:requests", PROVIDER_ROLES),
     (_("Tickets"), "service:desk", DESK),
+    (_("New call"), "service:call_new", DESK),
+    (_("Calls"), "service:calls", BACK_OFFICE),
+    (_("At risk"), "service:at_risk", AT_RISK_READERS),
     (_("Search"), "jobs:search", PROVIDER_ROLES),
     (_("Checklists"), "jobs:checklists", PROVIDER_ADMINS),
-    (_("Customers"), "fleet:customers", PROVIDER_ROLES),
+    (_("Customers"), "fleet:customers", CUSTOMER_READERS),
+    (_("Equipment"), "service:equipment_list", BACK_OFFICE),
+    (_("Contacts to confirm"), "service:contacts", BACK_OFFICE),
     (_("Vehicles"), "fleet:vehicles", PROVIDER_ROLES),
     (
         _("Devices"),

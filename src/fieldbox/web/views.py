@@ -7,13 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from fieldbox.accounts import selectors
-from fieldbox.accounts.choices import INSTALLER_ROLES
+from fieldbox.accounts.choices import INSTALLER_ROLES, PORTAL
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.web import scope_required
 from fieldbox.jobs import queries
@@ -23,6 +23,8 @@ from fieldbox.jobs import queries
 def home(request: AuthedRequest) -> HttpResponse:
     """Everyone's start: an installer's day (today's appointments, my jobs, "Take next"), the partnerships."""
     scope = request.scope
+    if scope.role in PORTAL:  # a customer's contact starts in the portal
+        return redirect("service:portal")
     context: dict[str, Any] = {"partner_counts": selectors.partnership_counts(scope)}
     if scope.role in INSTALLER_ROLES:
         context["day"] = queries.installer_day(scope)

@@ -1,7 +1,12 @@
 """Every change of state in the accounts app goes through these functions (DESIGN.md §4.2)."""
 
 from fieldbox.accounts.services.closing import organisation_delete
-from fieldbox.accounts.services.invitations import invitation_accept, invitation_create, invitation_revoke
+from fieldbox.accounts.services.invitations import (
+    invitation_accept,
+    invitation_create,
+    invitation_create_contact,
+    invitation_revoke,
+)
 from fieldbox.accounts.services.organisations import member_change_role, member_remove, organisation_update
 from fieldbox.accounts.services.partnerships import (
     company_register,
@@ -18,6 +23,7 @@ __all__ = [
     "company_register",
     "invitation_accept",
     "invitation_create",
+    "invitation_create_contact",
     "invitation_revoke",
     "member_change_role",
     "member_remove",

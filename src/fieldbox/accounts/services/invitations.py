@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import INVITATION_TABLE, InvitationStatus
+from fieldbox.accounts.choices import INVITATION_TABLE, InvitationStatus, Role
 from fieldbox.accounts.models import Invitation, Membership, Organisation, User
 from fieldbox.accounts.services.organisations import check_role_grant
 from fieldbox.accounts.services.users import set_new_password
@@ -20,6 +21,18 @@ from fieldbox.core.tokens import hash_token, new_token
 def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
     check_role_grant(scope, role)
     INVITATION_TABLE.require("create", scope)
+    return _invite(scope, email, role, "create")
+
+
+def invitation_create_contact(*, scope: Scope, email: str) -> Invitation:
+    """A customer's contact into the portal, with the portal contact's role only (the desk and the office invite
+    them). A new link replaces one still pending: the contact lost the mail. Whoever keeps the contact links it to the
+    account when the link is used (a hook on the table's "accept")."""
+    INVITATION_TABLE.require("invite_contact", scope)
+    return _invite(scope, email, Role.PORTAL_CONTACT, "invite_contact")
+
+
+def _invite(scope: Scope, email: str, role: str, action: str) -> Invitation:
     email = email.strip().lower()
     raw, token_hash = new_token()
     with transitions.atomic():
@@ -28,11 +41,13 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
         if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
             raise ValidationError({"email": _("This person is already a member.")})
         pending = Invitation.objects.filter(organisation=org, email__iexact=email, status=InvitationStatus.PENDING)
-        for pk in pending.filter(expires_at__lte=timezone.now()).values_list("pk", flat=True):
+        stale_ones = Q(expires_at__lte=timezone.now())
+        if action == "invite_contact":  # a portal invitation still pending is replaced too
+            stale_ones |= Q(role=Role.PORTAL_CONTACT)
+        for pk in pending.filter(stale_ones).values_list("pk", flat=True):
             stale = INVITATION_TABLE.lock(pending, pk)
-            INVITATION_TABLE.apply(
-                stale, "revoke", scope=None, reason=_("The invitation expired."), data={"role": stale.role}
-            )
+            why = _("The invitation expired.") if stale.is_expired else _("A new invitation replaced it.")
+            INVITATION_TABLE.apply(stale, "revoke", scope=None, reason=why, data={"role": stale.role})
         if pending.exists():
             raise ValidationError({"email": _("An invitation to this address is already pending.")})
         invitation = Invitation(
@@ -43,7 +58,7 @@ def invitation_create(*, scope: Scope, email: str, role: str) -> Invitation:
             invited_by=scope.user,
             expires_at=timezone.now() + settings.INVITATION_TTL,
         )
-        INVITATION_TABLE.create(invitation, "create", scope=scope, data={"email": email, "role": role})
+        INVITATION_TABLE.create(invitation, action, scope=scope, data={"email": email, "role": role})
         existing = User.objects.filter(email__iexact=email).first()
         notify.messenger().send_email(
             "accounts.invitation",

@@ -34,7 +34,7 @@ def test_a_role_the_move_does_not_name_gets_403_and_changes_nothing(tenant):
     job = draft_job(tenant)
     before = AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
-        services.job_assign(scope=tenant.scope(tenant.care), job_id=job.pk, company_id=tenant.company.pk)
+        services.job_assign(scope=tenant.scope(tenant.installer), job_id=job.pk, company_id=tenant.company.pk)
     with pytest.raises(PermissionDenied):
         services.job_take(scope=tenant.scope(tenant.dispatcher), job_id=job.pk)
     job.refresh_from_db()
@@ -116,7 +116,7 @@ def test_numbers_have_no_gap_and_a_rolled_back_record_gives_its_number_back(tena
 def test_a_screen_shows_the_moves_the_table_allows_for_the_scope(tenant):
     job = draft_job(tenant)
     assert JOB_TABLE.allowed(job, tenant.scope(tenant.dispatcher)) == {"update", "delete", "assign", "cancel"}
-    assert JOB_TABLE.allowed(job, tenant.scope(tenant.care)) == {"cancel"}
+    assert JOB_TABLE.allowed(job, tenant.scope(tenant.care)) == {"assign", "cancel"}, "care sends a job from a ticket"
     job = services.job_assign(scope=tenant.scope(tenant.dispatcher), job_id=job.pk, company_id=tenant.company.pk)
     fitter = JOB_TABLE.allowed(job, tenant.scope(tenant.installer))
     assert fitter == {"take", "appointment", "ask_care"}, "pairing waits for the take"

@@ -16,7 +16,7 @@ from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import NOT_BLANK, errors_of
 from fieldbox.service import selectors, services
-from fieldbox.service.choices import ClosedReply, ImapSecurity, TicketStatus
+from fieldbox.service.choices import ClosedReply, ImapSecurity, TicketKind, TicketStatus
 from fieldbox.service.models import Contact, Mailbox, Team, Ticket, TicketMessage
 
 router = Router(tags=["service desk"])
@@ -73,15 +73,24 @@ class TicketOut(Schema):
     number: str
     subject: str
     status: TicketStatus
+    type: TicketKind
     team_id: int
     team_name: str
     channel: str
     priority: str
     contact: ContactOut | None
     customer_id: int | None
+    phone: str
+    site_id: int | None
+    equipment_id: int | None
+    assignee_id: int | None
     created_at: datetime
     changed_at: datetime
     closed_at: datetime | None
+    response_due_at: datetime | None = Field(description="When the first answer falls due (working hours)")
+    first_response_at: datetime | None
+    resolution_due_at: datetime | None = Field(description="When the resolution falls due (working hours)")
+    resolved_at: datetime | None
 
 
 class TicketPage(Schema):
@@ -175,10 +184,25 @@ def _ticket(ticket: Ticket) -> dict[str, Any]:
             else None
         ),
         "customer_id": ticket.customer_id,
-        "created_at": ticket.created_at,
-        "changed_at": ticket.changed_at,
-        "closed_at": ticket.closed_at,
+        "type": ticket.kind,
+        **{f: getattr(ticket, f) for f in CALL_OUT},
     }
+
+
+# What the output says of a call besides its people: where, what, when it falls due (read as stored).
+CALL_OUT = (
+    "phone",
+    "site_id",
+    "equipment_id",
+    "assignee_id",
+    "created_at",
+    "changed_at",
+    "closed_at",
+    "response_due_at",
+    "first_response_at",
+    "resolution_due_at",
+    "resolved_at",
+)
 
 
 def _message(message: TicketMessage) -> dict[str, Any]:

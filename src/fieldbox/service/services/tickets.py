@@ -20,6 +20,7 @@ from fieldbox.core import audit, crypto, numbering, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.messaging import services as messaging
 from fieldbox.service import mail as mails
+from fieldbox.service import sla  # noqa: F401 - its stamps follow every move of a ticket (dues, answer, resolution)
 from fieldbox.service.choices import (
     TICKET_TABLE,
     Channel,
@@ -52,9 +53,8 @@ def mail_ingest(*, mailbox: Mailbox, raw: bytes) -> Received:
     joins its ticket, mail no person wrote is kept without a ticket, a message that cannot be read is refused
     with its reason. The same message a second time changes nothing."""
     org = mailbox.organisation_id
-    own = frozenset(Mailbox.objects.filter(organisation_id=org).values_list("address", flat=True))
     try:
-        read = mails.read(raw, own_addresses=own)
+        read = mails.read(raw, own_addresses=_own_addresses(mailbox))
     except mails.Refused as refused:
         return _keep(mailbox, mails.digest(raw), len(raw), "", "", MailOutcome.REFUSED, refused.reason)
     if read.automatic:
@@ -84,6 +84,16 @@ def mail_ingest(*, mailbox: Mailbox, raw: bytes) -> Received:
     return Received(outcome, ticket=ticket)
 
 
+def _own_addresses(mailbox: Mailbox) -> frozenset[str]:
+    """The organisation's support addresses, read once per mailbox instance: polling hands its messages over one
+    after the other with the same instance."""
+    if "_own_addresses" not in mailbox.__dict__:
+        addresses = Mailbox.objects.filter(organisation_id=mailbox.organisation_id).values_list("address", flat=True)
+        mailbox.__dict__["_own_addresses"] = frozenset(addresses)
+    own: frozenset[str] = mailbox.__dict__["_own_addresses"]
+    return own
+
+
 def mail_too_large(*, mailbox: Mailbox, key: str, size: int) -> Received:
     """A message larger than the limit, refused without being read (IMAP tells its size first)."""
     return _keep(mailbox, key, size, "", "", MailOutcome.REFUSED, "too-large")
@@ -92,22 +102,20 @@ def mail_too_large(*, mailbox: Mailbox, key: str, size: int) -> Received:
 def _keep(mailbox: Mailbox, key: str, size: int, sender: str, subject: str, outcome: str, reason: str) -> Received:
     """Keep a message that makes no ticket, with its reason (once)."""
     try:
-        with transaction.atomic():
-            _, created = InboundMail.objects.get_or_create(
+        with transaction.atomic():  # one INSERT: kept before, the unique key refuses it
+            InboundMail.objects.create(
                 organisation_id=mailbox.organisation_id,
                 key=key,
-                defaults={
-                    "mailbox": mailbox,
-                    "size": size,
-                    "sender": sender[:255],
-                    "subject": subject,
-                    "outcome": outcome,
-                    "reason": reason,
-                },
+                mailbox=mailbox,
+                size=size,
+                sender=sender[:255],
+                subject=subject,
+                outcome=outcome,
+                reason=reason,
             )
     except IntegrityError:
-        created = False
-    return Received(outcome, reason=reason, duplicate=not created)
+        return Received(outcome, reason=reason, duplicate=True)
+    return Received(outcome, reason=reason)
 
 
 def _duplicate(org: int, key: str) -> Received:
@@ -122,30 +130,37 @@ def _thread(mailbox: Mailbox, read: mails.Mail) -> Ticket | None:
     the messages it answers (In-Reply-To, References). A reply to a closed ticket reopens it or opens a new one,
     as the team chooses; a cancelled or merged ticket is not answered again."""
     org = mailbox.organisation_id
-    found: Ticket | None = None
+    ticket_id: int | None = None
     if read.ticket_number:
-        found = Ticket.objects.filter(organisation_id=org, number=read.ticket_number).first()
-    if found is None and read.references:
+        numbered = Ticket.objects.filter(organisation_id=org, number=read.ticket_number)
+        ticket_id = numbered.values_list("pk", flat=True).first()
+    if ticket_id is None and read.references:
         answered = TicketMessage.objects.filter(organisation_id=org, message_id__in=read.references[:50]).values_list(
             "message_id", "ticket_id"
         )
         by_id = dict(answered)
         ticket_id = next((by_id[r] for r in read.references if r in by_id), None)
-        found = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
-    if found is None:
+    if ticket_id is None:
         return None
-    ticket = TICKET_TABLE.lock(Ticket.objects.filter(organisation_id=org), found.pk)
+    # Its team (what a reply to a closed ticket does) and contact come with the locked row.
+    ticket = TICKET_TABLE.lock(Ticket.objects.filter(organisation_id=org).select_related("team", "contact"), ticket_id)
+    move = customer_move(ticket)
+    if move is None:
+        return None
+    TICKET_TABLE.apply(ticket, move, scope=None, data={"by": "mail"} if move == "reopen" else None)
+    return ticket
+
+
+def customer_move(ticket: Ticket) -> str | None:
+    """The move a customer's message makes on ``ticket``, however it came (mail, the portal): a message on a new or
+    open ticket, the answer that brings it back from waiting, the reopening of a resolved or closed one when its
+    team chooses so; None when the message opens a new ticket instead (the team's choice, or the ticket was
+    cancelled or merged)."""
     if ticket.status in (TicketStatus.CANCELLED, TicketStatus.MERGED):
         return None
     if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        if ticket.team.closed_reply == ClosedReply.NEW:
-            return None
-        TICKET_TABLE.apply(ticket, "reopen", scope=None, data={"by": "mail"})
-    elif ticket.status == TicketStatus.WAITING:
-        TICKET_TABLE.apply(ticket, "customer_replied", scope=None)
-    else:
-        TICKET_TABLE.apply(ticket, "message_in", scope=None)
-    return ticket
+        return "reopen" if ticket.team.closed_reply == ClosedReply.REOPEN else None
+    return "customer_replied" if ticket.status == TicketStatus.WAITING else "message_in"
 
 
 def _open(mailbox: Mailbox, read: mails.Mail) -> Ticket:
@@ -181,12 +196,17 @@ def _store(ticket: Ticket, read: mails.Mail) -> TicketMessage:
         contact=ticket.contact if ticket.contact and ticket.contact.email == read.sender else None,
         skipped=read.skipped,
     )
-    for file in read.files:
+    attach(message, read.files)
+    return message
+
+
+def attach(message: TicketMessage, files: list[mails.File]) -> None:
+    """Keep a message's files, already checked, in the storage backend, each under a random name."""
+    for file in files:
         stored = Attachment(message=message, name=file.name, content_type=file.content_type, size=len(file.data))
         extension = PurePosixPath(file.name).suffix.lower()[:10]
         stored.file.save(secrets.token_hex(16) + extension, ContentFile(file.data), save=False)
         stored.save()
-    return message
 
 
 # ---- Moves people make (the desk's screens and the API call these) ----------------------------------------
@@ -229,7 +249,7 @@ def ticket_cancel(*, scope: Scope, ticket_id: int, reason: str) -> Ticket:
 def ticket_note(*, scope: Scope, ticket_id: int, text: str) -> TicketMessage:
     """A note between colleagues on the ticket: the customer never sees it."""
     TICKET_TABLE.require("note", scope)
-    words = _words(text)
+    words = message_text(text)
     with transitions.atomic():
         ticket = TICKET_TABLE.lock(Ticket.objects.visible_to(scope), ticket_id)
         TICKET_TABLE.apply(ticket, "note", scope=scope)
@@ -242,7 +262,7 @@ def ticket_reply(*, scope: Scope, ticket_id: int, text: str) -> TicketMessage:
     """Answer the customer by e-mail, from the support address the request came to (or the team's), threaded
     under their messages so that their mail client shows one conversation; a new ticket opens with it."""
     TICKET_TABLE.require("reply", scope)
-    words = _words(text)
+    words = message_text(text)
     with transitions.atomic():
         ticket = TICKET_TABLE.lock(Ticket.objects.visible_to(scope).select_related("contact", "team"), ticket_id)
         to = ticket.contact.email if ticket.contact else ""
@@ -289,7 +309,8 @@ def ticket_reply(*, scope: Scope, ticket_id: int, text: str) -> TicketMessage:
     return message
 
 
-def _words(text: str) -> str:
+def message_text(text: str) -> str:
+    """A message's text as written, trimmed: refused when empty or longer than 20,000 characters."""
     words = (text or "").strip()
     if not words:
         raise ValidationError({"text": _("Write the message.")})

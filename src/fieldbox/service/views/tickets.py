@@ -1,14 +1,15 @@
-"""The service desk's pages: the tickets of the organisation by tab and team, and one ticket with its conversation,
-the answer to the customer, the notes, and the moves its table allows."""
+"""The service desk's pages: the tickets of the organisation by tab and team; on a call's page (``views.calls``),
+the answer to the customer, the notes, the moves its table allows and the files of its messages."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,6 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.web import run_service, scope_required
 from fieldbox.service import selectors, services
-from fieldbox.service.choices import TICKET_TABLE
 from fieldbox.service.forms import (
     CancelForm,
     DeskFilterForm,
@@ -27,10 +27,10 @@ from fieldbox.service.forms import (
     ReplyForm,
     TeamForm,
 )
+from fieldbox.service.services.calls import CALL_READERS
+from fieldbox.service.views import calls
 
 PAGE_SIZE = 50
-# The moves a person makes with a button of the ticket page (the others come with mail, replies and notes).
-BUTTONS = ("open", "wait", "resolve", "close", "reopen")
 MOVES = {
     "open": services.ticket_open,
     "wait": services.ticket_wait,
@@ -59,25 +59,11 @@ def desk(request: AuthedRequest) -> HttpResponse:
     return render(request, "service/desk.html", context)
 
 
-def _page(request: AuthedRequest, pk: int, **forms: Any) -> HttpResponse:
-    scope = request.scope
-    ticket = selectors.ticket_for(scope, pk)
-    allowed = TICKET_TABLE.allowed(ticket, scope)
-    context = {
-        "ticket": ticket,
-        "conversation": selectors.conversation(ticket),
-        "buttons": [(name, TICKET_TABLE.move(name)) for name in BUTTONS if name in allowed],
-        "can_reply": "reply" in allowed or "open" in allowed,  # a new ticket opens with its first answer
-        "can_note": "note" in allowed,
-        "can_cancel": "cancel" in allowed,
-        "reply_form": forms.get("reply_form") or ReplyForm(prefix="reply"),
-        "note_form": forms.get("note_form") or NoteForm(prefix="note"),
-        "cancel_form": forms.get("cancel_form") or CancelForm(),
-    }
-    return render(request, "service/ticket.html", context, status=400 if forms else 200)
+# The call page (its six sections) is built in ``views.calls``; the conversation's forms post here.
+_page = calls.page
 
 
-@scope_required(*DESK)
+@scope_required(*CALL_READERS)
 def ticket(request: AuthedRequest, pk: int) -> HttpResponse:
     return _page(request, pk)
 
@@ -90,7 +76,7 @@ def _write(request: AuthedRequest, pk: int, name: str, done: str) -> HttpRespons
         text = form.cleaned_data["text"]
         if run_service(request, form, lambda: write(scope=request.scope, ticket_id=pk, text=text)):
             messages.success(request, done)
-            return redirect("service:ticket", pk=pk)
+            return redirect(reverse("service:ticket", kwargs={"pk": pk}) + "#notes")
     return _page(request, pk, **{name: form})
 
 

@@ -69,6 +69,7 @@ class Command(BaseCommand):
             + " and ".join(a for _n, a, _c in service_demo.TEAMS)
         )
         out("  more mail: .venv/bin/fieldbox ingest-mail --mailbox assistenza@rossi.example < message.eml")
+        out(f"Customer portal: {service_demo.PORTAL_CONTACT} (Bar Centrale's contact) at {settings.SITE_URL}/portal/")
         out(f"E-mails land in {settings.EMAIL_FILE_PATH}, SMS in {settings.SMS_FILE_PATH}.")
         out(
             f"Device events: POST {settings.SITE_URL}/api/v1/device-events signed with key "
