@@ -22,7 +22,8 @@ Every check runs on every case (``call_and_validate`` without ``checks``: all th
 - ``positive_data_acceptance``: a write (POST, PUT, PATCH, DELETE) may answer 422 to data its schema accepts, as
   the services judge what a schema cannot (an id of another company, a serial of another product, an appointment
   after the deadline, the content of a spreadsheet) and name the field, as docs/api.md says; so may
-  ``GET /vehicles/equipped``, which needs one of two parameters. Reads must accept every valid input. What the API's
+  ``GET /vehicles/equipped``, which needs one of two parameters, and the call search and its export, whose date
+  range must not end before it starts (and whose export is bounded). Reads must accept every valid input. What the API's
   own shapes refuse (pydantic, before any service) is never schema-valid, on any operation: the added check
   ``shapes_agree_with_the_description`` holds every positive case to it.
 - Text generated without the NUL character: the API refuses it everywhere, before anything else (docs/api.md, the
@@ -106,6 +107,13 @@ def _config(*, coverage: bool) -> schemathesis.Config:
                     "include-path": "/api/v1/vehicles/equipped",
                     "checks": {"positive_data_acceptance": {"expected-statuses": RULES_BEYOND_SCHEMA}},
                 },
+                *(
+                    {
+                        "include-path": path,
+                        "checks": {"positive_data_acceptance": {"expected-statuses": RULES_BEYOND_SCHEMA}},
+                    }
+                    for path in ("/api/v1/calls", "/api/v1/calls/export")
+                ),
             ],
         }
     )

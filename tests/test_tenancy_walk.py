@@ -247,11 +247,11 @@ def _alpha_back_office(a: Tenant, mailed: Ticket) -> dict[str, int]:
     )
     machine = equipment.equipment_save(
         scope=admin,
-        data={"name": "Alpha secret equipment", "serial": "ALPHA-EQ-1", "site_id": site.pk},
+        data={"name": "Alpha secret equipment", "serial": "ALPHA-EQ-1", "site": site.pk},
         customer_id=customer.pk,
     )
     part = equipment.equipment_save(
-        scope=admin, data={"name": "Alpha secret component", "parent_id": machine.pk}, customer_id=customer.pk
+        scope=admin, data={"name": "Alpha secret component", "parent": machine.pk}, customer_id=customer.pk
     )
     call = calls.ticket_create(
         scope=admin,
@@ -801,6 +801,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("post", "/api/v1/tickets/{ticket_id}/close"): ("object", "ticket", None),
     ("post", "/api/v1/tickets/{ticket_id}/reopen"): ("object", "ticket", None),
     ("post", "/api/v1/tickets/{ticket_id}/cancel"): ("object", "ticket", {"reason": "x"}),
+    ("post", "/api/v1/tickets/{ticket_id}/merge"): ("object", "ticket", {"into": "T0000001"}),
     ("post", "/api/v1/tickets"): ("own", None, {"subject": "Walk call", "customer_id": "@back_customer"}),
     ("patch", "/api/v1/tickets/{ticket_id}"): ("object", "call", {"subject": "x", "priority": "urgent"}),
     ("get", "/api/v1/tickets/{ticket_id}/interventions"): ("object", "call", None),

@@ -74,6 +74,16 @@ OFFICE = ADMIN_ROLES | {Role.OFFICE}
 CUSTOMER_KEEPERS = DESK | OFFICE | {Role.DISPATCHER}
 # Who reads a customer's records in the back office: the keepers and the technicians who go there.
 BACK_OFFICE = CUSTOMER_KEEPERS | {Role.TECHNICIAN}
+# Who writes a customer's own data: the keepers, and everyone of a provider (an agency adds its subscribers).
+CUSTOMER_WRITERS = CUSTOMER_KEEPERS | PROVIDER_ROLES
+CUSTOMER_READERS = CUSTOMER_WRITERS | BACK_OFFICE
+# Who works on a call: the desk that takes calls, the office that plans its interventions, bills its charges and
+# invites the customer's contacts to the portal.
+CALL_WORKERS = DESK | OFFICE
+# Who writes down a call's charges: those, and the technician who did the work.
+CHARGERS = CALL_WORKERS | {Role.TECHNICIAN}
+# Who may be sent on an intervention: a technician, or an installer company's own people.
+FIELD_WORKERS = INSTALLER_ROLES | {Role.TECHNICIAN}
 # An admin may grant any role up to its own rank, never above.
 ROLE_RANK: dict[str, int] = {
     Role.PROVIDER_ADMIN: 3,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from fieldbox.accounts.choices import LOGISTICS
+from fieldbox.accounts.choices import CUSTOMER_READERS, LOGISTICS
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import errors_of, fields_named
@@ -50,7 +50,6 @@ from fieldbox.fleet.schemas import (
     VehiclePage,
     device_out,
 )
-from fieldbox.fleet.selectors import CUSTOMER_READERS
 
 router = Router(tags=["registry"])
 

@@ -9,16 +9,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from fieldbox.accounts.choices import BACK_OFFICE, CUSTOMER_KEEPERS, PROVIDER_ROLES
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Customer, CustomerAddress, CustomerFile, Device, Product, Subscription, Vehicle
 from fieldbox.fleet.search import digits_of_phone
-
-# Who keeps an organisation's customers (data, sites, files): the keepers of any organisation and, at a provider,
-# everyone of its own roles, as before the back office (its agencies sell the subscriptions).
-CUSTOMER_WRITERS = CUSTOMER_KEEPERS | PROVIDER_ROLES
-# Who reads them: the writers and the technicians who go to the sites.
-CUSTOMER_READERS = CUSTOMER_WRITERS | BACK_OFFICE
 
 
 def subscriptions_for(scope: Scope) -> QuerySet[Subscription]:

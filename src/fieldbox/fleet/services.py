@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from fieldbox.accounts.choices import LOGISTICS, PROVIDER_ROLES
+from fieldbox.accounts.choices import CUSTOMER_WRITERS, LOGISTICS, PROVIDER_ROLES
 from fieldbox.accounts.selectors import accepted_partner
 from fieldbox.core import audit, files, transitions
 from fieldbox.core.errors import Conflict
@@ -36,7 +36,6 @@ from fieldbox.fleet.choices import (
     VehicleType,
 )
 from fieldbox.fleet.models import Customer, CustomerAddress, CustomerFile, Device, Product, Subscription, Vehicle
-from fieldbox.fleet.selectors import CUSTOMER_WRITERS
 from fieldbox.fleet.validators import (
     normalise_fiscal_code,
     normalise_sdi_code,

@@ -153,8 +153,9 @@ def reset() -> None:
     companies = Organisation.objects.filter(name=COMPANY)
     InboundMail.objects.filter(organisation__in=companies).delete()
     Ticket.objects.filter(organisation__in=companies).delete()
-    Equipment.objects.filter(organisation__in=companies, parent__isnull=False).delete()
-    Equipment.objects.filter(organisation__in=companies).delete()
+    owned = Equipment.objects.filter(organisation__in=companies)
+    while owned.exists():  # the leaves first: a component keeps its parent
+        owned.filter(components__isnull=True).delete()
     portal_users = Contact.objects.filter(organisation__in=companies, user__isnull=False).values("user_id")
     User.objects.filter(pk__in=portal_users).delete()
     Contact.objects.filter(organisation__in=companies).delete()
@@ -205,8 +206,8 @@ def _customer(scope: Scope, spec: dict[str, Any]) -> None:
             "attributes": attributes,
             "installed_on": date(2024, 3, 15),
             "warranty_ends_on": date(2027, 3, 15),
-            "site_id": site.pk if site else None,
-            "parent_id": made[parent].pk if parent is not None else None,
+            "site": site.pk if site else None,
+            "parent": made[parent].pk if parent is not None else None,
         }
         made.append(equipment.equipment_save(scope=scope, data=data, customer_id=customer.pk))
 
@@ -291,7 +292,11 @@ def _calls(scope: Scope) -> None:
     dup = calls.ticket_create(
         scope=scope, data=base | {"subject": "Richiamata per la manutenzione", "description": "Ha già chiamato."}
     )
-    services.ticket_cancel(scope=scope, ticket_id=dup.pk, reason="Doppione della chiamata per la manutenzione.")
+    calls.ticket_merge(scope=scope, ticket_id=dup.pk, into=service.number)
+    wrong = calls.ticket_create(
+        scope=scope, data=base | {"subject": "Numero sbagliato", "description": "Cercava un idraulico."}
+    )
+    services.ticket_cancel(scope=scope, ticket_id=wrong.pk, reason="Non era per noi: numero sbagliato.")
 
 
 def _portal(scope: Scope) -> None:
@@ -302,4 +307,14 @@ def _portal(scope: Scope) -> None:
     raw, token_hash = new_token()
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash)
     assert hash_token(raw) == token_hash
-    invitation_accept(raw_token=raw, user=None, first_name="Bar", last_name="Centrale", password=PASSWORD)
+    user = invitation_accept(raw_token=raw, user=None, first_name="Bar", last_name="Centrale", password=PASSWORD)
+    # A request opened on the portal, not yet seen by the desk (new).
+    contact_scope = scope_for(user, scope.organisation.pk)
+    assert contact_scope is not None
+    machine = Equipment.objects.get(customer=contact.customer, parent=None)
+    portal.portal_ticket_open(
+        scope=contact_scope,
+        subject="Il macinino fa rumore",
+        text="Da ieri il macinadosatore fa un rumore metallico quando macina.",
+        equipment_id=machine.pk,
+    )

@@ -32,6 +32,12 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Why it is cancelled"), max_length=500)
 
 
+class MergeForm(forms.Form):
+    into = forms.CharField(
+        label=_("Number of the ticket to merge into"), max_length=20, help_text=_("For example T0000042 or 42")
+    )
+
+
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Team name"), max_length=100)
     closed_reply = forms.ChoiceField(label=_("A customer's reply to a closed ticket"), choices=ClosedReply.choices)

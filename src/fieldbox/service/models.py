@@ -276,6 +276,8 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "team", "status", "-id"], name="ticket_team_status"),
             models.Index(fields=["organisation", "-id"], name="ticket_newest"),
             models.Index(fields=["organisation", "customer", "-id"], name="ticket_customer"),
+            # The call search by day (SYS "Chiamata": date range).
+            models.Index(fields=["organisation", "created_at"], name="ticket_created"),
             models.Index(
                 fields=["organisation", "resolution_due_at"],
                 name="ticket_due",

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from fieldbox.accounts.choices import DESK, INSTALLER_ROLES, Role
+from fieldbox.accounts.choices import DESK, FIELD_WORKERS
 from fieldbox.accounts.models import User
 from fieldbox.accounts.selectors import members_for
 from fieldbox.core.money import line_total
@@ -22,8 +22,7 @@ from fieldbox.fleet.search import digits_of_phone
 from fieldbox.service.choices import ChargeKind
 from fieldbox.service.models import Charge, Contact, Equipment, Intervention, Ticket
 
-# Who goes to a customer's site: the back office's technicians and an installer company's own people.
-FIELD_ROLES = INSTALLER_ROLES | {Role.TECHNICIAN}
+FIELD_ROLES = FIELD_WORKERS
 HOUR = Decimal(60)
 
 

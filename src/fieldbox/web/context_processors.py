@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from fieldbox.accounts.choices import (
     ADMIN_ROLES,
     BACK_OFFICE,
+    CUSTOMER_READERS,
     DESK,
     INSTALLER_ADMINS,
     INSTALLER_ROLES,
@@ -19,7 +20,6 @@ from fieldbox.accounts.choices import (
     PROVIDER_ROLES,
     PROVIDER_STAFF,
 )
-from fieldbox.fleet.selectors import CUSTOMER_READERS
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 from fieldbox.service.at_risk import READERS as AT_RISK_READERS
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fieldbox.accounts.choices import CUSTOMER_READERS, CUSTOMER_WRITERS
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.core.tenancy import Scope
@@ -21,7 +22,6 @@ from fieldbox.fleet import panels, selectors, services
 from fieldbox.fleet.choices import AddressKind
 from fieldbox.fleet.forms import AddressFormSet, CustomerFileForm, CustomerFilterForm, CustomerForm
 from fieldbox.fleet.models import Customer
-from fieldbox.fleet.selectors import CUSTOMER_READERS, CUSTOMER_WRITERS
 from fieldbox.fleet.views.common import export_format, page
 
 

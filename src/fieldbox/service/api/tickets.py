@@ -18,6 +18,7 @@ from fieldbox.core.problems import NOT_BLANK, errors_of
 from fieldbox.service import selectors, services
 from fieldbox.service.choices import ClosedReply, ImapSecurity, TicketKind, TicketStatus
 from fieldbox.service.models import Contact, Mailbox, Team, Ticket, TicketMessage
+from fieldbox.service.services import calls as call_services
 
 router = Router(tags=["service desk"])
 
@@ -341,3 +342,18 @@ _move("reopen", services.ticket_reopen, "Reopen a resolved or closed ticket")
 def ticket_cancel(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
     services.ticket_cancel(scope=scope_of(request), ticket_id=ticket_id, reason=payload.reason)
     return _detail(request, ticket_id)
+
+
+class MergeIn(Schema):
+    into: str = Field(max_length=20, description="The number of the open ticket to merge into (T0000042, or 42)")
+
+
+@router.post(
+    "/tickets/{ticket_id}/merge",
+    response={200: TicketDetailOut, **errors_of(403, 404, 409, 422)},
+    summary="Merge a ticket into another open one: its messages, interventions and charges move there",
+)
+def ticket_merge(request: HttpRequest, ticket_id: int, payload: MergeIn) -> Any:
+    scope = scope_of(request)
+    merged = call_services.ticket_merge(scope=scope, ticket_id=ticket_id, into=payload.into)
+    return _detail(request, merged.pk)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fieldbox.accounts.choices import BACK_OFFICE, DESK, OFFICE, Role
+from fieldbox.accounts.choices import BACK_OFFICE, CALL_WORKERS, CHARGERS, DESK
 from fieldbox.core import audit, counters, numbering, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.money import CENT
@@ -37,7 +37,7 @@ from fieldbox.service.choices import (
     TicketKind,
 )
 from fieldbox.service.models import Charge, Contact, Intervention, Ticket, TicketMessage
-from fieldbox.service.services.tickets import ticket_number
+from fieldbox.service.services.tickets import ticket_number, ticket_number_of
 
 # How a call reaches the desk when a person writes it down (mail and the portal open tickets their own way).
 CALL_CHANNELS = (Channel.PHONE, Channel.STAFF)
@@ -55,12 +55,9 @@ CALL_FIELDS = (
     "assignee_id",
 )
 RELATED = ("customer_id", "contact_id", "site_id", "equipment_id", "team_id", "assignee_id")
-# Who opens a call's page and reads its interventions and charges: the back office, technicians included.
+# The role sets of a call (accounts.choices): who reads it (the back office), works on it, charges it.
 CALL_READERS = BACK_OFFICE
-# Who works on a call: the desk that takes calls, the office that plans interventions and bills charges.
-CALL_PEOPLE = DESK | OFFICE
-# Who charges time, parts and fees: those, and the technician after the visit (SYS "consuntivazione ore").
-CHARGERS = CALL_PEOPLE | {Role.TECHNICIAN}
+CALL_PEOPLE = CALL_WORKERS
 MAX_MINUTES = 10_000
 MAX_AMOUNT = Decimal("99999999.99")
 TEXT_LIMIT = 20_000
@@ -428,3 +425,41 @@ def charge_remove(*, scope: Scope, charge_id: int) -> Charge:
         )
         charge.delete()
     return charge
+
+
+def ticket_merge(*, scope: Scope, ticket_id: int, into: str) -> Ticket:
+    """Merge a ticket into another open one of the organisation (the customer wrote twice about the same thing):
+    its messages, interventions and charges move to the other, which says so in a note; the merged ticket stays,
+    empty, pointing at it. ``into`` is the other's number ("T0000042", "42")."""
+    TICKET_TABLE.require("merge", scope)
+    number = _call_number(into)
+    with transitions.atomic():
+        tickets = Ticket.objects.visible_to(scope)
+        source = TICKET_TABLE.lock(tickets, ticket_id)
+        target = tickets.filter(number=number).exclude(pk=source.pk).first() if number else None
+        if target is None:
+            raise ValidationError({"into": _("No other ticket of yours has this number.")})
+        target = tickets.select_for_update(of=("self",)).get(pk=target.pk)
+        if target.status in ENDED_TICKET:
+            ended = _("Ticket %(number)s is ended: merge into an open one.") % {"number": number}
+            raise ValidationError({"into": ended})
+        TICKET_TABLE.apply(source, "merge", scope=scope, reason=number, data={"into": target.pk})
+        moved = {"ticket": target}
+        TicketMessage.objects.filter(ticket=source).update(**moved)
+        Intervention.objects.filter(ticket=source).update(**moved)
+        Charge.objects.filter(ticket=source).update(**moved)
+        text = _("Ticket %(number)s was merged into this one: its messages, interventions and charges are here.")
+        TicketMessage.objects.create(
+            organisation_id=target.organisation_id,
+            ticket=target,
+            kind=MessageKind.NOTE,
+            text=text % {"number": source.number},
+            author=scope.user,
+        )
+    return source
+
+
+def _call_number(text: str) -> str:
+    """A ticket's number as typed ("T0000042", "t42", "42"), written as the numbering writes it; "" if it is none."""
+    digits = str(text or "").strip().upper().removeprefix("T")
+    return ticket_number_of(int(digits)) if digits.isdigit() and len(digits) <= 12 else ""

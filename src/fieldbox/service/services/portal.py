@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from fieldbox.accounts.choices import DESK, INVITATION_TABLE, OFFICE, PORTAL, InvitationStatus, Role
+from fieldbox.accounts.choices import CALL_WORKERS, INVITATION_TABLE, PORTAL, InvitationStatus, Role
 from fieldbox.accounts.models import Invitation, Membership
 from fieldbox.accounts.services import invitation_create_contact
 from fieldbox.core import audit, files, transitions
@@ -39,8 +39,8 @@ __all__ = [
     "portal_ticket_open",
 ]
 
-# Who gives and withdraws a contact's access to the portal.
-INVITERS = DESK | OFFICE
+# Who gives and withdraws a contact's access to the portal (accounts.choices).
+INVITERS = CALL_WORKERS
 MAX_FILES = 5  # files with one message
 
 audit.label_actions(

@@ -22,14 +22,25 @@ from fieldbox.messaging import services as messaging
 from fieldbox.service import mail as mails
 from fieldbox.service import sla  # noqa: F401 - its stamps follow every move of a ticket (dues, answer, resolution)
 from fieldbox.service.choices import (
+    INTERVENTION_TABLE,
     TICKET_TABLE,
     Channel,
     ClosedReply,
+    InterventionStatus,
     MailOutcome,
     MessageKind,
     TicketStatus,
 )
-from fieldbox.service.models import Attachment, Contact, InboundMail, Mailbox, Team, Ticket, TicketMessage
+from fieldbox.service.models import (
+    Attachment,
+    Contact,
+    InboundMail,
+    Intervention,
+    Mailbox,
+    Team,
+    Ticket,
+    TicketMessage,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,12 @@ class Received:
 
 def ticket_number(organisation_id: int) -> str:
     """The next number of the organisation's tickets ("T0000042"), in the caller's transaction."""
-    return f"T{numbering.take(f'service.ticket:{organisation_id}'):07d}"
+    return ticket_number_of(numbering.take(f"service.ticket:{organisation_id}"))
+
+
+def ticket_number_of(n: int) -> str:
+    """How a ticket's number is written: "T" and seven digits at least."""
+    return f"T{n:07d}"
 
 
 def mail_ingest(*, mailbox: Mailbox, raw: bytes) -> Received:
@@ -243,7 +259,16 @@ def ticket_reopen(*, scope: Scope, ticket_id: int) -> Ticket:
 
 
 def ticket_cancel(*, scope: Scope, ticket_id: int, reason: str) -> Ticket:
-    return _move(scope, ticket_id, "cancel", reason=reason)
+    """Cancel a ticket, and with it the interventions still to plan on it (nobody goes for a call that is off)."""
+    TICKET_TABLE.require("cancel", scope)
+    with transitions.atomic():
+        ticket = TICKET_TABLE.lock(Ticket.objects.visible_to(scope), ticket_id)
+        TICKET_TABLE.apply(ticket, "cancel", scope=scope, reason=reason)
+        waiting = Intervention.objects.filter(ticket=ticket, status=InterventionStatus.TO_PLAN).order_by("pk")
+        for pk in waiting.values_list("pk", flat=True):
+            intervention = INTERVENTION_TABLE.lock(Intervention.objects.visible_to(scope), pk)
+            INTERVENTION_TABLE.apply(intervention, "cancel", scope=scope, reason=reason, changes={"outcome": reason})
+    return ticket
 
 
 def ticket_note(*, scope: Scope, ticket_id: int, text: str) -> TicketMessage:

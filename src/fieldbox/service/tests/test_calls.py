@@ -438,3 +438,42 @@ def test_the_api_takes_a_call_changes_it_and_keeps_its_interventions_and_charges
     assert stranger_page.get(f"/desk/tickets/{ticket.pk}/").status_code == 404
     assert stranger_page.post(f"/desk/tickets/{ticket.pk}/charges/", {"form": "hours"}).status_code == 404
     assert stranger_page.post(f"/desk/interventions/{work.json()['id']}/cancel/").status_code == 404
+
+
+def test_a_ticket_merged_into_another_brings_its_messages_interventions_and_charges(desk, tenant):
+    scope, w = tenant.scope(tenant.company_admin), world(tenant.company)
+    first = phone_call(scope, w, intervention="Sostituire la scheda")
+    twice = phone_call(scope, w, subject="Ancora la caldaia", description="Richiamo: sempre E21.")
+    charge_add(scope=scope, ticket_id=twice.pk, kind="fee", description="Diritto di chiamata")
+    intervention_create(scope=scope, ticket_id=twice.pk, description="Controllo pressione")
+    client = signed_in(tenant.company_admin)
+    page = f"/desk/tickets/{twice.pk}/"
+    assert 'id="merge"' in client.get(page).content.decode()
+
+    wrong = client.post(f"{page}merge/", {"into": "T9999999"})
+    assert "No other ticket of yours has this number." in wrong.content.decode()
+    assert Ticket.objects.get(pk=twice.pk).status == TicketStatus.NEW
+    client.post(f"{page}merge/", {"into": first.number.removeprefix("T").lstrip("0")})
+
+    twice.refresh_from_db()
+    assert twice.status == TicketStatus.MERGED and not twice.messages.exists() and not twice.charges.exists()
+    assert first.interventions.count() == 2 and first.charges.count() == 1
+    said = [m.text for m in first.messages.order_by("pk")]
+    assert "Richiamo: sempre E21." in said and f"Ticket {twice.number} was merged" in said[-1]
+    # A merged ticket cannot be merged again, and nothing merges into an ended one.
+    with pytest.raises(Conflict):
+        services.calls.ticket_merge(scope=scope, ticket_id=twice.pk, into=first.number)
+    third = phone_call(scope, w, subject="Terza")
+    with pytest.raises(ValidationError):
+        services.calls.ticket_merge(scope=scope, ticket_id=third.pk, into=twice.number)
+
+
+def test_cancelling_a_call_cancels_its_interventions_still_to_plan(desk, tenant):
+    scope, w = tenant.scope(tenant.company_admin), world(tenant.company)
+    call = phone_call(scope, w, intervention="Sostituire la scheda")
+    done = intervention_create(scope=scope, ticket_id=call.pk, description="Verifica al telefono")
+    intervention_by_phone(scope=scope, intervention_id=done.pk, outcome="Risolto al telefono")
+    services.ticket_cancel(scope=scope, ticket_id=call.pk, reason="Il cliente ha venduto la casa")
+    states = dict(call.interventions.values_list("description", "status"))
+    assert states == {"Sostituire la scheda": InterventionStatus.CANCELLED, "Verifica al telefono": "by_phone"}
+    assert call.interventions.get(status=InterventionStatus.CANCELLED).outcome == "Il cliente ha venduto la casa"

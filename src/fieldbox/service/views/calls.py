@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldbox.accounts.choices import DESK
+from fieldbox.accounts.choices import CHARGERS, DESK
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.web import run_service, scope_required
@@ -33,6 +33,7 @@ from fieldbox.service.forms import (
     InterventionCancelForm,
     InterventionForm,
     ItemChargeForm,
+    MergeForm,
     NewCallForm,
     NoteForm,
     OutcomeForm,
@@ -41,7 +42,7 @@ from fieldbox.service.forms import (
 )
 from fieldbox.service.models import Intervention, Ticket
 from fieldbox.service.services import calls as services
-from fieldbox.service.services.calls import CALL_PEOPLE, CHARGERS
+from fieldbox.service.services.calls import CALL_PEOPLE
 
 # The moves a person makes with a button of the call (the others come with mail, replies and notes).
 BUTTONS = ("open", "wait", "resolve", "close", "reopen")
@@ -181,6 +182,8 @@ def _notes_section(request: AuthedRequest, ticket: Ticket, bound: dict[str, Any]
         "can_reply": "reply" in allowed or "open" in allowed,  # a new ticket opens with its first answer
         "can_note": "note" in allowed,
         "can_cancel": "cancel" in allowed,
+        "can_merge": "merge" in allowed,
+        "merge_form": bound.get("merge_form") or MergeForm(),
         "reply_form": bound.get("reply_form") or ReplyForm(prefix="reply"),
         "note_form": bound.get("note_form") or NoteForm(prefix="note"),
         "cancel_form": bound.get("cancel_form") or CancelForm(),

@@ -23,10 +23,12 @@ from fieldbox.service.forms import (
     DeskFilterForm,
     ImapForm,
     MailboxForm,
+    MergeForm,
     NoteForm,
     ReplyForm,
     TeamForm,
 )
+from fieldbox.service.services import calls as call_services
 from fieldbox.service.services.calls import CALL_READERS
 from fieldbox.service.views import calls
 
@@ -103,6 +105,16 @@ def move(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         done = run_service(
             request, form, lambda: services.ticket_cancel(scope=request.scope, ticket_id=pk, reason=reason)
         )
+    elif action == "merge":
+        merge_form = MergeForm(request.POST)
+        if not merge_form.is_valid():
+            return _page(request, pk, merge_form=merge_form)
+        into = merge_form.cleaned_data["into"]
+        done = run_service(
+            request, merge_form, lambda: call_services.ticket_merge(scope=request.scope, ticket_id=pk, into=into)
+        )
+        if done is None:
+            return _page(request, pk, merge_form=merge_form)
     elif action in MOVES:
         done = run_service(request, None, lambda: MOVES[action](scope=request.scope, ticket_id=pk))
     else:
