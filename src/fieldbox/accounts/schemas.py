@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from ninja import Schema
 from pydantic import AfterValidator, EmailStr, Field
 
-from fieldbox.core.problems import NOT_BLANK, NUMBER, ONE_LINE, Count
+from fieldbox.core.problems import NOT_BLANK, NUMBER, ONE_LINE, Count, QueryDay
 from fieldbox.core.validators import plain_text
 
 
@@ -160,7 +160,7 @@ class AuditFilters(Schema):
     action: str | None = None
     actor: str | None = None
     object_type: str | None = None
-    since: date | None = None
-    until: date | None = None
+    since: QueryDay | None = None
+    until: QueryDay | None = None
     cursor: int | None = None
     limit: int = Field(50, ge=1, le=200)

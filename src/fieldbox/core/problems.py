@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from fieldbox.core.errors import Conflict
@@ -74,6 +76,23 @@ def _written(value: Any) -> Any:
     return value
 
 
+def _day_text(value: Any) -> Any:
+    """A day in a query comes as ``YYYY-MM-DD``: pydantic would also read "0" or "1700000000" as a Unix time."""
+    if isinstance(value, str) and not DAY.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "Input should be a day written YYYY-MM-DD")
+    return value
+
+
+def _amount(value: Any) -> Any:
+    """An amount or a quantity comes as a JSON number (``18.5``) or as its digits in a string (``"18.50"``, exact):
+    "18,50" or "" are none (the services round and bound it, core.money)."""
+    if isinstance(value, str) and AMOUNT_TEXT.fullmatch(value):
+        return Decimal(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise PydanticCustomError("decimal_type", "Input should be a number, or its digits written as text")
+    return Decimal(str(value))
+
+
 def _number(value: Any) -> Any:
     """An integer comes as a JSON number (``7``, or ``7.0``, the same number); ``"7"`` and ``true`` are not ones."""
     if isinstance(value, str | bool):
@@ -87,9 +106,19 @@ def _number(value: Any) -> Any:
 # Bounds go before NUMBER (``Annotated[int, Field(ge=1), NUMBER] | None``): after it, pydantic documents them as
 # "ge" and "le", which JSON Schema does not know.
 NUMBER = BeforeValidator(_number)
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 Count = Annotated[int, NUMBER]
 Ids = list[Count]
 WrittenDate = Annotated[date, BeforeValidator(_written)]
+# An amount of money or a quantity in a JSON body: a number, read exactly as written.
+AMOUNT_TEXT = re.compile(r"-?\d{1,12}(\.\d{1,6})?")
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": f"^{AMOUNT_TEXT.pattern}$"}]}),
+]
+# A day in a query string (the description's format: date).
+QueryDay = Annotated[date, BeforeValidator(_day_text)]
 WrittenDateTime = Annotated[datetime, BeforeValidator(_written)]
 WrittenAwareDateTime = Annotated[AwareDatetime, BeforeValidator(_written)]
 

@@ -6,7 +6,6 @@ The same services and scope as the call page: an organisation reads and changes 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -14,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
-from fieldbox.core.problems import NOT_BLANK, Count, errors_of, fields_named
+from fieldbox.core.problems import NOT_BLANK, Amount, Count, errors_of, fields_named
 from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as calls
 from fieldbox.service.api import tickets
@@ -100,8 +99,8 @@ class ChargeIn(Schema):
     kind: ChargeKind
     description: str = Field(max_length=255, json_schema_extra=NOT_BLANK)
     minutes: Count | None = Field(None, description="Time only: the minutes worked (1 to 10,000)")
-    quantity: Decimal | None = Field(None, description="A fee or a part: how many (default 1; two decimals)")
-    unit_price: Decimal | None = Field(
+    quantity: Amount | None = Field(None, description="A fee or a part: how many (default 1; two decimals)")
+    unit_price: Amount | None = Field(
         None, description="Euro, two decimals: a part's or fee's unit price, time's hourly rate; empty: not priced"
     )
     billable: bool = Field(True, strict=True)

@@ -3,7 +3,7 @@ match as CSV or XLSX."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters
-from fieldbox.core.problems import errors_of
+from fieldbox.core.problems import QueryDay, errors_of
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.service import search
 from fieldbox.service.choices import TicketKind, TicketStatus
@@ -22,8 +22,8 @@ router = Router(tags=["service desk"])
 
 
 class CallSearch(Schema):
-    created_from: date | None = Field(None, description="Created on or after this day (the organisation's clock)")
-    created_to: date | None = Field(None, description="Created on or before this day (the organisation's clock)")
+    created_from: QueryDay | None = Field(None, description="Created on or after this day (the organisation's clock)")
+    created_to: QueryDay | None = Field(None, description="Created on or before this day (the organisation's clock)")
     number: str | None = Field(
         None, max_length=20, description='The call\'s number ("T0000042", "42"), or its start with the zeros ("T00004")'
     )

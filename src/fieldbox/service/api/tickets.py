@@ -16,6 +16,7 @@ from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import NOT_BLANK, errors_of
 from fieldbox.service import selectors, services
+from fieldbox.service.api.telematics import TicketJobOut, TicketVehicleOut, job_out, vehicle_out
 from fieldbox.service.choices import ClosedReply, ImapSecurity, TicketKind, TicketStatus
 from fieldbox.service.models import Contact, Mailbox, Team, Ticket, TicketMessage
 from fieldbox.service.services import calls as call_services
@@ -92,6 +93,8 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     resolution_due_at: datetime | None = Field(description="When the resolution falls due (working hours)")
     resolved_at: datetime | None
+    vehicle: TicketVehicleOut | None = Field(description="A provider's ticket: the subscriber's vehicle")
+    job: TicketJobOut | None = Field(description="The job this ticket sent to a partner, with its progress")
 
 
 class TicketPage(Schema):
@@ -187,6 +190,8 @@ def _ticket(ticket: Ticket) -> dict[str, Any]:
         "customer_id": ticket.customer_id,
         "type": ticket.kind,
         **{f: getattr(ticket, f) for f in CALL_OUT},
+        "vehicle": vehicle_out(ticket),
+        "job": job_out(ticket),
     }
 
 
@@ -272,7 +277,7 @@ def mailbox_imap(request: HttpRequest, mailbox_id: int, payload: ImapIn) -> Any:
 def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
     scope = scope_of(request)
     scope.require_role(*DESK)
-    qs = selectors.tickets_for(scope)
+    qs = selectors.tickets_for(scope).select_related("vehicle", "job__company")
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.team_id:

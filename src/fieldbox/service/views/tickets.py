@@ -124,7 +124,7 @@ def move(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     return redirect("service:ticket", pk=pk)
 
 
-@scope_required(*DESK)
+@scope_required(*CALL_READERS)  # the call page shows the files to everyone who reads it
 def attachment(request: AuthedRequest, pk: int) -> HttpResponse:
     """A file of a message, only through this scoped view, always as a download."""
     found = selectors.attachment_for(request.scope, pk)
