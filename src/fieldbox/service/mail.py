@@ -8,12 +8,14 @@ a charset Python does not know is read as UTF-8 with replacement characters.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -79,6 +81,25 @@ class Mail:
         return found.group(1) if found else ""
 
 
+class _ParsedOnce(EmailPolicy):
+    """``policy.default``, but a header value is parsed once: the parser and ``get_body`` read each part's
+    Content-Type and Content-Disposition again and again, and the same values come back message after message.
+    A parsed header is immutable, so one object serves every reader."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if hasattr(value, "name"):  # parsed already
+            return value
+        return _parsed(name, value)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(name: str, value: str) -> str:
+    return policy.default.header_fetch_parse(name, value)
+
+
+READING = _ParsedOnce()
+
+
 def digest(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
@@ -88,7 +109,7 @@ def read(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Mail:
     if len(raw) > settings.SERVICE_MAIL_MAX_BYTES:
         raise Refused("too-large")
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=READING).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; what it cannot take at all is not mail
         raise Refused("malformed") from exc
     if not isinstance(message, EmailMessage) or not message.keys():

@@ -35,6 +35,7 @@ from fieldbox.service.choices import (
     MessageKind,
     Priority,
     TicketKind,
+    TicketStatus,
 )
 from fieldbox.service.models import Charge, Contact, Intervention, Ticket, TicketMessage
 from fieldbox.service.services.tickets import ticket_number, ticket_number_of
@@ -257,8 +258,10 @@ def _text(value: Any, field: str, *, required: bool) -> str:
 def _open_call(scope: Scope, ticket_id: int) -> Ticket:
     """The call, locked, while it still takes interventions and charges (not closed, cancelled or merged)."""
     ticket = Ticket.objects.visible_to(scope).select_for_update(of=("self",)).get(pk=ticket_id)
-    if ticket.status in ENDED_TICKET:
+    if ticket.status == TicketStatus.CLOSED:
         raise Conflict(_("The call is “%(status)s”: reopen it to change it.") % {"status": ticket.get_status_display()})
+    if ticket.status in ENDED_TICKET:
+        raise Conflict(_("The call is “%(status)s”: it no longer changes.") % {"status": ticket.get_status_display()})
     return ticket
 
 
@@ -441,7 +444,7 @@ def ticket_merge(*, scope: Scope, ticket_id: int, into: str) -> Ticket:
             raise ValidationError({"into": _("No other ticket of yours has this number.")})
         target = tickets.select_for_update(of=("self",)).get(pk=target.pk)
         if target.status in ENDED_TICKET:
-            ended = _("Ticket %(number)s is ended: merge into an open one.") % {"number": number}
+            ended = _("Ticket %(number)s has ended: merge into an open one.") % {"number": number}
             raise ValidationError({"into": ended})
         TICKET_TABLE.apply(source, "merge", scope=scope, reason=number, data={"into": target.pk})
         moved = {"ticket": target}
