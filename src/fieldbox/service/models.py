@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +124,8 @@ class Contact(models.Model):
                 fields=["customer"], condition=Q(is_default=True), name="contact_one_default_per_customer"
             ),
         ]
+        # A sender is found by their address in any case (mail → ticket, once per message).
+        indexes = [models.Index("organisation", Upper("email"), name="contact_email_ci")]
 
     def __str__(self) -> str:
         return self.name or self.email
