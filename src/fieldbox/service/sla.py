@@ -251,7 +251,8 @@ def _stamp(step: Step) -> None:
     ticket: Ticket = step.record
     changed: list[str] = []
     if step.move.sources == CREATED:
-        changed += restamp(ticket)
+        if ticket.resolution_due_at is None:  # a creator may stamp before the insert, saving this update
+            changed += restamp(ticket)
         if ticket.channel in ANSWERED_AT_ONCE:
             changed += answered(ticket, ticket.created_at)
     elif step.action == "reply":
