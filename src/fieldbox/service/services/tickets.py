@@ -20,7 +20,7 @@ from fieldbox.core import audit, crypto, numbering, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.messaging import services as messaging
 from fieldbox.service import mail as mails
-from fieldbox.service import sla  # its stamps follow every move of a ticket (dues, answer, resolution)
+from fieldbox.service import sla as _sla  # private: `services.sla` is the levels' module
 from fieldbox.service.choices import (
     INTERVENTION_TABLE,
     TICKET_TABLE,
@@ -195,7 +195,7 @@ def _open(mailbox: Mailbox, read: mails.Mail) -> Ticket:
         customer_id=contact.customer_id,
         channel=Channel.EMAIL,
     )
-    sla.restamp(ticket)  # its dues go in with the row (the table's hook stamps only a ticket made without them)
+    _sla.restamp(ticket)  # its dues go in with the row (the table's hook stamps only a ticket made without them)
     TICKET_TABLE.create(ticket, "receive", scope=None, organisation=org, data={"mailbox": mailbox.address})
     return ticket
 
