@@ -12,6 +12,13 @@ from fieldbox.accounts.choices import DESK, OFFICE
 from fieldbox.core.counters import Counted
 from fieldbox.core.transitions import CREATED, SAME, SYSTEM, Move, Table
 
+# How a call's and an intervention's numbers are written: a letter and this many digits at least ("T0000042").
+NUMBER_DIGITS = 7
+
+
+def numbered(letter: str, n: int) -> str:
+    return f"{letter}{n:0{NUMBER_DIGITS}d}"
+
 
 class TicketStatus(models.TextChoices):
     NEW = "new", pgettext_lazy("ticket", "New")

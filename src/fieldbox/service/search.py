@@ -29,13 +29,12 @@ from fieldbox.core.pagination import keyset_page
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet import search as fleet_search
 from fieldbox.fleet.models import Customer, Device
-from fieldbox.service.choices import Priority, TicketKind, TicketStatus
+from fieldbox.service.choices import NUMBER_DIGITS, Priority, TicketKind, TicketStatus, numbered
 from fieldbox.service.models import Equipment, Intervention, Ticket
 
 PAGE_SIZE = 50
 EXPORT_MAX = 100_000
 NAMED_CUSTOMERS_MAX = 1000
-NUMBER_DIGITS = 7  # "T0000042", "I0000042": see services.tickets.ticket_number
 NOTHING = Q(pk__in=[])
 
 # The columns of an export, in order.
@@ -89,7 +88,7 @@ def number_q(text: str, letter: str, field: str = "number") -> Q:
         start = letter + digits
         end = letter + str(int(digits) + 1).zfill(len(digits))
         return Q(**{f"{field}__startswith": start, f"{field}__gte": start, f"{field}__lt": end})
-    return Q(**{field: f"{letter}{int(digits):0{NUMBER_DIGITS}d}"})
+    return Q(**{field: numbered(letter, int(digits))})
 
 
 def _created(scope: Scope, day: date, *, until: bool) -> Q:

@@ -36,6 +36,7 @@ from fieldbox.service.choices import (
     Priority,
     TicketKind,
     TicketStatus,
+    numbered,
 )
 from fieldbox.service.models import Charge, Contact, Intervention, Ticket, TicketMessage
 from fieldbox.service.services.tickets import ticket_number, ticket_number_of
@@ -299,7 +300,7 @@ def _intervention_new(
     intervention = Intervention(
         organisation_id=org,
         ticket=ticket,
-        number=f"I{numbering.take(f'service.intervention:{org}'):07d}",
+        number=numbered("I", numbering.take(f"service.intervention:{org}")),
         description=description,
         technician_id=technician_id or None,
         follows_id=follows_id or None,

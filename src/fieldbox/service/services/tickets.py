@@ -30,6 +30,7 @@ from fieldbox.service.choices import (
     MailOutcome,
     MessageKind,
     TicketStatus,
+    numbered,
 )
 from fieldbox.service.models import (
     Attachment,
@@ -61,7 +62,7 @@ def ticket_number(organisation_id: int) -> str:
 
 def ticket_number_of(n: int) -> str:
     """How a ticket's number is written: "T" and seven digits at least."""
-    return f"T{n:07d}"
+    return numbered("T", n)
 
 
 def mail_ingest(*, mailbox: Mailbox, raw: bytes) -> Received:
