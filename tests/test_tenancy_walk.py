@@ -47,11 +47,11 @@ from fieldbox.service.models import (
     Charge,
     Contact,
     Equipment,
-    Intervention,
     Mailbox,
     ServiceLevel,
     Team,
     Ticket,
+    WorkOrder,
 )
 from fieldbox.service.services import calls, contacts, equipment
 
@@ -281,7 +281,7 @@ def a_state(world: World) -> tuple[Any, ...]:
     return (
         Ticket.objects.filter(organisation=world.a.company).values_list("pk", "status", "priority", "assignee").count(),
         tuple(Ticket.objects.filter(pk=world.ids["call"]).values_list("status", "priority", "subject", "job").get()),
-        tuple(Intervention.objects.filter(pk=world.ids["intervention"]).values_list("status", "technician").get()),
+        tuple(WorkOrder.objects.filter(pk=world.ids["intervention"]).values_list("status", "technician").get()),
         Charge.objects.filter(ticket_id=world.ids["call"]).count(),
         tuple(Contact.objects.filter(pk=world.ids["contact"]).values_list("email", "user", "invited_at").get()),
         Equipment.objects.filter(customer_id=world.ids["back_customer"]).count(),

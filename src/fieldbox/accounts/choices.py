@@ -84,6 +84,12 @@ CALL_WORKERS = DESK | OFFICE
 CHARGERS = CALL_WORKERS | {Role.TECHNICIAN}
 # Who may be sent on an intervention: a technician, or an installer company's own people.
 FIELD_WORKERS = INSTALLER_ROLES | {Role.TECHNICIAN}
+# Who plans work orders on the calendars, sends them to the field and replans a declined one.
+WORK_PLANNERS = OFFICE
+# Who carries out a work order (its assignees, checked by the service) or records it for them (the office).
+WORK_DOERS = FIELD_WORKERS | OFFICE
+# Who checks a finished work order before it is billed (SYS "verifica intervento finale"): admins only.
+VERIFIERS = ADMIN_ROLES
 # An admin may grant any role up to its own rank, never above.
 ROLE_RANK: dict[str, int] = {
     Role.PROVIDER_ADMIN: 3,

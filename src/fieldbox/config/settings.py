@@ -242,6 +242,9 @@ STATICFILES_DIRS = [
     ("zxing", NODE_MODULES / "@zxing" / "browser" / "umd"),
     # Maps of customers' sites, drawn only when a tile server is configured (MAP_TILE_URL).
     ("leaflet", NODE_MODULES / "leaflet" / "dist"),
+    # The planners' calendars (day, week, month, resources, drag and drop) and the work report's signatures.
+    ("event-calendar", NODE_MODULES / "@event-calendar" / "build" / "dist"),
+    ("signature_pad", NODE_MODULES / "signature_pad" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

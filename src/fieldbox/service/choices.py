@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fieldbox.accounts.choices import DESK, OFFICE
+from fieldbox.accounts.choices import DESK, OFFICE, VERIFIERS, WORK_DOERS, WORK_PLANNERS
 from fieldbox.core.counters import Counted
 from fieldbox.core.transitions import CREATED, SAME, SYSTEM, Move, Table
 
@@ -62,12 +62,96 @@ class ChargeKind(models.TextChoices):
     PART = "part", _("Part")
 
 
-class InterventionStatus(models.TextChoices):
-    """An intervention's state here; the planning of work orders (the next stage) adds its own after "to plan"."""
+class WorkOrderStatus(models.TextChoices):
+    """A work order's state (SYS "intervento", "ordine di lavoro")."""
 
     TO_PLAN = "to_plan", _("To plan")
+    PLANNED = "planned", pgettext_lazy("work order", "Planned")
+    SENT = "sent", pgettext_lazy("work order", "Sent")
+    ACCEPTED = "accepted", pgettext_lazy("work order", "Accepted")
+    IN_PROGRESS = "in_progress", pgettext_lazy("work order", "In progress")
+    ON_HOLD = "on_hold", pgettext_lazy("work order", "On hold")
+    DONE = "done", pgettext_lazy("work order", "Done")
+    FOLLOW_UP = "follow_up", _("Needs a follow-up")
+    VERIFIED = "verified", pgettext_lazy("work order", "Verified")
+    DECLINED = "declined", pgettext_lazy("work order", "Declined")
     DONE_BY_PHONE = "by_phone", _("Done by phone")
     CANCELLED = "cancelled", pgettext_lazy("intervention", "Cancelled")
+
+
+class Answer(models.TextChoices):
+    """An assignee's answer to a work order sent to them (Appsistance "validazione dell'impegno")."""
+
+    PENDING = "pending", _("Not answered yet")
+    ACCEPTED = "accepted", pgettext_lazy("answer", "Accepted")
+    DECLINED = "declined", pgettext_lazy("answer", "Declined")
+
+
+class ResourceKind(models.TextChoices):
+    VAN = "van", _("Van")
+    TOOL = "tool", _("Tool")
+    INSTRUMENT = "instrument", _("Instrument")
+    ROOM = "room", _("Room")
+    OTHER = "other", pgettext_lazy("resource", "Other")
+
+
+class ActivityKind(models.TextChoices):
+    """What a person (or a resource) does besides work orders, on the activity planner."""
+
+    OFFICE = "office", _("Office work")
+    TRAINING = "training", _("Training")
+    LEAVE = "leave", _("Leave")
+    MEETING = "meeting", _("Meeting")
+    UPKEEP = "upkeep", _("Upkeep (resource unavailable)")
+    OTHER = "other", pgettext_lazy("activity", "Other")
+
+
+class MaterialUse(models.TextChoices):
+    """A material line of a work order (Appsistance "rendiconto materiali")."""
+
+    TO_BRING = "to_bring", _("To bring")
+    USED = "used", _("Used")
+    LEFT = "left", _("Left with the customer")
+
+
+class TimeKind(models.TextChoices):
+    """What a time entry was spent on (SYS "consuntivazione ore")."""
+
+    WORK = "work", _("Work on site")
+    TRAVEL = "travel", _("Travel")
+    REMOTE = "remote", _("Remote work")
+    OFFICE = "office", _("Office work")
+    TRAINING = "training", _("Training")
+    LEAVE = "leave", _("Leave")
+
+
+class ExpenseKind(models.TextChoices):
+    MILEAGE = "mileage", _("Mileage")
+    TOLL = "toll", _("Tolls")
+    PARKING = "parking", _("Parking")
+    MEAL = "meal", _("Meals")
+    LODGING = "lodging", _("Lodging")
+    OTHER = "other", pgettext_lazy("expense", "Other")
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("report", "Draft")
+    SIGNED = "signed", pgettext_lazy("report", "Signed")
+    CORRECTED = "corrected", _("Replaced by a correction")
+
+
+class ClockKind(models.TextChoices):
+    IN = "in", _("Clock in")
+    OUT = "out", _("Clock out")
+
+
+class ClockRule(models.TextChoices):
+    """How a clock event was checked."""
+
+    POSITION = "position", _("Position")
+    NETWORK = "network", _("Network address")
+    MANUAL = "manual", _("Manual correction")
+    NONE = "none", _("Not checked")
 
 
 class MessageKind(models.TextChoices):
@@ -136,20 +220,51 @@ TICKET_TABLE: Table[Any] = Table(
     ),
 )
 
-IS = InterventionStatus
-# An intervention's life here (SYS "intervento"): to plan, then planned by work orders (the next stage), or ended
-# from the call: done by phone (it stays for the statistics, never planned) or cancelled (with a reason).
-INTERVENTION_TABLE: Table[Any] = Table(
-    name="intervention",
-    model="service.Intervention",
-    states=InterventionStatus,
-    refusal=_("Not possible while the intervention is “%(status)s”."),
-    owner=lambda intervention, scope: intervention.organisation_id,
-    closed=("closed_at", (IS.DONE_BY_PHONE, IS.CANCELLED)),
+W = WorkOrderStatus
+# Where a work order holds its people and resources in the calendar (they cannot be booked twice meanwhile).
+BUSY = (W.PLANNED, W.SENT, W.ACCEPTED, W.IN_PROGRESS, W.DONE, W.FOLLOW_UP, W.VERIFIED)
+# Still to be carried out: a planner may move it; a resource or a person may be changed.
+MOVABLE = (W.TO_PLAN, W.PLANNED, W.SENT, W.ACCEPTED, W.DECLINED, W.ON_HOLD)
+ENDED_WORK = (W.DONE, W.FOLLOW_UP, W.VERIFIED, W.DONE_BY_PHONE, W.CANCELLED)
+
+# A work order's life (SYS "intervento", Appsistance "ordine di lavoro"): to plan (from a call, a plan or by
+# hand) → planned (a day, a time, people, resources) → sent to its assignees → accepted by every one of them →
+# in progress → done (its report signed) → verified by an admin, ready to bill. An assignee may decline (the
+# planner replans it); it may wait on hold; a technician who could not finish leaves a follow-up (a new work
+# order on the same call). From the call: done by phone, or cancelled.
+WORK_ORDER_TABLE: Table[Any] = Table(
+    name="work_order",
+    model="service.WorkOrder",
+    states=WorkOrderStatus,
+    refusal=_("Not possible while the work order is “%(status)s”."),
+    owner=lambda order, scope: order.organisation_id,
+    closed=("closed_at", ENDED_WORK),
     touched="changed_at",
     moves=(
-        Move("create", CREATED, IS.TO_PLAN, DESK | OFFICE),
-        Move("by_phone", (IS.TO_PLAN,), IS.DONE_BY_PHONE, DESK | OFFICE),
-        Move("cancel", (IS.TO_PLAN,), IS.CANCELLED, DESK | OFFICE),
+        Move("create", CREATED, W.TO_PLAN, DESK | OFFICE | {SYSTEM}),
+        Move("by_phone", (W.TO_PLAN,), W.DONE_BY_PHONE, DESK | OFFICE),
+        Move("edit", (W.TO_PLAN, W.PLANNED, W.DECLINED, W.ON_HOLD), SAME, DESK | OFFICE),
+        Move("plan", (W.TO_PLAN, W.DECLINED), W.PLANNED, WORK_PLANNERS),
+        # Moved in the calendar or its people changed: a planned one stays planned; one already sent goes back
+        # to its assignees, whose answers start again.
+        Move("replan", (W.PLANNED,), SAME, WORK_PLANNERS),
+        Move("resend", (W.SENT, W.ACCEPTED), W.SENT, WORK_PLANNERS),
+        Move("unplan", (W.PLANNED, W.SENT, W.ACCEPTED, W.DECLINED), W.TO_PLAN, WORK_PLANNERS),
+        Move("send", (W.PLANNED,), W.SENT, WORK_PLANNERS),
+        # An assignee answers; the last acceptance makes the work order accepted.
+        Move("accept", (W.SENT,), SAME, WORK_DOERS),
+        Move("accept_last", (W.SENT,), W.ACCEPTED, WORK_DOERS),
+        Move("decline", (W.SENT, W.ACCEPTED), W.DECLINED, WORK_DOERS),
+        Move("start", (W.ACCEPTED,), W.IN_PROGRESS, WORK_DOERS),
+        Move("hold", (W.PLANNED, W.SENT, W.ACCEPTED, W.IN_PROGRESS), W.ON_HOLD, WORK_DOERS),
+        Move("resume", (W.ON_HOLD,), W.TO_PLAN, WORK_PLANNERS),
+        # Its report signed (service.services.reports), or the office records it done.
+        Move("finish", (W.IN_PROGRESS,), W.DONE, WORK_DOERS),
+        Move("follow_up", (W.IN_PROGRESS, W.DONE), W.FOLLOW_UP, WORK_DOERS),
+        Move("verify", (W.DONE, W.FOLLOW_UP), W.VERIFIED, VERIFIERS),
+        Move("cancel", (W.TO_PLAN, W.PLANNED, W.SENT, W.ACCEPTED, W.DECLINED, W.ON_HOLD), W.CANCELLED, DESK | OFFICE),
+        # The work order's report, its checklist, materials and files are added while it is carried out.
+        Move("record", (W.ACCEPTED, W.IN_PROGRESS), SAME, WORK_DOERS),
+        Move("note", (W.TO_PLAN, W.PLANNED, W.SENT, W.ACCEPTED, W.IN_PROGRESS, W.ON_HOLD, W.DONE), SAME, WORK_DOERS),
     ),
 )

@@ -30,7 +30,7 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.fleet import search as fleet_search
 from fieldbox.fleet.models import Customer, Device
 from fieldbox.service.choices import NUMBER_DIGITS, Priority, TicketKind, TicketStatus, numbered
-from fieldbox.service.models import Equipment, Intervention, Ticket
+from fieldbox.service.models import Equipment, Ticket, WorkOrder
 
 PAGE_SIZE = 50
 EXPORT_MAX = 100_000
@@ -97,7 +97,7 @@ def _created(scope: Scope, day: date, *, until: bool) -> Q:
 
 
 def _intervention(scope: Scope, text: str) -> Q:
-    found = Intervention.objects.visible_to(scope).filter(number_q(text, "I"), ticket=OuterRef("pk"))
+    found = WorkOrder.objects.visible_to(scope).filter(number_q(text, "I"), ticket=OuterRef("pk"))
     return Q(Exists(found))
 
 
@@ -118,7 +118,7 @@ def _technician(scope: Scope, user_id: int) -> Q:
     """The call's assignee, or the technician of one of its interventions: one set of call ids (a union of two
     indexed reads), so a technician with few calls is found without reading the others."""
     assigned = Ticket.objects.visible_to(scope).filter(assignee_id=user_id).values("pk")
-    sent = Intervention.objects.visible_to(scope).filter(technician_id=user_id).values("ticket_id")
+    sent = WorkOrder.objects.visible_to(scope).filter(technician_id=user_id).values("ticket_id")
     return Q(pk__in=assigned.union(sent))
 
 
@@ -152,11 +152,7 @@ FILTERS: dict[str, Callable[[Scope, Any], Q]] = {
 def counted(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Each call with its number of interventions (the database counts them for the rows read only)."""
     count = (
-        Intervention.objects.filter(ticket=OuterRef("pk"))
-        .order_by()
-        .values("ticket")
-        .annotate(n=Count("pk"))
-        .values("n")
+        WorkOrder.objects.filter(ticket=OuterRef("pk")).order_by().values("ticket").annotate(n=Count("pk")).values("n")
     )
     return qs.annotate(interventions_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)))
 

@@ -20,7 +20,7 @@ class CallSearchForm(forms.Form):
     number = forms.CharField(
         label=_("Call number"), required=False, max_length=20, help_text=_("T0000042, 42, or the start: T00004")
     )
-    intervention = forms.CharField(label=_("Intervention number"), required=False, max_length=20)
+    intervention = forms.CharField(label=_("Work order number"), required=False, max_length=20)
     status = forms.MultipleChoiceField(
         label=_("Status"), required=False, choices=TicketStatus.choices, widget=forms.CheckboxSelectMultiple
     )

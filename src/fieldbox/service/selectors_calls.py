@@ -20,7 +20,7 @@ from fieldbox.fleet import selectors as fleet
 from fieldbox.fleet.models import Customer, CustomerAddress
 from fieldbox.fleet.search import digits_of_phone
 from fieldbox.service.choices import ChargeKind
-from fieldbox.service.models import Charge, Contact, Equipment, Intervention, Ticket
+from fieldbox.service.models import Charge, Contact, Equipment, Ticket, WorkOrder
 
 FIELD_ROLES = FIELD_WORKERS
 HOUR = Decimal(60)
@@ -73,18 +73,18 @@ def field_people(scope: Scope) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids, is_active=True).order_by("last_name", "first_name", "email")
 
 
-def interventions_for(scope: Scope) -> QuerySet[Intervention]:
-    return Intervention.objects.visible_to(scope).select_related("ticket", "technician", "follows")
+def interventions_for(scope: Scope) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.visible_to(scope).select_related("ticket", "technician", "follows")
 
 
-def intervention_for(scope: Scope, pk: int) -> Intervention:
+def intervention_for(scope: Scope, pk: int) -> WorkOrder:
     found = interventions_for(scope).filter(pk=pk).first()
     if found is None:
         raise Http404
     return found
 
 
-def interventions_of(ticket: Ticket) -> list[Intervention]:
+def interventions_of(ticket: Ticket) -> list[WorkOrder]:
     """A call's interventions, first to last."""
     return list(ticket.interventions.select_related("technician", "follows").order_by("created_at", "pk"))
 

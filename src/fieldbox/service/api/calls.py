@@ -18,8 +18,8 @@ from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as calls
 from fieldbox.service.api import tickets
 from fieldbox.service.api.tickets import ReasonIn, TicketOut
-from fieldbox.service.choices import ChargeKind, InterventionStatus, Priority, TicketKind
-from fieldbox.service.models import Charge, Intervention
+from fieldbox.service.choices import ChargeKind, Priority, TicketKind, WorkOrderStatus
+from fieldbox.service.models import Charge, WorkOrder
 from fieldbox.service.services import calls as services
 from fieldbox.service.services.calls import CALL_READERS
 
@@ -76,7 +76,7 @@ class InterventionOut(Schema):
     number: str
     ticket_id: int
     ticket_number: str
-    status: InterventionStatus
+    status: WorkOrderStatus
     description: str
     technician_id: int | None
     follows_id: int | None
@@ -92,7 +92,7 @@ class InterventionPage(Schema):
 
 
 class InterventionFilters(PageFilters):
-    status: InterventionStatus | None = Field(None, description="Only the interventions in this status")
+    status: WorkOrderStatus | None = Field(None, description="Only the interventions in this status")
 
 
 class ChargeIn(Schema):
@@ -131,7 +131,7 @@ class ChargeList(Schema):
     totals: ChargeTotals
 
 
-def _intervention(i: Intervention) -> dict[str, Any]:
+def _intervention(i: WorkOrder) -> dict[str, Any]:
     fields = ("number", "ticket_id", "status", "description", "technician_id", "follows_id", "outcome")
     return {
         "id": i.pk,

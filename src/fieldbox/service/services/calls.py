@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldbox.accounts.choices import BACK_OFFICE, CALL_WORKERS, CHARGERS, DESK
-from fieldbox.core import audit, counters, numbering, transitions
+from fieldbox.core import audit, counters, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.money import CENT
 from fieldbox.core.tenancy import Scope
@@ -28,18 +28,18 @@ from fieldbox.service import selectors, sla
 from fieldbox.service import selectors_calls as calls
 from fieldbox.service.choices import (
     ENDED_TICKET,
-    INTERVENTION_TABLE,
     TICKET_TABLE,
+    WORK_ORDER_TABLE,
     Channel,
     ChargeKind,
     MessageKind,
     Priority,
     TicketKind,
     TicketStatus,
-    numbered,
 )
-from fieldbox.service.models import Charge, Contact, Intervention, Ticket, TicketMessage
+from fieldbox.service.models import Charge, Contact, Ticket, TicketMessage, WorkOrder
 from fieldbox.service.services.tickets import ticket_number, ticket_number_of
+from fieldbox.service.services.work_orders import new_work_order
 
 # How a call reaches the desk when a person writes it down (mail and the portal open tickets their own way).
 CALL_CHANNELS = (Channel.PHONE, Channel.STAFF)
@@ -69,9 +69,9 @@ audit.label_actions(
         "ticket.update": gettext_lazy("Call changed"),
         "charge.add": gettext_lazy("Charge added"),
         "charge.remove": gettext_lazy("Charge removed"),
-        "intervention.create": gettext_lazy("Intervention created"),
-        "intervention.by_phone": gettext_lazy("Intervention done by phone"),
-        "intervention.cancel": gettext_lazy("Intervention cancelled"),
+        "work_order.create": gettext_lazy("Work order created"),
+        "work_order.by_phone": gettext_lazy("Work order done by phone"),
+        "work_order.cancel": gettext_lazy("Work order cancelled"),
     }
 )
 
@@ -276,10 +276,10 @@ def intervention_create(
     description: str,
     technician_id: int | None = None,
     follows_id: int | None = None,
-) -> Intervention:
+) -> WorkOrder:
     """An intervention to plan on the call; a follow-up names the intervention it continues (a technician who
     could not finish)."""
-    INTERVENTION_TABLE.require("create", scope)
+    WORK_ORDER_TABLE.require("create", scope)
     words = _text(description, "description", required=True)
     with transitions.atomic():
         ticket = _open_call(scope, ticket_id)
@@ -288,7 +288,7 @@ def intervention_create(
 
 def _intervention_new(
     scope: Scope, ticket: Ticket, description: str, technician_id: int | None, follows_id: int | None
-) -> Intervention:
+) -> WorkOrder:
     errors = {}
     if technician_id and not calls.field_people(scope).filter(pk=technician_id).exists():
         errors["technician_id"] = _("Choose one of your technicians.")
@@ -296,35 +296,35 @@ def _intervention_new(
         errors["follows_id"] = _("A follow-up continues an intervention of the same call.")
     if errors:
         raise ValidationError(errors)
-    org = ticket.organisation_id
-    intervention = Intervention(
-        organisation_id=org,
+    return new_work_order(
+        scope,
+        organisation_id=ticket.organisation_id,
         ticket=ticket,
-        number=numbered("I", numbering.take(f"service.intervention:{org}")),
+        customer_id=ticket.customer_id,
+        site_id=ticket.site_id,
+        equipment_id=ticket.equipment_id,
         description=description,
         technician_id=technician_id or None,
         follows_id=follows_id or None,
     )
-    INTERVENTION_TABLE.create(intervention, "create", scope=scope, data={"ticket": ticket.number})
-    return intervention
 
 
-def intervention_by_phone(*, scope: Scope, intervention_id: int, outcome: str) -> Intervention:
+def intervention_by_phone(*, scope: Scope, intervention_id: int, outcome: str) -> WorkOrder:
     """Solved on the phone: the intervention stays for the statistics and is never planned."""
-    INTERVENTION_TABLE.require("by_phone", scope)
+    WORK_ORDER_TABLE.require("by_phone", scope)
     return _intervention_move(scope, intervention_id, "by_phone", _text(outcome, "outcome", required=True))
 
 
-def intervention_cancel(*, scope: Scope, intervention_id: int, reason: str) -> Intervention:
+def intervention_cancel(*, scope: Scope, intervention_id: int, reason: str) -> WorkOrder:
     """Not needed after all, with the reason (kept as its outcome)."""
-    INTERVENTION_TABLE.require("cancel", scope)
+    WORK_ORDER_TABLE.require("cancel", scope)
     return _intervention_move(scope, intervention_id, "cancel", _text(reason, "reason", required=True))
 
 
-def _intervention_move(scope: Scope, intervention_id: int, action: str, words: str) -> Intervention:
+def _intervention_move(scope: Scope, intervention_id: int, action: str, words: str) -> WorkOrder:
     with transitions.atomic():
-        intervention = INTERVENTION_TABLE.lock(Intervention.objects.visible_to(scope), intervention_id)
-        INTERVENTION_TABLE.apply(
+        intervention = WORK_ORDER_TABLE.lock(WorkOrder.objects.visible_to(scope), intervention_id)
+        WORK_ORDER_TABLE.apply(
             intervention,
             action,
             scope=scope,
@@ -450,7 +450,7 @@ def ticket_merge(*, scope: Scope, ticket_id: int, into: str) -> Ticket:
         TICKET_TABLE.apply(source, "merge", scope=scope, reason=number, data={"into": target.pk})
         moved = {"ticket": target}
         TicketMessage.objects.filter(ticket=source).update(**moved)
-        Intervention.objects.filter(ticket=source).update(**moved)
+        WorkOrder.objects.filter(ticket=source).update(**moved)
         Charge.objects.filter(ticket=source).update(**moved)
         text = _("Ticket %(number)s was merged into this one: its messages, interventions and charges are here.")
         TicketMessage.objects.create(

@@ -22,25 +22,25 @@ from fieldbox.messaging import services as messaging
 from fieldbox.service import mail as mails
 from fieldbox.service import sla as _sla  # private: `services.sla` is the levels' module
 from fieldbox.service.choices import (
-    INTERVENTION_TABLE,
     TICKET_TABLE,
+    WORK_ORDER_TABLE,
     Channel,
     ClosedReply,
-    InterventionStatus,
     MailOutcome,
     MessageKind,
     TicketStatus,
+    WorkOrderStatus,
     numbered,
 )
 from fieldbox.service.models import (
     Attachment,
     Contact,
     InboundMail,
-    Intervention,
     Mailbox,
     Team,
     Ticket,
     TicketMessage,
+    WorkOrder,
 )
 
 
@@ -266,10 +266,10 @@ def ticket_cancel(*, scope: Scope, ticket_id: int, reason: str) -> Ticket:
     with transitions.atomic():
         ticket = TICKET_TABLE.lock(Ticket.objects.visible_to(scope), ticket_id)
         TICKET_TABLE.apply(ticket, "cancel", scope=scope, reason=reason)
-        waiting = Intervention.objects.filter(ticket=ticket, status=InterventionStatus.TO_PLAN).order_by("pk")
+        waiting = WorkOrder.objects.filter(ticket=ticket, status=WorkOrderStatus.TO_PLAN).order_by("pk")
         for pk in waiting.values_list("pk", flat=True):
-            intervention = INTERVENTION_TABLE.lock(Intervention.objects.visible_to(scope), pk)
-            INTERVENTION_TABLE.apply(intervention, "cancel", scope=scope, reason=reason, changes={"outcome": reason})
+            intervention = WORK_ORDER_TABLE.lock(WorkOrder.objects.visible_to(scope), pk)
+            WORK_ORDER_TABLE.apply(intervention, "cancel", scope=scope, reason=reason, changes={"outcome": reason})
     return ticket
 
 

@@ -21,8 +21,8 @@ from fieldbox.fleet.models import Customer, CustomerAddress
 from fieldbox.jobs.tests.test_api import bearer, get, post
 from fieldbox.service import selectors, services
 from fieldbox.service import selectors_calls as calls
-from fieldbox.service.choices import InterventionStatus, MessageKind, TicketStatus
-from fieldbox.service.models import Charge, Contact, Equipment, Intervention, Ticket
+from fieldbox.service.choices import MessageKind, TicketStatus, WorkOrderStatus
+from fieldbox.service.models import Charge, Contact, Equipment, Ticket, WorkOrder
 from fieldbox.service.panels_calls import requests
 from fieldbox.service.services.calls import (
     charge_add,
@@ -95,7 +95,7 @@ def test_a_phone_call_names_the_customer_its_site_and_equipment_and_nothing_of_a
     [said] = ticket.messages.all()
     assert said.kind == MessageKind.INBOUND and said.author == tenant.company_admin and "E21" in said.text
     [work] = ticket.interventions.all()
-    assert work.status == InterventionStatus.TO_PLAN and re.fullmatch(r"I\d{7}", work.number)
+    assert work.status == WorkOrderStatus.TO_PLAN and re.fullmatch(r"I\d{7}", work.number)
 
     made = Ticket.objects.count()
     with pytest.raises(ValidationError) as refused:
@@ -157,16 +157,16 @@ def test_interventions_follow_up_end_by_phone_and_cancel_only_with_a_reason(desk
     assert "technician_id" in refused.value.message_dict  # not one of the organisation's people
 
     done = intervention_by_phone(scope=scope, intervention_id=first.pk, outcome="Riarmo guidato al telefono")
-    assert done.status == InterventionStatus.DONE_BY_PHONE and done.closed_at is not None
-    assert Intervention.objects.get(pk=first.pk).outcome == "Riarmo guidato al telefono"  # kept for the statistics
+    assert done.status == WorkOrderStatus.DONE_BY_PHONE and done.closed_at is not None
+    assert WorkOrder.objects.get(pk=first.pk).outcome == "Riarmo guidato al telefono"  # kept for the statistics
     with pytest.raises(ValidationError):
         intervention_cancel(scope=scope, intervention_id=follow.pk, reason="   ")
-    assert Intervention.objects.get(pk=follow.pk).status == InterventionStatus.TO_PLAN
+    assert WorkOrder.objects.get(pk=follow.pk).status == WorkOrderStatus.TO_PLAN
     cancelled = intervention_cancel(scope=scope, intervention_id=follow.pk, reason="Non serve")
-    assert cancelled.status == InterventionStatus.CANCELLED
+    assert cancelled.status == WorkOrderStatus.CANCELLED
     with pytest.raises(Conflict):  # a done intervention is not cancelled afterwards
         intervention_cancel(scope=scope, intervention_id=first.pk, reason="Ripensamento")
-    assert AuditEvent.objects.get(action="intervention.cancel").reason == "Non serve"
+    assert AuditEvent.objects.get(action="work_order.cancel").reason == "Non serve"
 
 
 def test_charges_add_up_rounded_once_and_stop_when_the_call_is_closed(desk, tenant):
@@ -243,7 +243,7 @@ def test_the_call_page_shows_its_six_sections_in_order_and_works_from_them(desk,
         == 302
     )
     first.refresh_from_db()
-    assert first.status == InterventionStatus.DONE_BY_PHONE
+    assert first.status == WorkOrderStatus.DONE_BY_PHONE
 
     assert (
         client.post(
@@ -475,5 +475,5 @@ def test_cancelling_a_call_cancels_its_interventions_still_to_plan(desk, tenant)
     intervention_by_phone(scope=scope, intervention_id=done.pk, outcome="Risolto al telefono")
     services.ticket_cancel(scope=scope, ticket_id=call.pk, reason="Il cliente ha venduto la casa")
     states = dict(call.interventions.values_list("description", "status"))
-    assert states == {"Sostituire la scheda": InterventionStatus.CANCELLED, "Verifica al telefono": "by_phone"}
-    assert call.interventions.get(status=InterventionStatus.CANCELLED).outcome == "Il cliente ha venduto la casa"
+    assert states == {"Sostituire la scheda": WorkOrderStatus.CANCELLED, "Verifica al telefono": "by_phone"}
+    assert call.interventions.get(status=WorkOrderStatus.CANCELLED).outcome == "Il cliente ha venduto la casa"

@@ -23,7 +23,7 @@ from fieldbox.fleet.models import Customer
 from fieldbox.fleet.tests.factories import device
 from fieldbox.jobs.tests.test_api import PROBLEM, bearer, get
 from fieldbox.service import search
-from fieldbox.service.models import Equipment, Intervention, Team, Ticket
+from fieldbox.service.models import Equipment, Team, Ticket, WorkOrder
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
@@ -52,8 +52,8 @@ def call(org: Organisation, team: Team, n: int, when: datetime, **fields: object
     return Ticket.objects.create(organisation=org, team=team, number=f"T{n:07d}", created_at=when, **fields)
 
 
-def intervention(ticket: Ticket, n: int, technician: User | None = None) -> Intervention:
-    return Intervention.objects.create(
+def intervention(ticket: Ticket, n: int, technician: User | None = None) -> WorkOrder:
+    return WorkOrder.objects.create(
         organisation_id=ticket.organisation_id,
         ticket=ticket,
         number=f"I{n:07d}",

@@ -2,7 +2,7 @@
 interventions, the quote, the hours, the parts, the notes — and the page of a new call taken by phone.
 
 Every button comes from a table or a named set of roles: the ticket's moves from ``TICKET_TABLE``, an
-intervention's from ``INTERVENTION_TABLE``; what a section lets one change, from the same checks the services make.
+intervention's from ``WORK_ORDER_TABLE``; what a section lets one change, from the same checks the services make.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet.models import Customer
 from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as calls
-from fieldbox.service.choices import ENDED_TICKET, INTERVENTION_TABLE, TICKET_TABLE, ChargeKind, InterventionStatus
+from fieldbox.service.choices import ENDED_TICKET, TICKET_TABLE, WORK_ORDER_TABLE, ChargeKind, WorkOrderStatus
 from fieldbox.service.forms import (
     CallForm,
     CancelForm,
@@ -40,7 +40,7 @@ from fieldbox.service.forms import (
     ReplyForm,
     TimeChargeForm,
 )
-from fieldbox.service.models import Intervention, Ticket
+from fieldbox.service.models import Ticket, WorkOrder
 from fieldbox.service.services import calls as services
 from fieldbox.service.services.calls import CALL_PEOPLE
 
@@ -95,7 +95,7 @@ def _contact_label(contact: Any) -> str:
 class Row:
     """An intervention of the call with what this person may do with it."""
 
-    intervention: Intervention
+    intervention: WorkOrder
     moves: set[str]
     can_follow: bool
     outcome_form: forms.Form
@@ -131,13 +131,13 @@ def _call_section(request: AuthedRequest, ticket: Ticket, bound: dict[str, Any])
 
 def _intervention_section(request: AuthedRequest, ticket: Ticket, bound: dict[str, Any]) -> dict[str, Any]:
     scope = request.scope
-    can_plan = INTERVENTION_TABLE.may_act("create", scope) and ticket.status not in ENDED_TICKET
+    can_plan = WORK_ORDER_TABLE.may_act("create", scope) and ticket.status not in ENDED_TICKET
     outcome, cancel = bound.get("outcome_form", (None, None)), bound.get("intervention_cancel_form", (None, None))
     rows = [
         Row(
             intervention=i,
-            moves=INTERVENTION_TABLE.allowed(i, scope),
-            can_follow=can_plan and i.status != InterventionStatus.CANCELLED,
+            moves=WORK_ORDER_TABLE.allowed(i, scope),
+            can_follow=can_plan and i.status != WorkOrderStatus.CANCELLED,
             outcome_form=outcome[1] if outcome[0] == i.pk else OutcomeForm(prefix=f"outcome-{i.pk}"),
             cancel_form=cancel[1] if cancel[0] == i.pk else InterventionCancelForm(prefix=f"drop-{i.pk}"),
         )
@@ -271,7 +271,7 @@ def intervention_add(request: AuthedRequest, pk: int) -> HttpResponse:
             ),
         )
         if done is not None:
-            messages.success(request, _("Intervention %(number)s is to plan.") % {"number": done.number})
+            messages.success(request, _("Work order %(number)s is to plan.") % {"number": done.number})
             return _back(pk, "intervention")
     return page(request, pk, intervention_form=form)
 
@@ -299,7 +299,7 @@ def intervention_move(request: AuthedRequest, pk: int, action: str) -> HttpRespo
         if done is not None:
             messages.success(
                 request,
-                _("Intervention %(number)s is now “%(status)s”.")
+                _("Work order %(number)s is now “%(status)s”.")
                 % {"number": done.number, "status": done.get_status_display()},
             )
             return _back(intervention.ticket_id, "intervention")

@@ -20,7 +20,6 @@ from fieldbox.service.choices import (
     ChargeKind,
     ClosedReply,
     ImapSecurity,
-    InterventionStatus,
     MailOutcome,
     MessageKind,
     Priority,
@@ -47,6 +46,10 @@ class Team(models.Model):
         _("a reply to a closed ticket"), max_length=8, choices=ClosedReply.choices, default=ClosedReply.REOPEN
     )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    # The people whose calendar the team's planner shows (technicians, mostly).
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="service_teams"
+    )
 
     objects = OwnedQuerySet.as_manager()
 
@@ -290,46 +293,6 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.number or "T-"
-
-
-class Intervention(models.Model):
-    """A visit or a piece of work a call needs (SYS "intervento"): created from the call, planned by the next
-    stage (work orders), or ended here (done by phone, cancelled). A call may have several: a technician who
-    could not finish leaves a follow-up on the same call."""
-
-    organisation = models.ForeignKey(ORGANISATION, on_delete=models.CASCADE, related_name="+")
-    ticket = models.ForeignKey(Ticket, verbose_name=_("call"), on_delete=models.CASCADE, related_name="interventions")
-    number = models.CharField(_("number"), max_length=16)  # "I0000042"
-    status = models.CharField(
-        _("status"), max_length=16, choices=InterventionStatus.choices, default=InterventionStatus.TO_PLAN
-    )
-    description = models.TextField(_("work to do"))
-    technician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("technician"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    follows = models.ForeignKey(
-        "self", verbose_name=_("follows"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    outcome = models.TextField(_("outcome"), blank=True)
-    created_at = models.DateTimeField(_("created on"), default=timezone.now)
-    changed_at = models.DateTimeField(_("changed on"), default=timezone.now)
-    closed_at = models.DateTimeField(_("ended on"), null=True, blank=True)
-
-    objects = OwnedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("intervention")
-        verbose_name_plural = _("interventions")
-        constraints = [models.UniqueConstraint(fields=["organisation", "number"], name="intervention_number_once")]
-        indexes = [models.Index(fields=["organisation", "status", "-id"], name="intervention_status")]
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class Charge(models.Model):
