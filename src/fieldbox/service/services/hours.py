@@ -34,7 +34,7 @@ def _refuse_overlap(user_id: int, starts_at: datetime, ends_at: datetime, exclud
     found = overlapping(user_id, starts_at, ends_at, exclude=exclude)
     if found:
         times = ", ".join(
-            f"{timezone.localtime(e.starts_at):%d/%m %H:%M}–{timezone.localtime(e.ends_at):%H:%M}" for e in found
+            f"{timezone.localtime(e.starts_at):%d/%m %H:%M}-{timezone.localtime(e.ends_at):%H:%M}" for e in found
         )
         raise ValidationError(
             {"starts_at": _("These hours overlap hours already entered: %(times)s.") % {"times": times}}
