@@ -40,6 +40,7 @@ USERS = [
     ("desk@rossi.example", "Chiara", "Fontana", "it", "rossi", Role.DESK_AGENT),
     ("ufficio@rossi.example", "Elena", "Greco", "it", "rossi", Role.OFFICE),
     ("tecnico@rossi.example", "Luca", "Marino", "it", "rossi", Role.TECHNICIAN),
+    ("tecnico2@rossi.example", "Davide", "Conti", "it", "rossi", Role.TECHNICIAN),
     ("admin@tramosa.example", "Inès", "Moreau", "fr", "tramosa", Role.INSTALLER_ADMIN),
     ("luca@tramosa.example", "Luca", "Ferri", "it", "tramosa", Role.INSTALLER),
     ("admin@walon.example", "Julien", "Walon", "fr", "walon", Role.INSTALLER_ADMIN),

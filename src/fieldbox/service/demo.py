@@ -19,7 +19,7 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.core.tokens import hash_token, new_token
 from fieldbox.fleet import services as registry
 from fieldbox.fleet.models import Customer
-from fieldbox.service import services
+from fieldbox.service import demo_work, services
 from fieldbox.service.choices import ChargeKind, ClosedReply, Priority, TicketKind
 from fieldbox.service.models import Contact, Equipment, InboundMail, Mailbox, Team, Ticket
 from fieldbox.service.services import calls, contacts, equipment, portal
@@ -151,6 +151,7 @@ CUSTOMERS: list[dict[str, Any]] = [
 
 def reset() -> None:
     companies = Organisation.objects.filter(name=COMPANY)
+    demo_work.reset(companies)
     InboundMail.objects.filter(organisation__in=companies).delete()
     Ticket.objects.filter(organisation__in=companies).delete()
     owned = Equipment.objects.filter(organisation__in=companies)
@@ -190,6 +191,7 @@ def load() -> None:
     _mail_answered(scope, received)
     _calls(scope)
     _portal(scope)
+    demo_work.load(company)
 
 
 def _customer(scope: Scope, spec: dict[str, Any]) -> None:
