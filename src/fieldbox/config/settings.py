@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # Every input checked once before any view: NUL characters refused, bodies over DATA_UPLOAD_MAX_MEMORY_SIZE 413.
     "fieldbox.core.middleware.RequestInputMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A phone's change sent with an Idempotency-Key is applied once, in one transaction with its key.
+    "fieldbox.service.offline.FieldChangeMiddleware",
 ]
 
 ROOT_URLCONF = "fieldbox.config.urls"

@@ -42,10 +42,12 @@ def scope_required(*roles: str) -> Callable[[View], View]:
 
 
 def run_service(request: HttpRequest, form: forms.BaseForm | None, call: Callable[[], T]) -> T | None:
-    """Run ``call``; field errors go on the form, state conflicts into a message. None when refused."""
+    """Run ``call``; field errors go on the form, state conflicts into a message. None when refused (the reasons
+    are also left on ``request.refusal``, for a phone that sent the change and waits for its outcome)."""
     try:
         return call()
     except ValidationError as exc:
+        request.refusal = exc.messages  # type: ignore[attr-defined]
         if form is not None and hasattr(exc, "error_dict"):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -55,6 +57,7 @@ def run_service(request: HttpRequest, form: forms.BaseForm | None, call: Callabl
             for message in exc.messages:
                 messages.error(request, message)
     except Conflict as exc:
+        request.refusal = [exc.message]  # type: ignore[attr-defined]
         messages.error(request, exc.message)
     except ObjectDoesNotExist:
         raise Http404 from None

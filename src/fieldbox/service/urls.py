@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldbox.service import views
+from fieldbox.service import offline, views
 from fieldbox.service.views import customers, portal, telematics
 from fieldbox.service.views import search as search_views
 from fieldbox.service.views import sla as sla_views
@@ -8,6 +8,8 @@ from fieldbox.service.views import sla as sla_views
 app_name = "service"
 
 urlpatterns = [
+    # The service worker that keeps the technician's pages for a phone without a signal (service/offline.py).
+    path("sw.js", offline.service_worker, name="service_worker"),
     # The customer portal (a customer's contact), and the desk's buttons that give or withdraw access to it.
     path("portal/", portal.home, name="portal"),
     path("portal/tickets/new/", portal.ticket_new, name="portal_new"),
@@ -48,4 +50,43 @@ urlpatterns = [
     path("desk/equipment/<int:pk>/", customers.equipment_detail, name="equipment_detail"),
     path("desk/equipment/<int:pk>/edit/", customers.equipment_edit, name="equipment_edit"),
     path("desk/equipment/<int:pk>/remove/", customers.equipment_remove, name="equipment_remove"),
+]
+
+# ---- Work orders: the office's pages, resources, types of work, team members (service/views/work_orders.py) ----
+from fieldbox.service.views import work_orders as wo  # noqa: E402
+
+urlpatterns += [
+    path("desk/work-orders/", wo.work_orders, name="work_orders"),
+    path("desk/work-orders/new/", wo.work_order_new, name="work_order_new"),
+    path("desk/work-orders/setup/", wo.work_order_setup, name="work_order_setup"),
+    path("desk/work-orders/<int:pk>/", wo.work_order, name="work_order"),
+    path("desk/work-orders/<int:pk>/edit/", wo.work_order_edit, name="work_order_edit"),
+    path("desk/work-orders/<int:pk>/plan/", wo.work_order_plan, name="work_order_plan"),
+    path("desk/work-orders/<int:pk>/follow-up/", wo.work_order_follow_up, name="work_order_follow_up"),
+    path("desk/work-orders/<int:pk>/materials/", wo.work_order_material_add, name="work_order_material_add"),
+    path("desk/work-orders/<int:pk>/answer/<str:answer>/", wo.work_order_answer, name="work_order_answer"),
+    path("desk/work-orders/<int:pk>/move/<str:action>/", wo.work_order_move, name="work_order_move"),
+    path("desk/materials/<int:pk>/remove/", wo.work_order_material_remove, name="work_order_material_remove"),
+    path("desk/resources/<int:pk>/retire/", wo.resource_retire, name="resource_retire"),
+    path("desk/teams/<int:pk>/members/", wo.team_members, name="team_members"),
+]
+
+# ---- Hours and clock-in: the worked-hours grid, a person's day, planned vs worked, the clock-in block, the
+# attendance and the clock-in points (service/views/hours.py) ----
+from fieldbox.service.views import hours as hours_views  # noqa: E402
+
+urlpatterns += [
+    path("desk/hours/", hours_views.grid, name="hours"),
+    path("desk/hours/entries/<int:pk>/", hours_views.entry_change, name="hours_entry"),
+    path("desk/hours/entries/<int:pk>/delete/", hours_views.entry_delete, name="hours_entry_delete"),
+    path("desk/hours/<int:user_id>/<str:day>/", hours_views.day, name="hours_day"),
+    path("desk/work-orders/<int:pk>/hours/", hours_views.work_order_hours, name="work_order_hours"),
+    path("desk/calls/<int:pk>/hours/", hours_views.ticket_hours, name="ticket_hours"),
+    path("desk/clock/", hours_views.clock_block, name="clock_block"),
+    path("desk/clock/punch/", hours_views.clock_punch, name="clock_punch"),
+    path("desk/clock/attendance/", hours_views.attendance, name="attendance"),
+    path("desk/clock/correct/", hours_views.clock_correct, name="clock_correct"),
+    path("desk/clock/points/", hours_views.clock_points, name="clock_points"),
+    path("desk/clock/points/<int:pk>/", hours_views.clock_point, name="clock_point"),
+    path("desk/clock/points/<int:pk>/remove/", hours_views.clock_point_remove, name="clock_point_remove"),
 ]
