@@ -11,8 +11,10 @@ filter "until the 12th" stops before the start of the 13th (``day_after``).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
 from django.utils import timezone
 
 END_OF_DAY = time(23, 59, 59)
@@ -59,9 +61,46 @@ def day_after(day: date, tz: str | tzinfo | None = None) -> datetime:
     return start_of_day(day + timedelta(days=1), tz)
 
 
-def is_working_day(day: date) -> bool:
-    """Monday to Friday: the days offered after tomorrow for an appointment."""
-    return day.weekday() < 5
+WORKING_WEEKDAYS = frozenset({0, 1, 2, 3, 4})  # Monday to Friday
+# The country whose public holidays an organisation keeps, by its time zone; any other zone keeps Italy's.
+COUNTRY_BY_ZONE: dict[str, str] = {
+    "Europe/Rome": "IT",
+    "Europe/San_Marino": "SM",
+    "Europe/Vatican": "VA",
+    "Europe/Paris": "FR",
+    "Europe/Monaco": "MC",
+    "Europe/Zurich": "CH",
+    "Europe/Berlin": "DE",
+    "Europe/Vienna": "AT",
+    "Europe/Madrid": "ES",
+    "Europe/Lisbon": "PT",
+    "Europe/Brussels": "BE",
+    "Europe/Amsterdam": "NL",
+    "Europe/Luxembourg": "LU",
+    "Europe/London": "GB",
+    "Europe/Dublin": "IE",
+    "Europe/Ljubljana": "SI",
+    "Europe/Malta": "MT",
+}
+DEFAULT_COUNTRY = "IT"
+
+
+def country_of(tz: str | tzinfo | None = None) -> str:
+    """The country whose public holidays an organisation on the clock ``tz`` keeps (the current clock's if None)."""
+    return COUNTRY_BY_ZONE.get(str(zone(tz)), DEFAULT_COUNTRY)
+
+
+@lru_cache(maxsize=512)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+def is_working_day(day: date, tz: str | tzinfo | None = None, *, country: str | None = None) -> bool:
+    """Monday to Friday except the public holidays of the organisation's country (which its clock ``tz`` names,
+    or ``country`` itself): the one rule of a working day, for appointments, service levels and field work."""
+    if day.weekday() not in WORKING_WEEKDAYS:
+        return False
+    return day not in _holidays(country or country_of(tz), day.year)
 
 
 def days_between(earlier: datetime, later: datetime, tz: str | tzinfo | None = None) -> int:

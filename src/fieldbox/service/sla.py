@@ -1,7 +1,7 @@
 """Service levels: when a ticket's first answer and its resolution fall due, counted in working hours.
 
 Working time is the organisation's own: its time zone (``Organisation.time_zone``), Monday to Friday except the
-public holidays of its country (the ``holidays`` package; the country follows the time zone, ``country_of``), from
+public holidays of its country (``core.clock.is_working_day``, the one rule of a working day), from
 08:30 to 12:30 and from 14:00 to 18:00 (``WORKING_HOURS``). Each day's hours are laid on the organisation's clock
 and the arithmetic is done in UTC, so nights, weekends, holidays and the changes of daylight saving time all count
 as nothing.
@@ -19,11 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-import holidays
 from django.db.models import OuterRef, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -40,28 +38,6 @@ if TYPE_CHECKING:
 
 # The working day, on the organisation's clock: two periods, eight hours.
 WORKING_HOURS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 30)), (time(14, 0), time(18, 0)))
-WORKING_WEEKDAYS = frozenset({0, 1, 2, 3, 4})  # Monday to Friday
-# The country whose public holidays an organisation keeps, by its time zone; any other zone keeps Italy's.
-COUNTRY_BY_ZONE: dict[str, str] = {
-    "Europe/Rome": "IT",
-    "Europe/San_Marino": "SM",
-    "Europe/Vatican": "VA",
-    "Europe/Paris": "FR",
-    "Europe/Monaco": "MC",
-    "Europe/Zurich": "CH",
-    "Europe/Berlin": "DE",
-    "Europe/Vienna": "AT",
-    "Europe/Madrid": "ES",
-    "Europe/Lisbon": "PT",
-    "Europe/Brussels": "BE",
-    "Europe/Amsterdam": "NL",
-    "Europe/Luxembourg": "LU",
-    "Europe/London": "GB",
-    "Europe/Dublin": "IE",
-    "Europe/Ljubljana": "SI",
-    "Europe/Malta": "MT",
-}
-DEFAULT_COUNTRY = "IT"
 # The promise (first answer, resolution; working hours) of a priority the organisation has not set.
 DEFAULT_LEVELS: dict[str, tuple[int, int]] = {
     Priority.URGENT: (2, 8),
@@ -84,20 +60,6 @@ class HasTimeZone(Protocol):
     def time_zone(self) -> str: ...
 
 
-def country_of(time_zone: str) -> str:
-    """The country whose public holidays an organisation in ``time_zone`` keeps."""
-    return COUNTRY_BY_ZONE.get(time_zone, DEFAULT_COUNTRY)
-
-
-@lru_cache(maxsize=512)
-def _holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year).keys())
-
-
-def is_working_day(day: date, country: str) -> bool:
-    return day.weekday() in WORKING_WEEKDAYS and day not in _holidays(country, day.year)
-
-
 @dataclass(frozen=True)
 class Calendar:
     """An organisation's working time: its clock and its country's holidays."""
@@ -107,11 +69,11 @@ class Calendar:
 
     @classmethod
     def of(cls, organisation: HasTimeZone) -> Calendar:
-        return cls(ZoneInfo(organisation.time_zone), country_of(organisation.time_zone))
+        return cls(ZoneInfo(organisation.time_zone), clock.country_of(organisation.time_zone))
 
     def periods(self, day: date) -> list[tuple[datetime, datetime]]:
         """The working periods of ``day``, in UTC (none on a weekend or a holiday)."""
-        if not is_working_day(day, self.country):
+        if not clock.is_working_day(day, country=self.country):
             return []
         return [
             (
@@ -212,7 +174,7 @@ def promise_of(organisation_id: int, priority: str) -> tuple[Calendar, int, int]
         .values_list("time_zone", "response", "resolution")
         .get()
     )
-    calendar = Calendar(ZoneInfo(time_zone), country_of(time_zone))
+    calendar = Calendar(ZoneInfo(time_zone), clock.country_of(time_zone))
     if response is None or resolution is None:
         response, resolution = DEFAULT_LEVELS.get(priority, DEFAULT_LEVELS[Priority.NORMAL])
     return calendar, response, resolution

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from fieldbox.accounts.tests.fixtures import signed_in
+from fieldbox.core import clock
 from fieldbox.core.models import AuditEvent
 from fieldbox.jobs.tests.factories import assigned_job
 from fieldbox.jobs.tests.test_api import bearer, get
@@ -52,7 +53,7 @@ def test_working_hours_are_added_on_the_organisations_calendar(start, hours, due
 
 
 def test_holidays_are_those_of_the_organisations_country():
-    assert sla.country_of("Europe/Paris") == "FR" and sla.country_of("America/Lima") == "IT"
+    assert clock.country_of("Europe/Paris") == "FR" and clock.country_of("America/Lima") == "IT"
     assert sla.add_working_hours(rome(2025, 12, 5, 17, 0), 2, FRANCE) == rome(2025, 12, 8, 9, 30)  # a French Monday
     assert sla.add_working_hours(rome(2025, 7, 14, 9, 0), 1, FRANCE) == rome(2025, 7, 15, 9, 30)  # 14 July
 
