@@ -12,9 +12,8 @@ from __future__ import annotations
 import base64
 import io
 import random
-import time
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,8 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from _common import Laps, bare_table, copy_lines, ids_after, max_id
 
 # (name, share of the tickets, what a reply to a closed ticket does)
 TEAMS = (
@@ -219,83 +220,6 @@ def create_desk(world: World) -> None:
         world.mailboxes.append((mailbox.pk, mailbox.address))
 
 
-# --- COPY ----------------------------------------------------------------------------------------------------------
-
-
-def table(model: Any) -> str:
-    return str(model._meta.db_table)
-
-
-def copy_lines(model: Any, columns: str, lines: Iterable[str]) -> None:
-    """COPY text-format lines (tab-separated, ``\\N`` for NULL) into ``columns`` of the model's table."""
-    from django.db import connection
-
-    chunk: list[str] = []
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table(model)} ({columns}) FROM STDIN") as copy,
-    ):
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) >= 20_000:
-                copy.write("".join(chunk))
-                chunk.clear()
-        if chunk:
-            copy.write("".join(chunk))
-
-
-def ids_after(model: Any, last: int, count: int) -> int:
-    """The first id of ``count`` rows just written after id ``last`` (checked consecutive)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(id), max(id), count(*) FROM {table(model)} WHERE id > %s", [last])
-        low, high, n = cursor.fetchone()
-    if n != count or high - low + 1 != count:
-        raise SystemExit(f"{table(model)} got {n} rows, ids {low}..{high}, expected {count} consecutive")
-    return int(low)
-
-
-def max_id(model: Any) -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table(model)}")
-        return int(cursor.fetchone()[0])
-
-
-@contextmanager
-def bare_table(model: Any) -> Iterator[None]:
-    """Without its secondary indexes and foreign keys while filled; all of them put back afterwards."""
-    from django.db import connection
-
-    name = table(model)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-            "AND contype = 'f'",
-            [name],
-        )
-        foreign_keys = cursor.fetchall()
-        cursor.execute(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
-            [name],
-        )
-        indexes = cursor.fetchall()
-        for constraint, _ in foreign_keys:
-            cursor.execute(f'ALTER TABLE {name} DROP CONSTRAINT "{constraint}"')
-        for index, _ in indexes:
-            cursor.execute(f'DROP INDEX "{index}"')
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '256MB'")
-        for _, definition in indexes:
-            cursor.execute(definition)
-        for constraint, definition in foreign_keys:
-            cursor.execute(f'ALTER TABLE {name} ADD CONSTRAINT "{constraint}" {definition}')
-
-
 def fill(world: World, start: int, end: int, *, bare: bool, say: Any = print) -> None:
     """Tickets ``start``..``end`` with their contacts, conversations and received mail; the number series and the
     counters set as the services would have left them; vacuumed and analysed."""
@@ -305,7 +229,7 @@ def fill(world: World, start: int, end: int, *, bare: bool, say: Any = print) ->
     from fieldbox.core import numbering
     from fieldbox.service.models import Contact, InboundMail, Ticket, TicketMessage
 
-    lap = _Laps(say)
+    lap = Laps(say)
     c_start = world.contact_segments[-1].end if world.contact_segments else 0
     c_end = 100 if start == 0 else world.contacts
     if c_end > c_start:
@@ -360,16 +284,6 @@ def _set_series(series: str, last: int) -> None:
     from fieldbox.core.models import NumberSeries
 
     NumberSeries.objects.update_or_create(key=series, defaults={"last": last})
-
-
-class _Laps:
-    def __init__(self, say: Any) -> None:
-        self.say, self.last = say, time.perf_counter()
-
-    def __call__(self, label: str) -> None:
-        now = time.perf_counter()
-        self.say(f"  {label}: {now - self.last:.1f} s")
-        self.last = now
 
 
 TICKET_COLUMNS = (

@@ -29,13 +29,13 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import _common  # bench/ is on the path of a benchmark script
+from _common import Laps, bare_table, copy_lines, explain, figure, ids_after, measure, profile, queries_of, table
 
 NAME = "jobs_list"
 PAGE_LIMIT = 6.0  # Django page (first or deep) / raw SQL for the same rows and counters
@@ -93,89 +93,6 @@ class World:
     jobs_a: int
 
 
-def table(model: Any) -> str:
-    return str(model._meta.db_table)
-
-
-def columns(model: Any, names: str) -> str:
-    return ", ".join(model._meta.get_field(name).column for name in names.split())
-
-
-def copy_lines(model: Any, names: str, lines: Iterable[str]) -> None:
-    """COPY text-format lines (tab-separated, ``\\N`` for NULL, no escapes needed) into the fields ``names``
-    (separated by spaces) of the model's table."""
-    from django.db import connection
-
-    chunk: list[str] = []
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table(model)} ({columns(model, names)}) FROM STDIN") as copy,
-    ):
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) >= 20_000:
-                copy.write("".join(chunk))
-                chunk.clear()
-        if chunk:
-            copy.write("".join(chunk))
-
-
-def ids(model: Any, count: int) -> int:
-    """The first id of the ``count`` rows just written to an empty table (ids are consecutive)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(id), max(id), count(*) FROM {table(model)}")
-        low, high, n = cursor.fetchone()
-    if n != count or high - low + 1 != count:
-        raise SystemExit(f"bench {NAME}: {table(model)} holds {n} rows, ids {low}..{high}, expected {count}")
-    return int(low)
-
-
-@contextmanager
-def bare_table(model: Any) -> Iterator[None]:
-    """Without its secondary indexes and foreign keys while filled; all of them put back (and checked) after."""
-    from django.db import connection
-
-    name = table(model)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-            "AND contype = 'f'",
-            [name],
-        )
-        foreign_keys = cursor.fetchall()
-        cursor.execute(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
-            [name],
-        )
-        indexes = cursor.fetchall()
-        for constraint, _ in foreign_keys:
-            cursor.execute(f'ALTER TABLE {name} DROP CONSTRAINT "{constraint}"')
-        for index, _ in indexes:
-            cursor.execute(f'DROP INDEX "{index}"')
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '256MB'")
-        for _, definition in indexes:
-            cursor.execute(definition)
-        for constraint, definition in foreign_keys:
-            cursor.execute(f'ALTER TABLE {name} ADD CONSTRAINT "{constraint}" {definition}')
-
-
-class Laps:
-    """Prints how long each step of the generation took."""
-
-    def __init__(self) -> None:
-        self.last = time.perf_counter()
-
-    def __call__(self, label: str) -> None:
-        now = time.perf_counter()
-        print(f"  {label}: {now - self.last:.1f} s", flush=True)
-        self.last = now
-
-
 class Clock:
     """Timestamps as COPY text, precomputed: index ``k`` is ``k`` steps of ~8.6 minutes before now."""
 
@@ -221,17 +138,6 @@ def fill_organisations(now: datetime, companies: int) -> tuple[int, int]:
     return provider.pk, first
 
 
-def ids_after(model: Any, last: int, count: int) -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(id), max(id), count(*) FROM {table(model)} WHERE id > %s", [last])
-        low, high, n = cursor.fetchone()
-    if n != count or high - low + 1 != count:
-        raise SystemExit(f"bench {NAME}: {table(model)} got {n} rows, ids {low}..{high}, expected {count}")
-    return int(low)
-
-
 def fill_people(now: datetime, first_company: int, companies: int, crew_a: int) -> tuple[int, list[int]]:
     """An installer in every company (``crew_a`` in company A); returns the first user id and each company's first."""
     from fieldbox.accounts.models import Membership, User
@@ -247,7 +153,7 @@ def fill_people(now: datetime, first_company: int, companies: int, crew_a: int) 
         "password is_superuser email first_name last_name language is_active is_staff date_joined",
         (f"!\tf\tinstaller{c}-{k}@bench.example\tMario\tRossi {k}\tit\tt\tf\t{stamp}\n" for c, k in people),
     )
-    first_user = ids(User, len(people))
+    first_user = ids_after(User, 0, len(people))
     copy_lines(
         Membership,
         "user organisation role created_at feed_generation",
@@ -277,7 +183,7 @@ def fill_registry(
     with bare_table(Customer):
         copy_lines(
             Customer,
-            "provider kind first_name last_name company_name phone phone_other email language created_at",
+            "organisation kind first_name last_name company_name phone phone_other email language created_at",
             (
                 f"{provider}\tperson\t{firsts[n % 8]}\t{lasts[n % 10]} {n}\t\t+39333{n:07d}\t\t"
                 f"customer{n}@mail.example\tit\t{stamp}\n"
@@ -286,7 +192,7 @@ def fill_registry(
                 for n in range(size)
             ),
         )
-    customer = ids(Customer, size)
+    customer = ids_after(Customer, 0, size)
     kinds = ("car", "car", "car", "van", "truck", "motorbike")
     makes = (("Fiat", "Panda"), ("Volkswagen", "Golf"), ("Renault", "Clio"), ("Iveco", "Daily"))
     with bare_table(Vehicle):
@@ -299,7 +205,7 @@ def fill_registry(
                 for n in range(vehicles)
             ),
         )
-    vehicle = ids(Vehicle, vehicles)
+    vehicle = ids_after(Vehicle, 0, vehicles)
     day = now.date().isoformat()
     with bare_table(Subscription):
         copy_lines(
@@ -310,7 +216,7 @@ def fill_registry(
                 for n in range(size)
             ),
         )
-    subscription = ids(Subscription, size)
+    subscription = ids_after(Subscription, 0, size)
     with bare_table(Device):
         copy_lines(
             Device,
@@ -321,7 +227,7 @@ def fill_registry(
                 for n in range(devices)
             ),
         )
-    device = ids(Device, devices)
+    device = ids_after(Device, 0, devices)
     return customer, vehicle, subscription, device, product_ids
 
 
@@ -439,7 +345,7 @@ def generate(jobs: int, companies: int) -> World:
         with bare_table(Job):
             copy_lines(Job, names, job_lines(world, clock, rng))
             lap(f"{jobs:,} jobs copied")
-        ids(Job, jobs)
+        ids_after(Job, 0, jobs)
         lap("their indexes and foreign keys put back")
     call_command("counters", "--repair", stdout=io.StringIO())  # COPY wrote rows without their moves
     lap("counters of every company and status (fieldbox counters --repair)")
@@ -601,55 +507,6 @@ class Bench:
         return problems
 
 
-def page_queries(run: Callable[[], Any]) -> list[str]:
-    """The SQL one run sends, as sent."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    return [q["sql"] for q in captured.captured_queries]
-
-
-def explain(queries: list[str]) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the page sends, its planning and execution times."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for sql in queries:
-            if not sql.lstrip().upper().startswith("SELECT"):
-                continue
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, SUMMARY) " + sql)
-            print(f"  -- {sql[:160]}{'…' if len(sql) > 160 else ''}")
-            for (line,) in cursor.fetchall():
-                print(f"     {line}")
-
-
-def profile(run: Callable[[], Any]) -> None:
-    """cProfile of 20 runs, the 40 functions with the most time of their own and under them."""
-    import cProfile
-    import pstats
-
-    run()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(20):
-        run()
-    profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats("fieldbox|forms/(boundfield|widgets|renderers)", 40)
-    # Time of its own by package (django/template, django/db, psycopg, fieldbox…): where to cut.
-    shares: dict[str, float] = {}
-    for (path, _line, _name), (_cc, _nc, own, _cum, _callers) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
-        parts = path.split("site-packages/")[-1].split("/")
-        group = "/".join(parts[:2]) if parts[0] in ("django", "fieldbox") else parts[0]
-        shares[group] = shares.get(group, 0.0) + own
-    total = sum(shares.values())
-    for group, own in sorted(shares.items(), key=lambda kv: -kv[1])[:15]:
-        print(f"  {group:<40} {own / total:6.1%}")
-
-
 def plan_times(bench: Bench, label: str, company: int) -> None:
     """Mean planning and execution time of the counters' two statements for one company."""
     for name, sql, params in (
@@ -665,31 +522,6 @@ def plan_times(bench: Bench, label: str, company: int) -> None:
         print(f"  {name} of {label}: planning {planning / 200:.3f} ms, execution {execution / 200:.3f} ms")
 
 
-def measure(runs: dict[str, Callable[[], Any]], warmup: int, repeat: int) -> dict[str, list[float]]:
-    """Every run ``warmup`` times untimed, then ``repeat`` timed rounds, the runs interleaved in each round, in the
-    reverse order every other round (the run after another leaves no more of its garbage to one than the other)."""
-    for _ in range(warmup):
-        for run in runs.values():
-            run()
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for round_ in range(repeat):
-        for name, run in list(runs.items())[:: 1 if round_ % 2 == 0 else -1]:
-            started = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - started)
-    return times
-
-
-def figure(label: str, value: float, baseline_label: str, baseline: float, limit: float) -> bool:
-    ratio = value / baseline if baseline else float("inf")
-    ok = ratio <= limit
-    print(
-        f"{label}: {value * 1000:.2f} ms  baseline ({baseline_label}): {baseline * 1000:.2f} ms  "
-        f"ratio {ratio:.2f} (limit ≤ {limit:g})  {'OK' if ok else 'MISSED'}"
-    )
-    return ok
-
-
 def evaluate(world: World, args: argparse.Namespace) -> bool:
     """Check the pages show the expected rows, then time them and their baselines; True when every figure holds."""
     bench = Bench(world)
@@ -703,7 +535,7 @@ def evaluate(world: World, args: argparse.Namespace) -> bool:
     for problem in problems:
         print(f"  wrong: {problem}")
     print(f"  counters (open, completed): company A {counters_a}, company B {counters_b}")
-    queries = page_queries(lambda: bench.page(None))
+    queries = queries_of(lambda: bench.page(None))
     print(f"  queries per page through Django: {len(queries)}")
     if args.explain:
         explain(queries)
@@ -711,7 +543,7 @@ def evaluate(world: World, args: argparse.Namespace) -> bool:
         profile(lambda: bench.page(None))
         for label, company in (("A", world.company_a), ("B", world.company_b)):
             plan_times(bench, label, company)
-            print(f"  counters of {label} send: {page_queries(lambda label=label: bench.counters(label))}")
+            print(f"  counters of {label} send: {queries_of(lambda label=label: bench.counters(label))}")
 
     pages = {
         "django first": lambda: bench.page(None),

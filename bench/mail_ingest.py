@@ -199,39 +199,6 @@ class Outcome:
     duplicate: bool
 
 
-class Cpu:
-    """CPU seconds of this process and of its PostgreSQL backend (when the server runs on this machine): what the
-    wall time of a run would be on a machine doing nothing else."""
-
-    def __init__(self) -> None:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            self.stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
-        self.tick = os.sysconf("SC_CLK_TCK")
-        self.process = self.backend = 0.0
-
-    def backend_now(self) -> float:
-        try:
-            fields = self.stat.read_text().rpartition(")")[2].split()
-        except OSError:  # another machine: the server's time is not known
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
-
-    def __enter__(self) -> Cpu:
-        self.started = (time.process_time(), self.backend_now())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process = time.process_time() - self.started[0]
-        self.backend = self.backend_now() - self.started[1]
-
-    @property
-    def total(self) -> float:
-        return self.process + self.backend
-
-
 def baseline(spool: Path, items: list[data.Item]) -> float:
     """Bare parsing of each message (every part walked) and a COPY of the raw messages into a plain table."""
     from django.db import connection
@@ -291,7 +258,7 @@ def run_ingestion(world: data.World, spool: Path, items: list[data.Item], args: 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, raw bytea NOT NULL)")
     attachments_before = Attachment.objects.count()
-    cpu = Cpu()
+    cpu = _common.Cpu()
     wall = {"baseline": 0.0, "ingestion": 0.0}
     used = {"baseline": 0.0, "ingestion": 0.0, "ingestion process": 0.0}
     outcomes: list[Outcome] = []
@@ -350,7 +317,7 @@ RAW_SEARCH = (
     "SELECT t.id, t.number, t.subject, t.created_at, t.status, t.kind, t.channel, t.priority, t.team_id, "
     "t.customer_id, t.assignee_id, t.equipment_id, tm.id, tm.name, c.id, c.kind, c.company_name, c.first_name, "
     "c.last_name, u.id, u.first_name, u.last_name, u.email, e.id, e.serial, "
-    "(SELECT count(*) FROM service_intervention i WHERE i.ticket_id = t.id) "
+    "(SELECT count(*) FROM service_workorder i WHERE i.ticket_id = t.id) "
     "FROM service_ticket t JOIN service_team tm ON tm.id = t.team_id "
     "LEFT JOIN fleet_customer c ON c.id = t.customer_id LEFT JOIN accounts_user u ON u.id = t.assignee_id "
     "LEFT JOIN service_equipment e ON e.id = t.equipment_id "
@@ -424,21 +391,6 @@ class Lists:
         return [int(r[0]) for r in self.cursor.fetchall()[: self.page_size]]
 
 
-def measure(runs: dict[str, Callable[[], Any]], warmup: int, repeat: int) -> dict[str, float]:
-    """Every run ``warmup`` times untimed, then ``repeat`` rounds, interleaved, in reverse order every other round;
-    the median of each."""
-    for _ in range(warmup):
-        for run in runs.values():
-            run()
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for round_ in range(repeat):
-        for name, run in list(runs.items())[:: 1 if round_ % 2 == 0 else -1]:
-            started = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def explain(run: Callable[[], Any]) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -474,7 +426,7 @@ def run_lists(world: data.World, args: argparse.Namespace) -> list[bool]:
             if args.explain:
                 say(f"  EXPLAIN of the {name}:")
                 explain(lambda read=read, tab=tab, before=before: read(tab, before))
-    medians = measure(runs, args.warmup, args.repeat)
+    medians = {name: statistics.median(t) for name, t in _common.measure(runs, args.warmup, args.repeat).items()}
     for problem in problems:
         say(f"  wrong: {problem}")
     results = [not problems]
