@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from fieldbox.accounts.tests.factories import PASSWORD
 from fieldbox.accounts.tests.fixtures import make_tenant
@@ -66,6 +66,35 @@ def test_remover_accepts_from_the_email_then_reports_the_removal(page: Page, liv
     assert (line.status, line.technician) == ("done", "Marc Dupont")
     device = Device.objects.get(pk=removal.device.pk)
     assert (device.status, device.vehicle_id, device.company_id) == ("removed", None, tenant.company.pk)
+
+
+def test_typing_goes_on_while_the_scan_button_arrives(page: Page, live_server):
+    """The Scan button is added once the translations have loaded, which a slow phone (or a loaded machine) may
+    do while the remover is already typing in the field: the field keeps its focus, so no character is lost."""
+    tenant = make_tenant("alpha")
+    tenant.installer.set_password(PASSWORD)
+    tenant.installer.save(update_fields=["password"])
+    _request, [removal] = confirmed_request(tenant)
+    lines.line_accept(scope=tenant.scope(tenant.installer), line_id=removal.line.pk)
+    sign_in(page, live_server.url, tenant.installer.email)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    held: list[Route] = []
+    page.route("**/i18n/js/**", lambda route: held.append(route))  # the translations come when the test says
+    page.goto(f"{live_server.url}/removals/{removal.line.pk}/report/", wait_until="domcontentloaded")
+    field = page.get_by_label("Last 7 characters of the box number")
+    field.focus()
+    page.keyboard.insert_text("ABC")
+    for _ in range(200):  # the page asks for the translations (within 10 s)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held and page.locator(".scan-button").count() == 0
+    for route in held:
+        route.continue_()
+    expect(page.locator(".scan-row .scan-button")).to_be_visible()
+    page.keyboard.insert_text("DEFG")
+    expect(field).to_have_value("ABCDEFG")
+    expect(field).to_be_focused()
 
 
 def _sheet(rows: list[list[object]]) -> bytes:

@@ -374,13 +374,23 @@
     scan.setAttribute("aria-describedby", label.id);
   }
 
+  // Wraps the field in a row with its Scan button. The button comes once the translations have loaded, which on a
+  // slow phone may be after the person started typing: moving a field out of the page and back takes its focus
+  // away (the next keys would go nowhere), so a field being typed in gets its focus and its caret back at once,
+  // before any other key is handled.
   function enhance(input) {
     if (input.dataset.scanReady) { return; }
     input.dataset.scanReady = "1";
+    var typing = document.activeElement === input;
+    var caret = typing ? [input.selectionStart, input.selectionEnd, input.selectionDirection] : null;
     var row = document.createElement("div");
     row.className = "scan-row";
     input.parentNode.insertBefore(row, input);
     row.appendChild(input);
+    if (typing) {
+      input.focus({ preventScroll: true });
+      try { input.setSelectionRange(caret[0], caret[1], caret[2] || "none"); } catch (notText) { /* no caret */ }
+    }
     var scan = button(gettext("Scan"), "secondary scan-button");
     describe(scan, input);
     scan.addEventListener("click", function () {
