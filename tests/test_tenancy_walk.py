@@ -8,13 +8,15 @@ operation added without an entry here makes this test fail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from fieldbox.accounts import services
 from fieldbox.accounts.choices import InvitationStatus, PartnershipStatus, Role
@@ -43,17 +45,39 @@ from fieldbox.removals.services import requests as removal_uploads
 from fieldbox.removals.tests.factories import confirmed_request
 from fieldbox.service import services as desk
 from fieldbox.service.models import (
+    Activity,
     Attachment,
+    Booking,
     Charge,
+    ClockEvent,
+    ClockPoint,
     Contact,
     Equipment,
     Mailbox,
+    Material,
+    Resource,
     ServiceLevel,
     Team,
     Ticket,
+    TimeEntry,
+    WorkFile,
     WorkOrder,
+    WorkReport,
+    WorkType,
 )
-from fieldbox.service.services import calls, contacts, equipment
+from fieldbox.service.services import (
+    activities,
+    calls,
+    clock,
+    contacts,
+    equipment,
+    files,
+    materials,
+    reports,
+    resources,
+    timesheets,
+    work_orders,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +161,7 @@ def world(db: Any) -> World:
     ticket = desk.mail_ingest(mailbox=mailbox, raw=alpha_mail).ticket
     assert ticket is not None
     back_office = _alpha_back_office(a, ticket)
+    back_office |= _alpha_field_work(a, back_office, team)
     ids = {
         **back_office,
         "team": team.pk,
@@ -210,6 +235,20 @@ def world(db: Any) -> World:
     return World(a=a, b=b, ids=ids, markers=markers)
 
 
+# The field work of the installer company's after-sales (work orders, planner, hours, clock-in, files).
+FIELD_MARKERS = [
+    "Alpha Secret-Technician",
+    "alpha-tech@alpha-workshop.example",
+    "Alpha secret van",
+    "Alpha secret type of work",
+    "Alpha secret material",
+    "Alpha secret training",
+    "Alpha secret hours",
+    "Alpha secret gate",
+    "alpha-secret-file.pdf",
+]
+
+
 BACK_OFFICE_MARKERS = [
     "Alpha Aftersales Customer",
     "IT02817310150",
@@ -222,7 +261,65 @@ BACK_OFFICE_MARKERS = [
     "Alpha secret work",
     "Alpha secret charge",
     "Alpha phone call",
+    *FIELD_MARKERS,
 ]
+
+
+def _alpha_field_work(a: Tenant, ids: dict[str, int], team: Team) -> dict[str, int]:
+    """The call's work order planned tomorrow for the company's technician with its van, sent and accepted, with a
+    material, a report started, a file; the technician's training, hours and clock-in; a clock-in point."""
+    admin = a.scope(a.company_admin)
+    tech = member(
+        a.company,
+        Role.TECHNICIAN,
+        email="alpha-tech@alpha-workshop.example",
+        first_name="Alpha",
+        last_name="Secret-Technician",
+    )
+    tech_scope = scope_of(tech, a.company)
+    van = resources.resource_save(scope=admin, name="Alpha secret van", code="ALPHA-VAN")
+    work_type = resources.work_type_save(scope=admin, name="Alpha secret type of work", minutes=60)
+    resources.team_members_set(scope=admin, team_id=team.pk, user_ids=[tech.pk])
+    order = ids["intervention"]
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    work_orders.work_order_plan(
+        scope=admin, work_order_id=order, starts_at=start, minutes=90, technician_id=tech.pk, resource_ids=[van.pk]
+    )
+    work_orders.work_order_move(scope=admin, work_order_id=order, action="send")
+    work_orders.work_order_answer(scope=tech_scope, work_order_id=order, accept=True)
+    material = materials.material_add(scope=admin, work_order_id=order, description="Alpha secret material")
+    report = reports.report_draft(scope=tech_scope, work_order_id=order)
+    training = activities.activity_save(
+        scope=admin,
+        kind="training",
+        starts_at=start + timedelta(days=2),
+        ends_at=start + timedelta(days=2, hours=2),
+        user_id=tech.pk,
+        title="Alpha secret training",
+    )
+    entry = timesheets.entry_add(
+        scope=tech_scope,
+        starts_at=start - timedelta(days=3),
+        ends_at=start - timedelta(days=3, hours=-2),
+        note="Alpha secret hours",
+    )
+    point = clock.clock_point_save(scope=admin, name="Alpha secret gate", networks="10.99.0.0/16")
+    event = clock.clock_in(scope=tech_scope, address="10.99.1.1")
+    upload = SimpleUploadedFile("alpha-secret-file.pdf", b"%PDF-1.4 alpha secret", content_type="application/pdf")
+    work_file = files.file_add(scope=admin, owner="work_order", owner_id=order, upload=upload)
+    return {
+        "work_order": order,
+        "alpha_tech": tech.pk,
+        "resource": van.pk,
+        "work_type": work_type.pk,
+        "material": material.pk,
+        "report": report.pk,
+        "activity": training.pk,
+        "time_entry": entry.pk,
+        "clock_point": point.pk,
+        "clock_event": event.pk,
+        "work_file": work_file.pk,
+    }
 
 
 def _alpha_back_office(a: Tenant, mailed: Ticket) -> dict[str, int]:
@@ -281,7 +378,19 @@ def a_state(world: World) -> tuple[Any, ...]:
     return (
         Ticket.objects.filter(organisation=world.a.company).values_list("pk", "status", "priority", "assignee").count(),
         tuple(Ticket.objects.filter(pk=world.ids["call"]).values_list("status", "priority", "subject", "job").get()),
-        tuple(WorkOrder.objects.filter(pk=world.ids["intervention"]).values_list("status", "technician").get()),
+        tuple(WorkOrder.objects.filter(pk=world.ids["intervention"]).values_list("status", "technician__email").get()),
+        (
+            Booking.objects.filter(work_order_id=world.ids["work_order"], busy=True).count(),
+            Material.objects.filter(work_order_id=world.ids["work_order"]).count(),
+            WorkReport.objects.get(pk=world.ids["report"]).status,
+            Activity.objects.filter(organisation=world.a.company).count(),
+            tuple(TimeEntry.objects.filter(organisation=world.a.company).values_list("minutes", "note")),
+            ClockEvent.objects.filter(organisation=world.a.company).count(),
+            ClockPoint.objects.filter(organisation=world.a.company).count(),
+            WorkFile.objects.filter(organisation=world.a.company).count(),
+            tuple(Resource.objects.filter(organisation=world.a.company).values_list("name", "active")),
+            tuple(WorkType.objects.filter(organisation=world.a.company).values_list("name", "active")),
+        ),
         Charge.objects.filter(ticket_id=world.ids["call"]).count(),
         tuple(Contact.objects.filter(pk=world.ids["contact"]).values_list("email", "user", "invited_at").get()),
         Equipment.objects.filter(customer_id=world.ids["back_customer"]).count(),
@@ -323,7 +432,19 @@ def a_state(world: World) -> tuple[Any, ...]:
 A_STATE = (
     2,
     ("new", "normal", "Alpha phone call", None),
-    ("to_plan", None),
+    ("accepted", "alpha-tech@alpha-workshop.example"),
+    (
+        2,
+        1,
+        "draft",
+        1,
+        ((120, "Alpha secret hours"),),
+        1,
+        1,
+        1,
+        (("Alpha secret van", True),),
+        (("Alpha secret type of work", True),),
+    ),
     1,
     ("alpha-contact@alpha.example", None, None),
     2,
@@ -543,6 +664,58 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "removals:request_confirm": ("object", "removal_draft"),
     "removals:request_discard": ("object", "removal_draft"),
     "removals:request_saved": ("object", "removal_draft"),
+    # Work orders, the planner, hours and clock-in, the technician's phone, files, calendars of work.
+    "service:service_worker": ("public", None),
+    "service:work_orders": ("page", None),
+    "service:work_order_new": ("page", None),
+    "service:work_order_setup": ("page", None),
+    "service:work_order": ("object", "work_order"),
+    "service:work_order_edit": ("object", "work_order"),
+    "service:work_order_plan": ("object", "work_order"),
+    "service:work_order_follow_up": ("object", "work_order"),
+    "service:work_order_material_add": ("object", "work_order"),
+    "service:work_order_answer": ("object", "work_order"),
+    "service:work_order_move": ("object", "work_order"),
+    "service:work_order_material_remove": ("object", "material"),
+    "service:resource_retire": ("object", "resource"),
+    "service:team_members": ("object", "team"),
+    "service:planner": ("page", None),
+    "service:planner_events": ("page", None),
+    "service:planner_free": ("page", None),
+    "service:planner_day": ("page", None),
+    "service:planner_plan": ("object", "work_order"),
+    "service:planner_activity": ("object", "activity"),
+    "service:planner_activity_move": ("object", "activity"),
+    "service:planner_activity_delete": ("object", "activity"),
+    "service:hours": ("page", None),
+    "service:hours_day": ("object", "alpha_tech"),
+    "service:hours_entry": ("object", "time_entry"),
+    "service:hours_entry_delete": ("object", "time_entry"),
+    "service:work_order_hours": ("object", "work_order"),
+    "service:ticket_hours": ("object", "call"),
+    "service:clock_block": ("page", None),
+    "service:clock_punch": ("page", None),
+    "service:attendance": ("page", None),
+    "service:clock_correct": ("page", None),
+    "service:clock_points": ("page", None),
+    "service:clock_point": ("object", "clock_point"),
+    "service:clock_point_remove": ("object", "clock_point"),
+    "service:field_day": ("page", None),
+    "service:field_order": ("object", "work_order"),
+    "service:field_answer": ("object", "work_order"),
+    "service:field_move": ("object", "work_order"),
+    "service:field_report_open": ("object", "work_order"),
+    "service:field_report": ("object", "report"),
+    "service:field_report_sign": ("object", "report"),
+    "service:field_report_pdf": ("object", "report"),
+    "service:field_report_send": ("object", "report"),
+    "service:field_report_correct": ("object", "report"),
+    "service:files": ("object", "work_order"),
+    "service:file": ("object", "work_file"),
+    "service:file_remove": ("object", "work_file"),
+    "service:calendar_feeds": ("page", None),
+    "service:calendar_feeds_renew": ("page", None),
+    "service:calendar_feed": ("link", None),
     "set_language": ("public", None),
     "javascript-catalog": ("public", None),
 }
@@ -573,9 +746,21 @@ ROUTE_KWARGS = {
 
 
 # Routes of an object named by more than its id.
-OBJECT_KWARGS = {"service:move": {"action": "open"}, "service:intervention_move": {"action": "by_phone"}}
+OBJECT_KWARGS = {
+    "service:move": {"action": "open"},
+    "service:intervention_move": {"action": "by_phone"},
+    "service:work_order_move": {"action": "send"},
+    "service:work_order_answer": {"answer": "accept"},
+    "service:field_move": {"action": "start"},
+    "service:files": {"kind": "work_order"},
+    "service:hours_day": {"day": "2026-12-07"},
+}
 # Routes whose object is named by another word than pk.
-PK_NAMES = {"service:contact_new": "customer_pk", "service:equipment_new": "customer_pk"}
+PK_NAMES = {
+    "service:contact_new": "customer_pk",
+    "service:equipment_new": "customer_pk",
+    "service:hours_day": "user_id",
+}
 
 
 def url_of(name: str, pk: int | None) -> str:
@@ -814,6 +999,91 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("delete", "/api/v1/charges/{charge_id}"): ("object", "charge", None),
     ("put", "/api/v1/tickets/{ticket_id}/vehicle"): ("object", "call", {"vehicle_id": "@vehicle"}),
     ("post", "/api/v1/tickets/{ticket_id}/job"): ("object", "call", {"kind": "maintenance", "company_id": "@company"}),
+    # Work orders, planner, hours and clock-in, reports, files, calendars of work.
+    ("get", "/api/v1/work-orders"): ("list", None, None),
+    ("post", "/api/v1/work-orders"): ("own", None, {"description": "x", "customer_id": "@back_customer"}),
+    ("get", "/api/v1/work-orders/{work_order_id}"): ("object", "work_order", None),
+    ("patch", "/api/v1/work-orders/{work_order_id}"): ("object", "work_order", {"description": "x"}),
+    ("put", "/api/v1/work-orders/{work_order_id}/plan"): ("object", "work_order", {"starts_at": "2026-12-09T09:00Z"}),
+    ("post", "/api/v1/work-orders/{work_order_id}/plan"): ("object", "work_order", {"starts_at": "2026-12-09T09:00Z"}),
+    ("post", "/api/v1/work-orders/{work_order_id}/moves/{action}"): ("object", "work_order", {}),
+    ("post", "/api/v1/work-orders/{work_order_id}/answer"): ("object", "work_order", {"accept": True}),
+    ("post", "/api/v1/work-orders/{work_order_id}/follow-up"): ("object", "work_order", {"description": "x"}),
+    ("get", "/api/v1/work-orders/{work_order_id}/materials"): ("object", "work_order", None),
+    ("post", "/api/v1/work-orders/{work_order_id}/materials"): ("object", "work_order", {"description": "x"}),
+    ("delete", "/api/v1/materials/{material_id}"): ("object", "material", None),
+    ("post", "/api/v1/work-orders/{work_order_id}/report"): ("object", "work_order", None),
+    ("get", "/api/v1/work-reports/{report_id}"): ("object", "report", None),
+    ("patch", "/api/v1/work-reports/{report_id}"): ("object", "report", {"work_done": "x"}),
+    ("post", "/api/v1/work-reports/{report_id}/sign"): (
+        "object",
+        "report",
+        {"technician_name": "x", "technician_signature": "x", "customer_name": "x", "customer_signature": "x"},
+    ),
+    ("post", "/api/v1/work-reports/{report_id}/correct"): ("object", "report", None),
+    ("post", "/api/v1/work-reports/{report_id}/send"): ("object", "report", {}),
+    ("get", "/api/v1/work-reports/{report_id}/pdf"): ("object", "report", None),
+    ("get", "/api/v1/resources"): ("list", None, None),
+    ("post", "/api/v1/resources"): ("own", None, {"name": "Beta van"}),
+    ("patch", "/api/v1/resources/{resource_id}"): ("object", "resource", {"name": "x"}),
+    ("post", "/api/v1/resources/{resource_id}/retire"): ("object", "resource", None),
+    ("post", "/api/v1/resources/{resource_id}/restore"): ("object", "resource", None),
+    ("get", "/api/v1/work-types"): ("list", None, None),
+    ("post", "/api/v1/work-types"): ("own", None, {"name": "Beta type"}),
+    ("patch", "/api/v1/work-types/{work_type_id}"): ("object", "work_type", {"name": "x"}),
+    ("get", "/api/v1/planner/events"): ("list", None, None),
+    ("get", "/api/v1/planner/free"): ("list", None, None),
+    ("get", "/api/v1/planner/to-plan"): ("list", None, None),
+    ("post", "/api/v1/activities"): (
+        "own",
+        None,
+        {
+            "kind": "training",
+            "starts_at": "2026-12-09T09:00Z",
+            "ends_at": "2026-12-09T10:00Z",
+            "user_id": "@alpha_tech",
+        },
+    ),
+    ("get", "/api/v1/activities/{activity_id}"): ("object", "activity", None),
+    ("put", "/api/v1/activities/{activity_id}"): (
+        "object",
+        "activity",
+        {"kind": "training", "starts_at": "2026-12-09T09:00Z", "ends_at": "2026-12-09T10:00Z"},
+    ),
+    ("delete", "/api/v1/activities/{activity_id}"): ("object", "activity", None),
+    ("get", "/api/v1/hours/entries"): ("list", None, None),
+    ("post", "/api/v1/hours/entries"): (
+        "own",
+        None,
+        {"starts_at": "2026-12-01T09:00Z", "ends_at": "2026-12-01T10:00Z", "user_id": "@alpha_tech"},
+    ),
+    ("patch", "/api/v1/hours/entries/{entry_id}"): ("object", "time_entry", {"note": "x"}),
+    ("delete", "/api/v1/hours/entries/{entry_id}"): ("object", "time_entry", None),
+    ("get", "/api/v1/hours/grid"): ("list", None, None),
+    ("get", "/api/v1/hours/work-orders/{work_order_id}"): ("object", "work_order", None),
+    ("get", "/api/v1/hours/tickets/{ticket_id}"): ("object", "call", None),
+    ("post", "/api/v1/clock/in"): ("own", None, {}),
+    ("post", "/api/v1/clock/out"): ("own", None, {}),
+    ("get", "/api/v1/clock/events"): ("list", None, None),
+    ("post", "/api/v1/clock/corrections"): ("own", None, {"reason": "x", "event_id": "@clock_event"}),
+    ("get", "/api/v1/clock/points"): ("list", None, None),
+    ("post", "/api/v1/clock/points"): ("own", None, {"name": "Beta gate"}),
+    ("put", "/api/v1/clock/points/{point_id}"): ("object", "clock_point", {"name": "x"}),
+    ("delete", "/api/v1/clock/points/{point_id}"): ("object", "clock_point", None),
+    ("get", "/api/v1/clock/settings"): ("list", None, None),
+    ("put", "/api/v1/clock/settings"): ("own", None, {"clock_tolerance": 100, "clock_accuracy": 300}),
+    ("get", "/api/v1/work-orders/{owner_id}/files"): ("object", "work_order", None),
+    ("post", "/api/v1/work-orders/{owner_id}/files"): ("object", "work_order", None),
+    ("get", "/api/v1/tickets/{owner_id}/files"): ("object", "call", None),
+    ("post", "/api/v1/tickets/{owner_id}/files"): ("object", "call", None),
+    ("get", "/api/v1/work-reports/{owner_id}/files"): ("object", "report", None),
+    ("post", "/api/v1/work-reports/{owner_id}/files"): ("object", "report", None),
+    ("get", "/api/v1/equipment/{owner_id}/files"): ("object", "equipment", None),
+    ("post", "/api/v1/equipment/{owner_id}/files"): ("object", "equipment", None),
+    ("get", "/api/v1/work-files/{file_id}"): ("object", "work_file", None),
+    ("delete", "/api/v1/work-files/{file_id}"): ("object", "work_file", None),
+    ("get", "/api/v1/work-calendar-feeds"): ("list", None, None),
+    ("post", "/api/v1/work-calendar-feeds/renew"): ("own", None, None),
     ("get", "/api/v1/calls"): ("list", None, None),
     ("get", "/api/v1/calls/export"): ("list", None, None),
     ("get", "/api/v1/at-risk"): ("list", None, None),
@@ -857,10 +1127,14 @@ def api_callers(world: World) -> list[dict[str, str]]:
     return headers
 
 
+# Path parameters that are words, not ids.
+PATH_WORDS = {"action": "send"}
+
+
 def fill(path: str, pk: int) -> str:
     import re
 
-    return re.sub(r"\{\w+\}", str(pk), path)
+    return re.sub(r"\{(\w+)\}", lambda m: PATH_WORDS.get(m.group(1), str(pk)), path)
 
 
 def resolve(body: Any, world: World) -> Any:

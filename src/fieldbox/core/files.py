@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -80,6 +82,23 @@ def clean_name(name: str, default: str = "file") -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     kept = "".join(c for c in base if c.isprintable()).strip(" .")
     return kept[-200:] if kept else default
+
+
+def read_upload(upload: UploadedFile[bytes], max_bytes: int, *, field: str = "file") -> tuple[str, str, bytes]:
+    """The clean name, type and bytes of an uploaded file of a type we keep (by its name, confirmed by its content)
+    within ``max_bytes``; otherwise a ValidationError on ``field``. Never reads more than one byte past the limit."""
+    name = clean_name(upload.name or "")
+    kind, data = type_of(name), b""
+    if upload.size is not None and upload.size > max_bytes:
+        reason = "too-large"
+    else:
+        data = upload.read(max_bytes + 1)
+        reason = refusal(kind, data, max_bytes)
+    if reason:
+        raise ValidationError({field: refusal_message(reason, max_bytes)})
+    if not data:
+        raise ValidationError({field: _("The file is empty.")})
+    return name, kind, data
 
 
 def refusal_message(reason: str, max_bytes: int) -> str:

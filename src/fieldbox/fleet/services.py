@@ -278,19 +278,7 @@ def customer_save(
 def _checked_upload(upload: UploadedFile[bytes]) -> tuple[str, str, bytes]:
     """The name, type and bytes of a file given for a customer: of a type we keep (by its name, confirmed by its
     content) and within ``CUSTOMER_FILE_MAX_BYTES``."""
-    limit = settings.CUSTOMER_FILE_MAX_BYTES
-    name = files.clean_name(upload.name or "")
-    kind, data = files.type_of(name), b""
-    if upload.size is not None and upload.size > limit:
-        reason = "too-large"
-    else:
-        data = upload.read(limit + 1)
-        reason = files.refusal(kind, data, limit)
-    if reason:
-        raise ValidationError({"file": files.refusal_message(reason, limit)})
-    if not data:
-        raise ValidationError({"file": _("The file is empty.")})
-    return name, kind, data
+    return files.read_upload(upload, settings.CUSTOMER_FILE_MAX_BYTES)
 
 
 def customer_file_add(*, scope: Scope, customer_id: int, upload: UploadedFile[bytes]) -> CustomerFile:

@@ -1,11 +1,9 @@
 """Appointments by day and week, and the iCalendar feed each installer subscribes to.
 
-The feed address carries a signed token (``django.core.signing``, its own salt) that names the membership and
-its *generation* (``Membership.feed_generation``, 0 before the first renewal). "New address" counts it up (and
-records when, ``feed_renewed_at``), so every address signed before no longer matches; a generation only grows, so
-an old address can never come back. Removing the membership deletes its row, so its addresses name nothing.
-Values a person changes for other reasons (password hash, last login) are not used: signing in or changing a
-password must not cut the calendar off, and the two actions must stay independent.
+The feed's address (a signed token naming the membership, its generation and what the feed shows, renewed by
+"New address") is the mechanism of ``jobs.feeds``, shared with the technicians' and resources' feeds of the
+service app. An installer's addresses are written exactly as before that module existed, so the calendars
+subscribed to them go on working.
 """
 
 from __future__ import annotations
@@ -14,36 +12,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import signing
-from django.db import transaction
 from django.db.models import Case, CharField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from icalendar import Calendar, Event
+from icalendar import Event
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, Role
 from fieldbox.accounts.models import Membership
-from fieldbox.core import audit
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.choices import AddressKind
 from fieldbox.fleet.models import CustomerAddress
-from fieldbox.jobs import queries, selectors
+from fieldbox.jobs import feeds, queries, selectors
 from fieldbox.jobs.choices import JobStatus
 from fieldbox.jobs.models import Job
 from fieldbox.jobs.queries import Row
 
-SALT = "fieldbox.jobs.calendar-feed"
-RENEW = "calendar.feed_renew"
+SALT, RENEW = feeds.SALT, feeds.RENEW  # the feed mechanism is ``jobs.feeds``, shared with the service's feeds
 FEED_PAST_DAYS = 30
-
-audit.label_actions({RENEW: gettext_lazy("New calendar feed address")})
 
 
 # -- Appointments page -------------------------------------------------------------------------------------
@@ -128,58 +118,38 @@ def by_day(scope: Scope, period: Period, jobs: Iterable[Job]) -> list[Day]:
     return list(days.values())
 
 
-# -- Feed address ------------------------------------------------------------------------------------------
+# -- Feed address (the shared mechanism of ``jobs.feeds``: signed, with a generation, renewed) --------------
 
 
 def feed_token(membership: Membership, *, company: bool = False) -> str:
-    return signing.dumps([membership.pk, membership.feed_generation, int(company)], salt=SALT)
+    return feeds.token(membership, "company" if company else "mine")
 
 
 def feed_url(membership: Membership, *, company: bool = False) -> str:
-    path = reverse("jobs:calendar_feed", kwargs={"token": feed_token(membership, company=company)})
-    return f"{settings.SITE_URL}{path}"
+    return feeds.url("jobs:calendar_feed", membership, "company" if company else "mine")
 
 
 def feed_scope(token: str) -> tuple[Scope, bool] | None:
-    """Who a feed address belongs to and whether it is the company-wide one; None for anything not current."""
-    try:
-        membership_id, generation, company = signing.loads(token, salt=SALT)
-        membership_id, generation, company = int(membership_id), int(generation), bool(company)
-    except (signing.BadSignature, ValueError, TypeError):
+    """Who an installer's feed address belongs to and whether it is the company-wide one; None for anything not
+    current, or not an installer's feed."""
+    found = feeds.read(token)
+    return installer_feed(found) if found is not None else None
+
+
+def installer_feed(found: feeds.Feed) -> tuple[Scope, bool] | None:
+    membership = found.scope.membership
+    if found.subject not in feeds.LEGACY or membership.role not in INSTALLER_ROLES:
         return None
-    membership = (
-        Membership.objects.select_related("user", "organisation")
-        .filter(
-            pk=membership_id,
-            role__in=INSTALLER_ROLES,
-            user__is_active=True,
-            organisation__is_active=True,
-            organisation__deleted_at__isnull=True,
-        )
-        .first()
-    )
-    if membership is None or generation != membership.feed_generation:
-        return None
+    company = found.subject == "company"
     if company and membership.role != Role.INSTALLER_ADMIN:
         return None
-    return Scope(user=membership.user, membership=membership), company
+    return found.scope, company
 
 
 def feed_renew(*, scope: Scope) -> Membership:
     """ "New address": every address of this membership handed out so far stops working."""
     scope.require_role(*INSTALLER_ROLES)
-    with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=scope.membership.pk)
-        membership.feed_generation += 1
-        membership.feed_renewed_at = timezone.now()
-        membership.save(update_fields=["feed_generation", "feed_renewed_at"])
-        audit.record(actor=scope.user, organisation=scope.organisation, obj=membership, action=RENEW)
-    # The addresses this request gives next are the new ones.
-    scope.membership.feed_generation, scope.membership.feed_renewed_at = (
-        membership.feed_generation,
-        membership.feed_renewed_at,
-    )
-    return membership
+    return feeds.renew(scope=scope)
 
 
 # -- Feed --------------------------------------------------------------------------------------------------
@@ -195,8 +165,7 @@ def feed_jobs(scope: Scope, *, company: bool) -> QuerySet[Job]:
     return _with_address(qs).order_by("appointment_at", "pk")
 
 
-def _event(job: Any, host: str, now: datetime) -> Event:
-    minutes = settings.APPOINTMENT_MINUTES
+def _event(job: Any, now: datetime) -> Event:
     link = f"{settings.SITE_URL}{reverse('jobs:detail', kwargs={'pk': job.pk})}"
     customer = job.customer
     lines = [
@@ -205,34 +174,32 @@ def _event(job: Any, host: str, now: datetime) -> Event:
     ]
     if job.installer:
         lines.append(_("Installer: %(name)s") % {"name": str(job.installer)})
-    lines.append(link)
-    event = Event()
-    event.add("uid", f"job-{job.pk}@{host}")
-    event.add("dtstamp", now)
-    event.add("last-modified", job.changed_at)
-    event.add("dtstart", job.appointment_at)
-    event.add("dtend", job.appointment_at + timedelta(minutes=minutes))
-    event.add("summary", f"{job.number} · {job.get_kind_display()} · {job.vehicle.plate}")
-    if job.customer_address:
-        event.add("location", job.customer_address)
-    event.add("description", "\n".join(lines))
-    event.add("url", link)
-    return event
+    return feeds.event(
+        uid=f"job-{job.pk}",
+        start=job.appointment_at,
+        end=job.appointment_at + timedelta(minutes=settings.APPOINTMENT_MINUTES),
+        summary=f"{job.number} · {job.get_kind_display()} · {job.vehicle.plate}",
+        lines=lines,
+        changed=job.changed_at,
+        location=job.customer_address or "",
+        link=link,
+        now=now,
+    )
 
 
 def feed_ics(scope: Scope, *, company: bool) -> bytes:
     """The calendar, in the installer's language; times in UTC, which every calendar converts."""
     user, org = scope.user, scope.organisation
-    host = urlsplit(settings.SITE_URL).hostname or "fieldbox"
     now = timezone.now()
     with translation.override(user.language):
-        cal = Calendar()
-        cal.add("prodid", "-//Fieldbox//Appointments//EN")
-        cal.add("version", "2.0")
-        cal.add("calscale", "GREGORIAN")
         name = org.name if company else f"{user} · {org.name}"
-        cal.add("x-wr-calname", _("Appointments: %(name)s") % {"name": name})
-        cal.add("x-wr-timezone", str(ZoneInfo(org.time_zone)))
+        cal = feeds.calendar(_("Appointments: %(name)s") % {"name": name}, str(ZoneInfo(org.time_zone)), "Appointments")
         for job in feed_jobs(scope, company=company):
-            cal.add_component(_event(job, host, now))
+            cal.add_component(_event(job, now))
     return bytes(cal.to_ical())
+
+
+def feed_answer(found: feeds.Feed) -> bytes | None:
+    """An installer's feed (``feeds.respond``'s builder), None for any other feed."""
+    installer = installer_feed(found)
+    return feed_ics(installer[0], company=installer[1]) if installer else None

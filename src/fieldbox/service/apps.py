@@ -9,13 +9,17 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from fieldbox.service import (  # noqa: F401 - webhooks of ticket moves, the worker's tasks
+            assignments,  # work orders sent to their people: e-mails, links to answer
             events,
+            events_work,  # webhooks of work-order moves
             panels,
             panels_calls,
             tasks,
         )
-        from fieldbox.service.services import (  # noqa: F401 - their words in the audit log
+        from fieldbox.service.services import (  # noqa: F401 - their words in the audit log (and message kinds)
             contacts,
             equipment,
+            reports,
             telematics,
+            work_orders,
         )

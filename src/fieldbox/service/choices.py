@@ -268,3 +268,35 @@ WORK_ORDER_TABLE: Table[Any] = Table(
         Move("note", (W.TO_PLAN, W.PLANNED, W.SENT, W.ACCEPTED, W.IN_PROGRESS, W.ON_HOLD, W.DONE), SAME, WORK_DOERS),
     ),
 )
+
+R = ReportStatus
+# A work report's life (Appsistance "rapportino"): a draft, changed while the work is carried out, signed by the
+# technician and the customer (then it never changes), sent to the customer (again if asked); a correction is a
+# new draft version pointing to the signed one, which is replaced ("corrected") only when the correction is signed.
+REPORT_TABLE: Table[Any] = Table(
+    name="work_report",
+    model="service.WorkReport",
+    states=ReportStatus,
+    refusal=_("Not possible while the report is “%(status)s”."),
+    owner=lambda report, scope: report.organisation_id,
+    moves=(
+        Move("create", CREATED, R.DRAFT, WORK_DOERS),
+        Move("correct", CREATED, R.DRAFT, WORK_DOERS),
+        Move("update", (R.DRAFT,), SAME, WORK_DOERS),
+        Move(
+            "sign",
+            (R.DRAFT,),
+            R.SIGNED,
+            WORK_DOERS,
+            refusal=_("This report is already signed: it cannot change. Write a correction instead."),
+        ),
+        Move("supersede", (R.SIGNED,), R.CORRECTED, WORK_DOERS),
+        Move(
+            "send",
+            (R.SIGNED,),
+            SAME,
+            WORK_DOERS,
+            refusal=_("Only the signed report in force is sent (this one is “%(status)s”)."),
+        ),
+    ),
+)

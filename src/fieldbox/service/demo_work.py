@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import QuerySet
+
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.accounts.selectors import scope_for
 from fieldbox.core import clock
@@ -39,7 +41,7 @@ DAY = [
 DECLINED = "Giovedì mattina sono dal dentista: potete spostarlo?"
 
 
-def reset(companies: object) -> None:
+def reset(companies: QuerySet[Organisation]) -> None:
     WorkReport.objects.filter(organisation__in=companies).delete()
     TimeEntry.objects.filter(organisation__in=companies).delete()
     ClockEvent.objects.filter(organisation__in=companies).delete()
@@ -58,7 +60,8 @@ def _scope(company: Organisation, email: str) -> Scope:
 
 def working_days(start: date, count: int, step: int = 1) -> list[date]:
     """``count`` working days from ``start`` (included), forwards (step 1) or backwards (step -1)."""
-    days, day = [], start
+    days: list[date] = []
+    day = start
     while len(days) < count:
         if clock.is_working_day(day):
             days.append(day)

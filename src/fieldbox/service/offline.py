@@ -5,8 +5,9 @@ A POST that carries an ``Idempotency-Key`` header (``service/static/service/offl
 marked ``data-offline``) runs in one transaction with the row that remembers its key (``FieldChange``): a second
 arrival of the same key waits for the first one's transaction and gets its answer; a process that dies halfway
 rolls back both the change and the key, so the phone's next try applies it. The answer is JSON the phone reads:
-``{"outcome": "done", "location": …}`` or ``{"outcome": "refused", "refusal": [reasons]}``. A refusal is known by
-the reasons ``core.web.run_service`` leaves on the request, or a form shown again with its errors.
+``{"outcome": "done", "location": …}``, kept with the key, or ``{"outcome": "refused", "refusal": [reasons],
+"html": the page shown again with its errors}``, not kept (nothing was applied). A refusal is known by the reasons
+``core.web.run_service`` leaves on the request, or a form shown again with its errors (400).
 
 The service worker (``sw.js``, served from the site's root so it covers every page) keeps the technician's pages
 and the static files it has seen, so a page opened before the signal dropped opens again without it.
@@ -70,7 +71,7 @@ class FieldChangeMiddleware:
             try:
                 with transaction.atomic():
                     change = FieldChange.objects.create(
-                        organisation=scope.organisation, user=scope.user, key=key, kind=request.path[:40], status=0
+                        organisation=scope.organisation, user=scope.user, key=key, kind=request.path[:40], http_status=0
                     )
             except IntegrityError:
                 # Seen before: the first arrival committed (its insert held us until then); its answer again.
@@ -78,12 +79,16 @@ class FieldChangeMiddleware:
                 return JsonResponse({**first.answer, "repeated": True})
             response = self.get_response(request)
             answer = answer_of(request, response)
-            if answer is None:
-                transaction.set_rollback(True)  # forget the key: nothing was applied, the phone tries again
-                return response
-            change.status = response.status_code
+            if answer is None or answer["outcome"] == "refused":
+                # Nothing was applied: no key is kept, so the phone may send the change again once it is right.
+                transaction.set_rollback(True)
+                if answer is None:
+                    return response
+                # The page shown again with its errors, for the person who is looking at the form now.
+                return JsonResponse({**answer, "html": response.content.decode(response.charset or "utf-8")})
+            change.http_status = response.status_code
             change.answer = answer
-            change.save(update_fields=["status", "answer"])
+            change.save(update_fields=["http_status", "answer"])
         return JsonResponse(answer)
 
 

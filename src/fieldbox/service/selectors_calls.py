@@ -74,7 +74,12 @@ def field_people(scope: Scope) -> QuerySet[User]:
 
 
 def interventions_for(scope: Scope) -> QuerySet[WorkOrder]:
-    return WorkOrder.objects.visible_to(scope).select_related("ticket", "technician", "follows")
+    """The work orders of calls (the call page's interventions)."""
+    return (
+        WorkOrder.objects.visible_to(scope)
+        .filter(ticket__isnull=False)
+        .select_related("ticket", "technician", "follows")
+    )
 
 
 def intervention_for(scope: Scope, pk: int) -> WorkOrder:

@@ -90,3 +90,57 @@ urlpatterns += [
     path("desk/clock/points/<int:pk>/", hours_views.clock_point, name="clock_point"),
     path("desk/clock/points/<int:pk>/remove/", hours_views.clock_point_remove, name="clock_point_remove"),
 ]
+
+# ---- The technician's phone: my day, a work order's next action, the report, signatures, the signed PDF
+# (service/views/field.py) ----
+from fieldbox.service.views import field  # noqa: E402
+
+urlpatterns += [
+    path("field/", field.my_day, name="field_day"),
+    path("field/work-orders/<int:pk>/", field.order_page, name="field_order"),
+    path("field/work-orders/<int:pk>/answer/", field.answer, name="field_answer"),
+    path("field/work-orders/<int:pk>/move/<str:action>/", field.move, name="field_move"),
+    path("field/work-orders/<int:pk>/report/", field.report_open, name="field_report_open"),
+    path("field/reports/<int:pk>/", field.report_page, name="field_report"),
+    path("field/reports/<int:pk>/sign/", field.sign, name="field_report_sign"),
+    path("field/reports/<int:pk>/pdf/", field.report_pdf, name="field_report_pdf"),
+    path("field/reports/<int:pk>/send/", field.report_send, name="field_report_send"),
+    path("field/reports/<int:pk>/correct/", field.report_correct, name="field_report_correct"),
+]
+
+# ---- Files and photos of work orders, calls, work reports and equipment: the box, upload, download, removal
+# (service/views/files.py) ----
+from fieldbox.service.views import files as file_views  # noqa: E402
+
+urlpatterns += [
+    path("desk/files/<str:kind>/<int:pk>/", file_views.files, name="files"),
+    path("desk/files/<int:pk>/", file_views.download, name="file"),
+    path("desk/files/<int:pk>/remove/", file_views.remove, name="file_remove"),
+]
+
+# ---- The planners' calendars and the activity planner (issue 14, service/views/planner.py) ----
+from fieldbox.service.views import planner as planner_views  # noqa: E402
+
+urlpatterns += [
+    path("desk/planner/", planner_views.planner_page, name="planner"),
+    path("desk/planner/events/", planner_views.planner_events, name="planner_events"),
+    path("desk/planner/free/", planner_views.planner_free, name="planner_free"),
+    path("desk/planner/day/", planner_views.planner_day, name="planner_day"),
+    path("desk/planner/work-orders/<int:pk>/plan/", planner_views.planner_plan, name="planner_plan"),
+    path("desk/planner/activities/<int:pk>/", planner_views.planner_activity, name="planner_activity"),
+    path("desk/planner/activities/<int:pk>/move/", planner_views.planner_activity_move, name="planner_activity_move"),
+    path(
+        "desk/planner/activities/<int:pk>/delete/",
+        planner_views.planner_activity_delete,
+        name="planner_activity_delete",
+    ),
+]
+
+# ---- Calendar feeds of technicians and resources (service/views/feeds.py; the mechanism is jobs.feeds) ----
+from fieldbox.service.views import feeds as feed_views  # noqa: E402
+
+urlpatterns += [
+    path("desk/calendar-feeds/", feed_views.calendar_feeds, name="calendar_feeds"),
+    path("desk/calendar-feeds/renew/", feed_views.calendar_feeds_renew, name="calendar_feeds_renew"),
+    path("calendar/work/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
+]

@@ -19,9 +19,13 @@ from fieldbox.accounts.choices import (
     PROVIDER_ADMINS,
     PROVIDER_ROLES,
     PROVIDER_STAFF,
+    WORK_DOERS,
+    WORK_PLANNERS,
 )
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 from fieldbox.service.at_risk import READERS as AT_RISK_READERS
+from fieldbox.service.selectors_hours import HOURS_ADMINS, HOURS_PEOPLE
+from fieldbox.service.selectors_work_orders import WORK_READERS
 
 # (label, url name, roles that see it; empty = everyone in an organisation)
 MENU: list[tuple[Any, str, Collection[str]]] = [
@@ -35,9 +39,16 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Tickets"), "service:desk", DESK),
     (_("New call"), "service:call_new", DESK),
     (_("Calls"), "service:calls", BACK_OFFICE),
+    (_("My day"), "service:field_day", WORK_DOERS),
+    (_("Work orders"), "service:work_orders", WORK_READERS),
+    (_("Planner"), "service:planner", BACK_OFFICE),
+    (_("Hours"), "service:hours", HOURS_PEOPLE),
+    (_("Attendance"), "service:attendance", HOURS_PEOPLE),
     (_("At risk"), "service:at_risk", AT_RISK_READERS),
     (_("Search"), "jobs:search", PROVIDER_ROLES),
     (_("Checklists"), "jobs:checklists", PROVIDER_ADMINS),
+    (_("Resources and types of work"), "service:work_order_setup", WORK_PLANNERS),
+    (_("Clock-in points"), "service:clock_points", HOURS_ADMINS),
     (_("Customers"), "fleet:customers", CUSTOMER_READERS),
     (_("Equipment"), "service:equipment_list", BACK_OFFICE),
     (_("Contacts to confirm"), "service:contacts", BACK_OFFICE),

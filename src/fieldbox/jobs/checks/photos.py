@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import uuid
-import warnings
-from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,39 +13,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fieldbox.accounts.models import Organisation
-from fieldbox.core import transitions
+from fieldbox.core import images, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import services
 from fieldbox.jobs.checks.services import locked_for_filling, succeed_if_ready
 from fieldbox.jobs.choices import JOB_TABLE, CheckType
 from fieldbox.jobs.models import JobPhoto
 
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
-EXIF_IFD, DATETIME_ORIGINAL, DATETIME = 0x8769, 36867, 306
-
-
-@dataclass
-class CleanPhoto:
-    data: bytes
-    content_type: str
-    extension: str
-    width: int
-    height: int
-    taken: datetime | None
-
-
-def _taken(image: Image.Image) -> datetime | None:
-    """When the camera says the photo was taken (EXIF local time, without a time zone)."""
-    exif = image.getexif()
-    text = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL) or exif.get(DATETIME)
-    try:
-        naive = datetime.strptime(str(text).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    return naive
+# The decoding, the pixel limit and the stripping are ``core.images``' (shared with the work orders' attachments).
+CleanPhoto = images.CleanImage
 
 
 def clean_photo(upload: UploadedFile[bytes]) -> CleanPhoto:
@@ -57,32 +31,12 @@ def clean_photo(upload: UploadedFile[bytes]) -> CleanPhoto:
     too_big = ValidationError(
         {"photo": _("The photo is larger than %(mb)s MB.") % {"mb": settings.JOB_PHOTO_MAX_BYTES // (1024 * 1024)}}
     )
-    not_image = ValidationError({"photo": _("This file is not a JPEG, PNG or WebP image.")})
     if upload.size is None or upload.size > settings.JOB_PHOTO_MAX_BYTES:
         raise too_big
     raw = upload.read(settings.JOB_PHOTO_MAX_BYTES + 1)
     if len(raw) > settings.JOB_PHOTO_MAX_BYTES:
         raise too_big
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(raw), formats=list(FORMATS))
-            if image.width * image.height > settings.JOB_PHOTO_MAX_PIXELS:
-                raise ValidationError({"photo": _("The photo has too many pixels.")})
-            image.load()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise not_image from None
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ValidationError({"photo": _("The photo has too many pixels.")}) from None
-    content_type, extension = FORMATS[str(image.format)]
-    taken = _taken(image)
-    upright = ImageOps.exif_transpose(image)
-    out = io.BytesIO()
-    if image.format == "JPEG":
-        upright.convert("RGB").save(out, "JPEG", quality=90)
-    else:
-        upright.save(out, str(image.format))
-    return CleanPhoto(out.getvalue(), content_type, extension, upright.width, upright.height, taken)
+    return images.clean_image(raw, max_pixels=settings.JOB_PHOTO_MAX_PIXELS, field="photo")
 
 
 def photo_add(*, scope: Scope, job_id: int, item_id: int, upload: UploadedFile[bytes]) -> JobPhoto:

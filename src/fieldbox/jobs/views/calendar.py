@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
-from django_ratelimit.core import get_usage
 
 from fieldbox.accounts.choices import INSTALLER_ROLES, Role
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.web import run_service, scope_required
-from fieldbox.jobs import calendar
+from fieldbox.jobs import calendar, feeds
 
 WHO = ("mine", "company")
 
@@ -75,16 +73,4 @@ def renew(request: AuthedRequest) -> HttpResponse:
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The .ics a calendar application fetches, without a session. A wrong address answers 404, like a
     missing page, and an address that tries too many wrong ones is refused for a while (429)."""
-    limit: dict[str, Any] = {"group": "calendar-feed", "key": "ip", "rate": settings.CALENDAR_FEED_REFUSED_RATE}
-    usage = get_usage(request, increment=False, **limit)
-    if usage is not None and usage["count"] >= usage["limit"]:
-        return HttpResponse(_("Too many wrong calendar addresses. Try again later."), status=429)
-    found = calendar.feed_scope(token)
-    if found is None:
-        get_usage(request, increment=True, **limit)  # only wrong addresses count
-        raise Http404
-    scope, company = found
-    response = HttpResponse(calendar.feed_ics(scope, company=company), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="fieldbox.ics"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return feeds.respond(request, token, calendar.feed_answer)

@@ -11,3 +11,33 @@ router.add_router("", customers.router)
 router.add_router("", telematics.router)
 router.add_router("", search.router)
 router.add_router("", calls.router)
+
+# Work orders, their materials, resources and types of work (service/api/work_orders.py).
+from fieldbox.service.api import work_orders  # noqa: E402
+
+router.add_router("", work_orders.router)
+
+# ---- Work reports: draft, changes, signatures, corrections, PDF, sending again (service/api/reports.py) ----
+from fieldbox.service.api import reports  # noqa: E402
+
+router.add_router("", reports.router)
+
+# The planners' calendars and the activities of the activity planner (service/api/planner.py).
+from fieldbox.service.api import planner  # noqa: E402
+
+router.add_router("", planner.router)
+
+# ---- Hours (entries, grid, planned vs worked) and clock-in (events, corrections, points) (service/api/hours.py)
+from fieldbox.service.api import hours  # noqa: E402
+
+router.add_router("", hours.router)
+
+# ---- Files and photos of work orders, calls, work reports and equipment (service/api/files.py) ----
+from fieldbox.service.api import files  # noqa: E402
+
+router.add_router("", files.router)
+
+# ---- Calendar feed addresses of technicians and resources (service/api/feeds.py) ----
+from fieldbox.service.api import feeds  # noqa: E402
+
+router.add_router("", feeds.router)

@@ -136,7 +136,7 @@ def _intervention(i: WorkOrder) -> dict[str, Any]:
     return {
         "id": i.pk,
         **{f: getattr(i, f) for f in fields},
-        "ticket_number": i.ticket.number,
+        "ticket_number": i.ticket.number if i.ticket else "",
         "created_at": i.created_at,
         "changed_at": i.changed_at,
         "closed_at": i.closed_at,

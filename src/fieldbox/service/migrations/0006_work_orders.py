@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(max_length=64, verbose_name='idempotency key')),
                 ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                ('status', models.PositiveSmallIntegerField(verbose_name='answer status')),
+                ('http_status', models.PositiveSmallIntegerField(verbose_name='HTTP status of the answer')),
                 ('answer', models.JSONField(default=dict, verbose_name='answer')),
                 ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='received on')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),

@@ -489,7 +489,7 @@ class FieldChange(models.Model):
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(_("idempotency key"), max_length=64)
     kind = models.CharField(_("kind"), max_length=40)
-    status = models.PositiveSmallIntegerField(_("answer status"))
+    http_status = models.PositiveSmallIntegerField(_("HTTP status of the answer"))
     answer = models.JSONField(_("answer"), default=dict)
     received_at = models.DateTimeField(_("received on"), default=timezone.now)
 

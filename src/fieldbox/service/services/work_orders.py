@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldbox.accounts.choices import WORK_PLANNERS
-from fieldbox.core import audit, numbering, transitions
+from fieldbox.accounts.models import Organisation
+from fieldbox.core import audit, clock, numbering, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.transitions import Step
 from fieldbox.fleet.models import Customer, CustomerAddress
@@ -256,7 +257,7 @@ def _check_people(scope: Scope, lead: int | None, helpers: list[int], resources:
     errors: dict[str, str] = {}
     if not lead:
         errors["technician_id"] = _("Choose the lead technician.")
-    wanted = {lead, *helpers} - {None}
+    wanted = {p for p in (lead, *helpers) if p}
     found = set(people.field_people(scope).filter(pk__in=wanted).values_list("pk", flat=True))
     if lead and lead not in found:
         errors["technician_id"] = _("Choose one of your technicians.")
@@ -295,21 +296,31 @@ def clashes(
     return list(found[:10])
 
 
-def describe_clash(booking: Booking) -> str:
-    """ "Marco Bianchi is on I0000042 from 09:00 to 11:00": who or what is busy, with what, in the user's clock."""
+def describe_clash(booking: Booking, tz: str | None = None) -> str:
+    """ "Marco Bianchi is on I0000042 from 09:00 to 11:00": who or what is busy, with what, on the organisation's
+    clock ``tz`` (the current one when None)."""
     who = str(booking.user or booking.resource)
     what = booking.work_order.number if booking.work_order else str(booking.activity)
-    start, end = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
+    assert booking.starts_at is not None  # a busy booking has its time
+    assert booking.ends_at is not None
+    start, end = clock.local(booking.starts_at, tz), clock.local(booking.ends_at, tz)
     words = {"who": who, "what": what, "day": start.strftime("%d/%m"), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
     return _("%(who)s is on %(what)s on %(day)s from %(start)s to %(end)s.") % words
+
+
+def refuse_clashes(organisation_id: int, found: list[Booking]) -> None:
+    """Refuse a booking that overlaps ``found``, saying who is busy with what and when (on the organisation's
+    clock, whoever asks: a page, the API or a worker)."""
+    if found:
+        tz = Organisation.objects.only("time_zone").get(pk=organisation_id).time_zone
+        raise ValidationError({"starts_at": " ".join(describe_clash(b, tz) for b in found)})
 
 
 def _refuse_clashes(
     order: WorkOrder, users: list[int | None], resources: list[int], starts_at: datetime, ends_at: datetime
 ) -> None:
     found = clashes(order.organisation_id, users, resources, starts_at, ends_at, work_order_id=order.pk)
-    if found:
-        raise ValidationError({"starts_at": " ".join(describe_clash(b) for b in found)})
+    refuse_clashes(order.organisation_id, found)
 
 
 def _set_bookings(order: WorkOrder, users: list[int | None], resources: list[int], *, reset_answers: bool) -> None:
@@ -355,8 +366,9 @@ def _assignee(order: WorkOrder, scope: Scope) -> Booking | None:
     return Booking.objects.filter(work_order=order, user=scope.user).select_for_update().first()
 
 
-def _refuse_outsider(order: WorkOrder, scope: Scope) -> None:
-    """A doer who is not on the work order acts only when they plan (the office recording for a technician)."""
+def refuse_outsider(order: WorkOrder, scope: Scope) -> None:
+    """A doer who is not on the work order acts only when they plan (the office recording for a technician): the
+    one rule of who carries out a work order, for its moves, its report, its checklist and its materials."""
     if scope.role not in WORK_PLANNERS and _assignee(order, scope) is None:
         raise ValidationError({"work_order": _("You are not on this work order.")})
 
@@ -366,12 +378,12 @@ def work_order_move(*, scope: Scope, work_order_id: int, action: str, reason: st
     if action not in PLAIN_MOVES:
         raise ValidationError({"action": _("Unknown action.")})
     WORK_ORDER_TABLE.require(action, scope)
-    words = _text(reason, "reason", required=action in NEEDS_REASON)
     with transitions.atomic():
         order = _locked(scope, work_order_id)
+        words = _text(reason, "reason", required=action in NEEDS_REASON)
         WORK_ORDER_TABLE.check(order, action, scope)
         if action in ("start", "finish", "hold"):
-            _refuse_outsider(order, scope)
+            refuse_outsider(order, scope)
         if action == "send" and not Booking.objects.filter(work_order=order, user__isnull=False).exists():
             raise ValidationError({"work_order": _("Choose who does the work first.")})
         if action == "send":
@@ -384,9 +396,9 @@ def work_order_move(*, scope: Scope, work_order_id: int, action: str, reason: st
 def work_order_answer(*, scope: Scope, work_order_id: int, accept: bool, reason: str = "") -> WorkOrder:
     """An assignee accepts or declines a work order sent to them; the last acceptance makes it accepted, a
     refusal sends it back to the planner (with the reason)."""
-    words = _text(reason, "reason", required=not accept)
     with transitions.atomic():
-        order = _locked(scope, work_order_id)
+        order = _locked(scope, work_order_id)  # 404 before any other refusal: nothing said of another's
+        words = _text(reason, "reason", required=not accept)
         mine = _assignee(order, scope)
         if mine is None or mine.user_id is None:
             raise ValidationError({"work_order": _("You are not on this work order.")})
@@ -408,11 +420,11 @@ def work_order_answer(*, scope: Scope, work_order_id: int, accept: bool, reason:
 def work_order_follow_up(*, scope: Scope, work_order_id: int, description: str) -> WorkOrder:
     """The work could not be finished: this one needs a follow-up, and a new work order to plan continues it on
     the same call, customer, site and equipment."""
-    words = _text(description, "description", required=True)
     with transitions.atomic():
         order = _locked(scope, work_order_id)
+        words = _text(description, "description", required=True)
         WORK_ORDER_TABLE.check(order, "follow_up", scope)
-        _refuse_outsider(order, scope)
+        refuse_outsider(order, scope)
         WORK_ORDER_TABLE.apply(order, "follow_up", scope=scope, reason=words)
         follow = new_work_order(
             scope if WORK_ORDER_TABLE.may_act("create", scope) else None,

@@ -282,6 +282,9 @@ def intervention_move(request: AuthedRequest, pk: int, action: str) -> HttpRespo
     """Done by phone (with how) or cancelled (with why)."""
     scope = request.scope
     intervention = calls.intervention_for(scope, pk)
+    call = intervention.ticket_id
+    if call is None:  # not a call's: its own page moves it
+        raise Http404
     form: forms.Form
     if action == "by_phone":
         form = OutcomeForm(request.POST, prefix=f"outcome-{pk}")
@@ -302,8 +305,8 @@ def intervention_move(request: AuthedRequest, pk: int, action: str) -> HttpRespo
                 _("Work order %(number)s is now “%(status)s”.")
                 % {"number": done.number, "status": done.get_status_display()},
             )
-            return _back(intervention.ticket_id, "intervention")
-    return page(request, intervention.ticket_id, **{key: (pk, form)})
+            return _back(call, "intervention")
+    return page(request, call, **{key: (pk, form)})
 
 
 # ---- Hours and parts ----------------------------------------------------------------------------------------

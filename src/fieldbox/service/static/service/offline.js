@@ -46,11 +46,13 @@
     if (waiting) say((words.waiting || "%(n)s waiting").replace("%(n)s", waiting), "waiting");
     else if (status && status.dataset.state === "waiting") say(words.sent || "Sent", "sent");
   }
-  function refuse(form, reasons) {
-    const box = form ? form.querySelector("[data-offline-errors]") : null;
-    const text = reasons.join(" ");
-    if (box) { box.textContent = text; box.hidden = false; box.focus && box.focus(); }
-    else say(text, "refused");
+  function refuse(answer, here) {
+    if (here && answer.html) {  // the person is looking at the form: the server's page with its errors
+      document.open(); document.write(answer.html); document.close();
+      return true;
+    }
+    say((answer.refusal || []).join(" "), "refused");  // sent later, from the queue: what was refused, and why
+    return false;
   }
 
   async function send(row) {
@@ -76,8 +78,8 @@
         try { answer = await send(row); } catch (e) { break; } // no network: everything stays, in order
         if (!answer) { say(words.signin || "Sign in again to send what waits.", "waiting"); break; }
         await drop(row.key);
-        const mine = form && row.page === location.pathname && row.here;
-        if (answer.outcome === "refused") refuse(mine ? form : null, answer.refusal || []);
+        const mine = form && row.page === location.pathname;
+        if (answer.outcome === "refused") { if (refuse(answer, mine)) return; }
         else if (mine) { location.assign(answer.location || location.href); return; }
       }
     } finally {
@@ -97,7 +99,7 @@
       else entries.push([name, value]);
     }
     const url = form.getAttribute("action") || location.pathname;
-    await put({ key: newKey(), url, entries, at: Date.now(), page: location.pathname, here: true,
+    await put({ key: newKey(), url, entries, at: Date.now(), page: location.pathname,
                 label: form.dataset.offline || "" });
     await show();
     await flush(form);
