@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from fieldbox.jobs.checks.runs import NO, YES, Asked, Line, lines_of_runs, missing_of
 from fieldbox.jobs.models import Checklist, Job, Question, Run
+from fieldbox.jobs.runs import NO, YES, Asked, Line, lines_of_runs, missing_of
 
 __all__ = ["NO", "YES", "Line", "checklist_of", "checklists_of_job", "items_of_job", "missing_required"]
 

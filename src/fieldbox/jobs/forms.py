@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -235,7 +236,12 @@ class ChecklistItemForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, products: list[tuple[int, str]], for_jobs: bool = True, names: list[str] = (), **kwargs: Any
+        self,
+        *args: Any,
+        products: list[tuple[int, str]],
+        for_jobs: bool = True,
+        names: Sequence[str] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("Every product")), *products]  # type: ignore[attr-defined]
@@ -244,7 +250,9 @@ class ChecklistItemForm(forms.Form):
         self.fields["checklist"].widget.attrs["list"] = "checklist-names"
         self.names = list(names)
         if not for_jobs:
-            self.fields["kind"].choices = [(ChecklistKind.WORK_ORDER.value, ChecklistKind.WORK_ORDER.label)]
+            self.fields["kind"].choices = [  # type: ignore[attr-defined]
+                (ChecklistKind.WORK_ORDER.value, ChecklistKind.WORK_ORDER.label)
+            ]
             self.fields["kind"].initial = ChecklistKind.WORK_ORDER
             del self.fields["product"]
 

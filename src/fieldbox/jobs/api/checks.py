@@ -21,8 +21,8 @@ from fieldbox.jobs.api.core import job_by_id
 from fieldbox.jobs.checks import photos
 from fieldbox.jobs.checks import selectors as checks_selectors
 from fieldbox.jobs.checks import services as checks
-from fieldbox.jobs.checks.runs import missing_of
 from fieldbox.jobs.models import Question, RunPhoto
+from fieldbox.jobs.runs import missing_of
 from fieldbox.jobs.schemas import JobOut
 
 router = Router(tags=["checklists"])

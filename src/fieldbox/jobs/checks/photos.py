@@ -18,8 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from fieldbox.accounts.models import Organisation
 from fieldbox.core import transitions
 from fieldbox.core.tenancy import Scope
-from fieldbox.jobs import services
-from fieldbox.jobs.checks import runs
+from fieldbox.jobs import runs, services
 from fieldbox.jobs.checks.services import locked_for_filling, run_of_line, succeed_if_ready
 from fieldbox.jobs.choices import JOB_TABLE, CheckType
 from fieldbox.jobs.models import RunPhoto

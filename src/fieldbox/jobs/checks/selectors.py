@@ -9,9 +9,9 @@ from django.http import Http404
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Product
 from fieldbox.jobs.checklist import NO, YES, Line, checklist_of, items_of_job, missing_required
-from fieldbox.jobs.checks.runs import lines_of_runs, run_lines, run_missing_required
 from fieldbox.jobs.choices import ChecklistKind
 from fieldbox.jobs.models import Checklist, Question, RunPhoto
+from fieldbox.jobs.runs import lines_of_runs, run_lines, run_missing_required
 
 __all__ = [
     "NO",

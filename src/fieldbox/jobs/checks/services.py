@@ -17,10 +17,8 @@ from fieldbox.accounts.models import Organisation
 from fieldbox.core import audit, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Product
-from fieldbox.jobs import services
+from fieldbox.jobs import runs, services
 from fieldbox.jobs.checklist import checklist_of, missing_required
-from fieldbox.jobs.checks import runs
-from fieldbox.jobs.checks.runs import Line
 from fieldbox.jobs.choices import (
     FILLING,
     JOB_TABLE,
@@ -32,6 +30,7 @@ from fieldbox.jobs.choices import (
     completing_move,
 )
 from fieldbox.jobs.models import Answer, Checklist, Job, Question, Run
+from fieldbox.jobs.runs import Line
 
 MANAGERS = ADMIN_ROLES  # a provider's admins for its jobs' checklists, any admin for work orders'
 BOUND_FIELDS = {"min_value": "min", "max_value": "max"}
@@ -98,8 +97,8 @@ def _checklist(organisation: Organisation, fields: dict[str, Any]) -> Checklist:
     if product_id is not None and not Product.objects.filter(pk=int(product_id), provider=organisation).exists():
         raise ValidationError({"product": _("Choose one of your products, or none for every product.")})
     product_id = int(product_id) if product_id is not None else None
-    found = Checklist.objects.of_job_group(organisation.pk, kind, product_id).first()
-    return found or Checklist.objects.create(organisation=organisation, kind=kind, product_id=product_id)
+    group = Checklist.objects.of_job_group(organisation.pk, kind, product_id).first()
+    return group or Checklist.objects.create(organisation=organisation, kind=kind, product_id=product_id)
 
 
 def _live(checklist_id: int) -> Any:
@@ -228,7 +227,7 @@ def run_of_line(job: Job, line: Line, scope: Scope) -> Run:
     """The job's run the line belongs to, started now (a copy of its checklist) if it was not yet."""
     if line.run is not None:
         return line.run
-    return runs.run_start(Checklist.objects.get(pk=line.checklist_id), job=job, actor=scope.user)
+    return runs.run_start(Checklist.objects.get(pk=int(line.checklist_id or 0)), job=job, actor=scope.user)
 
 
 def check_answer(*, scope: Scope, job_id: int, item_id: int, value: str | list[str]) -> Answer | None:

@@ -3,12 +3,16 @@
 Each provider's items of one kind of job and one product (or any product) become the questions of one checklist,
 keeping their ids (the key of a question is its id, so links and API item ids stay valid). Each job with answers or
 photos gets one run per checklist it used, keeping a copy of that checklist's live questions; its answers and photos
-join that run under the question's key. Going back is refused: 0009 drops the old columns.
+join that run under the question's key.
+
+One way: going back is refused once there are checklists (0009 dropped the old columns, and runs, answers of new
+types and work-order checklists have no old form); a database without any goes back cleanly.
 """
 
 from decimal import Decimal
 
 from django.db import migrations
+from django.db.migrations.exceptions import IrreversibleError
 from django.db.models import CharField, F
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -74,7 +78,12 @@ def forward(apps, schema_editor):
         )
 
 
+def backward(apps, schema_editor):
+    if apps.get_model("jobs", "Checklist").objects.exists() or apps.get_model("jobs", "Run").objects.exists():
+        raise IrreversibleError("Checklists, runs and answers cannot go back to the old checklist items.")
+
+
 class Migration(migrations.Migration):
     dependencies = [("jobs", "0007_checklist_runs")]
 
-    operations = [migrations.RunPython(forward, elidable=False)]
+    operations = [migrations.RunPython(forward, backward, elidable=False)]

@@ -246,7 +246,8 @@ def photo(request: AuthedRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     extension = str(found.file.name).rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="{found.job.number}-{found.pk}.{extension}"'
+    number = found.job.number if found.job else "photo"
+    response["Content-Disposition"] = f'inline; filename="{number}-{found.pk}.{extension}"'
     return cast(HttpResponse, response)  # streamed, answered like any other page
 
 
@@ -261,7 +262,7 @@ def photo_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
     if run_service(request, None, call):
         messages.success(request, _("Photo deleted."))
-    return redirect(_at_checklist(found.job_id))
+    return redirect(_at_checklist(int(found.job_id or 0)))
 
 
 @scope_required(*INSTALLER_ROLES)

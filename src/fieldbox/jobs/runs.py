@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -23,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldbox.accounts.models import User
 from fieldbox.jobs.choices import CheckType
 from fieldbox.jobs.models import Answer, Checklist, Job, Run, RunPhoto
 
@@ -132,7 +132,7 @@ def _clean_number(question: Asked, raw: str) -> str:
         unit = f" {question.unit}" if question.unit else ""
         bounds = {"min": f"{question.min}{unit}", "max": f"{question.max}{unit}"}
         if low is not None and high is not None:
-            message = _("Enter a number from %(min)s to %(max)s.") % bounds
+            message = _("Enter a number from %(min)s to %(max)s.") % {**bounds, "min": question.min}
         elif low is not None:
             message = _("Enter a number of at least %(min)s.") % bounds
         else:
@@ -172,7 +172,7 @@ def clean_value(question: Asked, raw: str | Sequence[str] | None) -> Any:
     return text
 
 
-def run_start(checklist: Checklist, *, job: Job | None = None, actor: AbstractBaseUser | None = None) -> Run:
+def run_start(checklist: Checklist, *, job: Job | None = None, actor: User | None = None) -> Run:
     """Start a run of ``checklist`` (for a job, or with no owner for the service app to link to its work order):
     it keeps a copy of the checklist's live questions from now on. A job's run starts once: the existing one
     comes back. The caller holds the lock on the owner."""
@@ -184,7 +184,7 @@ def run_start(checklist: Checklist, *, job: Job | None = None, actor: AbstractBa
         checklist=checklist,
         job=job,
         questions=checklist.snapshot(),
-        started_by=actor if actor is not None and actor.is_authenticated else None,
+        started_by=actor,
     )
 
 
@@ -196,9 +196,7 @@ def question_of(run: Run, key: str) -> Asked:
     raise ValidationError({"item": _("This item is not on the checklist of this job.")})
 
 
-def run_answer(
-    run: Run, *, key: str, value: str | Sequence[str] | None, actor: AbstractBaseUser | None = None
-) -> Answer | None:
+def run_answer(run: Run, *, key: str, value: str | Sequence[str] | None, actor: User | None = None) -> Answer | None:
     """Keep the answer to one question of the run (an empty one clears it). Bad input changes nothing."""
     question = question_of(run, key)
     clean = clean_value(question, value)
@@ -210,7 +208,7 @@ def run_answer(
         key=question.key,
         defaults={
             "value": clean,
-            "answered_by": actor if actor is not None and actor.is_authenticated else None,
+            "answered_by": actor,
             "answered_at": timezone.now(),
         },
     )
@@ -224,7 +222,7 @@ def run_photo_add(
     data: bytes,
     extension: str,
     folder: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     **facts: Any,
 ) -> RunPhoto:
     """Keep a checked photo (``jobs.checks.photos.clean_photo``) for a photo question of the run, under a random
@@ -242,7 +240,7 @@ def run_photo_add(
             file=name,
             size=len(data),
             uploaded_at=timezone.now(),
-            uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+            uploaded_by=actor,
             **facts,
         )
     except BaseException:
