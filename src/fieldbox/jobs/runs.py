@@ -138,7 +138,7 @@ def _clean_number(question: Asked, raw: str) -> str:
         else:
             message = _("Enter a number of at most %(max)s.") % bounds
         raise ValidationError({"value": message})
-    return format(number.normalize(), "f") if number == number.to_integral() else format(number, "f")
+    return format(number.normalize(), "f")  # "2.50" and "2,5" keep as "2.5", "1E1" as "10"
 
 
 def clean_value(question: Asked, raw: str | Sequence[str] | None) -> Any:
