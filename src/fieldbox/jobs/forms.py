@@ -235,6 +235,8 @@ class ChecklistItemForm(forms.Form):
         help_text=_("For work orders: an existing name adds to that checklist, a new one starts one."),
     )
 
+    field_order = ["kind", "product", "checklist", "label", "type", "options", "unit", "min_value", "max_value"]
+
     def __init__(
         self,
         *args: Any,

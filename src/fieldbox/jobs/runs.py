@@ -284,3 +284,23 @@ def missing_of(lines: Iterable[Line]) -> list[str]:
 def run_missing_required(run: Run) -> list[str]:
     """Labels of the run's required questions not complete yet, in order."""
     return missing_of(run_lines(run))
+
+
+def run_content(run: Run) -> list[dict[str, Any]]:
+    """The run as a signed report keeps it: each question as the run has it, the answer as given and as read, who
+    answered when, and the photos' ids and sizes (JSON, stable order: ready to hash)."""
+    return [
+        {
+            "key": line.item.key,
+            "label": line.item.label,
+            "type": line.item.type,
+            "unit": line.item.unit,
+            "required": line.item.required,
+            "value": line.value,
+            "shown": line.shown,
+            "done": line.done,
+            "answered_at": line.answer.answered_at.isoformat() if line.answer else None,
+            "photos": [{"id": p.pk, "content_type": p.content_type, "size": p.size} for p in line.photos],
+        }
+        for line in run_lines(run)
+    ]
