@@ -100,8 +100,8 @@ class ItemOut(Schema):
     checklist_id: int
     checklist: str
     unit: str
-    min_value: Decimal | None
-    max_value: Decimal | None
+    min_value: str | None = Field(description="For a number: the lowest value accepted, as text (exact).")
+    max_value: str | None = Field(description="For a number: the highest value accepted, as text (exact).")
 
 
 def _photo(photo: RunPhoto) -> dict[str, Any]:
@@ -219,10 +219,12 @@ def job_complete(request: HttpRequest, job_id: int) -> Any:
 
 
 def _item(item: Question) -> dict[str, Any]:
-    own = {"id", "label", "type", "options", "required", "position", "checklist_id", "unit", "min_value", "max_value"}
-    checklist = item.checklist
+    own = {"id", "label", "type", "options", "required", "position", "checklist_id", "unit"}
+    checklist, entry = item.checklist, item.entry()
     return {
         **{f: getattr(item, f) for f in own},
+        "min_value": entry["min"],
+        "max_value": entry["max"],
         "kind": checklist.kind,
         "product_id": checklist.product_id,
         "checklist": checklist.name,

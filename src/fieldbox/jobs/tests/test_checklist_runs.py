@@ -213,3 +213,45 @@ def test_the_old_items_answers_and_photos_become_questions_runs_and_answers(tena
     assert (photo.run_id, photo.key, photo.job_id) == (run.pk, str(photo_item.pk), job.pk)
     lines = checklist_of(job)
     assert [line.done for line in lines] == [True, True] and not missing_required(job)
+
+
+def test_questions_are_defined_through_the_api_and_bad_definitions_change_nothing(tenant):
+    admin = signed_in(tenant.provider_admin)
+    bad = [
+        ({"type": "number", "min_value": "5", "max_value": "1"}, "max_value"),
+        ({"type": "multi", "options": ["only one"]}, "options"),
+        ({"kind": "work_order"}, "checklist"),
+    ]
+    for fields, field in bad:
+        sent = admin.post("/api/v1/checklist-items", {"label": "X", **fields}, content_type="application/json")
+        assert sent.status_code == 422 and field in sent.content.decode(), sent.content
+    assert not Question.objects.exists() and not Checklist.objects.filter(kind=ChecklistKind.WORK_ORDER).exists()
+    made = admin.post(
+        "/api/v1/checklist-items",
+        {
+            "label": "Flue gas",
+            "type": "number",
+            "unit": "°C",
+            "max_value": 200,
+            "kind": "work_order",
+            "checklist": "Boiler service",
+        },
+        content_type="application/json",
+    ).json()
+    assert (made["kind"], made["checklist"], made["unit"], made["max_value"]) == (
+        "work_order",
+        "Boiler service",
+        "°C",
+        "200",
+    )
+    listed = admin.get("/api/v1/checklist-items").json()
+    assert [(i["label"], i["checklist_id"]) for i in listed] == [("Flue gas", made["checklist_id"])]
+    installer = signed_in(tenant.installer)
+    assert (
+        installer.post(
+            "/api/v1/checklist-items",
+            {"label": "Mine", "kind": "work_order", "checklist": "x"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
