@@ -122,8 +122,8 @@ def _number(text: str) -> Decimal:
 def _clean_number(question: Asked, raw: str) -> str:
     try:
         number = _number(raw)
-        if not number.is_finite():
-            raise InvalidOperation
+        if not number.is_finite() or abs(number) >= 10**15 or int(number.as_tuple().exponent) < -10:
+            raise InvalidOperation  # no infinities, nor a million digits to keep
     except (InvalidOperation, ValueError):
         raise ValidationError({"value": _("Enter a number, such as 12.5.")}) from None
     low = _number(question.min) if question.min is not None else None
