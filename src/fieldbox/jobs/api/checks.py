@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from fieldbox.core.http import scope_of
-from fieldbox.core.problems import NOT_BLANK, Count, errors_of
+from fieldbox.core.problems import NOT_BLANK, Amount, Count, errors_of
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import selectors
 from fieldbox.jobs.api.core import job_by_id
@@ -84,8 +83,8 @@ class ItemIn(Schema):
     product_id: Count | None = None
     checklist: str = Field("", max_length=120, description='The name of a work-order checklist (kind "work_order").')
     unit: str = Field("", max_length=20)
-    min_value: Decimal | None = Field(None, description="For a number: the lowest value accepted.")
-    max_value: Decimal | None = Field(None, description="For a number: the highest value accepted.")
+    min_value: Amount | None = Field(None, description="For a number: the lowest value accepted.")
+    max_value: Amount | None = Field(None, description="For a number: the highest value accepted.")
 
 
 class ItemOut(Schema):
