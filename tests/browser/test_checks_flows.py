@@ -67,3 +67,41 @@ def test_installer_fills_the_checklist_and_completes_a_removal(page: Page, live_
     page.get_by_role("button", name="Complete the job").click()
     expect(page.get_by_test_id("job-status")).to_have_text("Succeeded")
     assert Job.objects.get(pk=job.pk).status == "succeeded" and JobPhoto.objects.count() == 1
+
+
+def test_installer_answers_a_number_within_its_bounds_and_a_multiple_choice(page: Page, live_server, settings):
+    settings.SITE_URL = live_server.url
+    tenant = make_tenant("alpha")
+    admin = tenant.scope(tenant.provider_admin)
+    checks.item_save(
+        scope=admin, label="Battery voltage", type="number", kind="removal", unit="V", min_value=11, max_value=15
+    )
+    checks.item_save(
+        scope=admin, label="Parts taken", type="multi", kind="removal", options=["box", "antenna", "button"]
+    )
+    reg = registry(tenant.provider, arrived_on=date(2026, 1, 1))
+    job = services.job_create(
+        scope=tenant.scope(tenant.dispatcher), subscription_id=reg.subscription.pk, kind="removal"
+    )
+    services.job_assign(scope=tenant.scope(tenant.dispatcher), job_id=job.pk, company_id=tenant.company.pk)
+    services.job_take(scope=tenant.scope(tenant.installer), job_id=job.pk)
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, live_server.url, tenant.installer.email)
+    page.goto(f"{live_server.url}/jobs/{job.pk}/?step=checklist")
+    voltage = page.locator("[data-type=number]")
+    voltage.get_by_label("Battery voltage (V)").fill("24")
+    voltage.get_by_role("button", name="Save").click()
+    expect(page.locator("[data-type=number] [role=alert]")).to_have_text("Enter a number from 11 to 15 V.")
+    page.locator("[data-type=number]").get_by_label("Battery voltage (V)").fill("12,6")
+    page.locator("[data-type=number]").get_by_role("button", name="Save").click()
+    expect(page.locator("[data-type=number].done")).to_be_visible()
+    expect(page.locator("[data-type=number] input[name=value]")).to_have_value("12.6")
+
+    page.get_by_label("antenna").check()
+    expect(page.locator("[data-type=multi].done")).to_be_visible()
+    page.get_by_label("box", exact=True).check()
+    expect(page.get_by_label("box", exact=True)).to_be_checked()
+    page.screenshot(path="/tmp/wt-checklists-phone.png", full_page=True)
+    page.get_by_role("button", name="Complete the job").click()
+    expect(page.get_by_test_id("job-status")).to_have_text("Succeeded")

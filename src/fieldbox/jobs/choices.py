@@ -173,6 +173,23 @@ QUIET = frozenset(
 
 
 class CheckType(models.TextChoices):
+    """How a checklist question is answered."""
+
     CHECK = "check", _("Check (yes/no)")
-    CHOICE = "choice", _("Choice")
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    CHOICE = "choice", _("Single choice")
+    MULTI = "multi", _("Multiple choice")
     PHOTO = "photo", _("Photo")
+
+
+WITH_OPTIONS = frozenset({CheckType.CHOICE, CheckType.MULTI})
+
+
+class ChecklistKind(models.TextChoices):
+    """What a checklist is for: one kind of job (the provider's, per product or for any product), or work orders."""
+
+    INSTALLATION = "installation", _("Installation jobs")
+    REMOVAL = "removal", _("Removal jobs")
+    MAINTENANCE = "maintenance", _("Maintenance jobs")
+    WORK_ORDER = "work_order", _("Work orders")

@@ -24,8 +24,8 @@ from fieldbox.jobs import services
 from fieldbox.jobs.checks.photos import photo_add
 from fieldbox.jobs.checks.selectors import YES, items_of_job
 from fieldbox.jobs.checks.services import check_answer, checklist_defaults
-from fieldbox.jobs.choices import CheckType
-from fieldbox.jobs.models import ChecklistItem, Job
+from fieldbox.jobs.choices import CheckType, JobKind
+from fieldbox.jobs.models import Checklist, Job
 
 PROVIDERS = ("IOtelematics Demo", "Traqueur Demo")
 OWNERS = [
@@ -56,7 +56,7 @@ def _scope(email: str, organisation: Organisation) -> Scope:
 def reset() -> None:
     providers = Organisation.objects.filter(name__in=PROVIDERS)
     Job.objects.filter(provider__in=providers).delete()
-    ChecklistItem.objects.filter(provider__in=providers).delete()
+    Checklist.objects.filter(organisation__in=providers, kind__in=JobKind.values).delete()
     Subscription.objects.filter(provider__in=providers).delete()
     Device.objects.filter(provider__in=providers).delete()
     Vehicle.objects.filter(provider__in=providers).delete()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldbox.core import clock
 from fieldbox.fleet.choices import VehicleType
-from fieldbox.jobs.choices import CheckType, JobKind, JobStatus
+from fieldbox.jobs.choices import ChecklistKind, CheckType, JobKind, JobStatus
 
 
 def _text(label: Any, **attrs: str) -> forms.CharField:
@@ -209,7 +210,7 @@ class OwnerChangeForm(forms.Form):
 
 
 class ChecklistItemForm(forms.Form):
-    """One item of a provider's on-site checklist."""
+    """One question of a checklist: a provider's for a kind of job, or an organisation's for its work orders."""
 
     label = forms.CharField(label=_("Label"), max_length=200, help_text=_("As the installer reads it on site."))
     type = forms.ChoiceField(label=_("Type"), choices=CheckType.choices)
@@ -217,15 +218,45 @@ class ChecklistItemForm(forms.Form):
         label=_("Options"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("For a choice: one option per line."),
+        help_text=_("For a single or multiple choice: one option per line."),
     )
-    required = forms.BooleanField(label=_("Required to complete the job"), required=False, initial=True)
-    kind = forms.ChoiceField(label=_("Kind of job"), choices=JobKind.choices, initial=JobKind.INSTALLATION)
-    product = forms.TypedChoiceField(label=_("Product"), required=False, coerce=int, empty_value=None)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False, help_text=_("For a number: bar, °C, V…"))
+    min_value = forms.CharField(label=_("Lowest value"), max_length=20, required=False)
+    max_value = forms.CharField(label=_("Highest value"), max_length=20, required=False)
+    required = forms.BooleanField(label=_("Required to complete the work"), required=False, initial=True)
+    kind = forms.ChoiceField(label=_("Checklist for"), choices=ChecklistKind.choices)
+    product = forms.TypedChoiceField(
+        label=_("Product"), required=False, coerce=int, empty_value=None, help_text=_("For jobs.")
+    )
+    checklist = forms.CharField(
+        label=_("Checklist name"),
+        max_length=120,
+        required=False,
+        help_text=_("For work orders: an existing name adds to that checklist, a new one starts one."),
+    )
 
-    def __init__(self, *args: Any, products: list[tuple[int, str]], **kwargs: Any) -> None:
+    field_order = ["kind", "product", "checklist", "label", "type", "options", "unit", "min_value", "max_value"]
+
+    def __init__(
+        self,
+        *args: Any,
+        products: list[tuple[int, str]],
+        for_jobs: bool = True,
+        names: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("Every product")), *products]  # type: ignore[attr-defined]
+        self.fields["min_value"].widget.attrs["inputmode"] = "decimal"
+        self.fields["max_value"].widget.attrs["inputmode"] = "decimal"
+        self.fields["checklist"].widget.attrs["list"] = "checklist-names"
+        self.names = list(names)
+        if not for_jobs:
+            self.fields["kind"].choices = [  # type: ignore[attr-defined]
+                (ChecklistKind.WORK_ORDER.value, ChecklistKind.WORK_ORDER.label)
+            ]
+            self.fields["kind"].initial = ChecklistKind.WORK_ORDER
+            del self.fields["product"]
 
 
 class PhotoForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.selectors import partner_provider_ids
 from fieldbox.core.tenancy import Mask, Scope, ScopedQuerySet
-from fieldbox.jobs.choices import BUSY, ENDED, CheckType, JobKind, JobStatus, status_label
+from fieldbox.jobs.choices import BUSY, ENDED, ChecklistKind, CheckType, JobKind, JobStatus, status_label
 
 ORGANISATION = "accounts.Organisation"
 
@@ -206,18 +207,25 @@ class Job(models.Model):
         return status_label(self.kind, self.status)
 
 
-class ChecklistItemQuerySet(ScopedQuerySet["ChecklistItem"]):
-    def visible_to(self, scope: Scope) -> ChecklistItemQuerySet:
-        """The items a provider manages (an installer company reads them on its jobs' checklists only)."""
-        if not scope.organisation.is_provider:
-            return self.none()
-        return self.filter(provider=scope.organisation, removed_at__isnull=True)
+class ChecklistQuerySet(ScopedQuerySet["Checklist"]):
+    def visible_to(self, scope: Scope) -> ChecklistQuerySet:
+        """The checklists an organisation manages: its own (a company reads a provider's only on its jobs)."""
+        return self.filter(organisation=scope.organisation)
+
+    def of_job_group(self, organisation_id: int, kind: str, product_id: int | None) -> ChecklistQuerySet:
+        product = {"product_id": product_id} if product_id else {"product__isnull": True}
+        return self.filter(organisation_id=organisation_id, kind=kind, **product)
 
 
-class ChecklistItem(models.Model):
-    """One line of a provider's on-site checklist, for one product (or any product) and one kind of job."""
+class Checklist(models.Model):
+    """A list of questions: a provider's for one kind of job (one product, or any product), or an organisation's
+    for its work orders (the work-order types say which ones they use)."""
 
-    provider = models.ForeignKey(ORGANISATION, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        ORGANISATION, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=120, blank=True, help_text=_("Empty for a kind of job."))
+    kind = models.CharField(_("for"), max_length=16, choices=ChecklistKind.choices, default=ChecklistKind.INSTALLATION)
     product = models.ForeignKey(
         "fleet.Product",
         verbose_name=_("product"),
@@ -227,32 +235,153 @@ class ChecklistItem(models.Model):
         related_name="+",
         help_text=_("Empty: every product."),
     )
-    kind = models.CharField(_("kind of job"), max_length=16, choices=JobKind.choices, default=JobKind.INSTALLATION)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now)
+
+    objects = ChecklistQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "product"],
+                condition=Q(product__isnull=False),
+                name="checklist_one_per_product",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "kind"],
+                condition=Q(product__isnull=True) & ~Q(kind=ChecklistKind.WORK_ORDER),
+                name="checklist_one_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                condition=Q(kind=ChecklistKind.WORK_ORDER),
+                name="checklist_work_order_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_kind_display()}"
+
+    @property
+    def for_jobs(self) -> bool:
+        return self.kind != ChecklistKind.WORK_ORDER
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Its live questions in order, as a run keeps them."""
+        return [q.entry() for q in self.questions.filter(removed_at__isnull=True).order_by("position", "pk")]
+
+
+class QuestionQuerySet(ScopedQuerySet["Question"]):
+    def visible_to(self, scope: Scope) -> QuestionQuerySet:
+        """The live questions of the checklists an organisation manages."""
+        return self.filter(checklist__organisation=scope.organisation, removed_at__isnull=True)
+
+    def create(self, **kwargs: Any) -> Question:
+        """Also takes the former item's ``provider``, ``kind`` and ``product``: the question joins that group's
+        checklist (made if needed), at its end."""
+        if "checklist" not in kwargs and "checklist_id" not in kwargs:
+            provider = kwargs.pop("provider")
+            kind = kwargs.pop("kind", ChecklistKind.INSTALLATION)
+            product = kwargs.pop("product", None)
+            group = Checklist.objects.of_job_group(provider.pk, kind, product.pk if product else None)
+            kwargs["checklist"] = group.first() or Checklist.objects.create(
+                organisation=provider, kind=kind, product=product
+            )
+        return super().create(**kwargs)
+
+
+class Question(models.Model):
+    """One question of a checklist. Runs copy their questions when they start, so an edit never changes them;
+    a removed question stays for the answers already given."""
+
+    checklist = models.ForeignKey(
+        Checklist, verbose_name=_("checklist"), on_delete=models.CASCADE, related_name="questions"
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     label = models.CharField(_("label"), max_length=200)
     type = models.CharField(_("type"), max_length=8, choices=CheckType.choices, default=CheckType.CHECK)
     options = models.JSONField(_("options"), default=list, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    min_value = models.DecimalField(_("lowest value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(_("highest value"), max_digits=14, decimal_places=4, null=True, blank=True)
     required = models.BooleanField(_("required"), default=True)
-    # Removed items stay for the answers already given on past jobs.
     removed_at = models.DateTimeField(_("removed on"), null=True, blank=True)
 
-    objects = ChecklistItemQuerySet.as_manager()
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("checklist item")
-        verbose_name_plural = _("checklist items")
-        indexes = [models.Index(fields=["provider", "kind", "product", "position"], name="checkitem_lookup")]
+        verbose_name = _("checklist question")
+        verbose_name_plural = _("checklist questions")
+        indexes = [models.Index(fields=["checklist", "position"], name="question_order")]
 
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def key(self) -> str:
+        """The question's key in runs, answers and photos."""
+        return str(self.pk)
 
-class CheckAnswer(models.Model):
-    """The installer's answer to one checklist item of one job: "yes"/"no" for a check, the option chosen."""
+    def entry(self) -> dict[str, Any]:
+        """The question as a run keeps it (numbers as text, exact)."""
+        bounds = {"min": self.min_value, "max": self.max_value}
+        return {
+            "key": self.key,
+            "id": self.pk,
+            "label": self.label,
+            "type": self.type,
+            "options": list(self.options or []),
+            "unit": self.unit,
+            **{k: None if v is None else format(Decimal(str(v)).normalize(), "f") for k, v in bounds.items()},
+            "required": self.required,
+        }
 
-    job = models.ForeignKey(Job, verbose_name=_("job"), on_delete=models.CASCADE, related_name="answers")
-    item = models.ForeignKey(ChecklistItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
-    value = models.CharField(_("answer"), max_length=200)
+
+ChecklistItem = Question  # the former name of a question, in fixtures and scripts
+
+
+class RunQuerySet(ScopedQuerySet["Run"]):
+    def visible_to(self, scope: Scope) -> RunQuerySet:
+        """Runs on the jobs one sees (runs of other owners are scoped by their owner's app)."""
+        return self.filter(job__in=Job.objects.visible_to(scope).values("pk"))
+
+
+class Run(models.Model):
+    """One filling of a checklist, on one job (or, linked from the service app, on one work order). It keeps a
+    copy of the checklist's questions as they were when it started: later edits never change it."""
+
+    checklist = models.ForeignKey(Checklist, verbose_name=_("checklist"), on_delete=models.PROTECT, related_name="+")
+    job = models.ForeignKey(
+        Job, verbose_name=_("job"), null=True, blank=True, on_delete=models.CASCADE, related_name="checklist_runs"
+    )
+    questions = models.JSONField(_("questions"), default=list)
+    started_at = models.DateTimeField(_("started on"), default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("checklist run")
+        verbose_name_plural = _("checklist runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "checklist"], condition=Q(job__isnull=False), name="run_once_per_job"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checklist_id}/{self.pk}"
+
+
+class Answer(models.Model):
+    """The answer to one question of a run: "yes"/"no", a text, a number (as text), an option or a list of them."""
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="answers")
+    key = models.CharField(_("question"), max_length=32)
+    value = models.JSONField(_("answer"), null=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -261,23 +390,37 @@ class CheckAnswer(models.Model):
     class Meta:
         verbose_name = _("checklist answer")
         verbose_name_plural = _("checklist answers")
-        constraints = [models.UniqueConstraint(fields=["job", "item"], name="checkanswer_once")]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="answer_once")]
 
     def __str__(self) -> str:
-        return f"{self.item_id}: {self.value}"
+        return f"{self.key}: {self.value}"
 
 
-class PhotoQuerySet(ScopedQuerySet["JobPhoto"]):
+class PhotoQuerySet(ScopedQuerySet["RunPhoto"]):
     def visible_to(self, scope: Scope) -> PhotoQuerySet:
         """Photos of the jobs one sees: the provider always, an installer company while it reads the owner's data."""
         return self.filter(job__in=Job.objects.visible_to(scope).with_owner_data(scope).values("pk"))
 
+    def create(self, **kwargs: Any) -> RunPhoto:
+        """Also takes the former ``item`` (with a ``job``): the photo joins the job's run of that item's checklist."""
+        item = kwargs.pop("item", None)
+        if item is not None:
+            job = kwargs["job"]
+            run = Run.objects.filter(job=job, checklist_id=item.checklist_id).first()
+            if run is None:
+                run = Run.objects.create(job=job, checklist=item.checklist, questions=item.checklist.snapshot())
+            kwargs.update(run=run, key=item.key)
+        return super().create(**kwargs)
 
-class JobPhoto(models.Model):
-    """A photo taken on site for a photo item, stored under a random name, served only through a scoped view."""
 
-    job = models.ForeignKey(Job, verbose_name=_("job"), on_delete=models.CASCADE, related_name="photos")
-    item = models.ForeignKey(ChecklistItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+class RunPhoto(models.Model):
+    """A photo taken for a photo question of a run, stored under a random name, served only through a scoped view."""
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="photos")
+    key = models.CharField(_("question"), max_length=32)
+    job = models.ForeignKey(
+        Job, verbose_name=_("job"), null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
     file = models.FileField(_("file"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=32)
     size = models.PositiveIntegerField(_("size in bytes"))
@@ -292,8 +435,12 @@ class JobPhoto(models.Model):
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("job photo")
-        verbose_name_plural = _("job photos")
+        verbose_name = _("checklist photo")
+        verbose_name_plural = _("checklist photos")
+        indexes = [models.Index(fields=["run", "key"], name="runphoto_answer")]
 
     def __str__(self) -> str:
-        return f"{self.job_id}/{self.pk}"
+        return f"{self.run_id}/{self.pk}"
+
+
+JobPhoto = RunPhoto  # the former name of a checklist photo

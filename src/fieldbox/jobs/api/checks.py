@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -13,14 +13,15 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from fieldbox.core.http import scope_of
-from fieldbox.core.problems import NOT_BLANK, Count, errors_of
+from fieldbox.core.problems import NOT_BLANK, Amount, Count, errors_of
 from fieldbox.core.tenancy import Scope
 from fieldbox.jobs import selectors
 from fieldbox.jobs.api.core import job_by_id
 from fieldbox.jobs.checks import photos
 from fieldbox.jobs.checks import selectors as checks_selectors
 from fieldbox.jobs.checks import services as checks
-from fieldbox.jobs.models import ChecklistItem, JobPhoto
+from fieldbox.jobs.models import Question, RunPhoto
+from fieldbox.jobs.runs import missing_of
 from fieldbox.jobs.schemas import JobOut
 
 router = Router(tags=["checklists"])
@@ -29,6 +30,7 @@ router = Router(tags=["checklists"])
 class PhotoOut(Schema):
     id: int
     item_id: int
+    key: str
     content_type: str
     size: int
     width: int
@@ -45,9 +47,13 @@ class ChecklistLineOut(Schema):
     options: list[str]
     required: bool
     done: bool
-    value: str | None
+    value: str | list[str] | None
     answered_at: datetime | None
     photos: list[PhotoOut]
+    key: str
+    unit: str
+    min: str | None = Field(description="The lowest number accepted (a number question), as text.")
+    max: str | None = Field(description="The highest number accepted (a number question), as text.")
 
 
 class ChecklistOut(Schema):
@@ -59,16 +65,26 @@ class ChecklistOut(Schema):
 
 
 class AnswerIn(Schema):
-    value: str = Field(max_length=200, description='"yes" or "no" for a check; one of the options for a choice.')
+    value: str | list[Annotated[str, Field(max_length=100)]] = Field(
+        max_length=1000,
+        description=(
+            '"yes" or "no" for a check; a text; a number as text ("2.5"), within the bounds; one of the options for '
+            "a single choice; a list of options for a multiple choice. An empty value clears the answer."
+        ),
+    )
 
 
 class ItemIn(Schema):
     label: str = Field(min_length=1, max_length=200, json_schema_extra=NOT_BLANK)
-    type: Literal["check", "choice", "photo"] = "check"
+    type: Literal["check", "text", "number", "choice", "multi", "photo"] = "check"
     options: list[str] = Field(default_factory=list, max_length=20)
     required: bool = Field(True, strict=True)
-    kind: Literal["installation", "removal", "maintenance"] = "installation"
+    kind: Literal["installation", "removal", "maintenance", "work_order"] = "installation"
     product_id: Count | None = None
+    checklist: str = Field("", max_length=120, description='The name of a work-order checklist (kind "work_order").')
+    unit: str = Field("", max_length=20)
+    min_value: Amount | None = Field(None, description="For a number: the lowest value accepted.")
+    max_value: Amount | None = Field(None, description="For a number: the highest value accepted.")
 
 
 class ItemOut(Schema):
@@ -80,11 +96,17 @@ class ItemOut(Schema):
     kind: str
     product_id: int | None
     position: int
+    checklist_id: int
+    checklist: str
+    unit: str
+    min_value: str | None = Field(description="For a number: the lowest value accepted, as text (exact).")
+    max_value: str | None = Field(description="For a number: the highest value accepted, as text (exact).")
 
 
-def _photo(photo: JobPhoto) -> dict[str, Any]:
+def _photo(photo: RunPhoto) -> dict[str, Any]:
     return {
-        **{f: getattr(photo, f) for f in ("id", "item_id", "content_type", "size", "width", "height")},
+        **{f: getattr(photo, f) for f in ("id", "key", "content_type", "size", "width", "height")},
+        "item_id": int(photo.key),
         "taken_at": photo.taken_at,
         "uploaded_at": photo.uploaded_at,
         "url": f"/api/v1/job-photos/{photo.pk}",
@@ -97,18 +119,22 @@ def _checklist(scope: Scope, job_id: int) -> dict[str, Any]:
     sees_photos = not job.masked  # a company stops seeing the photos with the owner's data
     return {
         "job_id": job.pk,
-        "complete": all(line.done for line in lines if line.item.required),
-        "missing": [line.item.label for line in lines if line.item.required and not line.done],
+        "complete": not missing_of(lines),
+        "missing": missing_of(lines),
         "activated_at": job.activated_at,
         "items": [
             {
-                "item_id": line.item.pk,
+                "item_id": line.item.id,
+                "key": line.item.key,
                 "label": line.item.label,
                 "type": line.item.type,
                 "options": line.item.options,
+                "unit": line.item.unit,
+                "min": line.item.min,
+                "max": line.item.max,
                 "required": line.item.required,
                 "done": line.done,
-                "value": line.answer.value if line.answer else None,
+                "value": line.value,
                 "answered_at": line.answer.answered_at if line.answer else None,
                 "photos": [_photo(p) for p in line.photos] if sees_photos else [],
             }
@@ -191,15 +217,26 @@ def job_complete(request: HttpRequest, job_id: int) -> Any:
     return job_by_id(scope, job_id)
 
 
-def _item(item: ChecklistItem) -> dict[str, Any]:
-    return {f: getattr(item, f) for f in ItemOut.model_fields}
+def _item(item: Question) -> dict[str, Any]:
+    own = {"id", "label", "type", "options", "required", "position", "checklist_id", "unit"}
+    checklist, entry = item.checklist, item.entry()
+    return {
+        **{f: getattr(item, f) for f in own},
+        "min_value": entry["min"],
+        "max_value": entry["max"],
+        "kind": checklist.kind,
+        "product_id": checklist.product_id,
+        "checklist": checklist.name,
+    }
 
 
 @router.get(
     "/checklist-items", response={200: list[ItemOut], **errors_of(403)}, summary="The provider's checklist items"
 )
 def item_list(request: HttpRequest) -> Any:
-    qs = checks_selectors.items_for(scope_of(request)).order_by("kind", "product_id", "position", "pk")
+    qs = checks_selectors.items_for(scope_of(request)).order_by(
+        "checklist__kind", "checklist__product_id", "checklist__name", "position", "pk"
+    )
     return [_item(i) for i in qs[:1000]]
 
 

@@ -70,7 +70,7 @@ def item(tenant: Tenant, label: str, type_: str = CheckType.CHECK, kind: str = J
 
 
 def items_by_label(tenant: Tenant) -> dict[str, ChecklistItem]:
-    return {str(i.label): i for i in ChecklistItem.objects.filter(provider=tenant.provider)}
+    return {str(i.label): i for i in ChecklistItem.objects.filter(checklist__organisation=tenant.provider)}
 
 
 def test_required_items_block_completion_with_the_missing_items_named(tenant):
@@ -117,7 +117,7 @@ def test_activation_before_the_checks_leaves_the_job_waiting_and_the_last_check_
 
     found = items_by_label(tenant)
     emergency = found["Emergency button fitted and shown to the owner"]
-    assert emergency.product_id == job.product_id  # the test product has an emergency button
+    assert emergency.checklist.product_id == job.product_id  # the test product has an emergency button
     for label in ("Device fixed", "Emergency button fitted and shown to the owner"):
         client.post(f"/jobs/{job.pk}/checks/", {"item": found[label].pk, "value": "yes"}, HTTP_HX_REQUEST="true")
     client.post(f"/jobs/{job.pk}/checks/", {"item": found["LED state"].pk, "value": "steady green"})

@@ -32,5 +32,6 @@ def test_the_demo_has_jobs_in_every_status_and_a_day_for_mario():
     # The paired jobs have their checklist done: the device's activation alone closes them.
     waiting = Job.objects.filter(provider__name="IOtelematics Demo", status=JobStatus.PAIRED)
     assert waiting.exists() and all(not missing_required(job) for job in waiting)
-    italian = ChecklistItem.objects.filter(provider__name="IOtelematics Demo").values_list("label", flat=True)
+    demo = ChecklistItem.objects.filter(checklist__organisation__name="IOtelematics Demo")
+    italian = demo.values_list("label", flat=True)
     assert "Centralina fissata" in set(italian), "the checklist speaks the provider's language"

@@ -30,6 +30,7 @@ from fieldbox.jobs.forms import (
     SpecForm,
 )
 from fieldbox.jobs.models import Job
+from fieldbox.jobs.views.checks import answering_urls
 from fieldbox.jobs.views.common import FormFactory, form_key, keep_form, kept_form, see_other
 
 SPEC_LABELS = {
@@ -109,6 +110,7 @@ def _render(request: AuthedRequest, job: Job) -> HttpResponse:
         addresses=list(job.customer.addresses.all()) if row.sees_data else [],
         offer_care=extra.get("offer_care", False),
         checklist=checklist,
+        **answering_urls(job),
         activated_waiting=job.status == JobStatus.PAIRED and job.activated_at is not None,
     )
     return render(request, "jobs/job_detail.html", context)
