@@ -30,6 +30,7 @@ from fieldbox.service.models.work import (
     WorkFile,
     WorkOrder,
     WorkOrderQuerySet,
+    WorkOrderRun,
     WorkReport,
     WorkType,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "WorkFile",
     "WorkOrder",
     "WorkOrderQuerySet",
+    "WorkOrderRun",
     "WorkReport",
     "WorkType",
 ]

@@ -38,6 +38,8 @@ class WorkType(models.Model):
     name = models.CharField(_("name"), max_length=100)
     minutes = models.PositiveIntegerField(_("usual length in minutes"), default=60)
     active = models.BooleanField(_("active"), default=True)
+    # The checklists its technicians fill in (the organisation's work-order checklists, ``jobs.Checklist``).
+    checklists = models.ManyToManyField("jobs.Checklist", verbose_name=_("checklists"), blank=True, related_name="+")
 
     objects = OwnedQuerySet.as_manager()
 
@@ -152,6 +154,21 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class WorkOrderRun(models.Model):
+    """A checklist filled in on a work order (``jobs.Run``, the one checklist mechanism): started from its type of
+    work's checklists, kept with the questions as they were, and copied into the signed report."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="checklist_runs")
+    run = models.OneToOneField("jobs.Run", on_delete=models.CASCADE, related_name="work_order_link")
+
+    class Meta:
+        verbose_name = _("work order checklist")
+        verbose_name_plural = _("work order checklists")
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id}/{self.run_id}"
 
 
 class Activity(models.Model):
