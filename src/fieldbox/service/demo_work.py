@@ -1,12 +1,19 @@
 """Demo work in the field for Officina Rossi: two technicians (Luca Marino, Davide Conti) and a van; a week of work
-orders planned, sent and accepted (one declined, to replan); a month of hours. Everything through the services,
-as the planner's and the technicians' clicks would, on the days around the day the demo is loaded."""
+orders planned, sent and accepted (one declined, to replan); yesterday's work order carried out and its report
+signed by Luca and the customer, its PDF e-mailed; a month of hours; clock events inside and outside a site's
+fence. Everything through the services, as the planner's and the technicians' clicks would, on the days around
+the day the demo is loaded."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import QuerySet
+from PIL import Image, ImageDraw
 
 from fieldbox.accounts.models import Organisation, User
 from fieldbox.accounts.selectors import scope_for
@@ -26,7 +33,8 @@ from fieldbox.service.models import (
     WorkReport,
     WorkType,
 )
-from fieldbox.service.services import hours
+from fieldbox.service.services import clock as clock_services
+from fieldbox.service.services import hours, reports
 from fieldbox.service.services.work_orders import work_order_answer, work_order_create, work_order_move, work_order_plan
 
 OFFICE, LUCA, DAVIDE = "ufficio@rossi.example", "tecnico@rossi.example", "tecnico2@rossi.example"
@@ -106,6 +114,8 @@ def load(company: Organisation) -> None:
                     scope=people[who], work_order_id=order.pk, accept=not declines, reason=DECLINED if declines else ""
                 )
     _month_of_hours(company, people)
+    _signed_report(company, office, people[LUCA], types[0], van, places[0])
+    _clock_events(company, people[DAVIDE], next(p for p in places if p.site and p.site.latitude is not None))
 
 
 def _month_of_hours(company: Organisation, people: dict[str, Scope]) -> None:
@@ -130,3 +140,77 @@ def _month_of_hours(company: Organisation, people: dict[str, Scope]) -> None:
                     billable=kind == TimeKind.WORK,
                 )
     assert Customer.objects.filter(organisation=company).exists()
+
+
+def _signature(name: str) -> str:
+    """A signature as the phone's pad sends it: a PNG data URL of a stroke."""
+    picture = Image.new("RGB", (600, 200), "white")
+    pen = ImageDraw.Draw(picture)
+    pen.line([(40 + 18 * i, 120 + (25 if i % 2 else -25)) for i in range(len(name) + 8)], fill="black", width=4)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _signed_report(
+    company: Organisation, office: Scope, luca: Scope, kind: WorkType, van: Resource, place: Equipment
+) -> None:
+    """Yesterday's visit: planned, sent, accepted, started, its report written and signed by Luca and the
+    customer, the PDF e-mailed to the customer (through the outbox)."""
+    tz = clock.zone(company.time_zone)
+    day = working_days(clock.today(company.time_zone) - timedelta(days=1), 1, step=-1)[0]
+    order = work_order_create(
+        scope=office,
+        customer_id=place.customer_id,
+        site_id=place.site_id,
+        equipment_id=place.pk,
+        work_type_id=kind.pk,
+        description="Manutenzione periodica: pulizia, controllo tenuta, prova di funzionamento.",
+    )
+    start = datetime.combine(day, time(7, 0), tzinfo=tz)
+    work_order_plan(
+        scope=office, work_order_id=order.pk, starts_at=start, technician_id=luca.user.pk, resource_ids=[van.pk]
+    )
+    work_order_move(scope=office, work_order_id=order.pk, action="send")
+    work_order_answer(scope=luca, work_order_id=order.pk, accept=True)
+    work_order_move(scope=luca, work_order_id=order.pk, action="start")
+    report = reports.report_draft(scope=luca, work_order_id=order.pk)
+    reports.report_update(
+        scope=luca,
+        report_id=report.pk,
+        arrived_at=datetime.combine(day, time(7, 10), tzinfo=tz),
+        left_at=datetime.combine(day, time(8, 25), tzinfo=tz),
+        work_done="Pulizia completa, sostituita la guarnizione della pompa, prova di funzionamento superata.",
+        observations="Tutto in ordine, grazie.",
+        travel_minutes=20,
+        travel_km=Decimal("12.5"),
+        materials=[reports.MaterialLine(description="Guarnizione pompa", quantity="1", code="GP-12")],
+        expenses=[reports.ExpenseLine(kind="parking", amount="2.50", description="Parcheggio")],
+    )
+    reports.report_sign(
+        scope=luca,
+        report_id=report.pk,
+        technician_name="Luca Marino",
+        technician_signature=_signature("Luca Marino"),
+        customer_name="Marta Rinaldi",
+        customer_signature=_signature("Marta Rinaldi"),
+    )
+
+
+def _clock_events(company: Organisation, davide: Scope, place: Equipment) -> None:
+    """The workshop's entrance as a clock-in point (placed, for the demo, where a customer's site is); Davide's
+    attempt from a kilometre away (refused, kept with its distance), then his clock-in at the entrance and his
+    clock-out."""
+    site = place.site
+    assert site is not None
+    assert site.latitude is not None
+    assert site.longitude is not None
+    ClockPoint.objects.create(
+        organisation=company, site=None, name="Ingresso officina", latitude=site.latitude, longitude=site.longitude
+    )
+    far = {"latitude": float(site.latitude) + 0.01, "longitude": float(site.longitude), "accuracy": 15}
+    near = {"latitude": float(site.latitude) + 0.0003, "longitude": float(site.longitude), "accuracy": 12}
+    with contextlib.suppress(clock_services.ClockRefused):  # refused, and kept with how far it was
+        clock_services.clock_in(scope=davide, **far)
+    clock_services.clock_in(scope=davide, **near)
+    clock_services.clock_out(scope=davide, **near)
