@@ -87,7 +87,7 @@ def load(company: Organisation) -> None:
     types = [WorkType.objects.create(organisation=company, name=n, minutes=m) for n, m in TYPES]
     places = list(Equipment.objects.filter(organisation=company, parent=None, site__isnull=False).order_by("pk"))
     today = clock.today(company.time_zone)
-    week = working_days(today + timedelta(days=1), 5)
+    week = working_days(today, 5)
     for n, day in enumerate(week):
         for m, (hour, minute, who, kind, with_van, words) in enumerate(DAY):
             place = places[(n * len(DAY) + m) % len(places)]
