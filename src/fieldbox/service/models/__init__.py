@@ -1,4 +1,5 @@
-"""The back office's records: the service desk (``desk``) and the work in the field (``work``)."""
+"""The back office's records: the service desk (``desk``), work orders and their planning (``work``), and what
+was done in the field (``field``)."""
 
 from fieldbox.service.models.desk import (
     ORGANISATION,
@@ -16,22 +17,24 @@ from fieldbox.service.models.desk import (
     TicketMessage,
     TicketQuerySet,
 )
-from fieldbox.service.models.work import (
-    Activity,
-    Booking,
+from fieldbox.service.models.field import (
     ClockEvent,
     ClockPoint,
     Expense,
     FieldChange,
     FieldSettings,
-    Material,
-    Resource,
     TimeEntry,
     WorkFile,
+    WorkReport,
+)
+from fieldbox.service.models.work import (
+    Activity,
+    Booking,
+    Material,
+    Resource,
     WorkOrder,
     WorkOrderQuerySet,
     WorkOrderRun,
-    WorkReport,
     WorkType,
 )
 
