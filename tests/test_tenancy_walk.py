@@ -716,6 +716,11 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "service:calendar_feeds": ("page", None),
     "service:calendar_feeds_renew": ("page", None),
     "service:calendar_feed": ("link", None),
+    "service:checklist_answer": ("object", "work_order"),
+    "service:checklist_photo_upload": ("object", "work_order"),
+    "service:checklist_photo": ("object", "photo"),
+    "service:checklist_photo_delete": ("object", "photo"),
+    "service:work_type_checklists": ("object", "work_type"),
     "set_language": ("public", None),
     "javascript-catalog": ("public", None),
 }
@@ -754,6 +759,8 @@ OBJECT_KWARGS = {
     "service:field_move": {"action": "start"},
     "service:files": {"kind": "work_order"},
     "service:hours_day": {"day": "2026-12-07"},
+    "service:checklist_answer": {"run": 1},
+    "service:checklist_photo_upload": {"run": 1},
 }
 # Routes whose object is named by another word than pk.
 PK_NAMES = {
@@ -1083,6 +1090,13 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("get", "/api/v1/work-files/{file_id}"): ("object", "work_file", None),
     ("delete", "/api/v1/work-files/{file_id}"): ("object", "work_file", None),
     ("get", "/api/v1/work-calendar-feeds"): ("list", None, None),
+    ("get", "/api/v1/work-orders/{work_order_id}/checklist"): ("object", "work_order", None),
+    ("post", "/api/v1/work-orders/{work_order_id}/checklist/{run_id}/{key}"): (
+        "object",
+        "work_order",
+        {"value": "yes"},
+    ),
+    ("put", "/api/v1/work-types/{work_type_id}/checklists"): ("object", "work_type", {"checklist_ids": []}),
     ("post", "/api/v1/work-calendar-feeds/renew"): ("own", None, None),
     ("get", "/api/v1/calls"): ("list", None, None),
     ("get", "/api/v1/calls/export"): ("list", None, None),

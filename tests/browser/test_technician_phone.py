@@ -15,9 +15,11 @@ from fieldbox.accounts.choices import Role
 from fieldbox.accounts.tests.factories import member
 from fieldbox.accounts.tests.fixtures import make_tenant, scope_of
 from fieldbox.fleet.models import Customer, CustomerAddress
+from fieldbox.jobs.checks.services import question_save
+from fieldbox.jobs.models import Checklist
 from fieldbox.messaging.models import OutboxMessage
 from fieldbox.service.choices import ReportStatus, WorkOrderStatus
-from fieldbox.service.models import TimeEntry, WorkOrder, WorkReport
+from fieldbox.service.models import TimeEntry, WorkOrder, WorkReport, WorkType
 from fieldbox.service.services.work_orders import work_order_create, work_order_move, work_order_plan
 from tests.browser.test_accounts_flows import sign_in
 
@@ -27,10 +29,24 @@ SCREEN = {"width": 360, "height": 740}
 ROME = ZoneInfo("Europe/Rome")
 
 
-def todays_work_order() -> tuple[WorkOrder, str]:
-    """A work order planned for Marco this hour (today on the organisation's clock), sent to him."""
+def todays_work_order(checklist: bool = False) -> tuple[WorkOrder, str]:
+    """A work order planned for Marco this hour (today on the organisation's clock), sent to him; with
+    ``checklist``, of a type of work whose checklist has a required yes/no."""
     tenant = make_tenant("alpha")
     org = tenant.company
+    work_type = None
+    if checklist:
+        admin = scope_of(tenant.company_admin, org)
+        question_save(
+            scope=admin,
+            kind="work_order",
+            checklist="Caldaia",
+            label="Valvola controllata",
+            type="check",
+            required=True,
+        )
+        work_type = WorkType.objects.create(organisation=org, name="Manutenzione caldaia")
+        work_type.checklists.set(Checklist.objects.filter(organisation=org, name="Caldaia"))
     customer = Customer.objects.create(
         organisation=org, kind="company", company_name="Condominio Aurora", email="amministrazione@aurora.example"
     )
@@ -40,7 +56,13 @@ def todays_work_order() -> tuple[WorkOrder, str]:
     office = member(org, Role.OFFICE, email="ufficio@alpha.example")
     marco = member(org, Role.TECHNICIAN, email="marco@alpha.example", first_name="Marco", last_name="Bianchi")
     desk = scope_of(office, org)
-    order = work_order_create(scope=desk, customer_id=customer.pk, site_id=site.pk, description="Manutenzione caldaia")
+    order = work_order_create(
+        scope=desk,
+        customer_id=customer.pk,
+        site_id=site.pk,
+        description="Manutenzione caldaia",
+        work_type_id=work_type.pk if work_type else None,
+    )
     start = timezone.localtime(timezone.now(), ROME).replace(minute=0, second=0, microsecond=0)
     work_order_plan(scope=desk, work_order_id=order.pk, starts_at=start, minutes=90, technician_id=marco.pk)
     work_order_move(scope=desk, work_order_id=order.pk, action="send")
@@ -63,7 +85,7 @@ def draw(pad: Locator, page: Page, shift: int = 0) -> None:
 def test_the_technician_accepts_starts_writes_and_signs_the_report_and_the_customer_gets_the_pdf(
     browser: Browser, live_server
 ):
-    order, email = todays_work_order()
+    order, email = todays_work_order(checklist=True)
     context = browser.new_context(viewport=SCREEN, locale="en-GB", timezone_id="Europe/Rome", has_touch=True)
     page = context.new_page()
     sign_in(page, live_server.url, email)
@@ -78,6 +100,12 @@ def test_the_technician_accepts_starts_writes_and_signs_the_report_and_the_custo
     page.get_by_test_id("start").click()
     expect(page.get_by_test_id("order-status")).to_have_text("In progress")
     expect(page.locator("[data-hook=clock-in]")).to_have_count(1)
+    # The checklist of the type of work started with the work: its required yes/no is answered with one tap.
+    checklist = page.get_by_test_id("checklist")
+    expect(checklist.get_by_test_id("checklist-missing")).to_be_visible()
+    checklist.get_by_role("checkbox", name="Valvola controllata").click()
+    expect(page.get_by_test_id("checklist-complete")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Valvola controllata")).to_have_attribute("aria-checked", "true")
     page.get_by_test_id("report").click()
 
     arrival = timezone.localtime(timezone.now(), ROME) - timedelta(minutes=75)
@@ -120,6 +148,7 @@ def test_the_technician_accepts_starts_writes_and_signs_the_report_and_the_custo
     assert WorkOrder.objects.get(pk=order.pk).status == WorkOrderStatus.DONE
     assert TimeEntry.objects.filter(report=report, work_order=order).count() == 1
     assert report.content["travel_minutes"] == 25 and report.content["expenses_total"] == "2.50"
+    assert report.content["checklists"][0]["questions"][0]["value"] == "yes"
     mail = OutboxMessage.objects.get(kind="service.work_report")
     assert mail.recipient == "amministrazione@aurora.example"
     assert mail.data["attachments"][0]["name"] == f"work-report-{order.number}-v1.pdf"

@@ -17,6 +17,7 @@ class ServiceConfig(AppConfig):
             tasks,
         )
         from fieldbox.service.services import (  # noqa: F401 - their words in the audit log (and message kinds)
+            checklists,  # a work order's checklists start with the work (a hook of WORK_ORDER_TABLE)
             contacts,
             equipment,
             reports,

@@ -208,9 +208,8 @@ def _clock_events(company: Organisation, davide: Scope, place: Equipment) -> Non
     ClockPoint.objects.create(
         organisation=company, site=None, name="Ingresso officina", latitude=site.latitude, longitude=site.longitude
     )
-    far = {"latitude": float(site.latitude) + 0.01, "longitude": float(site.longitude), "accuracy": 15}
-    near = {"latitude": float(site.latitude) + 0.0003, "longitude": float(site.longitude), "accuracy": 12}
+    lat, lon = float(site.latitude), float(site.longitude)
     with contextlib.suppress(clock_services.ClockRefused):  # refused, and kept with how far it was
-        clock_services.clock_in(scope=davide, **far)
-    clock_services.clock_in(scope=davide, **near)
-    clock_services.clock_out(scope=davide, **near)
+        clock_services.clock_in(scope=davide, latitude=lat + 0.01, longitude=lon, accuracy=15)
+    clock_services.clock_in(scope=davide, latitude=lat + 0.0003, longitude=lon, accuracy=12)
+    clock_services.clock_out(scope=davide, latitude=lat + 0.0003, longitude=lon, accuracy=12)

@@ -73,6 +73,7 @@ urlpatterns += [
 
 # ---- Hours and clock-in: the worked-hours grid, a person's day, planned vs worked, the clock-in block, the
 # attendance and the clock-in points (service/views/hours.py) ----
+from fieldbox.service.views import clock as clock_views  # noqa: E402
 from fieldbox.service.views import hours as hours_views  # noqa: E402
 
 urlpatterns += [
@@ -82,13 +83,13 @@ urlpatterns += [
     path("desk/hours/<int:user_id>/<str:day>/", hours_views.day, name="hours_day"),
     path("desk/work-orders/<int:pk>/hours/", hours_views.work_order_hours, name="work_order_hours"),
     path("desk/calls/<int:pk>/hours/", hours_views.ticket_hours, name="ticket_hours"),
-    path("desk/clock/", hours_views.clock_block, name="clock_block"),
-    path("desk/clock/punch/", hours_views.clock_punch, name="clock_punch"),
-    path("desk/clock/attendance/", hours_views.attendance, name="attendance"),
-    path("desk/clock/correct/", hours_views.clock_correct, name="clock_correct"),
-    path("desk/clock/points/", hours_views.clock_points, name="clock_points"),
-    path("desk/clock/points/<int:pk>/", hours_views.clock_point, name="clock_point"),
-    path("desk/clock/points/<int:pk>/remove/", hours_views.clock_point_remove, name="clock_point_remove"),
+    path("desk/clock/", clock_views.clock_block, name="clock_block"),
+    path("desk/clock/punch/", clock_views.clock_punch, name="clock_punch"),
+    path("desk/clock/attendance/", clock_views.attendance, name="attendance"),
+    path("desk/clock/correct/", clock_views.clock_correct, name="clock_correct"),
+    path("desk/clock/points/", clock_views.clock_points, name="clock_points"),
+    path("desk/clock/points/<int:pk>/", clock_views.clock_point, name="clock_point"),
+    path("desk/clock/points/<int:pk>/remove/", clock_views.clock_point_remove, name="clock_point_remove"),
 ]
 
 # ---- The technician's phone: my day, a work order's next action, the report, signatures, the signed PDF
@@ -119,19 +120,20 @@ urlpatterns += [
 ]
 
 # ---- The planners' calendars and the activity planner (issue 14, service/views/planner.py) ----
+from fieldbox.service.views import activities as activity_views  # noqa: E402
 from fieldbox.service.views import planner as planner_views  # noqa: E402
 
 urlpatterns += [
     path("desk/planner/", planner_views.planner_page, name="planner"),
     path("desk/planner/events/", planner_views.planner_events, name="planner_events"),
     path("desk/planner/free/", planner_views.planner_free, name="planner_free"),
-    path("desk/planner/day/", planner_views.planner_day, name="planner_day"),
+    path("desk/planner/day/", activity_views.planner_day, name="planner_day"),
     path("desk/planner/work-orders/<int:pk>/plan/", planner_views.planner_plan, name="planner_plan"),
-    path("desk/planner/activities/<int:pk>/", planner_views.planner_activity, name="planner_activity"),
+    path("desk/planner/activities/<int:pk>/", activity_views.planner_activity, name="planner_activity"),
     path("desk/planner/activities/<int:pk>/move/", planner_views.planner_activity_move, name="planner_activity_move"),
     path(
         "desk/planner/activities/<int:pk>/delete/",
-        planner_views.planner_activity_delete,
+        activity_views.planner_activity_delete,
         name="planner_activity_delete",
     ),
 ]
@@ -143,4 +145,20 @@ urlpatterns += [
     path("desk/calendar-feeds/", feed_views.calendar_feeds, name="calendar_feeds"),
     path("desk/calendar-feeds/renew/", feed_views.calendar_feeds_renew, name="calendar_feeds_renew"),
     path("calendar/work/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
+]
+
+# ---- Checklists of work orders: answers and photos from the phone, a photo through its work order, a type of
+# work's checklists (service/views/checklists.py) ----
+from fieldbox.service.views import checklists as checklist_views  # noqa: E402
+
+urlpatterns += [
+    path("field/work-orders/<int:pk>/checklist/<int:run>/answer/", checklist_views.answer, name="checklist_answer"),
+    path(
+        "field/work-orders/<int:pk>/checklist/<int:run>/photo/",
+        checklist_views.photo_upload,
+        name="checklist_photo_upload",
+    ),
+    path("field/checklist-photos/<int:pk>/", checklist_views.photo, name="checklist_photo"),
+    path("field/checklist-photos/<int:pk>/delete/", checklist_views.photo_delete, name="checklist_photo_delete"),
+    path("desk/work-types/<int:pk>/checklists/", checklist_views.work_type_checklists, name="work_type_checklists"),
 ]

@@ -28,9 +28,10 @@ from fieldbox.service.api import planner  # noqa: E402
 router.add_router("", planner.router)
 
 # ---- Hours (entries, grid, planned vs worked) and clock-in (events, corrections, points) (service/api/hours.py)
-from fieldbox.service.api import hours  # noqa: E402
+from fieldbox.service.api import clock, hours  # noqa: E402
 
 router.add_router("", hours.router)
+router.add_router("", clock.router)
 
 # ---- Files and photos of work orders, calls, work reports and equipment (service/api/files.py) ----
 from fieldbox.service.api import files  # noqa: E402
@@ -41,3 +42,9 @@ router.add_router("", files.router)
 from fieldbox.service.api import feeds  # noqa: E402
 
 router.add_router("", feeds.router)
+
+# ---- Checklists of work orders: a work order's checklist, answering it, a type of work's checklists
+# (service/api/checklists.py) ----
+from fieldbox.service.api import checklists  # noqa: E402
+
+router.add_router("", checklists.router)

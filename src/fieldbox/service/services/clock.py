@@ -33,15 +33,8 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.fleet.models import Customer, CustomerAddress
 from fieldbox.service.choices import ClockKind, ClockRule
 from fieldbox.service.models import ClockEvent, ClockPoint, FieldSettings, WorkOrder
-from fieldbox.service.selectors_hours import (
-    HOURS_ADMINS,
-    HOURS_PEOPLE,
-    clock_events_for,
-    field_settings_of,
-    last_standing_today,
-    metres_label,
-    person_for,
-)
+from fieldbox.service.selectors_clock import clock_events_for, field_settings_of, last_standing_today
+from fieldbox.service.selectors_hours import HOURS_ADMINS, HOURS_PEOPLE, metres_label, person_for
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 REASON_LIMIT = 500

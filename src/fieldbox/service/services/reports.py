@@ -44,11 +44,13 @@ from fieldbox.accounts.models import Organisation
 from fieldbox.core import audit, money, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
+from fieldbox.jobs import runs
 from fieldbox.messaging import kinds
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.kinds import MessageKind
 from fieldbox.messaging.outbox import Attachment
 from fieldbox.messaging.services import send_email
+from fieldbox.service import selectors_checklists as checklists
 from fieldbox.service.choices import (
     REPORT_TABLE,
     WORK_ORDER_TABLE,
@@ -450,6 +452,10 @@ def build_content(
         ],
         "expenses": [{"kind": e.kind, "description": e.description, "amount": str(e.amount)} for e in expenses],
         "expenses_total": str(money.rounded(total)),
+        # The checklists filled in, each question as its run kept it with the answer given (jobs.runs.run_content).
+        "checklists": [
+            {"name": run.checklist.name, "questions": runs.run_content(run)} for run in checklists.runs_of(order)
+        ],
         "technician_name": report.technician_name,
         "customer_name": report.customer_name,
         "signatures": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(signatures.items())},
@@ -526,7 +532,7 @@ def _signed(scope: Scope, report_id: int, names: dict[str, str], drawings: dict[
             _on_order(order, scope)
             if order.status == WorkOrderStatus.CANCELLED:
                 raise Conflict(str(WORK_ORDER_TABLE.refusal) % {"status": order.get_status_display()})
-            missing = _missing(report)
+            missing = {**_missing(report), **checklists.missing_errors(order)}
             if missing:
                 raise ValidationError(missing)
             organisation = Organisation.objects.get(pk=order.organisation_id)

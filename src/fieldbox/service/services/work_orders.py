@@ -29,6 +29,7 @@ from fieldbox.fleet.models import Customer, CustomerAddress
 from fieldbox.service import selectors_calls as people
 from fieldbox.service.choices import BUSY, WORK_ORDER_TABLE, Answer, WorkOrderStatus, numbered
 from fieldbox.service.models import Booking, Equipment, Resource, Ticket, WorkOrder, WorkType
+from fieldbox.service.selectors_checklists import refuse_missing
 
 W = WorkOrderStatus
 MAX_MINUTES = 24 * 60  # one work order fits in a day; longer work is several work orders
@@ -384,6 +385,8 @@ def work_order_move(*, scope: Scope, work_order_id: int, action: str, reason: st
         WORK_ORDER_TABLE.check(order, action, scope)
         if action in ("start", "finish", "hold"):
             refuse_outsider(order, scope)
+        if action == "finish":  # not while a required checklist question is missing (the rule is the checklists')
+            refuse_missing(order)
         if action == "send" and not Booking.objects.filter(work_order=order, user__isnull=False).exists():
             raise ValidationError({"work_order": _("Choose who does the work first.")})
         if action == "send":

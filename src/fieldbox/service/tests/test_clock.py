@@ -22,7 +22,7 @@ from fieldbox.accounts.tests.fixtures import scope_of, signed_in
 from fieldbox.core.models import AuditEvent
 from fieldbox.fleet.models import Customer, CustomerAddress
 from fieldbox.jobs.tests.test_api import bearer, get, post
-from fieldbox.service import selectors_hours as hours
+from fieldbox.service import selectors_clock as clocks
 from fieldbox.service.choices import ClockKind, ClockRule
 from fieldbox.service.models import ClockEvent, ClockPoint, FieldSettings, WorkOrder
 from fieldbox.service.services.clock import (
@@ -106,7 +106,7 @@ def test_a_clock_in_inside_the_fence_passes_and_a_second_one_is_refused_until_cl
         clock_out(scope=scope, latitude=LAT, longitude=LON, accuracy=10)
     assert "not clocked in" in str(refused.value)
 
-    day = hours.attendance(scope, field.marco.pk, at(0).date())
+    day = clocks.attendance(scope, field.marco.pk, at(0).date())
     assert [(s.clock_in.pk, s.clock_out.pk) for s in day.spans] == [(event.pk, out.pk)]
     assert day.label == "4:28"
 
@@ -257,7 +257,7 @@ def test_only_an_admin_corrects_a_clock_event_with_a_reason_and_the_correction_c
         forgot = clock_correct(scope=admin, user_id=field.marco.pk, kind=ClockKind.OUT, at=at(16), reason="Dimenticato")
     assert AuditEvent.objects.filter(action="clock.correct").count() == 2
 
-    day = hours.attendance(admin, field.marco.pk, at(0).date())
+    day = clocks.attendance(admin, field.marco.pk, at(0).date())
     assert [(s.clock_in.pk, s.clock_out.pk) for s in day.spans] == [(fixed.pk, forgot.pk)]
     assert day.label == "8:30" and day.corrected == {came.pk}
 

@@ -29,6 +29,7 @@ from fieldbox.core import clock
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.web import run_service, scope_required
+from fieldbox.service import selectors_checklists as checklist_reads
 from fieldbox.service import selectors_work_orders as reads
 from fieldbox.service.choices import WORK_ORDER_TABLE, Answer, ExpenseKind, MaterialUse, ReportStatus, WorkOrderStatus
 from fieldbox.service.models import Booking, WorkOrder, WorkReport
@@ -183,6 +184,9 @@ def order_page(request: AuthedRequest, pk: int) -> HttpResponse:
         "resources": reads.resources_of(order),
         "to_bring": reads.materials_of(order, MaterialUse.TO_BRING),
         "history": reads.history_of(order),
+        **checklist_reads.field_block(
+            request.scope, order, on_it=card.mine is not None, errors=getattr(request, "checklist_errors", None)
+        ),
     }
     return render(request, "service/field/order.html", context)
 

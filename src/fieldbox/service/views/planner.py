@@ -17,16 +17,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,9 +37,8 @@ from fieldbox.core.web import scope_required
 from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as people
 from fieldbox.service import selectors_planner as planner
-from fieldbox.service.choices import ActivityKind
-from fieldbox.service.models import Activity, Booking, WorkOrder
-from fieldbox.service.services.activities import activity_delete, activity_save
+from fieldbox.service.models import Booking, WorkOrder
+from fieldbox.service.services.activities import activity_save
 from fieldbox.service.services.work_orders import work_order_plan
 
 READERS = tuple(BACK_OFFICE)
@@ -61,7 +59,7 @@ def _int(value: Any) -> int | None:
     return int(text) if text.isdigit() and len(text) < 12 else None
 
 
-def _day(value: Any) -> date | None:
+def parse_day(value: Any) -> date | None:
     text = str(value or "")
     if not DAY.fullmatch(text):
         return None
@@ -90,11 +88,11 @@ def _floating(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
-def _today(scope: Scope) -> date:
+def today_of(scope: Scope) -> date:
     return timezone.localtime(timezone.now(), planner.zone_of(scope)).date()
 
 
-def _may_change(scope: Scope) -> bool:
+def may_plan(scope: Scope) -> bool:
     return scope.role in WORK_PLANNERS
 
 
@@ -182,7 +180,7 @@ def _config(request: AuthedRequest, focus: dict[str, Any], view: str, day: date)
         "lanes": [x.as_dict() for x in planner.lanes(scope, team)] if mode == "lanes" else [],
         "lane": lane,
         "params": _params(focus),
-        "canChange": _may_change(scope),
+        "canChange": may_plan(scope),
         "csrf": get_token(request),
         "locale": get_language() or "en",
         "planAt": planner.WORK_DAY[0].strftime("%H:%M"),
@@ -212,8 +210,8 @@ def planner_page(request: AuthedRequest) -> HttpResponse:
     focus = _focus(scope, request.GET)
     asked = str(request.GET.get("view") or "")
     view = asked if asked in VIEWS else "week"
-    day = _day(request.GET.get("date")) or _today(scope)
-    may_change = _may_change(scope)
+    day = parse_day(request.GET.get("date")) or today_of(scope)
+    may_change = may_plan(scope)
     field_people = list(people.field_people(scope))
     resources = list(planner.resources_of(scope))
     context = {
@@ -240,7 +238,7 @@ def _show_choices(scope: Scope, field_people: list[Any], resources: list[Any]) -
 
 
 def _range(query: Any) -> tuple[date, date] | None:
-    start, end = _day(query.get("start")), _day(query.get("end"))
+    start, end = parse_day(query.get("start")), parse_day(query.get("end"))
     if start is None or end is None or not start < end <= start + LONGEST_RANGE:
         return None
     return start, end
@@ -267,7 +265,7 @@ def planner_events(request: AuthedRequest) -> HttpResponse:
             planner.resource_for(scope, resource)
     else:
         rows = planner.events(scope, span[0], span[1])
-    may_change, zone = _may_change(scope), planner.zone_of(scope)
+    may_change, zone = may_plan(scope), planner.zone_of(scope)
     body = orjson.dumps([_event(row, zone, may_change) for row in rows])
     return HttpResponse(body, content_type="application/json")
 
@@ -387,7 +385,7 @@ def planner_activity_move(request: AuthedRequest, pk: int) -> HttpResponse:
 def planner_free(request: AuthedRequest) -> HttpResponse:
     """Who is free on a day (``day``, ``team``): each person's and resource's free windows of the working day."""
     scope = request.scope
-    day = _day(request.GET.get("day")) or _today(scope)
+    day = parse_day(request.GET.get("day")) or today_of(scope)
     team = _int(request.GET.get("team"))
     rows = planner.free(scope, day, team)
     for row in rows:
@@ -396,160 +394,3 @@ def planner_free(request: AuthedRequest) -> HttpResponse:
     opens, closes = (t.strftime("%H:%M") for t in planner.WORK_DAY)
     context = {"rows": rows, "day": day, "team": team, "opens": opens, "closes": closes}
     return render(request, "service/planner_free.html", context)
-
-
-# ---- The activity planner: one person's (or resource's) day -------------------------------------------------
-
-
-class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ActivityKind.choices)
-    lane = forms.ChoiceField(label=gettext_lazy("Person or resource"))
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200, required=False)
-    starts_at = forms.DateTimeField(
-        label=gettext_lazy("Start"),
-        input_formats=["%Y-%m-%dT%H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    ends_at = forms.DateTimeField(
-        label=gettext_lazy("End"),
-        input_formats=["%Y-%m-%dT%H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    notes = forms.CharField(label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-    def __init__(self, *args: Any, scope: Scope, current: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        lanes = [(lane.id, lane.title, lane.kind) for lane in planner.lanes(scope)]
-        if current and current not in {x[0] for x in lanes}:
-            lanes.insert(0, (current, _label_of(scope, current), "person" if current[:1] == "u" else "resource"))
-        lane_field: forms.ChoiceField = self.fields["lane"]  # type: ignore[assignment]
-        lane_field.choices = [
-            (_("People"), [(i, t) for i, t, k in lanes if k == "person"]),
-            (_("Resources"), [(i, t) for i, t, k in lanes if k == "resource"]),
-        ]
-
-
-def _label_of(scope: Scope, lane: str) -> str:
-    parsed = planner.parse_lane(lane)
-    if parsed is None:
-        raise Http404
-    kind, pk = parsed
-    return str(planner.person_for(scope, pk)) if kind == "person" else planner.resource_for(scope, pk).name
-
-
-def _save(scope: Scope, form: ActivityForm, activity_id: int | None = None) -> Activity | None:
-    """The form's activity through ``activity_save``; the service's refusals go on the form's fields."""
-    data = form.cleaned_data
-    kind, pk = planner.parse_lane(data["lane"]) or ("person", 0)
-    whom = {"user_id": pk} if kind == "person" else {"resource_id": pk}
-    try:
-        return activity_save(
-            scope=scope,
-            activity_id=activity_id,
-            kind=data["kind"],
-            title=data["title"],
-            notes=data["notes"],
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            **whom,
-        )
-    except ValidationError as error:
-        names = {"user_id": "lane", "resource_id": "lane"}
-        for field, errors in error.message_dict.items():
-            name = names.get(field, field)
-            form.add_error(name if name in form.fields else None, errors)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-    return None
-
-
-def _day_link(lane: str, day: date) -> str:
-    return f"{reverse('service:planner_day')}?lane={lane}&day={day.isoformat()}"
-
-
-@scope_required(*READERS)
-def planner_day(request: AuthedRequest) -> HttpResponse:
-    """One person's or one resource's day: its work orders and its activities; a planner adds an activity."""
-    scope = request.scope
-    lane = str(request.GET.get("lane") or "")
-    if planner.parse_lane(lane) is None:
-        raise Http404
-    name = _label_of(scope, lane)  # 404 outside the organisation
-    kind, pk = planner.parse_lane(lane)  # type: ignore[misc]
-    day = _day(request.GET.get("day")) or _today(scope)
-    may_change = _may_change(scope)
-    zone = planner.zone_of(scope)
-    opens = datetime.combine(day, planner.WORK_DAY[0], tzinfo=zone)
-    initial = {"lane": lane, "starts_at": opens, "ends_at": opens + timedelta(hours=1)}
-    if kind == "resource":
-        initial["kind"] = ActivityKind.UPKEEP
-    form = ActivityForm(request.POST or None, scope=scope, current=lane, initial=initial)
-    if request.method == "POST":
-        if not may_change:
-            raise PermissionDenied
-        if form.is_valid() and (saved := _save(scope, form)) is not None:
-            messages.success(request, _("Activity added."))
-            local = timezone.localtime(saved.starts_at, zone).date()
-            return redirect(_day_link(planner.lane_of_activity(saved) or lane, local))
-    whose = {"user_id": pk} if kind == "person" else {"resource_id": pk}
-    context = {
-        "name": name,
-        "lane": lane,
-        "day": day,
-        "items": planner.day_of(scope, day, **whose),
-        "form": form if may_change else None,
-        "may_change": may_change,
-        "previous": _day_link(lane, day - timedelta(days=1)),
-        "next": _day_link(lane, day + timedelta(days=1)),
-        "back": f"{reverse('service:planner')}?show={lane}&view=week&date={day.isoformat()}",
-    }
-    return render(request, "service/planner_day.html", context)
-
-
-@scope_required(*READERS)
-def planner_activity(request: AuthedRequest, pk: int) -> HttpResponse:
-    """An activity: its facts for everyone of the back office, the form to change it for the planners."""
-    scope = request.scope
-    activity = planner.activity_for(scope, pk)
-    lane = planner.lane_of_activity(activity)
-    zone = planner.zone_of(scope)
-    may_change = _may_change(scope)
-    initial = {
-        "kind": activity.kind,
-        "lane": lane,
-        "title": activity.title,
-        "starts_at": timezone.localtime(activity.starts_at, zone),
-        "ends_at": timezone.localtime(activity.ends_at, zone),
-        "notes": activity.notes,
-    }
-    form = ActivityForm(request.POST or None, scope=scope, current=lane, initial=initial)
-    if request.method == "POST":
-        if not may_change:
-            raise PermissionDenied
-        if form.is_valid() and (saved := _save(scope, form, activity.pk)) is not None:
-            messages.success(request, _("Activity changed."))
-            local = timezone.localtime(saved.starts_at, zone).date()
-            return redirect(_day_link(planner.lane_of_activity(saved), local))
-    day = timezone.localtime(activity.starts_at, zone).date()
-    context = {
-        "activity": activity,
-        "who": _label_of(scope, lane) if lane else "",
-        "form": form if may_change else None,
-        "back": _day_link(lane, day) if lane else reverse("service:planner"),
-    }
-    return render(request, "service/planner_activity.html", context)
-
-
-@require_POST
-@scope_required(*CHANGERS)
-def planner_activity_delete(request: AuthedRequest, pk: int) -> HttpResponse:
-    scope = request.scope
-    activity = planner.activity_for(scope, pk)
-    lane = planner.lane_of_activity(activity)
-    day = timezone.localtime(activity.starts_at, planner.zone_of(scope)).date()
-    try:
-        activity_delete(scope=scope, activity_id=activity.pk)
-    except ObjectDoesNotExist:
-        raise Http404 from None
-    messages.success(request, _("Activity deleted."))
-    return redirect(_day_link(lane, day) if lane else reverse("service:planner"))

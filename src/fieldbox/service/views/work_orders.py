@@ -32,6 +32,7 @@ from fieldbox.core.web import run_service, scope_required
 from fieldbox.fleet.models import Customer
 from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as calls
+from fieldbox.service import selectors_checklists as checklist_reads
 from fieldbox.service import selectors_work_orders as reads
 from fieldbox.service.choices import (
     ENDED_TICKET,
@@ -349,6 +350,7 @@ def page(request: AuthedRequest, pk: int, **bound: Any) -> HttpResponse:
         "material_form": bound.get("material_form") or MaterialForm(),
         "follow_form": bound.get("follow_form") or FollowUpForm(),
         **_buttons(order, scope, mine),
+        **checklist_reads.office_block(order),
     }
     sent_back = bound.get("reason_form", ("", None))
     reason_forms = {n: sent_back[1] if sent_back[0] == n else ReasonForm(prefix=n) for n in (*WITH_REASON, "decline")}
@@ -569,6 +571,7 @@ def work_order_setup(request: AuthedRequest) -> HttpResponse:
         "resource_id": resource_id,
         "type_id": type_id,
         "teams": selectors.teams_for(scope).prefetch_related("members"),
+        **checklist_reads.setup_block(scope),
     }
     bound = resource_form.is_bound or type_form.is_bound
     return render(request, "service/work_order_setup.html", context, status=400 if bound else 200)

@@ -90,6 +90,7 @@
 
   document.addEventListener("submit", async (event) => {
     const form = event.target;
+    if (event.defaultPrevented) return;  // refused already (a cancelled confirmation): nothing to send
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-offline")) return;
     event.preventDefault();
     const data = new FormData(form, event.submitter || undefined);
