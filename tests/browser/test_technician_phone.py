@@ -19,7 +19,7 @@ from fieldbox.jobs.checks.services import question_save
 from fieldbox.jobs.models import Checklist
 from fieldbox.messaging.models import OutboxMessage
 from fieldbox.service.choices import ReportStatus, WorkOrderStatus
-from fieldbox.service.models import TimeEntry, WorkOrder, WorkReport, WorkType
+from fieldbox.service.models import ClockEvent, TimeEntry, WorkOrder, WorkReport, WorkType
 from fieldbox.service.services.work_orders import work_order_create, work_order_move, work_order_plan
 from tests.browser.test_accounts_flows import sign_in
 
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SCREEN = {"width": 360, "height": 740}
 ROME = ZoneInfo("Europe/Rome")
+SITE = {"latitude": 44.4949, "longitude": 11.3426}  # the customer's plant, where the phone is
 
 
 def todays_work_order(checklist: bool = False) -> tuple[WorkOrder, str]:
@@ -51,7 +52,13 @@ def todays_work_order(checklist: bool = False) -> tuple[WorkOrder, str]:
         organisation=org, kind="company", company_name="Condominio Aurora", email="amministrazione@aurora.example"
     )
     site = CustomerAddress.objects.create(
-        customer=customer, kind="plant", street="Via Roma 1", postcode="40121", city="Bologna"
+        customer=customer,
+        kind="plant",
+        street="Via Roma 1",
+        postcode="40121",
+        city="Bologna",
+        latitude=SITE["latitude"],
+        longitude=SITE["longitude"],
     )
     office = member(org, Role.OFFICE, email="ufficio@alpha.example")
     marco = member(org, Role.TECHNICIAN, email="marco@alpha.example", first_name="Marco", last_name="Bianchi")
@@ -86,16 +93,30 @@ def test_the_technician_accepts_starts_writes_and_signs_the_report_and_the_custo
     browser: Browser, live_server
 ):
     order, email = todays_work_order(checklist=True)
-    context = browser.new_context(viewport=SCREEN, locale="en-GB", timezone_id="Europe/Rome", has_touch=True)
+    context = browser.new_context(
+        viewport=SCREEN,
+        locale="en-GB",
+        timezone_id="Europe/Rome",
+        has_touch=True,
+        geolocation={**SITE, "accuracy": 12},
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     sign_in(page, live_server.url, email)
 
     page.goto(f"{live_server.url}/field/")
     first = page.get_by_test_id("next-action")
     expect(first).to_contain_text(order.number)
-    expect(first.get_by_test_id("navigate")).to_have_attribute("href", "geo:0,0?q=Via%20Roma%201%2C%2040121%20Bologna")
+    navigate = "geo:44.494900,11.342600?q=44.494900,11.342600(Via%20Roma%201%2C%2040121%20Bologna)"
+    expect(first.get_by_test_id("navigate")).to_have_attribute("href", navigate)  # by its coordinates
     first.get_by_test_id("accept").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Accepted")
+    # Arrived: clocked in at the site by the phone's position.
+    page.get_by_test_id("clock-button").click()
+    expect(page.get_by_test_id("clock-state")).to_contain_text("Clocked in since")
+    arrival = ClockEvent.objects.get(user__email=email)
+    assert (arrival.kind, arrival.passed, arrival.work_order_id) == ("in", True, order.pk)
+    assert arrival.distance is not None and arrival.distance < 50
 
     page.get_by_test_id("start").click()
     expect(page.get_by_test_id("order-status")).to_have_text("In progress")
