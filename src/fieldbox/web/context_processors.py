@@ -24,6 +24,7 @@ from fieldbox.accounts.choices import (
 )
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 from fieldbox.service.at_risk import READERS as AT_RISK_READERS
+from fieldbox.service.feeds import FEED_TAKERS
 from fieldbox.service.selectors_hours import HOURS_ADMINS, HOURS_PEOPLE
 from fieldbox.service.selectors_work_orders import WORK_READERS
 
@@ -44,6 +45,7 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Planner"), "service:planner", BACK_OFFICE),
     (_("Hours"), "service:hours", HOURS_PEOPLE),
     (_("Attendance"), "service:attendance", HOURS_PEOPLE),
+    (_("Calendars in your phone"), "service:calendar_feeds", FEED_TAKERS),
     (_("At risk"), "service:at_risk", AT_RISK_READERS),
     (_("Search"), "jobs:search", PROVIDER_ROLES),
     (_("Checklists"), "jobs:checklists", PROVIDER_ADMINS),
