@@ -64,6 +64,12 @@ def run_service(request: HttpRequest, form: forms.BaseForm | None, call: Callabl
     return None
 
 
+def id_of(value: Any) -> int | None:
+    """An id given in a query string or a form (digits, at most 11 of them), or None: never an error."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
 def page_of(request: HttpRequest, items: Any, per_page: int = 50) -> Any:
     """A numbered page, for short lists only (it counts the rows); long ones use keyset pages."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from fieldbox.accounts.choices import CHARGERS, DESK
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.web import run_service, scope_required
+from fieldbox.core.web import id_of, run_service, scope_required
 from fieldbox.fleet.models import Customer
 from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as calls
@@ -47,11 +47,6 @@ from fieldbox.service.services.calls import CALL_PEOPLE
 # The moves a person makes with a button of the call (the others come with mail, replies and notes).
 BUTTONS = ("open", "wait", "resolve", "close", "reopen")
 FOUND_AT_MOST = 20
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 def call_choices(scope: Scope, customer: Customer | None, ticket: Ticket | None = None) -> dict[str, Any]:
@@ -105,7 +100,7 @@ class Row:
 def _call_section(request: AuthedRequest, ticket: Ticket, bound: dict[str, Any]) -> dict[str, Any]:
     scope = request.scope
     can_edit = scope.role in DESK and ticket.status not in ENDED_TICKET
-    picked = _int(request.GET.get("customer")) if can_edit else None
+    picked = id_of(request.GET.get("customer")) if can_edit else None
     customer = calls.customer_for(scope, picked)  # another customer found by the search (none: the call's)
     chosen = customer if customer is not None else ticket.customer
     form = bound.get("call_form")
@@ -143,7 +138,7 @@ def _intervention_section(request: AuthedRequest, ticket: Ticket, bound: dict[st
         )
         for i in calls.interventions_of(ticket)
     ]
-    follows_id = _int(request.GET.get("follows"))
+    follows_id = id_of(request.GET.get("follows"))
     follows = next((r.intervention for r in rows if r.intervention.pk == follows_id and r.can_follow), None)
     form = bound.get("intervention_form")
     if form is None and can_plan:
@@ -152,7 +147,7 @@ def _intervention_section(request: AuthedRequest, ticket: Ticket, bound: dict[st
         form = InterventionForm(prefix="intervention", technicians=technicians, initial=initial)
     if follows is None and form is not None and form.is_bound:
         follows = next(
-            (r.intervention for r in rows if r.intervention.pk == _int(form.data.get("intervention-follows_id"))), None
+            (r.intervention for r in rows if r.intervention.pk == id_of(form.data.get("intervention-follows_id"))), None
         )
     return {"interventions": rows, "can_plan": can_plan, "intervention_form": form, "follows": follows}
 
@@ -211,7 +206,7 @@ def _back(pk: int, section: str) -> HttpResponse:
 def call_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     ticket = selectors.ticket_for(scope, pk)
-    customer = calls.customer_for(scope, _int(request.POST.get("call-customer_id")))
+    customer = calls.customer_for(scope, id_of(request.POST.get("call-customer_id")))
     form = CallForm(request.POST, prefix="call", **call_choices(scope, customer, ticket))
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -226,7 +221,7 @@ def call_new(request: AuthedRequest) -> HttpResponse:
     """A call taken now, by phone or from the staff: find the customer, then fill in the call."""
     scope = request.scope
     source = request.POST if request.method == "POST" else request.GET
-    customer = calls.customer_for(scope, _int(source.get("customer_id") or source.get("customer")))
+    customer = calls.customer_for(scope, id_of(source.get("customer_id") or source.get("customer")))
     choices = call_choices(scope, customer)
     form = NewCallForm(request.POST or None, initial=_first_guess(scope, customer, choices), **choices)
     if request.method == "POST" and form.is_valid():

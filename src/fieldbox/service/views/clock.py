@@ -19,14 +19,14 @@ from django.views.decorators.http import require_POST
 from fieldbox.core import clock
 from fieldbox.core.http import AuthedRequest, client_ip
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.web import run_service, scope_required
+from fieldbox.core.web import id_of, run_service, scope_required
 from fieldbox.fleet.models import Customer, CustomerAddress
 from fieldbox.service import selectors_clock as clocks
 from fieldbox.service import selectors_hours as hours
 from fieldbox.service.choices import ClockKind
 from fieldbox.service.selectors_hours import HOURS_ADMINS, HOURS_PEOPLE
 from fieldbox.service.services import clock as clocking
-from fieldbox.service.views.hours import at_time, parse_day, parse_id, ran
+from fieldbox.service.views.hours import at_time, parse_day, ran
 
 SITES_AT_MOST = 300
 
@@ -50,7 +50,7 @@ def _clock_state(request: AuthedRequest, work_order_id: int | None) -> dict[str,
 @scope_required(*HOURS_PEOPLE)
 def clock_block(request: AuthedRequest) -> HttpResponse:
     """The clock-in block of the phone (``service/field/_clock.html``), for ``?work_order=<id>``."""
-    return render(request, "service/field/_clock.html", _clock_state(request, parse_id(request.GET.get("work_order"))))
+    return render(request, "service/field/_clock.html", _clock_state(request, id_of(request.GET.get("work_order"))))
 
 
 def _back(request: AuthedRequest) -> HttpResponse:
@@ -77,7 +77,7 @@ def clock_punch(request: AuthedRequest) -> HttpResponse:
             longitude=data.get("longitude") or None,
             accuracy=data.get("accuracy") or None,
             address=client_ip(request) or None,
-            work_order_id=parse_id(data.get("work_order")),
+            work_order_id=id_of(data.get("work_order")),
         ),
     )
     if event is not None:
@@ -105,7 +105,7 @@ def attendance(request: AuthedRequest) -> HttpResponse:
     """A person's day of clock events (``?user=<id>&day=YYYY-MM-DD``): oneself, or anyone for an admin."""
     scope = request.scope
     on = parse_day(request.GET.get("day"), clock.today(scope.organisation.time_zone))
-    user_id = parse_id(request.GET.get("user")) or scope.user.pk
+    user_id = id_of(request.GET.get("user")) or scope.user.pk
     return _attendance_page(request, user_id, on)
 
 
@@ -151,12 +151,12 @@ def _attendance_page(
 def clock_correct(request: AuthedRequest) -> HttpResponse:
     """An admin's correction of an event (``event``), or a forgotten event of a person (``user``, ``day``)."""
     scope = request.scope
-    event_id = parse_id(request.POST.get("event"))
+    event_id = id_of(request.POST.get("event"))
     if event_id:
         old = clocks.clock_event_for(scope, event_id)
         user_id, on = old.user_id, clock.day_of(old.at, scope.organisation.time_zone)
     else:
-        user_id = hours.person_for(scope, parse_id(request.POST.get("user")) or 0).pk
+        user_id = hours.person_for(scope, id_of(request.POST.get("user")) or 0).pk
         on = parse_day(request.POST.get("day"), clock.today(scope.organisation.time_zone))
     form = CorrectionForm(request.POST, prefix=f"c{event_id or 0}")
     if form.is_valid():

@@ -47,11 +47,6 @@ def parse_day(value: str | None, default: date) -> date:
         return default
 
 
-def parse_id(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
-
-
 # ---- Forms ----------------------------------------------------------------------------------------------------
 
 

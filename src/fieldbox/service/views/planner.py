@@ -33,7 +33,7 @@ from fieldbox.accounts.choices import BACK_OFFICE, WORK_PLANNERS
 from fieldbox.core.errors import Conflict
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.web import scope_required
+from fieldbox.core.web import id_of, scope_required
 from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as people
 from fieldbox.service import selectors_planner as planner
@@ -52,11 +52,6 @@ CALENDAR_VIEWS = {
 LONGEST_RANGE = timedelta(days=62)  # a month view shows six weeks at most
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 WALL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 def parse_day(value: Any) -> date | None:
@@ -102,9 +97,9 @@ def may_plan(scope: Scope) -> bool:
 def _asked(query: Any) -> tuple[int | None, int | None, int | None]:
     """The team, person or resource a request names (``team``, ``user``, ``resource``, or ``show=t-3|u-5|r-2``)."""
     show = str(query.get("show") or "")
-    team, user, resource = _int(query.get("team")), _int(query.get("user")), _int(query.get("resource"))
+    team, user, resource = id_of(query.get("team")), id_of(query.get("user")), id_of(query.get("resource"))
     if show.startswith("t-"):
-        team = _int(show[2:])
+        team = id_of(show[2:])
     elif (lane := planner.parse_lane(show)) is not None:
         user, resource = (lane[1], None) if lane[0] == "person" else (None, lane[1])
     return team, user, resource
@@ -334,7 +329,7 @@ def planner_plan(request: AuthedRequest, pk: int) -> HttpResponse:
             scope=scope,
             work_order_id=pk,
             starts_at=_wall(scope, request.POST.get("start")),  # type: ignore[arg-type]
-            minutes=_int(request.POST.get("minutes")),
+            minutes=id_of(request.POST.get("minutes")),
             **change,
         )
     except ValidationError as error:
@@ -356,7 +351,7 @@ def planner_activity_move(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     activity = planner.activity_for(scope, pk)
     starts_at = _wall(scope, request.POST.get("start"))
-    length = _int(request.POST.get("minutes"))
+    length = id_of(request.POST.get("minutes"))
     span = timedelta(minutes=length) if length else activity.ends_at - activity.starts_at
     lane = planner.parse_lane(request.POST.get("to")) or planner.parse_lane(planner.lane_of_activity(activity))
     whom = {"user_id": lane[1]} if lane and lane[0] == "person" else {"resource_id": lane[1] if lane else None}
@@ -386,7 +381,7 @@ def planner_free(request: AuthedRequest) -> HttpResponse:
     """Who is free on a day (``day``, ``team``): each person's and resource's free windows of the working day."""
     scope = request.scope
     day = parse_day(request.GET.get("day")) or today_of(scope)
-    team = _int(request.GET.get("team"))
+    team = id_of(request.GET.get("team"))
     rows = planner.free(scope, day, team)
     for row in rows:
         row["words"] = planner.describe_free(row)

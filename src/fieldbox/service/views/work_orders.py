@@ -25,7 +25,7 @@ from fieldbox.accounts.selectors import members_for
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.web import run_service, scope_required
+from fieldbox.core.web import id_of, run_service, scope_required
 from fieldbox.fleet.models import Customer
 from fieldbox.service import selectors
 from fieldbox.service import selectors_calls as calls
@@ -64,11 +64,6 @@ FOUND_AT_MOST = 20
 # The moves made by a plain button; those with a reason have their own small form.
 PLAIN = ("send", "start", "finish", "resume", "verify", "unplan")
 WITH_REASON = ("hold", "cancel")
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 # ---- The list -----------------------------------------------------------------------------------------------
@@ -129,10 +124,10 @@ def work_order_new(request: AuthedRequest) -> HttpResponse:
     scope = request.scope
     source = request.POST if request.method == "POST" else request.GET
     ticket = None
-    ticket_id = _int(source.get("ticket"))
+    ticket_id = id_of(source.get("ticket"))
     if ticket_id:
         ticket = selectors.tickets_for(scope).filter(pk=ticket_id, status__in=OPEN_TICKET).first()
-    customer = calls.customer_for(scope, _int(source.get("customer")) or (ticket.customer_id if ticket else None))
+    customer = calls.customer_for(scope, id_of(source.get("customer")) or (ticket.customer_id if ticket else None))
     choices = _choices(scope, customer)
     initial: dict[str, Any] = {"ticket_id": ticket.pk if ticket else None}
     if ticket is not None:
@@ -414,8 +409,8 @@ def work_order_plan(request: AuthedRequest, pk: int) -> HttpResponse:
 def _setup_forms(request: AuthedRequest) -> tuple[ResourceForm, WorkTypeForm, int | None, int | None]:
     scope = request.scope
     which = request.POST.get("form") if request.method == "POST" else None
-    resource_id = _int(request.POST.get("resource") if which else request.GET.get("resource"))
-    type_id = _int(request.POST.get("work_type") if which else request.GET.get("work_type"))
+    resource_id = id_of(request.POST.get("resource") if which else request.GET.get("resource"))
+    type_id = id_of(request.POST.get("work_type") if which else request.GET.get("work_type"))
     resource_initial: dict[str, Any] = {}
     if resource_id:
         r = reads.resource_for(scope, resource_id)
