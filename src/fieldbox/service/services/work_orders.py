@@ -37,6 +37,8 @@ TEXT_LIMIT = 20_000
 # The moves a planner or a doer makes by name (the others have their own service: plan, answer, follow-up).
 PLAIN_MOVES = {"send", "start", "hold", "resume", "finish", "verify", "cancel", "unplan"}
 NEEDS_REASON = {"hold", "cancel"}
+# The moves that set a work order's time (its bookings take it).
+TIMED_MOVES = {"plan", "replan", "resend"}
 
 audit.label_actions(
     {
@@ -356,6 +358,8 @@ def _hold_time(step: Step) -> None:
     """A work order's bookings hold its time while it is planned and after (never while to plan, declined, on
     hold or cancelled): the one place this is decided."""
     order: WorkOrder = step.record
+    if step.action not in TIMED_MOVES and (step.old in BUSY) == (step.new in BUSY):
+        return  # neither its time nor whether it holds it changed (a note, an answer, a record): no write
     busy = step.new in BUSY and order.starts_at is not None
     Booking.objects.filter(work_order_id=order.pk).update(busy=busy, starts_at=order.starts_at, ends_at=order.ends_at)
 
