@@ -29,6 +29,7 @@ from fieldbox.removals.api.lines import router as removal_lines_router
 from fieldbox.removals.api.pickups import router as pickups_router
 from fieldbox.removals.api.requests import router as removal_requests_router
 from fieldbox.service.api import router as service_router
+from fieldbox.commerce.api import router as commerce_router
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -97,5 +98,6 @@ api.add_router("/v1/", care_router)
 api.add_router("/v1/", calendar_router)
 api.add_router("/v1/", removal_lines_router)
 api.add_router("/v1/", service_router)
+api.add_router("/v1/", commerce_router)
 add_request_reads(removal_requests_router)  # GET next to its POST: one router per path
 api.add_router("/v1/", removal_requests_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "fieldbox.jobs",
     "fieldbox.removals",
     "fieldbox.service",
+    "fieldbox.commerce",
     "fieldbox.messaging",
     "fieldbox.web",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("fieldbox.removals.urls")),
     path("", include("fieldbox.fleet.urls")),
     path("", include("fieldbox.service.urls")),
+    path("", include("fieldbox.commerce.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", api.urls),

@@ -1,0 +1,9 @@
+"""/api/v1 of sales and stock: one router per subject, gathered here."""
+
+from ninja import Router
+
+from fieldbox.commerce.api import buying, catalogue, delivery, offers, quotes, stock
+
+router = Router()
+for _subject in (catalogue, stock, quotes, offers, buying, delivery):
+    router.add_router("", _subject.router)

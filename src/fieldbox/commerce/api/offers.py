@@ -1,0 +1,7 @@
+"""/api/v1 of sales and stock: offers."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["offers"])

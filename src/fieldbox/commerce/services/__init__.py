@@ -1,0 +1,1 @@
+"""Writes of sales and stock, one module per subject."""
