@@ -59,10 +59,12 @@ class LocationKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     SUPPLIER = "supplier", _("Supplier")
     SCRAP = "scrap", _("Scrap")
+    INVENTORY = "inventory", _("Inventory adjustments")
 
 
 # Locations that hold stock the organisation counts (and may forbid below zero): the others are where stock
-# comes from and goes to (a supplier, a customer, the scrap).
+# comes from and goes to (a supplier, a customer, the scrap, and the inventory adjustments that opening stock and
+# counts come from or go to).
 COUNTED_LOCATIONS = (LocationKind.WAREHOUSE, LocationKind.VAN)
 
 

@@ -23,7 +23,7 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.web import id_of, run_service, scope_required
 from fieldbox.fleet.models import Customer
-from fieldbox.service import selectors
+from fieldbox.service import call_sections, selectors
 from fieldbox.service import selectors_calls as calls
 from fieldbox.service.choices import ENDED_TICKET, TICKET_TABLE, WORK_ORDER_TABLE, ChargeKind, WorkOrderStatus
 from fieldbox.service.forms import (
@@ -191,6 +191,7 @@ def page(request: AuthedRequest, pk: int, **bound: Any) -> HttpResponse:
     context: dict[str, Any] = {"ticket": ticket}
     for section in (_call_section, _intervention_section, _charge_sections, _notes_section):
         context.update(section(request, ticket, bound))
+    context["from_apps"] = call_sections.parts_of(request, ticket)  # the quote and parts of commerce
     return render(request, "service/ticket.html", context, status=400 if bound else 200)
 
 
