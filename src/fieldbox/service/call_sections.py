@@ -1,8 +1,9 @@
-"""What other apps show in the sections of the SYS call page (3. quote, 5. parts) without service knowing them:
-commerce adds the call's quotes and its spare-parts offers and the stock its work orders used.
+"""What other apps show on the SYS call page (its sections 3. quote and 5. parts) and on a work order's pages (the
+office's ``work_order`` page and the technician's ``field_order`` page) without service knowing them: commerce
+adds the quotes and spare-parts offers, the stock the work used, and the technician's "ask for a quote".
 
-An app registers, once when it starts, a function of the request and the call that returns the HTML of its part
-of a section (rendered with its own templates and selectors, scoped like any page), or None::
+An app registers, once when it starts, a function of the request and the call (or the work order) that returns the
+HTML of its part of a section (rendered with its own templates and selectors, scoped like any page), or None::
 
     from fieldbox.service.call_sections import register
 
@@ -20,7 +21,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-SECTIONS = ("quote", "parts")
+SECTIONS = ("quote", "parts", "work_order", "field_order")
 Maker = Callable[[HttpRequest, Any], "str | None"]
 _makers: dict[str, list[Maker]] = {name: [] for name in SECTIONS}
 
@@ -34,10 +35,13 @@ def register(section: str, maker: Maker) -> Maker:
     return maker
 
 
-def parts_of(request: HttpRequest, ticket: Any) -> dict[str, SafeString]:
-    """The HTML each section gets from the other apps (an empty string where none has anything to show)."""
+def parts_of(
+    request: HttpRequest, record: Any, sections: tuple[str, ...] = ("quote", "parts")
+) -> dict[str, SafeString]:
+    """The HTML each of ``sections`` gets from the other apps for ``record`` (the call, or the work order), an
+    empty string where none has anything to show."""
     shown: dict[str, SafeString] = {}
-    for section, makers in _makers.items():
-        pieces = [html for maker in makers if (html := maker(request, ticket))]
-        shown[section] = mark_safe("".join(pieces))  # noqa: S308 - each piece is a template rendered by its app
+    for section in sections:
+        pieces = [html for maker in _makers[section] if (html := maker(request, record))]
+        shown[section] = mark_safe("".join(pieces))
     return shown

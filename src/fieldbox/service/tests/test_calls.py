@@ -221,7 +221,7 @@ def test_the_call_page_shows_its_six_sections_in_order_and_works_from_them(desk,
     ]
     assert order == sorted(order)
     assert "Condominio Aurora" in page and "Caldaia (CX-1)" in page and "E21" in page
-    assert "commerce module" in page and 'href="#hours"' in page
+    assert "No quote yet." in page and 'href="#hours"' in page
 
     url = f"/desk/tickets/{ticket.pk}"
     assert client.post(f"{url}/interventions/", {"intervention-description": "Sostituire la scheda"}).status_code == 302

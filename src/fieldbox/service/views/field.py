@@ -29,6 +29,7 @@ from fieldbox.core import clock
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.web import run_service, scope_required
+from fieldbox.service import call_sections
 from fieldbox.service import selectors_checklists as checklist_reads
 from fieldbox.service import selectors_work_orders as reads
 from fieldbox.service.choices import WORK_ORDER_TABLE, Answer, ExpenseKind, MaterialUse, ReportStatus, WorkOrderStatus
@@ -188,6 +189,7 @@ def order_page(request: AuthedRequest, pk: int) -> HttpResponse:
             request.scope, order, on_it=card.mine is not None, errors=getattr(request, "checklist_errors", None)
         ),
     }
+    context["from_apps"] = call_sections.parts_of(request, order, ("field_order",))  # ask for a quote (commerce)
     return render(request, "service/field/order.html", context)
 
 

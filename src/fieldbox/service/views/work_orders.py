@@ -27,7 +27,7 @@ from fieldbox.core.pagination import request_page
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.web import id_of, run_service, scope_required
 from fieldbox.fleet.models import Customer
-from fieldbox.service import selectors
+from fieldbox.service import call_sections, selectors
 from fieldbox.service import selectors_calls as calls
 from fieldbox.service import selectors_checklists as checklist_reads
 from fieldbox.service import selectors_work_orders as reads
@@ -236,6 +236,7 @@ def page(request: AuthedRequest, pk: int, **bound: Any) -> HttpResponse:
     reason_forms = {n: sent_back[1] if sent_back[0] == n else ReasonForm(prefix=n) for n in (*WITH_REASON, "decline")}
     context["with_reason"] = [(n, reason_forms[n]) for n in context["with_reason"]]
     context["decline_form"] = reason_forms["decline"]
+    context["from_apps"] = call_sections.parts_of(request, order, ("work_order",))  # quotes and offers (commerce)
     return render(request, "service/work_order_detail.html", context, status=400 if bound else 200)
 
 
