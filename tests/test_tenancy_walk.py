@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -162,6 +163,7 @@ def world(db: Any) -> World:
     assert ticket is not None
     back_office = _alpha_back_office(a, ticket)
     back_office |= _alpha_field_work(a, back_office, team)
+    back_office |= _alpha_commerce(a, back_office)
     ids = {
         **back_office,
         "team": team.pk,
@@ -250,6 +252,18 @@ FIELD_MARKERS = [
 
 
 BACK_OFFICE_MARKERS = [
+    "Alpha secret supplier",
+    "ALPHA-ITEM",
+    "Alpha secret item",
+    "ALPHA-SC",
+    "alpha-item.png",
+    "Alpha secret list",
+    "Alpha secret warehouse",
+    "ALPHA-DDT-1",
+    "ALPHA-INV-1",
+    "Alpha secret finding",
+    "Alpha secret offer line",
+    "Alpha secret carrier",
     "Alpha Aftersales Customer",
     "IT02817310150",
     "Alpha secret site",
@@ -322,6 +336,107 @@ def _alpha_field_work(a: Tenant, ids: dict[str, int], team: Team) -> dict[str, i
     }
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _alpha_commerce(a: Tenant, ids: dict[str, int]) -> dict[str, int]:
+    """Alpha's sales and stock: an item with a supplier and a photo, a price list with a price and a labour rate,
+    the customer's terms, a warehouse stocked by a supplier order received and cost-checked, a transfer to the
+    technician's van, a quote asked on the work order, an offer with a line, a delivery note."""
+    from fieldbox.commerce.services import (
+        buying,
+        catalogue,
+        catalogue_photos,
+        catalogue_prices,
+        delivery,
+        offers,
+        quotes,
+        stock,
+        stock_moves,
+    )
+
+    admin = a.scope(a.company_admin)
+    tech = scope_of(User.objects.get(pk=ids["alpha_tech"]), a.company)
+    supplier = catalogue.supplier_save(scope=admin, data={"name": "Alpha secret supplier"})
+    item = catalogue.item_save(scope=admin, data={"code": "ALPHA-ITEM", "description": "Alpha secret item"})
+    link = catalogue.item_supplier_save(scope=admin, item_id=item.pk, supplier_id=supplier.pk, supplier_code="ALPHA-SC")
+    upload = SimpleUploadedFile("alpha-item.png", _png(), content_type="image/png")
+    photo = catalogue_photos.item_photo_add(scope=admin, item_id=item.pk, upload=upload)
+    price_list = catalogue_prices.price_list_save(scope=admin, data={"name": "Alpha secret list", "is_default": True})
+    price = catalogue_prices.price_add(
+        scope=admin, price_list_id=price_list.pk, item_id=item.pk, price="12.50", valid_from=date(2026, 1, 1)
+    )
+    rate = catalogue_prices.labour_rate_add(
+        scope=admin, price_list_id=price_list.pk, work_type_id=None, hourly_rate="40", valid_from=date(2026, 1, 1)
+    )
+    catalogue_prices.customer_terms_save(scope=admin, customer_id=ids["back_customer"], price_list_id=price_list.pk)
+    warehouse = stock.location_create(scope=admin, kind="warehouse", data={"name": "Alpha secret warehouse"})
+    order = buying.purchase_create(
+        scope=admin,
+        supplier_id=supplier.pk,
+        location_id=warehouse.pk,
+        lines=[buying.OrderLine(item.pk, "5", "7")],
+    )
+    buying.purchase_send(scope=admin, order_id=order.pk, email=False)
+    receipt = buying.receipt_create(
+        scope=admin,
+        order_id=order.pk,
+        supplier_ddt="ALPHA-DDT-1",
+        supplier_ddt_date=date(2026, 11, 2),
+        lines=[buying.ReceivedLine(order.lines.get().pk, "3")],
+    )
+    checked = buying.cost_check_create(
+        scope=admin,
+        supplier_id=supplier.pk,
+        invoice_number="ALPHA-INV-1",
+        invoice_date=date(2026, 11, 30),
+        lines=[buying.CheckedLine(receipt.lines.get().pk, "7.2")],
+    )
+    van = stock.van_of(a.company.pk, tech.user.pk)
+    move = stock_moves.transfer(scope=admin, item_id=item.pk, quantity="1", source_id=warehouse.pk, target_id=van.pk)
+    quote = quotes.quote_request(
+        scope=tech,
+        work_order_id=ids["work_order"],
+        finding="Alpha secret finding",
+        lines=[{"item_id": item.pk, "quantity": "1"}],
+    )
+    offer = offers.offer_create(scope=admin, customer_id=ids["back_customer"])
+    offers.offer_line_add(
+        scope=admin, offer_id=offer.pk, description="Alpha secret offer line", quantity="1", unit_price="10"
+    )
+    note = delivery.delivery_create(
+        scope=admin,
+        customer_id=ids["back_customer"],
+        header=delivery.Header(source_id=warehouse.pk, carrier="Alpha secret carrier"),
+        lines=[delivery.NoteLine(item_id=item.pk, quantity="1")],
+    )
+    return {
+        "item": item.pk,
+        "item_supplier": link.pk,
+        "item_photo": photo.pk,
+        "supplier": supplier.pk,
+        "price_list": price_list.pk,
+        "price": price.pk,
+        "labour_rate": rate.pk,
+        "warehouse": warehouse.pk,
+        "stock_move": move.pk,
+        "purchase": order.pk,
+        "cost_check": checked.pk,
+        "quote": quote.pk,
+        "quote_line": quote.lines.get().pk,
+        "offer": offer.pk,
+        "offer_line": offer.lines.get().pk,
+        "delivery_note": note.pk,
+    }
+
+
 def _alpha_back_office(a: Tenant, mailed: Ticket) -> dict[str, int]:
     """An installer company's own after-sales: a customer with a site, a file, a contact (in the portal), equipment
     with a component, a call taken by phone with an intervention and a charge."""
@@ -374,8 +489,52 @@ def _alpha_back_office(a: Tenant, mailed: Ticket) -> dict[str, int]:
     }
 
 
+def commerce_state(world: World) -> tuple[Any, ...]:
+    from fieldbox.commerce.models import (
+        CommerceSettings,
+        CostCheck,
+        CustomerTerms,
+        DeliveryNote,
+        Item,
+        ItemPhoto,
+        ItemSupplier,
+        Offer,
+        Price,
+        PriceList,
+        PurchaseOrder,
+        Quote,
+        StockBalance,
+        StockLocation,
+        StockMove,
+        Supplier,
+    )
+
+    org = world.a.company
+    ids = world.ids
+    return (
+        tuple(Item.objects.filter(organisation=org).values_list("code", "description", "active")),
+        ItemSupplier.objects.filter(item_id=ids["item"]).count(),
+        ItemPhoto.objects.filter(item_id=ids["item"]).count(),
+        tuple(Supplier.objects.filter(organisation=org).values_list("name")),
+        tuple(PriceList.objects.filter(organisation=org).values_list("name", "is_default")),
+        tuple(Price.objects.filter(price_list_id=ids["price_list"]).values_list("price", "valid_to")),
+        CustomerTerms.objects.filter(customer_id=ids["back_customer"], price_list_id=ids["price_list"]).count(),
+        CommerceSettings.objects.filter(organisation=org).count(),
+        tuple(StockLocation.objects.filter(organisation=org).order_by("pk").values_list("name", "kind")),
+        StockMove.objects.filter(organisation=org).count(),
+        tuple(StockBalance.objects.filter(organisation=org).order_by("location", "item").values_list("quantity")),
+        tuple(Quote.objects.filter(organisation=org).values_list("status", "notes")),
+        tuple(Offer.objects.filter(organisation=org).values_list("status", "notes")),
+        Offer.objects.get(pk=ids["offer"]).lines.count(),
+        tuple(PurchaseOrder.objects.filter(organisation=org).values_list("status")),
+        CostCheck.objects.filter(organisation=org).count(),
+        tuple(DeliveryNote.objects.filter(organisation=org).values_list("status", "carrier", "number")),
+    )
+
+
 def a_state(world: World) -> tuple[Any, ...]:
     return (
+        commerce_state(world),
         Ticket.objects.filter(organisation=world.a.company).values_list("pk", "status", "priority", "assignee").count(),
         tuple(Ticket.objects.filter(pk=world.ids["call"]).values_list("status", "priority", "subject", "job").get()),
         tuple(WorkOrder.objects.filter(pk=world.ids["intervention"]).values_list("status", "technician__email").get()),
@@ -429,7 +588,32 @@ def a_state(world: World) -> tuple[Any, ...]:
     )
 
 
+COMMERCE_STATE = (
+    (("ALPHA-ITEM", "Alpha secret item", True),),
+    1,
+    1,
+    (("Alpha secret supplier",),),
+    (("Alpha secret list", True),),
+    ((Decimal("12.5000"), None),),
+    1,
+    0,
+    (
+        ("Alpha secret warehouse", "warehouse"),
+        ("Alpha secret supplier", "supplier"),
+        ("Van of Alpha Secret-Technician", "van"),
+    ),
+    2,
+    ((Decimal("-3.000"),), (Decimal("1.000"),), (Decimal("2.000"),)),
+    (("draft", ""),),
+    (("draft", ""),),
+    1,
+    (("partial",),),
+    1,
+    (("draft", "Alpha secret carrier", ""),),
+)
+
 A_STATE = (
+    COMMERCE_STATE,
     2,
     ("new", "normal", "Alpha phone call", None),
     ("accepted", "alpha-tech@alpha-workshop.example"),
@@ -721,6 +905,94 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "service:checklist_photo": ("object", "photo"),
     "service:checklist_photo_delete": ("object", "photo"),
     "service:work_type_checklists": ("object", "work_type"),
+    # Sales and stock (commerce).
+    "commerce:items": ("page", None),
+    "commerce:item_new": ("page", None),
+    "commerce:items_from_products": ("page", None),
+    "commerce:item": ("object", "item"),
+    "commerce:item_edit": ("object", "item"),
+    "commerce:item_active": ("object", "item"),
+    "commerce:item_delete": ("object", "item"),
+    "commerce:item_supplier_add": ("object", "item"),
+    "commerce:item_photo_add": ("object", "item"),
+    "commerce:item_supplier_remove": ("object", "item_supplier"),
+    "commerce:item_photo": ("object", "item_photo"),
+    "commerce:item_photo_remove": ("object", "item_photo"),
+    "commerce:suppliers": ("page", None),
+    "commerce:supplier_new": ("page", None),
+    "commerce:supplier_edit": ("object", "supplier"),
+    "commerce:import": ("page", None),
+    "commerce:import_load": ("page", None),
+    "commerce:import_template": ("page", None),
+    "commerce:price_lists": ("page", None),
+    "commerce:price_list_new": ("page", None),
+    "commerce:price_list": ("object", "price_list"),
+    "commerce:price_list_edit": ("object", "price_list"),
+    "commerce:price_add": ("object", "price_list"),
+    "commerce:labour_rate_add": ("object", "price_list"),
+    "commerce:price_close": ("object", "price"),
+    "commerce:labour_rate_close": ("object", "labour_rate"),
+    "commerce:customer_terms": ("object", "back_customer"),
+    "commerce:settings": ("page", None),
+    "commerce:stock_locations": ("page", None),
+    "commerce:stock_location_new": ("page", None),
+    "commerce:stock_location": ("object", "warehouse"),
+    "commerce:stock_location_edit": ("object", "warehouse"),
+    "commerce:stock_moves": ("page", None),
+    "commerce:stock_move_new": ("page", None),
+    "commerce:stock_move_reverse": ("object", "stock_move"),
+    "commerce:stock_below_reorder": ("page", None),
+    "commerce:my_van": ("page", None),
+    "commerce:quotes": ("page", None),
+    "commerce:quote_ask": ("page", None),
+    "commerce:quote_new": ("page", None),
+    "commerce:quote_items": ("page", None),
+    "commerce:quote": ("object", "quote"),
+    "commerce:quote_terms": ("object", "quote"),
+    "commerce:quote_price": ("object", "quote"),
+    "commerce:quote_line_add": ("object", "quote"),
+    "commerce:quote_line_edit": ("object", "quote"),
+    "commerce:quote_line_remove": ("object", "quote"),
+    "commerce:quote_send": ("object", "quote"),
+    "commerce:quote_answer": ("object", "quote"),
+    "commerce:quote_cancel": ("object", "quote"),
+    "commerce:quote_convert": ("object", "quote"),
+    "commerce:quote_offer": ("object", "quote"),
+    "commerce:quote_pdf": ("object", "quote"),
+    "commerce:quote_link": ("link", None),
+    "commerce:quote_link_pdf": ("link", None),
+    "commerce:offers": ("page", None),
+    "commerce:offer_new": ("page", None),
+    "commerce:offer": ("object", "offer"),
+    "commerce:offer_pdf": ("object", "offer"),
+    "commerce:offer_data": ("object", "offer"),
+    "commerce:offer_line_add": ("object", "offer"),
+    "commerce:offer_answer": ("object", "offer"),
+    "commerce:offer_cancel": ("object", "offer"),
+    "commerce:offer_move": ("object", "offer"),
+    "commerce:offer_line_change": ("object", "offer_line"),
+    "commerce:offer_line_remove": ("object", "offer_line"),
+    "commerce:offer_link": ("link", None),
+    "commerce:offer_link_pdf": ("link", None),
+    "commerce:purchases": ("page", None),
+    "commerce:purchase_new": ("page", None),
+    "commerce:purchase": ("object", "purchase"),
+    "commerce:purchase_edit": ("object", "purchase"),
+    "commerce:purchase_receive": ("object", "purchase"),
+    "commerce:purchase_pdf": ("object", "purchase"),
+    "commerce:purchase_move": ("object", "purchase"),
+    "commerce:cost_check": ("page", None),
+    "commerce:cost_check_detail": ("object", "cost_check"),
+    "commerce:billables": ("page", None),
+    "commerce:shortfalls": ("page", None),
+    "commerce:delivery_notes": ("page", None),
+    "commerce:delivery_new": ("page", None),
+    "commerce:delivery_from_work_order": ("page", None),
+    "commerce:delivery_from_offer": ("page", None),
+    "commerce:delivery_note": ("object", "delivery_note"),
+    "commerce:delivery_edit": ("object", "delivery_note"),
+    "commerce:delivery_pdf": ("object", "delivery_note"),
+    "commerce:delivery_move": ("object", "delivery_note"),
     "set_language": ("public", None),
     "javascript-catalog": ("public", None),
 }
@@ -744,9 +1016,12 @@ def named_routes() -> dict[str, URLPattern]:
 
 
 # Pages named by something other than an id: the other organisation has its own wording of this message.
-ROUTE_KWARGS = {
+ROUTE_KWARGS: dict[str, dict[str, str]] = {
     name: {"kind": "accounts.invitation", "language": "it"}
     for name in ("messaging:wording_edit", "messaging:wording_preview", "messaging:wording_reset")
+}
+ROUTE_KWARGS |= {
+    name: {"kind": "items"} for name in ("commerce:import", "commerce:import_load", "commerce:import_template")
 }
 
 
@@ -761,12 +1036,22 @@ OBJECT_KWARGS = {
     "service:hours_day": {"day": "2026-12-07"},
     "service:checklist_answer": {"run": 1},
     "service:checklist_photo_upload": {"run": 1},
+    "commerce:quote_line_edit": {"line": 1},
+    "commerce:quote_line_remove": {"line": 1},
+    "commerce:quote_answer": {"answer": "accept"},
+    "commerce:offer_answer": {"answer": "accept"},
+    "commerce:offer_move": {"action": "send"},
+    "commerce:purchase_move": {"action": "send"},
+    "commerce:delivery_move": {"action": "issue"},
 }
 # Routes whose object is named by another word than pk.
 PK_NAMES = {
     "service:contact_new": "customer_pk",
     "service:equipment_new": "customer_pk",
     "service:hours_day": "user_id",
+    "commerce:stock_location": "location_id",
+    "commerce:stock_location_edit": "location_id",
+    "commerce:stock_move_reverse": "move_id",
 }
 
 
@@ -1122,6 +1407,133 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("post", "/api/v1/customers/{customer_id}/files"): ("object", "back_customer", None),
     ("get", "/api/v1/customers/{customer_id}/files/{file_id}"): ("object", "customer_file", None),
     ("delete", "/api/v1/customers/{customer_id}/files/{file_id}"): ("object", "customer_file", None),
+    # Sales and stock (commerce).
+    ("get", "/api/v1/items"): ("list", None, None),
+    ("post", "/api/v1/items"): ("own", None, {"code": "WALK-ITEM", "description": "Walk"}),
+    ("get", "/api/v1/items/products-to-link"): ("list", None, None),
+    ("post", "/api/v1/items/from-products"): ("own", None, {"product_ids": ["@product"]}),
+    ("get", "/api/v1/items/{item_id}"): ("object", "item", None),
+    ("patch", "/api/v1/items/{item_id}"): ("object", "item", {"description": "Stolen"}),
+    ("delete", "/api/v1/items/{item_id}"): ("object", "item", None),
+    ("get", "/api/v1/items/{item_id}/suppliers"): ("object", "item", None),
+    ("put", "/api/v1/items/{item_id}/suppliers/{supplier_id}"): ("object", "item", {"supplier_code": "X"}),
+    ("delete", "/api/v1/items/{item_id}/suppliers/{supplier_id}"): ("object", "item", None),
+    ("get", "/api/v1/items/{item_id}/photos"): ("object", "item", None),
+    ("post", "/api/v1/items/{item_id}/photos"): ("object", "item", None),
+    ("delete", "/api/v1/item-photos/{photo_id}"): ("object", "item_photo", None),
+    ("get", "/api/v1/suppliers"): ("list", None, None),
+    ("post", "/api/v1/suppliers"): ("own", None, {"name": "Walk supplier"}),
+    ("get", "/api/v1/suppliers/{supplier_id}"): ("object", "supplier", None),
+    ("patch", "/api/v1/suppliers/{supplier_id}"): ("object", "supplier", {"name": "Stolen"}),
+    ("get", "/api/v1/price-lists"): ("list", None, None),
+    ("post", "/api/v1/price-lists"): ("own", None, {"name": "Walk list"}),
+    ("get", "/api/v1/price-lists/{price_list_id}"): ("object", "price_list", None),
+    ("patch", "/api/v1/price-lists/{price_list_id}"): ("object", "price_list", {"name": "Stolen"}),
+    ("get", "/api/v1/price-lists/{price_list_id}/prices"): ("object", "price_list", None),
+    ("post", "/api/v1/price-lists/{price_list_id}/prices"): (
+        "object",
+        "price_list",
+        {"item_id": "@item", "price": "1", "valid_from": "2026-12-01"},
+    ),
+    ("patch", "/api/v1/prices/{price_id}"): ("object", "price", {"valid_to": "2026-12-31"}),
+    ("get", "/api/v1/price-lists/{price_list_id}/labour-rates"): ("object", "price_list", None),
+    ("post", "/api/v1/price-lists/{price_list_id}/labour-rates"): (
+        "object",
+        "price_list",
+        {"hourly_rate": "1", "valid_from": "2026-12-01"},
+    ),
+    ("patch", "/api/v1/labour-rates/{rate_id}"): ("object", "labour_rate", {"valid_to": "2026-12-31"}),
+    ("get", "/api/v1/customers/{customer_id}/terms"): ("object", "back_customer", None),
+    ("put", "/api/v1/customers/{customer_id}/terms"): ("object", "back_customer", {"price_list_id": None}),
+    ("get", "/api/v1/commerce-settings"): ("list", None, None),
+    ("put", "/api/v1/commerce-settings"): ("own", None, {"negative_stock": True}),
+    ("post", "/api/v1/imports/items"): ("own", None, None),
+    ("post", "/api/v1/imports/prices"): ("own", None, None),
+    ("post", "/api/v1/imports/opening-stock"): ("own", None, None),
+    ("get", "/api/v1/stock/locations"): ("list", None, None),
+    ("post", "/api/v1/stock/locations"): ("own", None, {"kind": "warehouse", "name": "Walk warehouse"}),
+    ("patch", "/api/v1/stock/locations/{location_id}"): ("object", "warehouse", {"name": "Stolen"}),
+    ("get", "/api/v1/stock/locations/{location_id}/balances"): ("object", "warehouse", None),
+    ("get", "/api/v1/stock/my-van"): ("list", None, None),
+    ("get", "/api/v1/stock/moves"): ("list", None, None),
+    ("post", "/api/v1/stock/moves"): (
+        "own",
+        None,
+        {"kind": "scrap", "item_id": "@item", "quantity": "1", "source_id": "@warehouse"},
+    ),
+    ("post", "/api/v1/stock/moves/{move_id}/reverse"): ("object", "stock_move", {"note": "walk"}),
+    ("get", "/api/v1/quotes"): ("list", None, None),
+    ("post", "/api/v1/quotes"): ("own", None, {"customer_id": "@back_customer"}),
+    ("get", "/api/v1/quotes/{quote_id}"): ("object", "quote", None),
+    ("patch", "/api/v1/quotes/{quote_id}"): ("object", "quote", {"notes": "Stolen"}),
+    ("post", "/api/v1/quote-requests"): ("own", None, {"work_order_id": "@work_order", "finding": "walk"}),
+    ("post", "/api/v1/quotes/{quote_id}/lines"): ("object", "quote", {"description": "walk", "quantity": "1"}),
+    ("patch", "/api/v1/quotes/{quote_id}/lines/{line_id}"): ("object", "quote", {"quantity": "2"}),
+    ("delete", "/api/v1/quotes/{quote_id}/lines/{line_id}"): ("object", "quote", None),
+    ("post", "/api/v1/quotes/{quote_id}/apply-price-list"): ("object", "quote", {}),
+    ("post", "/api/v1/quotes/{quote_id}/send"): ("object", "quote", {}),
+    ("post", "/api/v1/quotes/{quote_id}/answer"): ("object", "quote", {"accept": True}),
+    ("post", "/api/v1/quotes/{quote_id}/convert"): ("object", "quote", {"into": "new"}),
+    ("post", "/api/v1/quotes/{quote_id}/offer"): ("object", "quote", {}),
+    ("post", "/api/v1/quotes/{quote_id}/cancel"): ("object", "quote", {}),
+    ("get", "/api/v1/quotes/{quote_id}/pdf"): ("object", "quote", None),
+    ("get", "/api/v1/offers"): ("list", None, None),
+    ("post", "/api/v1/offers"): ("own", None, {"customer_id": "@back_customer"}),
+    ("get", "/api/v1/offers/{offer_id}"): ("object", "offer", None),
+    ("patch", "/api/v1/offers/{offer_id}"): ("object", "offer", {"notes": "Stolen"}),
+    ("post", "/api/v1/offers/{offer_id}/lines"): ("object", "offer", {"description": "walk", "unit_price": 1}),
+    ("patch", "/api/v1/offer-lines/{line_id}"): ("object", "offer_line", {"quantity": "2"}),
+    ("delete", "/api/v1/offer-lines/{line_id}"): ("object", "offer_line", None),
+    ("post", "/api/v1/offers/{offer_id}/send"): ("object", "offer", {}),
+    ("post", "/api/v1/offers/{offer_id}/resend"): ("object", "offer", {}),
+    ("post", "/api/v1/offers/{offer_id}/answer"): ("object", "offer", {"accept": True}),
+    ("post", "/api/v1/offers/{offer_id}/deliver"): ("object", "offer", {}),
+    ("post", "/api/v1/offers/{offer_id}/cancel"): ("object", "offer", {}),
+    ("get", "/api/v1/offers/{offer_id}/pdf"): ("object", "offer", None),
+    ("get", "/api/v1/supplier-orders"): ("list", None, None),
+    ("post", "/api/v1/supplier-orders"): (
+        "own",
+        None,
+        {"supplier_id": "@supplier", "location_id": "@warehouse", "lines": [{"item_id": "@item", "quantity": "1"}]},
+    ),
+    ("get", "/api/v1/supplier-orders/{order_id}"): ("object", "purchase", None),
+    ("put", "/api/v1/supplier-orders/{order_id}"): (
+        "object",
+        "purchase",
+        {"supplier_id": "@supplier", "location_id": "@warehouse", "lines": []},
+    ),
+    ("post", "/api/v1/supplier-orders/{order_id}/send"): ("object", "purchase", {}),
+    ("post", "/api/v1/supplier-orders/{order_id}/cancel"): ("object", "purchase", {}),
+    ("get", "/api/v1/supplier-orders/{order_id}/pdf"): ("object", "purchase", None),
+    ("get", "/api/v1/supplier-orders/{order_id}/receipts"): ("object", "purchase", None),
+    ("post", "/api/v1/supplier-orders/{order_id}/receipts"): (
+        "object",
+        "purchase",
+        {"supplier_ddt": "X", "supplier_ddt_date": "2026-12-01", "lines": []},
+    ),
+    ("get", "/api/v1/cost-checks/pending"): ("list", None, None),
+    ("get", "/api/v1/cost-checks"): ("list", None, None),
+    ("post", "/api/v1/cost-checks"): (
+        "own",
+        None,
+        {"supplier_id": "@supplier", "invoice_number": "W", "invoice_date": "2026-12-01", "lines": []},
+    ),
+    ("get", "/api/v1/billables"): ("list", None, None),
+    ("get", "/api/v1/delivery-notes"): ("list", None, None),
+    ("post", "/api/v1/delivery-notes"): ("own", None, {"customer_id": "@back_customer", "lines": []}),
+    ("get", "/api/v1/delivery-notes/{note_id}"): ("object", "delivery_note", None),
+    ("put", "/api/v1/delivery-notes/{note_id}"): (
+        "object",
+        "delivery_note",
+        {"customer_id": "@back_customer", "lines": [], "carrier": "Stolen"},
+    ),
+    ("post", "/api/v1/delivery-notes/from-work-order"): ("own", None, {"work_order_id": "@work_order"}),
+    ("post", "/api/v1/delivery-notes/from-order"): ("own", None, {"offer_id": "@offer", "source_id": "@warehouse"}),
+    ("put", "/api/v1/delivery-notes/{note_id}/lines"): ("object", "delivery_note", {"lines": []}),
+    ("post", "/api/v1/delivery-notes/{note_id}/issue"): ("object", "delivery_note", {}),
+    ("post", "/api/v1/delivery-notes/{note_id}/cancel"): ("object", "delivery_note", {}),
+    ("post", "/api/v1/delivery-notes/{note_id}/send"): ("object", "delivery_note", {}),
+    ("get", "/api/v1/delivery-notes/{note_id}/pdf"): ("object", "delivery_note", None),
 }
 
 

@@ -16,6 +16,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from fieldbox.accounts.api import router as accounts_router
 from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
+from fieldbox.commerce.api import router as commerce_router
 from fieldbox.core import problems
 from fieldbox.fleet.api import router as fleet_router
 from fieldbox.jobs.api.calendar import router as calendar_router
@@ -29,7 +30,6 @@ from fieldbox.removals.api.lines import router as removal_lines_router
 from fieldbox.removals.api.pickups import router as pickups_router
 from fieldbox.removals.api.requests import router as removal_requests_router
 from fieldbox.service.api import router as service_router
-from fieldbox.commerce.api import router as commerce_router
 
 
 class ORJSONRenderer(BaseRenderer):

@@ -374,6 +374,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-sent-messages": {"task": "fieldbox.messaging.tasks.purge_sent_messages", "schedule": 86400.0},
     "purge-stale-removal-drafts": {"task": "fieldbox.removals.tasks.purge_stale_drafts", "schedule": 86400.0},
     "poll-support-mailboxes": {"task": "fieldbox.service.tasks.poll_mailboxes", "schedule": SERVICE_IMAP_POLL_EVERY},
+    "expire-quotes-and-offers": {"task": "fieldbox.commerce.tasks.expire_quotes_and_offers", "schedule": 3600.0},
     "purge-expired-credentials": {
         "task": "fieldbox.accounts.tasks.purge_expired_credentials",
         "schedule": 3600.0,

@@ -47,3 +47,15 @@ def plain_text(value: str) -> str:
 def one_line(value: str) -> str:
     """``value`` with control characters as spaces and runs of whitespace as one space."""
     return " ".join("".join(" " if is_control(char) else char for char in value).split())
+
+
+def typed_text(value: object, field: str, limit: int, *, required: bool = False, lines: bool = True) -> str:
+    """Text as a person typed it into a field: trimmed (one line, its runs of whitespace as one space, unless
+    ``lines``), at most ``limit`` characters, and present when ``required``; otherwise a ``ValidationError``
+    naming ``field``. The one rule of the services' free-text fields."""
+    text = str(value or "").strip() if lines else one_line(str(value or ""))
+    if required and not text:
+        raise ValidationError({field: _("This field is required.")})
+    if len(text) > limit:
+        raise ValidationError({field: _("At most %(n)s characters.") % {"n": limit}})
+    return text

@@ -21,7 +21,14 @@ from fieldbox.accounts.choices import (
     PROVIDER_STAFF,
     WORK_DOERS,
     WORK_PLANNERS,
+    Role,
 )
+from fieldbox.commerce.choices import BUYERS, SELLERS
+from fieldbox.commerce.selectors_buying import BILLABLE_READERS
+from fieldbox.commerce.selectors_catalogue import READERS as CATALOGUE_READERS
+from fieldbox.commerce.selectors_catalogue import SETTINGS_KEEPERS as SALES_SETTINGS_KEEPERS
+from fieldbox.commerce.selectors_delivery import NOTE_READERS
+from fieldbox.commerce.selectors_stock import STOCK_READERS
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 from fieldbox.service.at_risk import READERS as AT_RISK_READERS
 from fieldbox.service.feeds import FEED_TAKERS
@@ -51,6 +58,17 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Checklists"), "jobs:checklists", PROVIDER_ADMINS),
     (_("Resources and types of work"), "service:work_order_setup", WORK_PLANNERS),
     (_("Clock-in points"), "service:clock_points", HOURS_ADMINS),
+    (_("My van"), "commerce:my_van", {Role.TECHNICIAN}),
+    (_("Quotes"), "commerce:quotes", SELLERS),
+    (_("Offers and orders"), "commerce:offers", SELLERS),
+    (_("Items"), "commerce:items", CATALOGUE_READERS),
+    (_("Price lists"), "commerce:price_lists", CATALOGUE_READERS),
+    (_("Stock"), "commerce:stock_locations", STOCK_READERS),
+    (_("Delivery notes"), "commerce:delivery_notes", NOTE_READERS),
+    (_("Supplier orders"), "commerce:purchases", BUYERS),
+    (_("Month-end cost check"), "commerce:cost_check", BUYERS),
+    (_("Materials to bill"), "commerce:billables", BILLABLE_READERS),
+    (_("Sales and stock settings"), "commerce:settings", SALES_SETTINGS_KEEPERS),
     (_("Customers"), "fleet:customers", CUSTOMER_READERS),
     (_("Equipment"), "service:equipment_list", BACK_OFFICE),
     (_("Contacts to confirm"), "service:contacts", BACK_OFFICE),

@@ -5,6 +5,7 @@ rates per type of work, each valid from/to; the price list a customer buys at.""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -23,14 +24,17 @@ from fieldbox.commerce.choices import (
 )
 from fieldbox.service.models import ORGANISATION, OwnedQuerySet
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 USER = settings.AUTH_USER_MODEL
 
 
-def price_field(label: str, **kw: object) -> models.DecimalField:  # type: ignore[type-arg]
+def price_field(label: StrOrPromise, **kw: object) -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(label, max_digits=PRICE_DIGITS, decimal_places=PRICE_PLACES, **kw)  # type: ignore[arg-type]
 
 
-def quantity_field(label: str, **kw: object) -> models.DecimalField:  # type: ignore[type-arg]
+def quantity_field(label: StrOrPromise, **kw: object) -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(label, max_digits=QUANTITY_DIGITS, decimal_places=QUANTITY_PLACES, **kw)  # type: ignore[arg-type]
 
 

@@ -62,6 +62,9 @@ class DeliveryNote(models.Model):
         Offer, verbose_name=_("order"), on_delete=models.SET_NULL, null=True, blank=True, related_name="delivery_notes"
     )
     notes = models.TextField(_("notes"), blank=True)
+    # The sender, recipient and destination as they were when the note was issued (the PDF shows these).
+    parties = models.JSONField(_("parties"), default=dict, blank=True)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=500, blank=True)
     issued_on = models.DateField(_("date"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     invoiced_at = models.DateTimeField(_("invoiced on"), null=True, blank=True)

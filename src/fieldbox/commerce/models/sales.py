@@ -200,6 +200,8 @@ class Offer(models.Model):
     sent_at = models.DateTimeField(_("sent on"), null=True, blank=True)
     ordered_at = models.DateTimeField(_("ordered on"), null=True, blank=True)
     customer_reference = models.CharField(_("customer's order reference"), max_length=60, blank=True)
+    answered_at = models.DateTimeField(_("answered on"), null=True, blank=True)
+    answer_note = models.TextField(_("customer's note"), blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created on"), default=timezone.now)
     changed_at = models.DateTimeField(_("changed on"), default=timezone.now)
@@ -210,7 +212,10 @@ class Offer(models.Model):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [models.UniqueConstraint(fields=["organisation", "number"], name="offer_number_once")]
-        indexes = [models.Index(fields=["organisation", "status", "-created_at"], name="offer_list")]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-created_at"], name="offer_list"),
+            models.Index(fields=["organisation", "status", "valid_until"], name="offer_expiry"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -62,6 +62,12 @@ class StockLocation(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "supplier"], condition=Q(supplier__isnull=False), name="location_supplier_once"
             ),
+            # One scrap and one inventory-adjustments location per organisation (made on demand).
+            models.UniqueConstraint(
+                fields=["organisation", "kind"],
+                condition=Q(kind__in=[LocationKind.SCRAP, LocationKind.INVENTORY]),
+                name="location_one_scrap_one_inventory",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,8 +108,9 @@ class StockMove(models.Model):
         indexes = [
             models.Index(fields=["organisation", "-created_at"], name="stockmove_recent"),
             models.Index(fields=["item", "-created_at"], name="stockmove_item"),
-            models.Index(fields=["source", "item"], name="stockmove_out"),
-            models.Index(fields=["target", "item"], name="stockmove_in"),
+            # The moves of a location, newest first (keyset pages by id).
+            models.Index(fields=["source", "-id"], name="stockmove_out"),
+            models.Index(fields=["target", "-id"], name="stockmove_in"),
             models.Index(fields=["document", "document_id"], name="stockmove_document"),
         ]
 
@@ -168,9 +175,19 @@ class Billable(models.Model):
     material = models.OneToOneField(
         "service.Material", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The signed report that left it (a correction of the report replaces the rows not billed yet).
+    report = models.ForeignKey(
+        "service.WorkReport",
+        verbose_name=_("work report"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     item = models.ForeignKey(
         Item, verbose_name=_("item"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    code = models.CharField(_("code"), max_length=40, blank=True)
     description = models.CharField(_("description"), max_length=255)
     quantity = quantity_field(_("quantity"))
     unit = models.CharField(_("unit"), max_length=6, default="pc")

@@ -16,6 +16,7 @@ from fieldbox.accounts.choices import WORK_PLANNERS
 from fieldbox.accounts.selectors import members_for
 from fieldbox.core import audit
 from fieldbox.core.tenancy import Scope
+from fieldbox.core.validators import typed_text
 from fieldbox.service.choices import ResourceKind
 from fieldbox.service.models import Booking, Resource, Team, WorkType
 from fieldbox.service.services.work_orders import MAX_MINUTES
@@ -34,12 +35,7 @@ audit.label_actions(
 
 
 def _words(field: str, value: str | None, limit: int, *, required: bool = False, lines: bool = False) -> str:
-    words = (value or "").strip() if lines else " ".join((value or "").split())
-    if required and not words:
-        raise ValidationError({field: _("This field is required.")})
-    if len(words) > limit:
-        raise ValidationError({field: _("At most %(n)s characters.") % {"n": limit}})
-    return words
+    return typed_text(value, field, limit, required=required, lines=lines)
 
 
 def resource_save(
