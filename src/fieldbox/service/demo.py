@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.db.models import QuerySet
+
 from fieldbox.accounts.demo import PASSWORD
 from fieldbox.accounts.models import Invitation, Organisation, User
 from fieldbox.accounts.selectors import scope_for
@@ -147,6 +149,15 @@ CUSTOMERS: list[dict[str, Any]] = [
         "equipment": [("Caldaia a condensazione", "CD-24-33091", "Vaillant ecoTEC plus", None, {"potenza": "24 kW"})],
     },
 ]
+
+
+def companies() -> QuerySet[Organisation]:
+    """The demo's after-sales workshop (a queryset: empty before the demo is loaded)."""
+    return Organisation.objects.filter(name=COMPANY)
+
+
+def company() -> Organisation:
+    return Organisation.objects.get(name=COMPANY)
 
 
 def reset() -> None:

@@ -351,18 +351,3 @@ def test_a_spare_parts_offer_from_the_quote_has_its_parts(shop: Shop, order: Wor
         (shop.gas.pk, Decimal("0.75"), Decimal("38.00")),
     ]
     assert Offer.objects.count() == 1
-
-
-def test_the_demo_quote_goes_from_the_finding_to_the_work_order(shop: Shop, order: WorkOrder):
-    from fieldbox.commerce.services.quotes_demo import demo_quote
-
-    LabourRate.objects.create(price_list=shop.public, hourly_rate=Decimal("45"), valid_from=date(2026, 1, 1))
-    quote = demo_quote(
-        office=shop.scope(shop.office),
-        technician=shop.scope(shop.marco),
-        work_order_id=order.pk,
-        finding="Filtro intasato",
-        lines=[{"item_code": "FLT-100", "quantity": 1}, {"description": "Sostituzione", "kind": "labour"}],
-    )
-    assert quote.status == QuoteStatus.CONVERTED and quote.converted_to_id == order.pk
-    assert Material.objects.filter(work_order=order, code="FLT-100").exists()

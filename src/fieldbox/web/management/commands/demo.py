@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from fieldbox.accounts import demo
+from fieldbox.commerce import demo as commerce_demo
 from fieldbox.fleet import demo as fleet_demo
 from fieldbox.jobs import demo as jobs_demo
 from fieldbox.messaging import demo as messaging_demo
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             return
         call_command("createcachetable", verbosity=0)
         if options["reset"]:
+            commerce_demo.reset(service_demo.companies())
             service_demo.reset()
             removals_demo.reset()
             jobs_demo.reset()
@@ -46,6 +48,7 @@ class Command(BaseCommand):
             jobs_demo.load()
             removals_demo.load()
             service_demo.load()
+            commerce_demo.load(service_demo.company())
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         # A reset deletes rows without their moves: the totals are counted again.
         call_command("counters", "--repair", verbosity=0, stdout=self.stdout if options["verbosity"] > 1 else None)
@@ -69,6 +72,10 @@ class Command(BaseCommand):
             + " and ".join(a for _n, a, _c in service_demo.TEAMS)
         )
         out("  more mail: .venv/bin/fieldbox ingest-mail --mailbox assistenza@rossi.example < message.eml")
+        out(
+            f"Sales and stock: {commerce_demo.OFFICE} (quotes, offers, orders, warehouse, supplier orders, delivery "
+            f"notes); {commerce_demo.LUCA} sees his van under My van"
+        )
         out(f"Customer portal: {service_demo.PORTAL_CONTACT} (Bar Centrale's contact) at {settings.SITE_URL}/portal/")
         out(f"E-mails land in {settings.EMAIL_FILE_PATH}, SMS in {settings.SMS_FILE_PATH}.")
         out(
