@@ -42,7 +42,6 @@ from fieldbox.commerce.models import (
     Item,
     Offer,
     StockLocation,
-    StockMove,
 )
 from fieldbox.commerce.services import ledger, stock
 from fieldbox.core import transitions
@@ -376,25 +375,10 @@ def delivery_cancel(*, scope: Scope, note_id: int, reason: str = "") -> Delivery
 
 
 def _unship(scope: Scope, note: DeliveryNote) -> None:
-    moves = StockMove.objects.filter(
-        organisation_id=note.organisation_id, document=DOCUMENT, document_id=note.pk, reverses__isnull=True
-    ).exclude(reversed_by__isnull=False)
-    ledger.post(
+    ledger.reverse_document(
         organisation_id=note.organisation_id,
-        kind=MoveKind.REVERSAL,
-        lines=[
-            ledger.Line(
-                item_id=move.item_id,
-                quantity=move.quantity,
-                source_id=move.target_id,
-                target_id=move.source_id,
-                serial=move.serial,
-                note=_("Delivery note %(number)s cancelled") % {"number": note.number},
-                reverses_id=move.pk,
-            )
-            for move in moves
-        ],
-        user_id=scope.user.pk,
         document=DOCUMENT,
         document_id=note.pk,
+        user_id=scope.user.pk,
+        note=_("Delivery note %(number)s cancelled") % {"number": note.number},
     )

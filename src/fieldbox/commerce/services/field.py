@@ -205,28 +205,12 @@ def _bill(
 def _undo(replaced_id: int, order: WorkOrder, user_id: int | None) -> None:
     """A correction replaces the signed version: its moves are reversed and its materials not billed yet are no
     longer to bill."""
-    moves = list(
-        StockMove.objects.filter(
-            organisation_id=order.organisation_id, document=DOCUMENT, document_id=replaced_id, reverses__isnull=True
-        ).exclude(reversed_by__isnull=False)
-    )
-    ledger.post(
+    ledger.reverse_document(
         organisation_id=order.organisation_id,
-        kind=MoveKind.REVERSAL,
-        lines=[
-            ledger.Line(
-                item_id=move.item_id,
-                quantity=move.quantity,
-                source_id=move.target_id,
-                target_id=move.source_id,
-                note=_("Report corrected"),
-                reverses_id=move.pk,
-            )
-            for move in moves
-        ],
-        user_id=user_id,
         document=DOCUMENT,
         document_id=replaced_id,
+        user_id=user_id,
+        note=_("Report corrected"),
     )
     Billable.objects.filter(work_order=order, report_id=replaced_id, billed_at__isnull=True).delete()
 

@@ -317,6 +317,37 @@ def reverse(*, organisation_id: int, move_id: int, user_id: int | None, note: st
     return correction
 
 
+def reverse_document(
+    *, organisation_id: int, document: str, document_id: int, user_id: int | None, note: str
+) -> list[StockMove]:
+    """Correct every move a document made (a delivery note cancelled, a signed report replaced by its correction):
+    each move not corrected yet goes back from its target to its source, pointing to it, in one post."""
+    moves = StockMove.objects.filter(
+        organisation_id=organisation_id, document=document, document_id=document_id, reverses__isnull=True
+    ).exclude(reversed_by__isnull=False)
+    lines = [
+        Line(
+            item_id=move.item_id,
+            quantity=move.quantity,
+            source_id=move.target_id,
+            target_id=move.source_id,
+            unit_cost=move.unit_cost,
+            serial=move.serial,
+            note=note[:255],
+            reverses_id=move.pk,
+        )
+        for move in moves
+    ]
+    return post(
+        organisation_id=organisation_id,
+        kind=MoveKind.REVERSAL,
+        lines=lines,
+        user_id=user_id,
+        document=document,
+        document_id=document_id,
+    )
+
+
 def disagreements(organisation_id: int | None = None) -> list[tuple[int, int, Decimal, Decimal]]:
     """Every (location, item) whose kept balance differs from the sum of its moves: (location, item, kept,
     summed). Empty when the ledger and the balances agree (``fieldbox stock-check``)."""
