@@ -103,8 +103,8 @@ def load(company: Organisation) -> None:
 def _catalogue(office: Scope) -> dict[str, Item]:
     items = {}
     for code, words, kind, unit, cost, _public, _dealer, reorder, _stocked in ITEMS:
-        data = {"code": code, "description": words, "kind": kind, "unit": unit, "last_cost": cost}
-        data |= {"reorder_level": reorder, "tracked": kind != ItemKind.LABOUR}
+        data: dict[str, object] = {"code": code, "description": words, "kind": kind, "unit": unit}
+        data |= {"last_cost": cost, "reorder_level": reorder, "tracked": kind != ItemKind.LABOUR}
         items[code] = catalogue.item_save(scope=office, data=data)
     since = date(clock.today(office.organisation.time_zone).year, 1, 1)
     lists = {}
@@ -128,10 +128,10 @@ def _catalogue(office: Scope) -> dict[str, Item]:
             call_out_fee="25",
             valid_from=since,
         )
-    dealer = Customer.objects.filter(organisation=office.organisation, company_name="Logistica Po S.r.l.").first()
-    if dealer is not None:
+    logistics = Customer.objects.filter(organisation=office.organisation, company_name="Logistica Po S.r.l.").first()
+    if logistics is not None:
         catalogue_prices.customer_terms_save(
-            scope=office, customer_id=dealer.pk, price_list_id=lists["Listino rivenditori"].pk, payment="riba"
+            scope=office, customer_id=logistics.pk, price_list_id=lists["Listino rivenditori"].pk, payment="riba"
         )
     return items
 
