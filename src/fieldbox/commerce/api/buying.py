@@ -88,7 +88,7 @@ class PurchaseFilters(PageFilters):
     supplier_id: int | None = None
 
 
-class CancelIn(Schema):
+class PurchaseCancelIn(Schema):
     reason: str = Field("", max_length=500)
 
 
@@ -373,7 +373,7 @@ def purchase_send(request: HttpRequest, order_id: int) -> Any:
     response={200: PurchaseOut, **errors_of(403, 404, 409, 422)},
     summary="Cancel an order nothing arrived for",
 )
-def purchase_cancel(request: HttpRequest, order_id: int, payload: CancelIn) -> Any:
+def purchase_cancel(request: HttpRequest, order_id: int, payload: PurchaseCancelIn) -> Any:
     scope = scope_of(request)
     services.purchase_cancel(scope=scope, order_id=order_id, reason=payload.reason)
     return _detail(scope, order_id)

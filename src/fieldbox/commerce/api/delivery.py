@@ -80,7 +80,7 @@ class SentOut(Schema):
     to: str
 
 
-class CancelIn(Schema):
+class NoteCancelIn(Schema):
     reason: str = Field("", max_length=500, description="Required for an issued note")
 
 
@@ -195,7 +195,7 @@ def note_list(request: HttpRequest, filters: Query[NoteFilters]) -> Any:
 
 
 @router.get(
-    "/delivery-notes/{note_id}",
+    "/delivery-notes/{int:note_id}",
     response={200: NoteOut, **errors_of(403, 404)},
     summary="One delivery note with its lines and the moves the caller may make",
 )
@@ -239,7 +239,7 @@ def note_from_offer(request: HttpRequest, payload: FromOfferIn) -> Any:
 
 
 @router.put(
-    "/delivery-notes/{note_id}",
+    "/delivery-notes/{int:note_id}",
     response={200: NoteOut, **errors_of(403, 404, 409, 422)},
     summary="Change a draft's header and lines (replaced); 409 once issued",
 )
@@ -250,7 +250,7 @@ def note_edit(request: HttpRequest, note_id: int, payload: NoteEditIn) -> Any:
 
 
 @router.put(
-    "/delivery-notes/{note_id}/lines",
+    "/delivery-notes/{int:note_id}/lines",
     response={200: NoteOut, **errors_of(403, 404, 409, 422)},
     summary="Replace a draft's lines (the header stays); 409 once issued",
 )
@@ -261,7 +261,7 @@ def note_lines(request: HttpRequest, note_id: int, payload: NoteLinesIn) -> Any:
 
 
 @router.post(
-    "/delivery-notes/{note_id}/issue",
+    "/delivery-notes/{int:note_id}/issue",
     response={200: NoteOut, **errors_of(403, 404, 409, 422)},
     summary="Issue the note: its number (progressive per year, no gaps) and date; it never changes afterwards",
     description="A note shipped from a location moves its lines to the customer (422 when the location does not "
@@ -274,18 +274,18 @@ def note_issue(request: HttpRequest, note_id: int) -> Any:
 
 
 @router.post(
-    "/delivery-notes/{note_id}/cancel",
+    "/delivery-notes/{int:note_id}/cancel",
     response={200: NoteOut, **errors_of(403, 404, 409, 422)},
     summary="Cancel a note (an issued one keeps its number, shown as cancelled; its stock moves are reversed)",
 )
-def note_cancel(request: HttpRequest, note_id: int, payload: CancelIn) -> Any:
+def note_cancel(request: HttpRequest, note_id: int, payload: NoteCancelIn) -> Any:
     scope = scope_of(request)
     services.delivery_cancel(scope=scope, note_id=note_id, reason=payload.reason)
     return _detail(scope, note_id)
 
 
 @router.post(
-    "/delivery-notes/{note_id}/send",
+    "/delivery-notes/{int:note_id}/send",
     response={202: SentOut, **errors_of(403, 404, 409, 422)},
     summary="E-mail an issued note's PDF to the customer (through the outbox)",
 )
@@ -295,7 +295,7 @@ def note_send(request: HttpRequest, note_id: int, payload: SendIn) -> Any:
 
 
 @router.get(
-    "/delivery-notes/{note_id}/pdf",
+    "/delivery-notes/{int:note_id}/pdf",
     response={200: None, **errors_of(403, 404)},
     summary="The delivery note's PDF (a draft's is marked as such)",
     openapi_extra={"responses": {200: {"description": "The PDF", "content": {PDF: {"schema": {"type": "string"}}}}}},
