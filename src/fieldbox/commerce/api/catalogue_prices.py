@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -19,6 +18,7 @@ from fieldbox.commerce import selectors_catalogue as reads
 from fieldbox.commerce.choices import PaymentType
 from fieldbox.commerce.models import CommerceSettings, CustomerTerms, LabourRate, Price, PriceList
 from fieldbox.commerce.services import catalogue_prices as services
+from fieldbox.core import clock
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import NOT_BLANK, Amount, Count, QueryDay, WrittenDate, errors_of
@@ -278,8 +278,10 @@ def price_close(request: HttpRequest, price_id: int, payload: ValidToIn) -> Any:
     summary="The labour rates of a list (in force today or later)",
 )
 def labour_rate_list(request: HttpRequest, price_list_id: int) -> Any:
-    found = reads.price_list_for(_reader(request), price_list_id)
-    return {"items": [_rate_out(r) for r in reads.labour_rates_of(found, day=timezone.localdate())]}
+    scope = _reader(request)
+    found = reads.price_list_for(scope, price_list_id)
+    today = clock.today(scope.organisation.time_zone)
+    return {"items": [_rate_out(r) for r in reads.labour_rates_of(found, day=today)]}
 
 
 @router.post(

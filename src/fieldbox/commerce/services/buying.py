@@ -41,7 +41,7 @@ from fieldbox.commerce.models import (
     Supplier,
 )
 from fieldbox.commerce.services import ledger, stock
-from fieldbox.core import audit, money, transitions
+from fieldbox.core import audit, clock, money, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.validators import typed_text
 
@@ -160,7 +160,7 @@ def purchase_create(
     made = _lines(scope, supplier.pk, lines)
     words = _clean_text(notes, "notes", TEXT_LIMIT)
     with transitions.atomic():
-        today = timezone.localdate()
+        today = clock.today(scope.organisation.time_zone)
         order = PurchaseOrder(
             organisation_id=scope.organisation.pk,
             number=numbering.take(scope.organisation.pk, DocumentKind.PURCHASE, today),
@@ -302,7 +302,7 @@ def receipt_create(
             errors.update(error.message_dict)
         if supplier_ddt_date is None:
             errors["supplier_ddt_date"] = _("Write the date of the supplier's delivery note.")
-        elif supplier_ddt_date > timezone.localdate():
+        elif supplier_ddt_date > clock.today(scope.organisation.time_zone):
             errors["supplier_ddt_date"] = _("The delivery note's date cannot be in the future.")
         if errors or supplier_ddt_date is None:
             raise ValidationError(errors)

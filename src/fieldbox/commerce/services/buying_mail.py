@@ -3,12 +3,12 @@ the supplier through the outbox when the order is sent (kind ``commerce.supplier
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from fieldbox.accounts.models import Organisation
 from fieldbox.commerce.models import ItemSupplier, PurchaseOrder
 from fieldbox.commerce.pdf import render_pdf
+from fieldbox.core import clock
 from fieldbox.messaging import kinds
 from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.kinds import MessageKind
@@ -48,7 +48,8 @@ def render(order: PurchaseOrder) -> bytes:
     )
     for line in lines:
         line.supplier_code = codes.get(line.item_id, "")  # type: ignore[attr-defined]
-    day = timezone.localdate(order.sent_at) if order.sent_at else timezone.localdate()
+    zone = order.organisation.time_zone
+    day = clock.day_of(order.sent_at, zone) if order.sent_at else clock.today(zone)
     context = {"order": order, "organisation": organisation, "lines": lines, "day": day}
     return render_pdf("commerce/buying/pdf.html", context, organisation.language, organisation.time_zone)
 

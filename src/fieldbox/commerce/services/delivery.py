@@ -44,7 +44,7 @@ from fieldbox.commerce.models import (
     StockLocation,
 )
 from fieldbox.commerce.services import ledger, stock
-from fieldbox.core import transitions
+from fieldbox.core import clock, transitions
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.validators import typed_text
 from fieldbox.fleet.models import Customer, CustomerAddress
@@ -302,7 +302,7 @@ def delivery_issue(*, scope: Scope, note_id: int) -> DeliveryNote:
         if not lines:
             raise ValidationError({"lines": _("Add at least one line.")})
         organisation = Organisation.objects.get(pk=note.organisation_id)
-        today = timezone.localdate()
+        today = clock.today(scope.organisation.time_zone)
         settings = CommerceSettings.objects.filter(organisation_id=note.organisation_id)
         series = settings.values_list("series", flat=True).first() or ""
         changes = {

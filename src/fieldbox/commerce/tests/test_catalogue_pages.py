@@ -8,13 +8,13 @@ from datetime import date, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 from PIL import Image
 
 from fieldbox.accounts.models import Partnership
 from fieldbox.accounts.tests.fixtures import signed_in
 from fieldbox.commerce.models import CommerceSettings, CustomerTerms, Item, ItemPhoto, Price, PriceList, Supplier
+from fieldbox.core import clock
 from fieldbox.fleet.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,8 @@ def test_the_list_page_shows_prices_in_force_and_the_office_adds_and_closes_them
     client = signed_in(shop.office)
     page = client.get(f"/commerce/price-lists/{shop.public.pk}/")
     assert [p.item.code for p in page.context["page"].object_list] == ["FLT-100", "MO", "R32"]
-    tomorrow = timezone.localdate() + timedelta(days=1)
+    today = clock.today(shop.org.time_zone)
+    tomorrow = today + timedelta(days=1)
     added = client.post(
         f"/commerce/price-lists/{shop.public.pk}/prices/",
         {"item_id": shop.gas.pk, "price": "39,90", "valid_from": tomorrow.isoformat(), "close_current": "on"},
@@ -158,7 +159,7 @@ def test_the_list_page_shows_prices_in_force_and_the_office_adds_and_closes_them
     )
     assert "Price of R32 saved." in added.content.decode()
     old = Price.objects.get(price_list=shop.public, item=shop.gas, valid_from=date(2026, 1, 1))
-    assert old.valid_to == timezone.localdate()
+    assert old.valid_to == today
     clash = client.post(
         f"/commerce/price-lists/{shop.public.pk}/prices/",
         {"item_id": shop.gas.pk, "price": "41", "valid_from": tomorrow.isoformat()},

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,6 +31,7 @@ from fieldbox.commerce.models import Item, Supplier
 from fieldbox.commerce.services import catalogue as services
 from fieldbox.commerce.services import catalogue_photos as photos
 from fieldbox.commerce.views import catalogue_imports, catalogue_prices
+from fieldbox.core import clock
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.core.web import page_of, run_service, scope_required
@@ -155,7 +155,7 @@ def item_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     item = reads.item_for(scope, pk)
     can_edit = scope.role in reads.CATALOGUE_WRITERS
-    prices = reads.item_prices_on(scope, item, timezone.localdate())
+    prices = reads.item_prices_on(scope, item, clock.today(scope.organisation.time_zone))
     suppliers = [(s.pk, s.name) for s in reads.suppliers_filtered(scope, active=True)] if can_edit else []
     context = {
         "item": item,

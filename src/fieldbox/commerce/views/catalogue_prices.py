@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,6 +27,7 @@ from fieldbox.commerce.forms_catalogue import (
 )
 from fieldbox.commerce.models import CustomerTerms, PriceList
 from fieldbox.commerce.services import catalogue_prices as services
+from fieldbox.core import clock
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.web import page_of, run_service, scope_required
@@ -102,7 +102,7 @@ def price_list_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     and for the office the forms to add a price or a rate and to close one."""
     scope = request.scope
     found = reads.price_list_for(scope, pk)
-    today = timezone.localdate()
+    today = clock.today(scope.organisation.time_zone)
     show = request.GET.get("show", "")
     if show == "all":
         prices = reads.prices_of(found)
