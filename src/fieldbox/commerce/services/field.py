@@ -21,7 +21,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -48,21 +47,6 @@ def on_report_move(step: Step) -> None:
     signer_is_office = step.scope is not None and step.scope.role in WORK_PLANNERS
     keeper = order.technician_id if signer_is_office or user_id is None else user_id
     report_signed(report=report, order=order, keeper_id=keeper, user_id=user_id)
-
-
-def adjustments_location(organisation_id: int) -> StockLocation:
-    """The organisation's inventory adjustments location (where a shortfall is posted from)."""
-    rows = StockLocation.objects.filter(organisation_id=organisation_id, kind=LocationKind.INVENTORY).order_by("pk")
-    found = rows.first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return StockLocation.objects.create(
-                organisation_id=organisation_id, kind=LocationKind.INVENTORY, name=str(LocationKind.INVENTORY.label)
-            )
-    except IntegrityError:
-        return rows.get()
 
 
 def report_signed(*, report: WorkReport, order: WorkOrder, keeper_id: int | None, user_id: int | None) -> None:
@@ -153,7 +137,7 @@ def _lines(
             ledger.Line(
                 item_id=item.pk,
                 quantity=quantity - given,
-                source_id=adjustments_location(org).pk,
+                source_id=stock.inventory_location(org).pk,
                 target_id=target.pk,
                 note=f"{SHORTFALL}: {van.name if van else ''}"[:255],
             )
