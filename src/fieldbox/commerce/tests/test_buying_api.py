@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.test import Client
 
@@ -13,6 +11,7 @@ from fieldbox.accounts.choices import Role
 from fieldbox.accounts.tests.factories import member
 from fieldbox.accounts.tests.fixtures import scope_of
 from fieldbox.commerce.models import Billable, PurchaseOrder, Receipt
+from fieldbox.core import clock
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -131,7 +130,7 @@ def test_billables_and_delivery_notes_through_the_api(shop, other_tenant):
         == 200
     )
     issued = office.send("post", f"/delivery-notes/{pk}/issue").json()
-    assert issued["number"] == f"DDT-{date.today().year}/00001" and issued["status"] == "issued"
+    assert issued["number"] == f"DDT-{clock.today('Europe/Rome').year}/00001" and issued["status"] == "issued"
     assert (
         office.send("put", f"/delivery-notes/{pk}/lines", {"lines": [{"description": "X", "quantity": 1}]}).status_code
         == 409

@@ -4,7 +4,6 @@ and printed; a technician is refused the buying pages."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from django.urls import reverse
 from fieldbox.accounts.tests.fixtures import signed_in
 from fieldbox.commerce.choices import DeliveryNoteStatus, PurchaseStatus
 from fieldbox.commerce.models import Billable, CostCheckLine, DeliveryNote, PurchaseOrder, Receipt
+from fieldbox.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_a_delivery_note_written_issued_and_printed_in_the_browser(shop):
     issued = office.post(url("delivery_move", note.pk, "issue"))
     assert issued.status_code == 302
     note.refresh_from_db()
-    assert note.status == DeliveryNoteStatus.ISSUED and note.number == f"DDT-{date.today().year}/00001"
+    assert note.status == DeliveryNoteStatus.ISSUED and note.number == f"DDT-{clock.today('Europe/Rome').year}/00001"
     page = text(office.get(url("delivery_note", note.pk)))
     assert note.number in page and "Filtro aria caldaia" in page and 'data-testid="delivery-issue"' not in page
     pdf = office.get(url("delivery_pdf", note.pk))

@@ -5,7 +5,6 @@ changes; issuing from a location moves the goods to the customer; cancelling kee
 from __future__ import annotations
 
 import threading
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,10 +17,11 @@ from fieldbox.commerce.models import DeliveryNote, StockBalance, StockLocation, 
 from fieldbox.commerce.services import delivery, ledger
 from fieldbox.commerce.services.delivery import Header, NoteLine
 from fieldbox.commerce.services.stock import location_for_customer
+from fieldbox.core import clock
 from fieldbox.core.errors import Conflict
 
 pytestmark = pytest.mark.django_db
-YEAR = date.today().year
+YEAR = clock.today("Europe/Rome").year
 
 
 def balance(location, item) -> Decimal:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fieldbox.accounts.tests.fixtures import Tenant, signed_in
+from fieldbox.core import clock
 from fieldbox.fleet.tests.factories import device, registry
 from fieldbox.jobs import queries, services
 from fieldbox.jobs.choices import JobStatus
@@ -85,7 +86,7 @@ def test_chosen_columns_change_the_list_and_its_export(tenant):
     assert job.number in page and job.subscription.number not in page
     export = client.get("/jobs/?format=csv").content.decode().splitlines()
     assert export[0] == "Job,Assigned on,Serial number"
-    assert export[1].startswith(f"{job.number},{timezone.localdate().isoformat()}")
+    assert export[1].startswith(f"{job.number},{clock.today(tenant.provider.time_zone).isoformat()}")
     client.post("/jobs/columns/", {"columns": ["bogus"]})
     assert "<th>Installer company</th>" in client.get("/jobs/").content.decode()  # back to the defaults
 
