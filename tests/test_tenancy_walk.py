@@ -1101,17 +1101,22 @@ def test_objects_of_another_organisation_answer_like_missing_ones(world):
     assert a_state(world) == A_STATE
 
 
+# The bare page, then filters and exports that could reach other records.
+PAGE_QUERIES = ("", "?status=pending", "?status=failed", "?format=csv", "?actor=alpha", "?device=356938035")
+
+
 def test_pages_show_nothing_of_another_organisation(world):
     for name, (kind, _key) in WEB_ROUTES.items():
         if kind != "page":
             continue
         for client in callers(world):
-            queries = ("", "?status=pending", "?status=failed", "?format=csv", "?actor=alpha", "?device=356938035")
-            for query in queries:
+            for query in PAGE_QUERIES:
                 response = client.get(url_of(name, None) + query)
                 body = response.content.decode(errors="replace")
                 leaked = [m for m in world.markers if m in body]
                 assert not leaked, (name, query, leaked)
+                if response.status_code in (403, 404, 405):
+                    break  # refused before any filter is read: the filters reach nothing more
     assert a_state(world) == A_STATE
 
 
