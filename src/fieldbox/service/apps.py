@@ -10,6 +10,7 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         from fieldbox.service import (  # noqa: F401 - webhooks of ticket moves, the worker's tasks
             assignments,  # work orders sent to their people: e-mails, links to answer
+            call_verified,  # the call page's "verified" section (final verification)
             events,
             events_work,  # webhooks of work-order moves
             panels,
@@ -19,8 +20,10 @@ class ServiceConfig(AppConfig):
         from fieldbox.service.services import (  # noqa: F401 - their words in the audit log (and message kinds)
             checklists,  # a work order's checklists start with the work (a hook of WORK_ORDER_TABLE)
             contacts,
+            contracts,  # contracts: words in the audit log, the notice e-mail, webhooks
             equipment,
             reports,
             telematics,
+            verification,  # the final verification: words in the audit log
             work_orders,
         )

@@ -21,7 +21,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-SECTIONS = ("quote", "parts", "work_order", "field_order")
+SECTIONS = ("quote", "parts", "work_order", "field_order", "prepaid", "verified", "invoiced")
 Maker = Callable[[HttpRequest, Any], "str | None"]
 _makers: dict[str, list[Maker]] = {name: [] for name in SECTIONS}
 
@@ -36,7 +36,7 @@ def register(section: str, maker: Maker) -> Maker:
 
 
 def parts_of(
-    request: HttpRequest, record: Any, sections: tuple[str, ...] = ("quote", "parts")
+    request: HttpRequest, record: Any, sections: tuple[str, ...] = ("quote", "parts", "prepaid", "verified", "invoiced")
 ) -> dict[str, SafeString]:
     """The HTML each of ``sections`` gets from the other apps for ``record`` (the call, or the work order), an
     empty string where none has anything to show."""

@@ -300,3 +300,67 @@ REPORT_TABLE: Table[Any] = Table(
         ),
     ),
 )
+
+
+# -- Maintenance contracts (issue 16, Appsistance "gestione contratti") ---------------------------------------------
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("contract", "Draft")
+    ACTIVE = "active", pgettext_lazy("contract", "Active")
+    RENEWED = "renewed", pgettext_lazy("contract", "Renewed")
+    TERMINATED = "terminated", pgettext_lazy("contract", "Terminated")
+    EXPIRED = "expired", pgettext_lazy("contract", "Expired")
+
+
+class Renewal(models.TextChoices):
+    """What happens at a contract's end (Appsistance "rinnovo")."""
+
+    NONE = "none", _("No renewal")
+    AUTOMATIC = "automatic", _("Automatic renewal")
+    ON_REQUEST = "on_request", _("Renewal on request")
+
+
+class FeePeriod(models.TextChoices):
+    """How often a contract's fee is due (Appsistance "periodicità canone")."""
+
+    MONTH = "month", _("Monthly")
+    QUARTER = "quarter", _("Quarterly")
+    HALF_YEAR = "half_year", _("Half-yearly")
+    YEAR = "year", _("Yearly")
+
+
+# The months of one fee period, for the invoicing of a fee.
+FEE_PERIOD_MONTHS = {FeePeriod.MONTH: 1, FeePeriod.QUARTER: 3, FeePeriod.HALF_YEAR: 6, FeePeriod.YEAR: 12}
+C = ContractStatus
+# A contract that binds its equipment: two of these never cover the same equipment on the same day.
+BINDING_CONTRACT = (C.DRAFT, C.ACTIVE)
+ENDED_CONTRACT = (C.RENEWED, C.TERMINATED, C.EXPIRED)
+
+# A maintenance contract's life: a draft (changed freely: terms, covered equipment) → active (then it never
+# changes) → at its end renewed (an automatic renewal made the next contract, which points to it), or expired
+# (no renewal, or on request only); the office may terminate an active one early, with a reason. Without a person
+# (SYSTEM): the daily renewal run.
+CONTRACT_TABLE: Table[Any] = Table(
+    name="contract",
+    model="service.Contract",
+    states=ContractStatus,
+    refusal=_("Not possible while the contract is “%(status)s”."),
+    owner=lambda contract, scope: contract.organisation_id,
+    touched="changed_at",
+    moves=(
+        Move("create", CREATED, C.DRAFT, OFFICE),
+        Move("renew_as", CREATED, C.ACTIVE, frozenset({SYSTEM})),
+        Move(
+            "edit",
+            (C.DRAFT,),
+            SAME,
+            OFFICE,
+            refusal=_("The contract is “%(status)s”: only a draft contract changes. Its history stays as it was."),
+        ),
+        Move("activate", (C.DRAFT,), C.ACTIVE, OFFICE),
+        Move("terminate", (C.ACTIVE,), C.TERMINATED, OFFICE),
+        Move("renew", (C.ACTIVE,), C.RENEWED, frozenset({SYSTEM})),
+        Move("expire", (C.ACTIVE,), C.EXPIRED, frozenset({SYSTEM})),
+    ),
+)

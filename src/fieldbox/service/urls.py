@@ -162,3 +162,41 @@ urlpatterns += [
     path("field/checklist-photos/<int:pk>/delete/", checklist_views.photo_delete, name="checklist_photo_delete"),
     path("desk/work-types/<int:pk>/checklists/", checklist_views.work_type_checklists, name="work_type_checklists"),
 ]
+
+# ---- Maintenance plans: the plans, one plan's grid, its lines, a plan from a contract, the generation of a month's
+# work orders (issue 16, service/views/plans.py) ----
+from fieldbox.service.views import plans as plan_views  # noqa: E402
+
+urlpatterns += [
+    path("desk/plans/", plan_views.plans, name="plans"),
+    path("desk/plans/new/", plan_views.plan_new, name="plan_new"),
+    path("desk/plans/from-contract/", plan_views.plan_from_contract, name="plan_from_contract"),
+    path("desk/plans/generate/", plan_views.plans_generate, name="plans_generate"),
+    path("desk/plans/<int:pk>/", plan_views.plan, name="plan"),
+    path("desk/plans/<int:pk>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("desk/plans/<int:pk>/lines/", plan_views.plan_line_add, name="plan_line_add"),
+    path("desk/plan-lines/<int:pk>/remove/", plan_views.plan_line_remove, name="plan_line_remove"),
+]
+
+# ---- Maintenance contracts (service/views/contracts.py) ----
+from fieldbox.service.views import contracts as contract_views  # noqa: E402
+
+urlpatterns += [
+    path("desk/contracts/", contract_views.contracts, name="contracts"),
+    path("desk/contracts/new/", contract_views.contract_new, name="contract_new"),
+    path("desk/contracts/<int:pk>/", contract_views.contract, name="contract"),
+    path("desk/contracts/<int:pk>/edit/", contract_views.contract_edit, name="contract_edit"),
+    path("desk/contracts/<int:pk>/equipment/", contract_views.contract_equipment_add, name="contract_equipment_add"),
+    path(
+        "desk/contracts/<int:pk>/equipment/<int:line_pk>/remove/",
+        contract_views.contract_equipment_remove,
+        name="contract_equipment_remove",
+    ),
+    path("desk/contracts/<int:pk>/activate/", contract_views.contract_activate, name="contract_activate"),
+    path("desk/contracts/<int:pk>/terminate/", contract_views.contract_terminate, name="contract_terminate"),
+]
+
+# ---- The final verification (issue 16, service/views/verification.py) ----
+from fieldbox.service.views.verification import urls as verification_urls  # noqa: E402
+
+urlpatterns += verification_urls

@@ -48,3 +48,18 @@ router.add_router("", feeds.router)
 from fieldbox.service.api import checklists  # noqa: E402
 
 router.add_router("", checklists.router)
+
+# ---- Maintenance plans: plans, their lines, generating a month's work orders (service/api/plans.py) ----
+from fieldbox.service.api import plans  # noqa: E402
+
+router.add_router("", plans.router)
+
+# ---- Maintenance contracts: list, one, draft, equipment, activate, terminate (service/api/contracts.py) ----
+from fieldbox.service.api import contracts  # noqa: E402
+
+router.add_router("", contracts.router)
+
+# ---- The final verification: the queue, a work order's or call's lines, verifying (service/api/verification.py) --
+from fieldbox.service.api import verification  # noqa: E402
+
+router.add_router("", verification.router)

@@ -28,7 +28,7 @@ from fieldbox.service.services import resources as resource_services
 from fieldbox.service.services import work_orders as services
 
 router = Router(tags=["work orders"])
-MoveName = Literal["send", "start", "hold", "resume", "finish", "verify", "cancel", "unplan"]
+MoveName = Literal["send", "start", "hold", "resume", "finish", "cancel", "unplan"]
 
 
 # ---- Schemas ------------------------------------------------------------------------------------------------
@@ -346,11 +346,11 @@ router.post(
 @router.post(
     "/work-orders/{work_order_id}/moves/{action}",
     response={200: WorkOrderOut, **errors_of(403, 404, 409, 422)},
-    summary="Move a work order: send, start, hold, resume, finish, verify, cancel, unplan",
+    summary="Move a work order: send, start, hold, resume, finish, cancel, unplan",
     description="`send` e-mails each assignee the work order with links to accept or decline it; `hold` and "
-    "`cancel` need a `reason`; `verify` is an admin's; `start`, `finish` and `hold` are made by a person on the "
-    "work order (or the office). A move the state does not allow answers 409. The body is a JSON object, `{}` "
-    "when there is no reason to give.",
+    "`cancel` need a `reason`; verifying is `POST /verification/work-orders/{id}` (an admin's); `start`, `finish` "
+    "and `hold` are made by a person on the work order (or the office). A move the state does not allow answers "
+    "409. The body is a JSON object, `{}` when there is no reason to give.",
 )
 def work_order_move(request: HttpRequest, work_order_id: int, action: MoveName, payload: WorkOrderMoveIn) -> Any:
     scope = scope_of(request)

@@ -1,6 +1,8 @@
 """The back office's records: the service desk (``desk``), work orders and their planning (``work``), and what
 was done in the field (``field``)."""
 
+# Issue 16's models, imported here so that Django registers them; use them from their own modules.
+from fieldbox.service.models import contracts, plans, verification  # noqa: F401
 from fieldbox.service.models.desk import (
     ORGANISATION,
     Attachment,

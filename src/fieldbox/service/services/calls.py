@@ -24,7 +24,7 @@ from fieldbox.core.errors import Conflict
 from fieldbox.core.money import CENT
 from fieldbox.core.tenancy import Scope
 from fieldbox.messaging.phones import normalise_phone
-from fieldbox.service import selectors, sla
+from fieldbox.service import charge_hooks, selectors, sla
 from fieldbox.service import selectors_calls as calls
 from fieldbox.service.choices import (
     ENDED_TICKET,
@@ -368,6 +368,7 @@ def charge_add(
             action="charge.add",
             data={"ticket": ticket.number, **{k: str(v) if v is not None else None for k, v in fields.items()}},
         )
+        charge_hooks.added(scope=scope, charge=charge)  # e.g. commerce's prepaid minutes
     return charge
 
 
@@ -427,6 +428,7 @@ def charge_remove(*, scope: Scope, charge_id: int) -> Charge:
             action="charge.remove",
             data={"ticket": ticket.number, "kind": charge.kind, "description": charge.description},
         )
+        charge_hooks.removed(scope=scope, charge=charge)  # e.g. commerce gives prepaid minutes back
         charge.delete()
     return charge
 

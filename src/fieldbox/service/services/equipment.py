@@ -22,6 +22,7 @@ from fieldbox.fleet import selectors as fleet
 from fieldbox.fleet.models import Customer
 from fieldbox.service import customers as reads
 from fieldbox.service.models import Equipment, Ticket
+from fieldbox.service.models.contracts import ContractEquipment
 from fieldbox.service.services.contacts import locked_customer
 
 TEXTS = {"name": 200, "serial": 64, "product": 200}
@@ -214,7 +215,8 @@ def equipment_save(
 
 
 def equipment_remove(*, scope: Scope, equipment_id: int) -> None:
-    """Remove a piece of equipment that has no component and no ticket (they would lose what they refer to)."""
+    """Remove a piece of equipment that has no component, no ticket and no contract (they would lose what they refer
+    to)."""
     scope.require_role(*CUSTOMER_KEEPERS)
     with transaction.atomic():
         locked_customer(scope, _customer_of(scope, equipment_id))
@@ -235,6 +237,12 @@ def equipment_remove(*, scope: Scope, equipment_id: int) -> None:
                 tickets,
             )
             raise Conflict(message % {"count": tickets})
+        contract = ContractEquipment.objects.filter(equipment=equipment).select_related("contract").first()
+        if contract is not None:
+            raise Conflict(
+                _("Contract %(number)s covers it: equipment under a contract stays, with its history.")
+                % {"number": contract.contract.number}
+            )
         audit.record(
             actor=scope.user,
             organisation=scope.organisation,

@@ -35,7 +35,7 @@ W = WorkOrderStatus
 MAX_MINUTES = 24 * 60  # one work order fits in a day; longer work is several work orders
 TEXT_LIMIT = 20_000
 # The moves a planner or a doer makes by name (the others have their own service: plan, answer, follow-up).
-PLAIN_MOVES = {"send", "start", "hold", "resume", "finish", "verify", "cancel", "unplan"}
+PLAIN_MOVES = {"send", "start", "hold", "resume", "finish", "cancel", "unplan"}  # verify: services.verification
 NEEDS_REASON = {"hold", "cancel"}
 # The moves that set a work order's time (its bookings take it).
 TIMED_MOVES = {"plan", "replan", "resend"}
@@ -379,7 +379,7 @@ def refuse_outsider(order: WorkOrder, scope: Scope) -> None:
 
 
 def work_order_move(*, scope: Scope, work_order_id: int, action: str, reason: str = "") -> WorkOrder:
-    """Send, start, hold, resume, finish, verify, cancel or take off the calendar."""
+    """Send, start, hold, resume, finish, cancel or take off the calendar."""
     if action not in PLAIN_MOVES:
         raise ValidationError({"action": _("Unknown action.")})
     WORK_ORDER_TABLE.require(action, scope)

@@ -22,6 +22,7 @@ from fieldbox.service import selectors_planner as planner
 from fieldbox.service.choices import ActivityKind, WorkOrderStatus
 from fieldbox.service.models import Activity, Booking, Resource, Team, WorkOrder
 from fieldbox.service.services.activities import activity_delete, activity_save
+from fieldbox.service.services.verification import verify_work_order
 from fieldbox.service.services.work_orders import work_order_answer, work_order_move
 from fieldbox.service.tests.test_work_orders import Shop, at, new, plan
 
@@ -319,7 +320,7 @@ def test_a_drag_onto_a_busy_person_or_of_a_verified_work_order_is_refused_with_t
     work_order_answer(scope=shop.scope(shop.marco), work_order_id=busy.pk, accept=True)
     for action in ("start", "finish"):
         work_order_move(scope=shop.scope(shop.marco), work_order_id=busy.pk, action=action)
-    work_order_move(scope=shop.scope(shop.admin), work_order_id=busy.pk, action="verify")
+    verify_work_order(scope=shop.scope(shop.admin), work_order_id=busy.pk)
     verified = _move(office, busy, start="2026-12-09T09:00")
     assert verified.status_code == 409 and "Verified" in verified.json()["error"]
     busy.refresh_from_db()

@@ -19,6 +19,7 @@ from fieldbox.core.models import AuditEvent
 from fieldbox.fleet.models import Customer, CustomerAddress
 from fieldbox.service.choices import Answer, WorkOrderStatus
 from fieldbox.service.models import Booking, Resource, WorkOrder
+from fieldbox.service.services.verification import verify_work_order
 from fieldbox.service.services.work_orders import (
     work_order_answer,
     work_order_create,
@@ -155,9 +156,12 @@ def test_outsiders_may_not_answer_carry_out_or_verify(shop, other_tenant):
         work_order_move(scope=shop.scope(shop.luca), work_order_id=order.pk, action="start")
     work_order_move(scope=shop.scope(shop.marco), work_order_id=order.pk, action="start")
     work_order_move(scope=shop.scope(shop.marco), work_order_id=order.pk, action="finish")
+    with pytest.raises(ValidationError):  # verified only through the final verification, which keeps the lines
+        work_order_move(scope=shop.scope(shop.admin), work_order_id=order.pk, action="verify")
     with pytest.raises(PermissionDenied):
-        work_order_move(scope=shop.scope(shop.office), work_order_id=order.pk, action="verify")
-    order = work_order_move(scope=shop.scope(shop.admin), work_order_id=order.pk, action="verify")
+        verify_work_order(scope=shop.scope(shop.office), work_order_id=order.pk)
+    verify_work_order(scope=shop.scope(shop.admin), work_order_id=order.pk)
+    order.refresh_from_db()
     assert order.status == W.VERIFIED and order.closed_at is not None
     with pytest.raises(Conflict):  # a verified work order is not moved any more
         plan(shop, order, at(11, 8))

@@ -62,7 +62,8 @@ PLANNERS = tuple(sorted(WORK_PLANNERS))
 PAGE_SIZE = 50
 FOUND_AT_MOST = 20
 # The moves made by a plain button; those with a reason have their own small form.
-PLAIN = ("send", "start", "finish", "resume", "verify", "unplan")
+PLAIN = ("send", "start", "finish", "resume", "unplan")
+# "verify" is made only by the final verification screen (service.services.verification), which keeps the lines.
 WITH_REASON = ("hold", "cancel")
 
 
@@ -204,6 +205,7 @@ def _buttons(order: WorkOrder, scope: Scope, mine: Any) -> dict[str, Any]:
         "can_plan": bool({"plan", "replan", "resend"} & allowed),
         "can_edit": "edit" in allowed,
         "can_follow": "follow_up" in allowed,
+        "can_verify": "verify" in allowed,
         "can_accept": answering and mine.answer != Answer.ACCEPTED,
         "can_decline": mine is not None and "decline" in allowed and mine.answer != Answer.DECLINED,
     }
@@ -248,7 +250,7 @@ def work_order(request: AuthedRequest, pk: int) -> HttpResponse:
 @scope_required(*WORK_READERS)
 @require_POST
 def work_order_move(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
-    """Send, start, finish, resume, verify, take off the calendar; hold or cancel with the reason."""
+    """Send, start, finish, resume, take off the calendar; hold or cancel with the reason."""
     if action not in services.PLAIN_MOVES:
         raise Http404
     scope = request.scope
