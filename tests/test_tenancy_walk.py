@@ -79,6 +79,7 @@ from fieldbox.service.services import (
     timesheets,
     work_orders,
 )
+from tests import walk_billing
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,7 @@ class World:
     b: Tenant
     ids: dict[str, int]
     markers: list[str]
+    billing: tuple[Any, ...] = ()  # Alpha's contracts, plans, minutes, verifications and invoices, as built
 
 
 @pytest.fixture
@@ -164,6 +166,7 @@ def world(db: Any) -> World:
     back_office = _alpha_back_office(a, ticket)
     back_office |= _alpha_field_work(a, back_office, team)
     back_office |= _alpha_commerce(a, back_office)
+    back_office |= walk_billing.alpha_billing(a, back_office | {"team": team.pk})
     ids = {
         **back_office,
         "team": team.pk,
@@ -234,7 +237,9 @@ def world(db: Any) -> World:
         "Alpha secret check",
         "alpha-draft-file.xlsx",
     ]
-    return World(a=a, b=b, ids=ids, markers=markers)
+    world = World(a=a, b=b, ids=ids, markers=[*markers, *walk_billing.MARKERS])
+    world.billing = walk_billing.billing_state(world)
+    return world
 
 
 # The field work of the installer company's after-sales (work orders, planner, hours, clock-in, files).
@@ -996,6 +1001,7 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "set_language": ("public", None),
     "javascript-catalog": ("public", None),
 }
+WEB_ROUTES |= walk_billing.WEB_ROUTES
 
 
 def named_routes() -> dict[str, URLPattern]:
@@ -1044,6 +1050,7 @@ OBJECT_KWARGS = {
     "commerce:purchase_move": {"action": "send"},
     "commerce:delivery_move": {"action": "issue"},
 }
+OBJECT_KWARGS |= walk_billing.OBJECT_KWARGS
 # Routes whose object is named by another word than pk.
 PK_NAMES = {
     "service:contact_new": "customer_pk",
@@ -1099,6 +1106,7 @@ def test_objects_of_another_organisation_answer_like_missing_ones(world):
                 body = foreign.content.decode()
                 assert not any(m in body for m in world.markers), (name, method)
     assert a_state(world) == A_STATE
+    assert walk_billing.billing_state(world) == world.billing
 
 
 # The bare page, then filters and exports that could reach other records.
@@ -1118,6 +1126,7 @@ def test_pages_show_nothing_of_another_organisation(world):
                 if response.status_code in (403, 404, 405):
                     break  # refused before any filter is read: the filters reach nothing more
     assert a_state(world) == A_STATE
+    assert walk_billing.billing_state(world) == world.billing
 
 
 def test_switching_into_another_organisation_is_refused(world):
@@ -1540,6 +1549,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[str, str | None, dict[str, Any] | No
     ("post", "/api/v1/delivery-notes/{note_id}/send"): ("object", "delivery_note", {}),
     ("get", "/api/v1/delivery-notes/{note_id}/pdf"): ("object", "delivery_note", None),
 }
+API_OPERATIONS |= walk_billing.API_OPERATIONS
 
 
 def api_operations() -> set[tuple[str, str]]:
@@ -1606,3 +1616,4 @@ def test_api_never_leaks_another_organisation(world):
             leaked = [m for m in world.markers if m in text]
             assert not leaked, (method, path, leaked)
     assert a_state(world) == A_STATE
+    assert walk_billing.billing_state(world) == world.billing

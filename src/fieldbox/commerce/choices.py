@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.choices import BACK_OFFICE, OFFICE, WORK_DOERS
-from fieldbox.core.transitions import CREATED, SAME, SYSTEM, Move, Table
+from fieldbox.core.transitions import CREATED, DELETED, SAME, SYSTEM, Move, Table
 
 # Who sells, keeps the stock and buys: the office (and the admins); technicians read items and prices, ask for
 # quotes, see and use their van's stock.
@@ -188,6 +188,7 @@ class DocumentKind(models.TextChoices):
     DELIVERY_NOTE = "ddt", _("Delivery note")
     INVOICE = "invoice", _("Invoice")
     CREDIT_NOTE = "credit", _("Credit note")
+    PREPAID = "prepaid", _("Prepaid package")
 
 
 # The prefix a document number is shown with ("PR-2026/00012").
@@ -198,6 +199,7 @@ NUMBER_PREFIX = {
     DocumentKind.DELIVERY_NOTE: "DDT",
     DocumentKind.INVOICE: "FT",
     DocumentKind.CREDIT_NOTE: "NC",
+    DocumentKind.PREPAID: "PP",
 }
 
 Q_ = QuoteStatus
@@ -304,3 +306,122 @@ DELIVERY_NOTE_TABLE: Table[Any] = Table(
         Move("cancel", (D.DRAFT, D.ISSUED), D.CANCELLED, STOCK_KEEPERS),
     ),
 )
+
+
+# ---- Invoicing (issue 16, FATTURAZIONE) ------------------------------------------------------------------------
+# The office bills: it runs, reviews and issues invoices, writes credit notes and records payments.
+BILLERS = OFFICE
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class DocumentType(models.TextChoices):
+    """The FatturaPA "TipoDocumento" of an invoice."""
+
+    TD01 = "TD01", _("Invoice")
+    TD04 = "TD04", _("Credit note")
+    TD24 = "TD24", _("Deferred invoice (with its delivery notes)")
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    PAID = "paid", _("Paid")
+
+
+class InvoiceRunStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class SourceKind(models.TextChoices):
+    """Where an invoice line comes from: each source is billed once."""
+
+    BILLABLE = "billable", _("Material left with the customer")
+    DELIVERY_NOTE_LINE = "ddt_line", _("Delivery note")
+    CONTRACT_FEE = "contract_fee", _("Contract fee")
+    VERIFIED_LINE = "verified_line", _("Verified work")
+    PREPAID_PACKAGE = "prepaid_package", _("Prepaid package")
+
+
+IV = InvoiceStatus
+# An invoice (or a credit note): a draft is reviewed (its lines edited) or discarded, which frees what it bills;
+# issued, it gets its number and date and never changes (a mistake is corrected by a credit note that points to
+# it); it is paid when its payments reach its total (partly paid before that, shown from its payments).
+INVOICE_TABLE: Table[Any] = Table(
+    name="invoice",
+    model="commerce.Invoice",
+    states=InvoiceStatus,
+    refusal=_("Not possible while the invoice is “%(status)s”."),
+    owner=lambda invoice, scope: invoice.organisation_id,
+    touched="changed_at",
+    moves=(
+        Move("create", CREATED, IV.DRAFT, BILLERS | {SYSTEM}),
+        Move(
+            "edit",
+            (IV.DRAFT,),
+            SAME,
+            BILLERS,
+            refusal=_("This invoice is issued: it never changes. Correct it with a credit note."),
+        ),
+        Move(
+            "discard",
+            (IV.DRAFT,),
+            DELETED,
+            BILLERS | {SYSTEM},
+            refusal=_("This invoice is issued: it never changes. Correct it with a credit note."),
+        ),
+        Move("issue", (IV.DRAFT,), IV.ISSUED, BILLERS | {SYSTEM}, refusal=_("This invoice is already issued.")),
+        Move(
+            "record_payment",
+            (IV.ISSUED,),
+            SAME,
+            BILLERS,
+            refusal=_("Only an issued invoice not yet paid takes a payment (this one is “%(status)s”)."),
+        ),
+        Move(
+            "pay",
+            (IV.ISSUED,),
+            IV.PAID,
+            BILLERS,
+            refusal=_("Only an issued invoice not yet paid takes a payment (this one is “%(status)s”)."),
+        ),
+        Move("credit", (IV.ISSUED, IV.PAID), SAME, BILLERS, refusal=_("Only an issued invoice is credited.")),
+    ),
+)
+
+IR = InvoiceRunStatus
+# An invoice run: collected as drafts, reviewed, then issued all together or discarded (its drafts go and what
+# they billed is free again).
+INVOICE_RUN_TABLE: Table[Any] = Table(
+    name="invoice_run",
+    model="commerce.InvoiceRun",
+    states=InvoiceRunStatus,
+    refusal=_("Not possible while the invoice run is “%(status)s”."),
+    owner=lambda run, scope: run.organisation_id,
+    touched="changed_at",
+    moves=(
+        Move("create", CREATED, IR.DRAFT, BILLERS | {SYSTEM}),
+        Move("issue", (IR.DRAFT,), IR.ISSUED, BILLERS | {SYSTEM}),
+        Move("discard", (IR.DRAFT,), IR.DISCARDED, BILLERS | {SYSTEM}),
+    ),
+)
+
+
+# ---- Prepaid pay-per-call minutes (Appsistance "PAY PER CALL PREPAGATI") ------------------------------------------
+# A customer buys a package of support minutes; each call's time uses them. The minutes are an append-only ledger
+# (``commerce.services.prepaid``): a purchase adds, a use takes, a reversal undoes one move, an expiry takes what is
+# left at the end. The office sells, uses by hand and corrects; the portal contact reads their own.
+PREPAID_SELLERS = OFFICE
+PREPAID_READERS = BACK_OFFICE
+
+
+class MinuteMoveKind(models.TextChoices):
+    PURCHASE = "purchase", _("Bought")
+    USE = "use", _("Used")
+    REVERSAL = "reversal", _("Correction (reverse move)")
+    EXPIRY = "expiry", _("Expired")

@@ -7,11 +7,18 @@
 - the e-mails of quotes, offers, supplier orders and delivery notes (message kinds), and the scheduled expiry.
 """
 
-from fieldbox.commerce import call_parts, call_quotes, tasks  # noqa: F401 - sections of service's pages, beat task
+from fieldbox.commerce import (  # noqa: F401 - sections of service's pages, beat task, prepaid minutes
+    call_invoiced,
+    call_parts,
+    call_quotes,
+    prepaid_hooks,
+    tasks,
+)
 from fieldbox.commerce.services import (  # noqa: F401 - message kinds and events
     buying_mail,
     delivery_mail,
     field,
+    invoicing_mail,
     offers_answers,
     quotes_sending,
 )

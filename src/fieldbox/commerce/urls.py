@@ -1,6 +1,7 @@
 """The pages of sales and stock: each subject's module lists its own routes (``urlpatterns``), gathered here."""
 
-from fieldbox.commerce.views import buying, catalogue, delivery, offers, quotes, stock
+from fieldbox.commerce.views import buying, catalogue, delivery, invoice_export, offers, prepaid, quotes, stock
+from fieldbox.commerce.views import invoicing as invoicing_views
 
 app_name = "commerce"
 
@@ -11,4 +12,7 @@ urlpatterns = [
     *offers.urlpatterns,
     *buying.urlpatterns,
     *delivery.urlpatterns,
+    *prepaid.urlpatterns,
+    *invoice_export.urlpatterns,
+    *invoicing_views.urlpatterns,
 ]

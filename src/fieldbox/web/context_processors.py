@@ -32,7 +32,9 @@ from fieldbox.commerce.selectors_stock import STOCK_READERS
 from fieldbox.messaging.selectors import UNREAD_CAP, unread_count
 from fieldbox.service.at_risk import READERS as AT_RISK_READERS
 from fieldbox.service.feeds import FEED_TAKERS
+from fieldbox.service.selectors_contracts import CONTRACT_READERS
 from fieldbox.service.selectors_hours import HOURS_ADMINS, HOURS_PEOPLE
+from fieldbox.service.selectors_verification import VERIFICATION_READERS
 from fieldbox.service.selectors_work_orders import WORK_READERS
 
 # (label, url name, roles that see it; empty = everyone in an organisation)
@@ -50,6 +52,9 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("My day"), "service:field_day", WORK_DOERS),
     (_("Work orders"), "service:work_orders", WORK_READERS),
     (_("Planner"), "service:planner", BACK_OFFICE),
+    (_("Contracts"), "service:contracts", CONTRACT_READERS),
+    (_("Maintenance plans"), "service:plans", WORK_PLANNERS),
+    (_("Final verification"), "service:verification", VERIFICATION_READERS),
     (_("Hours"), "service:hours", HOURS_PEOPLE),
     (_("Attendance"), "service:attendance", HOURS_PEOPLE),
     (_("Calendars in your phone"), "service:calendar_feeds", FEED_TAKERS),
@@ -65,9 +70,15 @@ MENU: list[tuple[Any, str, Collection[str]]] = [
     (_("Price lists"), "commerce:price_lists", CATALOGUE_READERS),
     (_("Stock"), "commerce:stock_locations", STOCK_READERS),
     (_("Delivery notes"), "commerce:delivery_notes", NOTE_READERS),
+    (_("Prepaid minutes"), "commerce:prepaid_packages", SELLERS),
     (_("Supplier orders"), "commerce:purchases", BUYERS),
     (_("Month-end cost check"), "commerce:cost_check", BUYERS),
     (_("Materials to bill"), "commerce:billables", BILLABLE_READERS),
+    (_("Invoices"), "commerce:invoices", WORK_PLANNERS),  # = OFFICE = commerce BILLERS
+    (_("Invoice runs"), "commerce:invoice_runs", WORK_PLANNERS),
+    (_("Unpaid invoices"), "commerce:invoices_aged", WORK_PLANNERS),
+    (_("Invoicing settings"), "commerce:invoicing_settings", WORK_PLANNERS),
+    (_("Export for the accountant"), "commerce:invoice_export", WORK_PLANNERS),  # = OFFICE = commerce BILLERS
     (_("Sales and stock settings"), "commerce:settings", SALES_SETTINGS_KEEPERS),
     (_("Customers"), "fleet:customers", CUSTOMER_READERS),
     (_("Equipment"), "service:equipment_list", BACK_OFFICE),

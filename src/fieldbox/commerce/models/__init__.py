@@ -1,5 +1,7 @@
 """The models of sales and stock, by subject (one module each), all importable from here."""
 
+# Issue 16's models, imported here so that Django registers them; use them from their own modules.
+from fieldbox.commerce.models import invoicing, prepaid  # noqa: F401
 from fieldbox.commerce.models.buying import (
     CostCheck,
     CostCheckLine,

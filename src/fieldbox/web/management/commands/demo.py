@@ -10,11 +10,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fieldbox.accounts import demo
 from fieldbox.commerce import demo as commerce_demo
+from fieldbox.commerce import demo_invoicing, demo_prepaid
 from fieldbox.fleet import demo as fleet_demo
+from fieldbox.fleet.models import Customer
 from fieldbox.jobs import demo as jobs_demo
 from fieldbox.messaging import demo as messaging_demo
 from fieldbox.removals import demo as removals_demo
 from fieldbox.service import demo as service_demo
+from fieldbox.service import demo_contracts, demo_plans, demo_verification
+from fieldbox.service.models import Equipment
 
 
 class Command(BaseCommand):
@@ -32,7 +36,13 @@ class Command(BaseCommand):
             return
         call_command("createcachetable", verbosity=0)
         if options["reset"]:
-            commerce_demo.reset(service_demo.companies())
+            companies = service_demo.companies()
+            demo_invoicing.reset(companies)
+            demo_prepaid.reset(companies)
+            commerce_demo.reset(companies)
+            demo_plans.reset(companies)
+            demo_verification.reset(companies)
+            demo_contracts.reset(companies)
             service_demo.reset()
             removals_demo.reset()
             jobs_demo.reset()
@@ -48,7 +58,17 @@ class Command(BaseCommand):
             jobs_demo.load()
             removals_demo.load()
             service_demo.load()
-            commerce_demo.load(service_demo.company())
+            company = service_demo.company()
+            demo_contracts.contracts(
+                company,
+                list(Customer.objects.filter(organisation=company).order_by("pk")),
+                list(Equipment.objects.filter(organisation=company).order_by("pk")),
+            )
+            demo_plans.demo_plan(company)
+            demo_verification.verify_some(company)
+            commerce_demo.load(company)
+            demo_prepaid.load(company)
+            demo_invoicing.load(company)  # last: it bills what the others made
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         # A reset deletes rows without their moves: the totals are counted again.
         call_command("counters", "--repair", verbosity=0, stdout=self.stdout if options["verbosity"] > 1 else None)

@@ -1,0 +1,106 @@
+"""The rules of an invoice's figures and parties, defined once (the services issue with them, the PDF of a draft
+shows them): the taxable amount, VAT and VAT summary of its lines; the due date of payment terms; the seller and the
+buyer as they are now."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from fieldbox.accounts.models import Organisation
+from fieldbox.commerce.choices import VAT_RATES, VatTreatment
+from fieldbox.commerce.models.invoicing import Invoice, InvoiceLine, InvoicingSettings
+from fieldbox.core.money import rounded
+from fieldbox.fleet.models import CustomerAddress
+
+ZERO = Decimal(0)
+
+
+def totals(lines: Sequence[InvoiceLine]) -> tuple[Decimal, Decimal, list[dict[str, str]]]:
+    """Taxable amount, VAT and the VAT summary (one row per treatment: VAT rounded once per rate)."""
+    taxable: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        taxable[line.vat] += line.amount
+    summary = []
+    for vat, amount in sorted(taxable.items()):
+        rate = VAT_RATES.get(VatTreatment(vat), ZERO)
+        summary.append(
+            {"vat": vat, "rate": str(rate), "taxable": str(amount), "tax": str(rounded(amount * rate / 100))}
+        )
+    base = sum(taxable.values(), ZERO)
+    return base, sum((Decimal(row["tax"]) for row in summary), ZERO), summary
+
+
+def due_dates(terms: str, issued_on: date) -> date:
+    """The due date of payment terms ("30df": 30 days from the invoice; "30fm": the end of the month 30 days
+    after it; anything else: on receipt)."""
+    days = int("".join(ch for ch in terms if ch.isdigit()) or 0)
+    due = issued_on + timedelta(days=days)
+    if terms.endswith("fm"):
+        due = due.replace(day=calendar.monthrange(due.year, due.month)[1])
+    return due
+
+
+def parties_of(invoice: Invoice, organisation: Organisation) -> dict[str, Any]:
+    """The seller and the buyer as they are at issue (the PDF and the XML read these)."""
+    customer = invoice.customer
+    address = (
+        CustomerAddress.objects.filter(customer=customer).order_by("kind", "pk").first()
+    )  # the head office first by kind
+    seller = {
+        "address": organisation.address,
+        "email": organisation.email,
+        "phone": organisation.phone,
+    }
+    seller |= _seller_fiscal(organisation)
+    return {
+        "seller": seller,
+        "buyer": {
+            "name": customer.display_name,
+            "kind": customer.kind,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "code": customer.code,
+            "vat_number": customer.vat_number,
+            "fiscal_code": customer.fiscal_code,
+            "sdi_code": customer.sdi_code,
+            "pec": customer.pec,
+            "email": customer.email,
+            "address": (
+                {
+                    "street": address.street,
+                    "postcode": address.postcode,
+                    "city": address.city,
+                    "country": address.country,
+                }
+                if address is not None
+                else None
+            ),
+        },
+    }
+
+
+def _seller_fiscal(organisation: Organisation) -> dict[str, Any]:
+    """The seller's fiscal data from the organisation's invoicing settings (an organisation without them is taken
+    as Italian with no VAT number yet: its e-invoice is refused until they are written)."""
+    found = InvoicingSettings.objects.filter(organisation_id=organisation.pk).first() or InvoicingSettings()
+    return {
+        "name": found.legal_name or organisation.name,
+        "country": (found.country or "IT").upper(),
+        "vat_number": found.vat_number,
+        "fiscal_code": found.fiscal_code,
+        "tax_regime": found.tax_regime,
+        "fiscal_address": {
+            "street": found.street,
+            "postcode": found.postcode,
+            "town": found.town,
+            "province": found.province,
+            "country": (found.country or "IT").upper(),
+        },
+        "iban": found.iban,
+        "bank": found.bank,
+    }

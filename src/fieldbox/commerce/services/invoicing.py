@@ -1,0 +1,500 @@
+"""Invoicing (FATTURAZIONE): invoice runs, the review of their drafts, issuing, credit notes and payments.
+
+- ``invoice_run_create``: collects per customer what is to be billed up to a day (``invoicing_sources``: contract
+  fees, materials left, delivery notes' lines …) into one draft invoice per customer (several calls and work
+  orders on one invoice); a source already on another invoice (a draft of another run too) is left out, and two
+  runs collecting the same source at once cannot both keep it (the unique source of ``InvoiceLine``);
+- ``invoice_line_edit`` / ``invoice_line_remove`` / ``invoice_discard`` / ``invoice_run_discard``: the review of
+  drafts; what a removed line or a discarded draft billed is free again;
+- ``invoice_issue`` / ``invoice_run_issue``: the number (per organisation, year and series, with no gap: taken in
+  the transaction that keeps the invoice), the date, the due dates from the customer's payment terms, the parties
+  and totals as they are now; the sources are marked billed. From then on the invoice never changes;
+- ``invoice_credit``: a credit note (TD04) of a whole issued invoice or of chosen lines, issued at once;
+- ``payment_record``: a payment against an issued invoice, never more than what is still due; the invoice is paid
+  when nothing is due any more.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldbox.accounts.models import Organisation
+from fieldbox.commerce import numbering, pricing
+from fieldbox.commerce.choices import (
+    INVOICE_RUN_TABLE,
+    INVOICE_TABLE,
+    DocumentKind,
+    DocumentType,
+    InvoiceKind,
+    InvoiceRunStatus,
+    InvoiceStatus,
+    PaymentType,
+    SourceKind,
+    VatTreatment,
+)
+from fieldbox.commerce.invoicing_rules import due_dates, parties_of, totals
+from fieldbox.commerce.models import Billable, CommerceSettings, CustomerTerms, DeliveryNote, DeliveryNoteLine
+from fieldbox.commerce.models.invoicing import (
+    Invoice,
+    InvoiceDue,
+    InvoiceLine,
+    InvoiceRun,
+    Payment,
+)
+from fieldbox.commerce.services import invoicing_sources, invoicing_xml
+from fieldbox.commerce.services.invoicing_sources import Candidate
+from fieldbox.core import clock, transitions
+from fieldbox.core.errors import Conflict
+from fieldbox.core.money import rounded
+from fieldbox.core.tenancy import Scope
+from fieldbox.core.validators import typed_text
+from fieldbox.fleet.models import Customer
+from fieldbox.service.models.verification import VerifiedLine
+
+MAX_CUSTOMERS = 5000
+ZERO = Decimal(0)
+
+
+# ---- Runs --------------------------------------------------------------------------------------------------------
+
+
+def _customer_ids(scope: Scope, customer_ids: Sequence[int] | None) -> list[int] | None:
+    if customer_ids is None:
+        return None
+    wanted = {int(pk) for pk in customer_ids}
+    if not wanted:
+        raise ValidationError({"customer_ids": _("Choose at least one customer, or all of them.")})
+    if len(wanted) > MAX_CUSTOMERS:
+        raise ValidationError({"customer_ids": _("At most %(n)s customers.") % {"n": MAX_CUSTOMERS}})
+    found = set(Customer.objects.visible_to(scope).filter(pk__in=wanted).values_list("pk", flat=True))
+    if found != wanted:
+        raise ValidationError({"customer_ids": _("Choose among your customers.")})
+    return sorted(wanted)
+
+
+def collect(
+    *, organisation: Organisation, period_end: date, customer_ids: list[int] | None
+) -> dict[int, list[Candidate]]:
+    """What each customer has to be billed up to ``period_end``, by customer (each collector once)."""
+    found: dict[int, list[Candidate]] = defaultdict(list)
+    for collector in invoicing_sources.COLLECTORS:
+        for candidate in collector(
+            organisation_id=organisation.pk,
+            tz=organisation.time_zone,
+            period_end=period_end,
+            customer_ids=customer_ids,
+        ):
+            found[candidate.customer_id].append(candidate)
+    return found
+
+
+def invoice_run_create(
+    *, scope: Scope, period_end: date | None = None, customer_ids: Sequence[int] | None = None
+) -> InvoiceRun:
+    """A draft run: one draft invoice per customer with something to bill up to ``period_end`` (today when
+    empty), for the chosen customers or all of them."""
+    INVOICE_RUN_TABLE.require("create", scope)
+    organisation = scope.organisation
+    today = clock.today(organisation.time_zone)
+    end = period_end or today
+    if end > today:
+        raise ValidationError({"period_end": _("Bill up to today at the latest.")})
+    chosen = _customer_ids(scope, customer_ids)
+    try:
+        with transitions.atomic():
+            run = InvoiceRun(
+                organisation_id=organisation.pk, period_end=end, customer_ids=chosen or [], created_by=scope.user
+            )
+            found = collect(organisation=organisation, period_end=end, customer_ids=chosen)
+            INVOICE_RUN_TABLE.create(run, "create", scope=scope, data={"customers": len(found)})
+            _drafts(scope, run, found)
+    except IntegrityError:
+        raise Conflict(_("Another invoice run just billed some of the same work: start this run again.")) from None
+    return run
+
+
+def _drafts(scope: Scope | None, run: InvoiceRun, found: dict[int, list[Candidate]]) -> list[Invoice]:
+    """One draft invoice per customer and its lines, in two multi-row inserts (and one for their audit rows)."""
+    if not found:
+        return []
+    customers = Customer.objects.in_bulk(list(found))
+    series = _series(run.organisation_id)
+    payments = dict(
+        CustomerTerms.objects.filter(organisation_id=run.organisation_id, customer_id__in=list(found)).values_list(
+            "customer_id", "payment"
+        )
+    )
+    invoices = [
+        Invoice(
+            organisation_id=run.organisation_id,
+            run=run,
+            customer_id=customer_id,
+            kind=InvoiceKind.INVOICE,
+            document_type=DocumentType.TD24 if any(c.delivery_note for c in rows) else DocumentType.TD01,
+            series=series,
+            language=customers[customer_id].language or "it",
+            payment_terms=customers[customer_id].payment_terms,
+            payment_method=payments.get(customer_id) or PaymentType.BANK_TRANSFER,
+            created_by=run.created_by,
+        )
+        for customer_id, rows in sorted(found.items())
+    ]
+    INVOICE_TABLE.create_many(invoices, "create", scope=scope, data=lambda i: {"run": run.pk})
+    lines = [
+        _line(invoice, n, candidate)
+        for invoice in invoices
+        for n, candidate in enumerate(found[invoice.customer_id], start=1)
+    ]
+    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+    return invoices
+
+
+def _line(invoice: Invoice, position: int, c: Candidate) -> InvoiceLine:
+    return InvoiceLine(
+        organisation_id=invoice.organisation_id,
+        invoice=invoice,
+        position=position,
+        description=c.description[:255],
+        quantity=c.quantity,
+        unit=c.unit[:6],
+        unit_price=c.unit_price,
+        vat=c.vat,
+        amount=pricing.amount(c.quantity, c.unit_price),
+        source_kind=c.source_kind,
+        source_id=c.source_id,
+        reference=c.reference[:60],
+        work_order_id=c.work_order_id,
+        ticket_id=c.ticket_id,
+    )
+
+
+def _series(organisation_id: int) -> str:
+    found = CommerceSettings.objects.filter(organisation_id=organisation_id).values_list("series", flat=True)
+    return found.first() or ""
+
+
+def invoice_run_discard(*, scope: Scope, run_id: int) -> InvoiceRun:
+    """Discard a draft run: its draft invoices go, and what they billed is free for the next run."""
+    with transitions.atomic():
+        run = INVOICE_RUN_TABLE.lock(InvoiceRun.objects.visible_to(scope), run_id)
+        INVOICE_RUN_TABLE.check(run, "discard", scope)
+        drafts = Invoice.objects.filter(run=run, status=InvoiceStatus.DRAFT)
+        count = drafts.count()
+        drafts.delete()
+        INVOICE_RUN_TABLE.apply(run, "discard", scope=scope, data={"invoices": count})
+    return run
+
+
+def invoice_run_issue(*, scope: Scope, run_id: int) -> tuple[InvoiceRun, dict[int, dict[str, str]]]:
+    """Issue every draft of the run, each in its own transaction (a refused one stays a draft, with its reason);
+    the run is issued when none is left."""
+    INVOICE_RUN_TABLE.require("issue", scope)
+    run = InvoiceRun.objects.visible_to(scope).get(pk=run_id)
+    if run.status != InvoiceRunStatus.DRAFT:
+        raise Conflict(INVOICE_RUN_TABLE.why_not(run, "issue", scope) or "")
+    refused: dict[int, dict[str, str]] = {}
+    drafts = Invoice.objects.filter(run=run, status=InvoiceStatus.DRAFT).order_by("customer_id", "pk")
+    for invoice_id in drafts.values_list("pk", flat=True):
+        try:
+            invoice_issue(scope=scope, invoice_id=invoice_id)
+        except ValidationError as error:
+            refused[invoice_id] = {k: " ".join(v) for k, v in error.message_dict.items()}
+    if not refused:
+        with transitions.atomic():
+            run = INVOICE_RUN_TABLE.lock(InvoiceRun.objects.visible_to(scope), run_id)
+            INVOICE_RUN_TABLE.check(run, "issue", scope)
+            INVOICE_RUN_TABLE.apply(run, "issue", scope=scope, data={"invoices": run.invoices.count()})
+    return run, refused
+
+
+# ---- Review of drafts -------------------------------------------------------------------------------------------
+
+
+def _locked(scope: Scope, invoice_id: int, action: str) -> Invoice:
+    invoice = INVOICE_TABLE.lock(Invoice.objects.visible_to(scope), invoice_id)
+    INVOICE_TABLE.check(invoice, action, scope)
+    return invoice
+
+
+def invoice_line_edit(
+    *,
+    scope: Scope,
+    invoice_id: int,
+    line_id: int,
+    description: str | None = None,
+    quantity: Any = None,
+    unit_price: Any = None,
+    discount: Any = None,
+    vat: str | None = None,
+) -> InvoiceLine:
+    """Change a draft's line (what is given); an issued invoice is refused with the table's words."""
+    with transitions.atomic():
+        invoice = _locked(scope, invoice_id, "edit")
+        line = invoice.lines.get(pk=line_id)
+        given = {
+            "description": description,
+            "quantity": quantity,
+            "unit_price": unit_price,
+            "discount": discount,
+            "vat": vat,
+        }
+        errors: dict[str, Any] = {}
+        for name, value in given.items():
+            if value is None:
+                continue
+            try:
+                setattr(line, name, CHECKS[name](value))
+            except ValidationError as error:
+                errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
+        line.amount = pricing.amount(line.quantity, line.unit_price, line.discount)
+        line.save(update_fields=["description", "quantity", "unit_price", "discount", "vat", "amount"])
+        INVOICE_TABLE.apply(invoice, "edit", scope=scope, data={"line": line.pk})
+    return line
+
+
+def _description(value: str) -> str:
+    words = typed_text(value, "description", 255)
+    if not words:
+        raise ValidationError({"description": _("Write a description.")})
+    return words
+
+
+def _vat(value: str) -> str:
+    if value not in VatTreatment.values:
+        raise ValidationError({"vat": _("Choose one of the VAT rates.")})
+    return value
+
+
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "description": _description,
+    "quantity": pricing.quantity,
+    "unit_price": pricing.price,
+    "discount": pricing.discount,
+    "vat": _vat,
+}
+
+
+def invoice_line_remove(*, scope: Scope, invoice_id: int, line_id: int) -> Invoice:
+    """Take a line off a draft: what it billed is free for a next run."""
+    with transitions.atomic():
+        invoice = _locked(scope, invoice_id, "edit")
+        line = invoice.lines.get(pk=line_id)
+        if invoice.lines.count() == 1:
+            raise ValidationError({"lines": _("An invoice keeps at least one line: discard the draft instead.")})
+        line.delete()
+        INVOICE_TABLE.apply(invoice, "edit", scope=scope, data={"removed": line.description})
+    return invoice
+
+
+def invoice_discard(*, scope: Scope, invoice_id: int) -> None:
+    """Discard a draft invoice: what it billed is free again."""
+    with transitions.atomic():
+        invoice = _locked(scope, invoice_id, "discard")
+        INVOICE_TABLE.apply(invoice, "discard", scope=scope, data={"customer": invoice.customer_id})
+
+
+# ---- Issue ---------------------------------------------------------------------------------------------------------
+
+
+def invoice_issue(*, scope: Scope | None, invoice_id: int, organisation: Organisation | None = None) -> Invoice:
+    """Number, date and freeze a draft; mark what it bills as billed."""
+    where = Invoice.objects.visible_to(scope) if scope else Invoice.objects.filter(organisation=organisation)
+    with transitions.atomic():
+        invoice = INVOICE_TABLE.lock(where.select_related("customer"), invoice_id)
+        INVOICE_TABLE.check(invoice, "issue", scope)
+        return _issue(scope, invoice)
+
+
+def _issue(scope: Scope | None, invoice: Invoice) -> Invoice:
+    lines = list(invoice.lines.all())
+    if not lines:
+        raise ValidationError({"lines": _("Add at least one line.")})
+    organisation = Organisation.objects.get(pk=invoice.organisation_id)
+    today = clock.today(organisation.time_zone)
+    taxable, vat, summary = totals(lines)
+    if invoice.kind == InvoiceKind.INVOICE and taxable <= 0:
+        raise ValidationError({"lines": _("The invoice's total must be more than zero.")})
+    kind = DocumentKind.CREDIT_NOTE if invoice.kind == InvoiceKind.CREDIT_NOTE else DocumentKind.INVOICE
+    invoice.parties = parties_of(invoice, organisation)
+    invoice.taxable, invoice.vat, invoice.total, invoice.vat_summary = taxable, vat, taxable + vat, summary
+    invoice.issued_on = today
+    if invoice.kind == InvoiceKind.INVOICE:  # deferred (TD24) while it still bills lines of delivery notes
+        deferred = any(line.source_kind == SourceKind.DELIVERY_NOTE_LINE for line in lines)
+        invoice.document_type = DocumentType.TD24 if deferred else DocumentType.TD01
+    number = numbering.take(invoice.organisation_id, kind, today, invoice.series)
+    invoice.number = number
+    payable = taxable if invoicing_xml.split_payment(invoice.parties) else taxable + vat
+    dues = []
+    if invoice.kind == InvoiceKind.INVOICE:
+        dues = [InvoiceDue(due_on=due_dates(invoice.payment_terms, today), amount=payable)]
+    changes = {
+        "number": number,
+        "progressive": int(number.rsplit("/", 1)[1]),
+        "document_type": invoice.document_type,
+        "issued_on": today,
+        "issued_at": timezone.now(),
+        "parties": invoice.parties,
+        "taxable": taxable,
+        "vat": vat,
+        "total": taxable + vat,
+        "payable": payable,
+        "vat_summary": summary,
+    }
+    if invoicing_xml.wanted(invoice.parties):  # refused here, naming the field: the transaction keeps nothing
+        changes |= invoicing_xml.xml_of(invoice, lines, dues)
+    INVOICE_TABLE.apply(invoice, "issue", scope=scope, changes=changes, data={"number": number})
+    for due in dues:
+        due.invoice = invoice
+    InvoiceDue.objects.bulk_create(dues)
+    _mark_billed(invoice, lines)
+    return invoice
+
+
+def _mark_billed(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    """Its materials are billed, its delivery notes invoiced (one update each)."""
+    now = timezone.now()
+    ids = defaultdict(list)
+    for line in lines:
+        if line.source_id is not None:
+            ids[line.source_kind].append(line.source_id)
+    if ids[SourceKind.BILLABLE]:
+        Billable.objects.filter(pk__in=ids[SourceKind.BILLABLE], billed_at__isnull=True).update(billed_at=now)
+    if ids[SourceKind.VERIFIED_LINE]:  # the materials left that verified part lines bill
+        materials = VerifiedLine.objects.filter(pk__in=ids[SourceKind.VERIFIED_LINE], source_kind="material")
+        Billable.objects.filter(material_id__in=materials.values("source_id"), billed_at__isnull=True).update(
+            billed_at=now
+        )
+    if ids[SourceKind.DELIVERY_NOTE_LINE]:
+        notes = DeliveryNoteLine.objects.filter(pk__in=ids[SourceKind.DELIVERY_NOTE_LINE]).values("note_id")
+        DeliveryNote.objects.filter(pk__in=notes, invoiced_at__isnull=True).update(invoiced_at=now)
+
+
+# ---- Credit notes -----------------------------------------------------------------------------------------------
+
+
+def invoice_credit(
+    *, scope: Scope, invoice_id: int, line_ids: Sequence[int] | None = None, reason: str = ""
+) -> Invoice:
+    """A credit note (TD04) of an issued invoice, of all its lines or the chosen ones, issued at once."""
+    words = typed_text(reason, "reason", 200)
+    with transitions.atomic():
+        original = _locked(scope, invoice_id, "credit")
+        lines = list(original.lines.all())
+        if line_ids is not None:
+            chosen = {int(pk) for pk in line_ids}
+            lines = [line for line in lines if line.pk in chosen]
+            if not lines or len(lines) != len(chosen):
+                raise ValidationError({"line_ids": _("Choose lines of this invoice.")})
+        credited = _credited(original)
+        if credited + sum((line.amount for line in lines), ZERO) > original.taxable:
+            raise ValidationError({"line_ids": _("These lines were already credited.")})
+        note = Invoice(
+            organisation_id=original.organisation_id,
+            customer=original.customer,
+            kind=InvoiceKind.CREDIT_NOTE,
+            document_type=DocumentType.TD04,
+            series=original.series,
+            corrects=original,
+            language=original.language,
+            payment_method=original.payment_method,
+            notes=words,
+            created_by=scope.user,
+        )
+        INVOICE_TABLE.create(note, "create", scope=scope, data={"corrects": original.number})
+        InvoiceLine.objects.bulk_create(
+            [
+                InvoiceLine(
+                    organisation_id=note.organisation_id,
+                    invoice=note,
+                    position=n,
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price,
+                    discount=line.discount,
+                    vat=line.vat,
+                    amount=line.amount,
+                    reference=original.number[:60],
+                    work_order_id=line.work_order_id,
+                    ticket_id=line.ticket_id,
+                )
+                for n, line in enumerate(lines, start=1)
+            ]
+        )
+        INVOICE_TABLE.apply(original, "credit", scope=scope, reason=words, data={"lines": len(lines)})
+        INVOICE_TABLE.check(note, "issue", scope)
+        _issue(scope, note)
+    return note
+
+
+def _credited(invoice: Invoice) -> Decimal:
+    found = Invoice.objects.filter(corrects=invoice, status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PAID))
+    return found.aggregate(s=Sum("taxable"))["s"] or ZERO
+
+
+# ---- Payments ------------------------------------------------------------------------------------------------------
+
+
+def still_due(invoice: Invoice) -> Decimal:
+    """What the customer still owes on an issued invoice: what it pays (the total, or the taxable amount under split
+    payment) less its payments and its credit notes."""
+    paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or ZERO
+    credited = Invoice.objects.filter(corrects=invoice, status__in=(InvoiceStatus.ISSUED, InvoiceStatus.PAID))
+    return invoice.payable - paid - (credited.aggregate(s=Sum("payable"))["s"] or ZERO)
+
+
+def payment_record(
+    *,
+    scope: Scope,
+    invoice_id: int,
+    amount: Any,
+    paid_on: date | None = None,
+    method: str = PaymentType.BANK_TRANSFER,
+    reference: str = "",
+) -> Payment:
+    """A payment against an issued invoice, at most what is still due; paid in full, the invoice is paid."""
+    money = pricing.price(amount, "amount")
+    if money <= 0 or rounded(money) != money:
+        raise ValidationError({"amount": _("Write an amount in euro and cents, more than zero.")})
+    if method not in PaymentType.values:
+        raise ValidationError({"method": _("Choose how it was paid.")})
+    words = typed_text(reference, "reference", 120)
+    today = clock.today(scope.organisation.time_zone)
+    day = paid_on or today
+    if day > today:
+        raise ValidationError({"paid_on": _("A payment cannot be in the future.")})
+    with transitions.atomic():
+        invoice = _locked(scope, invoice_id, "record_payment")
+        if invoice.kind != InvoiceKind.INVOICE:
+            raise ValidationError({"amount": _("A credit note takes no payment.")})
+        due = still_due(invoice)
+        if money > due:
+            raise ValidationError({"amount": _("At most %(due)s € is still due on this invoice.") % {"due": due}})
+        payment = Payment.objects.create(
+            organisation_id=invoice.organisation_id,
+            invoice=invoice,
+            amount=money,
+            paid_on=day,
+            method=method,
+            reference=words,
+            recorded_by=scope.user,
+        )
+        if money == due:
+            INVOICE_TABLE.apply(
+                invoice, "pay", scope=scope, changes={"paid_at": timezone.now()}, data={"amount": str(money)}
+            )
+        else:
+            INVOICE_TABLE.apply(invoice, "record_payment", scope=scope, data={"amount": str(money)})
+    return payment
