@@ -95,7 +95,7 @@ def alpha_invoicing(a, ids: dict[str, int]) -> dict[str, int]:
     )
     run = invoicing.invoice_run_create(scope=admin, customer_ids=[ids["back_customer"]])
     invoice = run.invoices.get()
-    return {"invoice_run": run.pk, "invoice": invoice.pk, "invoice_line": invoice.lines.get().pk}
+    return {"invoice_run": run.pk, "invoice": invoice.pk, "invoice_line": invoice.lines.order_by("pk")[0].pk}
 
 
 def alpha_plans(a, ids: dict[str, int]) -> dict[str, int]:

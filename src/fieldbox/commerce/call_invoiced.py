@@ -30,7 +30,7 @@ def call_invoiced(request: HttpRequest, ticket: Any) -> str | None:
         Invoice.objects.visible_to(scope).filter(pk__in=lines.values("invoice_id")).order_by("issued_on", "pk")
     )
     for invoice in invoices:
-        invoice.open = still_due(invoice) if invoice.number else None  # type: ignore[attr-defined]
+        invoice.open = still_due(invoice) if invoice.number else None
     verified = Verification.objects.filter(
         Q(ticket_id=ticket.pk) | Q(work_order_id__in=orders), organisation_id=scope.organisation.pk
     ).exists()

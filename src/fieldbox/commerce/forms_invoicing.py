@@ -3,7 +3,7 @@ note. They only shape what was typed: the services check it (and name the field 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +29,7 @@ class RunForm(forms.Form):
 
     def __init__(self, *args: Any, customers: Choices = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["customers"].choices = list(customers)
+        cast(forms.TypedMultipleChoiceField, self.fields["customers"]).choices = list(customers)
 
 
 class InvoiceFilterForm(forms.Form):
@@ -40,7 +40,7 @@ class InvoiceFilterForm(forms.Form):
 
     def __init__(self, *args: Any, customers: Choices = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [("", "—"), *customers]
+        cast(forms.TypedChoiceField, self.fields["customer"]).choices = [("", "—"), *customers]
 
 
 class LineForm(forms.Form):
@@ -72,7 +72,7 @@ class CreditForm(forms.Form):
 
     def __init__(self, *args: Any, lines: Choices = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["lines"].choices = list(lines)
+        cast(forms.TypedMultipleChoiceField, self.fields["lines"]).choices = list(lines)
 
 
 class SellerForm(forms.Form):

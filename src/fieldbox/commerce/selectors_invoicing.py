@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -17,6 +17,9 @@ from fieldbox.commerce.choices import BILLERS, InvoiceKind, InvoiceStatus
 from fieldbox.commerce.models.invoicing import Invoice, InvoiceDue, InvoiceRun, Payment
 from fieldbox.core import clock
 from fieldbox.core.tenancy import Scope
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ZERO = Decimal(0)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -72,13 +75,18 @@ def invoice_for(scope: Scope, pk: int) -> Invoice:
     return found
 
 
-def with_draft_totals(rows: QuerySet[Invoice]) -> QuerySet[Invoice]:
+class DraftTotals(TypedDict):
+    lines_total: Decimal
+
+
+def with_draft_totals(rows: QuerySet[Invoice]) -> QuerySet[WithAnnotations[Invoice, DraftTotals]]:
     """Each invoice with the sum of its lines (a draft's taxable amount before issue), in the same query."""
     lines = Subquery(
         Invoice.objects.filter(pk=OuterRef("pk")).values("pk").annotate(s=Sum("lines__amount")).values("s")[:1],
         output_field=MONEY,
     )
-    return rows.annotate(lines_total=Coalesce(lines, Value(ZERO), output_field=MONEY))
+    annotated = rows.annotate(lines_total=Coalesce(lines, Value(ZERO), output_field=MONEY))
+    return cast("QuerySet[WithAnnotations[Invoice, DraftTotals]]", annotated)
 
 
 def paid_of(invoice: Invoice) -> Decimal:
@@ -128,7 +136,9 @@ def aged(scope: Scope, *, customer_id: int | None = None) -> list[AgedRow]:
     found: dict[int, AgedRow] = {}
     for invoice in rows.filter(open__gt=0).order_by("customer__company_name", "customer_id", "issued_on", "pk"):
         row = found.setdefault(invoice.customer_id, AgedRow(invoice.customer_id, invoice.customer.display_name))
-        key = age_of(invoice.due_on or invoice.issued_on, today)
+        due_on = invoice.due_on or invoice.issued_on
+        assert due_on is not None  # issued, so dated
+        key = age_of(due_on, today)
         row.amounts[key] += invoice.open
         row.invoices.append(
             {"id": invoice.pk, "number": invoice.number, "due_on": invoice.due_on, "open": invoice.open, "age": key}

@@ -40,7 +40,7 @@ def packages_filtered(
     elif valid is False:
         rows = rows.exclude(valid_on(day))
     if low:
-        rows = rows.filter(balance__lte=F("low_minutes"))
+        rows = rows.filter(balance__lte=F("low_minutes"))  # type: ignore[misc]  # the annotation of packages_for
     return rows
 
 
@@ -63,8 +63,8 @@ def moves_of(package: PrepaidPackage) -> list[MinuteMove]:
     running = 0
     for move in moves:
         running += move.minutes
-        move.after = running  # type: ignore[attr-defined]
-        move.is_reversed = move.pk in reversed_ids  # type: ignore[attr-defined]
+        move.after = running
+        move.is_reversed = move.pk in reversed_ids
     return moves
 
 

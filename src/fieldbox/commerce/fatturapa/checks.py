@@ -24,7 +24,9 @@ from fieldbox.commerce.fatturapa.document import (
     PUBLIC,
     Address,
     Buyer,
+    DeliveryNote,
     Document,
+    LinkedInvoice,
 )
 from fieldbox.commerce.fatturapa.rules import PROGRESSIVE, stamp_duty_due, summarise, tax_of, total_of
 from fieldbox.commerce.fatturapa.text import clean_text
@@ -278,7 +280,11 @@ def _general(found: dict[str, str], document: Document) -> None:
     if document.document_type == DEFERRED_INVOICE and not document.delivery_notes:
         found["delivery_notes"] = _("A deferred invoice lists the delivery notes (DDT) it bills.")
     count = len(document.lines)
-    for kind, items in (("linked", document.linked), ("delivery_notes", document.delivery_notes)):
+    references: tuple[tuple[str, tuple[LinkedInvoice | DeliveryNote, ...]], ...] = (
+        ("linked", document.linked),
+        ("delivery_notes", document.delivery_notes),
+    )
+    for kind, items in references:
         for index, item in enumerate(items):
             _too_long(found, f"{kind}.{index}.number", item.number, 20, basic_latin=True)
             if not clean_text(item.number, 20, basic_latin=True):

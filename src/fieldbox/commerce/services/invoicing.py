@@ -25,7 +25,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fieldbox.accounts.models import Organisation
@@ -115,7 +115,8 @@ def invoice_run_create(
             run = InvoiceRun(
                 organisation_id=organisation.pk, period_end=end, customer_ids=chosen or [], created_by=scope.user
             )
-            found = collect(organisation=organisation, period_end=end, customer_ids=chosen)
+            with translation.override(organisation.language):  # the lines are the seller's words, not the clerk's
+                found = collect(organisation=organisation, period_end=end, customer_ids=chosen)
             INVOICE_RUN_TABLE.create(run, "create", scope=scope, data={"customers": len(found)})
             _drafts(scope, run, found)
     except IntegrityError:

@@ -22,8 +22,8 @@ from fieldbox.core.validators import typed_text
 from fieldbox.service.models.contracts import Contract
 
 TEXTS = {"legal_name": 80, "street": 60, "town": 60, "bank": 80}
-FIELDS = ("legal_name", "country", "vat_number", "fiscal_code", "tax_regime", "street", "postcode", "town")
-FIELDS += ("province", "iban", "bank")
+FIELDS: tuple[str, ...] = ("legal_name", "country", "vat_number", "fiscal_code", "tax_regime", "street", "postcode")
+FIELDS += ("town", "province", "iban", "bank")
 
 
 def settings_of(scope: Scope) -> InvoicingSettings:

@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fieldbox.commerce.choices import DeliveryNoteStatus, SourceKind, VatTreatment
@@ -120,8 +121,10 @@ class Prices:
         """The hourly rate and the call-out fee of a type of work (or of any work) on the customer's list (or
         ``list_id``) on ``day``; zero when the list has none."""
         chosen = list_id or self.lists.get(customer_id)
+        if chosen is None:  # no list: no rate either (the rates are read for lists only)
+            return Decimal(0), Decimal(0)
         for key in ((chosen, work_type_id), (chosen, None)):
-            for since, until, rate, fee in self.rates.get(key, ()):  # type: ignore[call-overload]
+            for since, until, rate, fee in self.rates.get(key, ()):
                 if since <= day and (until is None or until >= day):
                     return rate, fee
         return Decimal(0), Decimal(0)
@@ -230,9 +233,14 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _day(day: date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
 def fee_periods(starts_on: date, ends_on: date, months: int, until: date) -> list[tuple[int, date, date]]:
     """The fee periods of a contract that have started by ``until``: (index, first day, last day)."""
-    periods, index = [], 0
+    periods: list[tuple[int, date, date]] = []
+    index = 0
     while True:
         start = _add_months(starts_on, months * index)
         if start > until or start > ends_on or index >= 1200:
@@ -275,7 +283,7 @@ def contract_fees(
                     customer_id=c.customer_id,
                     source_kind=SourceKind.CONTRACT_FEE,
                     source_id=source_id,
-                    description=words % {"number": c.number, "start": start.isoformat(), "end": end.isoformat()},
+                    description=words % {"number": c.number, "start": _day(start), "end": _day(end)},
                     quantity=Decimal(1),
                     unit="svc",
                     unit_price=c.fee,
@@ -322,7 +330,7 @@ def verified_lines(
     codes = {r.item_code for r in rows if r.item_code}
     items = dict(Item.objects.filter(organisation_id=organisation_id, code__in=codes).values_list("code", "pk"))
     customers = {r.verification.customer_id for r in rows}
-    prices = Prices(organisation_id, customers, set(items.values()), set(terms.values()), labour=True)  # type: ignore[arg-type]
+    prices = Prices(organisation_id, customers, set(items.values()), set(terms.values()), labour=True)
     return [_verified(row, prices, terms, items, tz) for row in rows]
 
 

@@ -132,13 +132,17 @@ def _delivery_notes(lines: list[InvoiceLine]) -> tuple[fatturapa.DeliveryNote, .
     by_note: dict[tuple[str, date], list[int]] = defaultdict(list)
     for n, line in enumerate(lines, start=1):
         if line.source_kind == SourceKind.DELIVERY_NOTE_LINE and line.source_id in notes:
-            by_note[notes[line.source_id]].append(n)
+            number, day = notes[line.source_id]
+            assert day is not None  # a note is billed once issued, so dated
+            by_note[(number, day)].append(n)
     return tuple(fatturapa.DeliveryNote(number=k[0], date=k[1], lines=tuple(v)) for k, v in by_note.items())
 
 
 def document_of(
     invoice: Invoice, lines: list[InvoiceLine], dues: list[InvoiceDue], progressive: str
 ) -> fatturapa.Document:
+    issued_on = invoice.issued_on
+    assert issued_on is not None  # set by the issue before its XML is built
     parties = invoice.parties
     buyer = _buyer(parties.get("buyer", {}))
     form, recipient = _recipient(parties.get("buyer", {}), buyer.is_foreign)
@@ -146,7 +150,7 @@ def document_of(
     linked: tuple[fatturapa.LinkedInvoice, ...] = ()
     if invoice.kind == InvoiceKind.CREDIT_NOTE and invoice.corrects is not None:
         original = invoice.corrects
-        linked = (fatturapa.LinkedInvoice(number=original.number, date=original.issued_on or invoice.issued_on),)
+        linked = (fatturapa.LinkedInvoice(number=original.number, date=original.issued_on or issued_on),)
     payment = None
     seller = parties.get("seller", {})
     if dues:
@@ -167,7 +171,7 @@ def document_of(
         seller=_seller(seller),
         buyer=buyer,
         number=invoice.number,
-        date=invoice.issued_on,
+        date=issued_on,
         lines=mapped,
         progressive=progressive,
         recipient=recipient,

@@ -20,6 +20,7 @@ customer's contact by e-mail, through the outbox, once per crossing (the key nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -183,7 +184,7 @@ def _terms(scope: Scope, data: dict[str, Any]) -> dict[str, Any]:
     """The package's terms as the services keep them; a ``ValidationError`` naming every wrong field."""
     errors: dict[str, Any] = {}
     terms: dict[str, Any] = {}
-    checks = {
+    checks: dict[str, Callable[[object], object]] = {
         "minutes": lambda v: _whole(v, "minutes", 1, MAX_MINUTES),
         "price": _price,
         "rounding_minutes": lambda v: _whole(v, "rounding_minutes", 1, MAX_BLOCK),
@@ -452,8 +453,8 @@ def packages_expire(*, scope: Scope | None = None, day: date | None = None) -> i
     """Every package past its last day with minutes left loses them (an expiry move); answers how many."""
     done = 0
     latest = day or clock.today(EARLIEST_ZONE)  # no organisation's today is later than this one's
-    left = Coalesce(Sum("moves__minutes"), Value(0), output_field=IntegerField())
-    candidates = PrepaidPackage.objects.filter(valid_until__lt=latest).annotate(left=left).filter(left__gt=0)
+    remaining = Coalesce(Sum("moves__minutes"), Value(0), output_field=IntegerField())
+    candidates = PrepaidPackage.objects.filter(valid_until__lt=latest).annotate(left=remaining).filter(left__gt=0)
     if scope is not None:
         candidates = candidates.filter(organisation=scope.organisation)
     for package_id, organisation_id in candidates.values_list("pk", "organisation_id")[:10_000]:

@@ -230,10 +230,10 @@ def test_contract_fees_due_are_billed_once_per_period(shop):
     )
     lines = list(run(shop).invoices.get().lines.order_by("position"))
     assert [(li.source_kind, li.unit_price) for li in lines] == [(SourceKind.CONTRACT_FEE, Decimal("300.00"))]
-    assert "2026-01-01 to 2026-03-31" in lines[0].description
+    assert "01/01/2026 to 03/31/2026" in lines[0].description  # in the seller's language (English here)
     with time_machine.travel(datetime(2026, 7, 2, 9, 0), tick=False):
         later = run(shop).invoices.get().lines.order_by("position")
-        assert ["2026-04-01 to 2026-06-30" in li.description for li in later] == [True, False]
+        assert ["04/01/2026 to 06/30/2026" in li.description for li in later] == [True, False]
 
 
 @pytest.mark.postgres

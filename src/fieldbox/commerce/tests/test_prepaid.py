@@ -221,7 +221,7 @@ def test_low_and_empty_balances_are_told_once_per_crossing(shop):
     assert told(prepaid.OFFICE_KIND) == office
     assert told(prepaid.CUSTOMER_KIND) == ["giulia@aurora.example"]
     low = OutboxMessage.objects.get(kind=prepaid.CUSTOMER_KIND)
-    assert "PP-2026/00001" in low.subject and "20 minutes left" in low.body
+    assert "PP-2026/00001" in low.subject and "restano 20 minuti" in low.body  # in the customer's language
     time_on(shop, ticket, 5)  # 5 left: still low, nobody told again
     assert len(told(prepaid.OFFICE_KIND)) == 2 and len(told(prepaid.CUSTOMER_KIND)) == 1
     use(5)  # empty

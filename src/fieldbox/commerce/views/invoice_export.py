@@ -4,6 +4,7 @@ notes (FatturaPA XML by its file name, PDF beside it) — the same files as ``fi
 from __future__ import annotations
 
 import tempfile
+from typing import cast
 
 from django import forms
 from django.db.models import Count
@@ -49,7 +50,8 @@ def invoice_export_view(request: AuthedRequest) -> HttpResponse:
         invoice_export.zip_year(stream, year, organisation)
         stream.seek(0)
         name = f"{invoice_export.folder_of(organisation)}-{year}.zip"
-        return FileResponse(stream, as_attachment=True, filename=name, content_type="application/zip")
+        response = FileResponse(stream, as_attachment=True, filename=name, content_type="application/zip")
+        return cast(HttpResponse, response)  # streamed, answered like any other page
     if not form.is_bound:
         today = clock.today(scope.organisation.time_zone).year
         form = YearForm(initial={"year": today if today in years else (years[0] if years else None)}, years=years)

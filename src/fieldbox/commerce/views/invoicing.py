@@ -200,9 +200,8 @@ def invoice_line(request: AuthedRequest, pk: int, line_id: int, action: str) -> 
                 messages.success(request, _("Line saved."))
         else:
             for field, errors in form.errors.items():
-                messages.error(
-                    request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}"
-                )
+                text = " ".join(str(error) for error in errors)  # an ErrorList yields its messages as text
+                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {text}")
     elif action == "remove":
         if run_service(
             request, None, lambda: services.invoice_line_remove(scope=scope, invoice_id=pk, line_id=line_id)
@@ -248,10 +247,10 @@ def invoice_move(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             messages.error(request, _("Write the amount paid."))
     elif action == "credit":
         found = reads.invoice_for(scope, pk)
-        form = CreditForm(request.POST, lines=[(line.pk, line.description) for line in found.lines.all()])
-        if form.is_valid():
-            chosen = form.cleaned_data["lines"] or None
-            reason = form.cleaned_data["reason"]
+        credit_form = CreditForm(request.POST, lines=[(line.pk, line.description) for line in found.lines.all()])
+        if credit_form.is_valid():
+            chosen = credit_form.cleaned_data["lines"] or None
+            reason = credit_form.cleaned_data["reason"]
             note = run_service(
                 request,
                 None,

@@ -110,7 +110,7 @@ def prepaid_use(request: AuthedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # an ErrorList yields its messages as text
         return redirect("commerce:prepaid_package", pk=pk)
     data = form.cleaned_data
     done = run_service(

@@ -96,6 +96,10 @@ class Command(BaseCommand):
             f"Sales and stock: {commerce_demo.OFFICE} (quotes, offers, orders, warehouse, supplier orders, delivery "
             f"notes); {commerce_demo.LUCA} sees his van under My van"
         )
+        out(
+            f"Contracts and invoicing: {commerce_demo.OFFICE} (contracts, maintenance plans, prepaid minutes, invoice "
+            f"runs); {service_demo.DESK_ADMIN} verifies done work (Final verification) and exports the e-invoices"
+        )
         out(f"Customer portal: {service_demo.PORTAL_CONTACT} (Bar Centrale's contact) at {settings.SITE_URL}/portal/")
         out(f"E-mails land in {settings.EMAIL_FILE_PATH}, SMS in {settings.SMS_FILE_PATH}.")
         out(
