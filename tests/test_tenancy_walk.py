@@ -619,7 +619,7 @@ COMMERCE_STATE = (
 
 A_STATE = (
     COMMERCE_STATE,
-    2,
+    3,  # Alpha's tickets, the call verified by walk_billing among them
     ("new", "normal", "Alpha phone call", None),
     ("accepted", "alpha-tech@alpha-workshop.example"),
     (

@@ -178,6 +178,7 @@ def _line_initial(line: object) -> dict[str, object]:
 @scope_required(*PEOPLE)
 def invoice_line(request: AuthedRequest, pk: int, line_id: int, action: str) -> HttpResponse:
     scope = request.scope
+    reads.invoice_for(scope, pk)  # another organisation's invoice answers 404 before the form is read
     if action == "edit":
         form = LineForm(request.POST, prefix=f"l{line_id}")
         if form.is_valid():

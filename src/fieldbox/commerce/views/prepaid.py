@@ -106,6 +106,7 @@ def prepaid_package(request: AuthedRequest, pk: int) -> HttpResponse:
 def prepaid_use(request: AuthedRequest, pk: int) -> HttpResponse:
     """Minutes used by hand, with a reason."""
     scope = request.scope
+    reads.package_for(scope, pk)  # another organisation's package answers 404 before the form is read
     form = UseForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
