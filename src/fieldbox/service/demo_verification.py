@@ -11,7 +11,7 @@ from fieldbox.accounts.models import Membership, Organisation
 from fieldbox.accounts.selectors import scope_for
 from fieldbox.core.tenancy import Scope
 from fieldbox.service import selectors_verification as reads
-from fieldbox.service.models.verification import LineKind, Verification
+from fieldbox.service.models.verification import Verification, VerifiedLineKind
 from fieldbox.service.services.verification import Correction, verify_call, verify_work_order
 
 CORRECTION = "Tolti 15 minuti di pausa, come da accordi col cliente"
@@ -39,7 +39,7 @@ def _trimmed(scope: Scope, order_id: int) -> list[Correction]:
     """Fifteen minutes less on the first labour line long enough (with the reason), or nothing to correct."""
     proposal = reads.propose_for_work_order(reads.work_order_for(scope, order_id))
     for line in proposal.lines:
-        if line.kind == LineKind.LABOUR and (line.minutes or 0) > 30:
+        if line.kind == VerifiedLineKind.LABOUR and (line.minutes or 0) > 30:
             return [Correction(key=line.key, minutes=(line.minutes or 0) - 15, reason=CORRECTION)]
     return []
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldbox.service.forms_work import DAY, Choices, optional
-from fieldbox.service.models.verification import LineKind
+from fieldbox.service.models.verification import VerifiedLineKind
 from fieldbox.service.selectors_verification import QueueKind
 from fieldbox.service.services.verification import REASON_LIMIT, Correction
 
@@ -97,7 +97,7 @@ class AddedLineForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        optional(self.fields["kind"], [(v, str(label)) for v, label in LineKind.choices], "—")
+        optional(self.fields["kind"], [(v, str(label)) for v, label in VerifiedLineKind.choices], "—")
 
     def correction(self) -> Correction | None:
         d = self.cleaned_data

@@ -22,7 +22,7 @@ from fieldbox.core.tenancy import Scope
 from fieldbox.service.choices import ChargeKind, MaterialUse, ReportStatus, TicketStatus, WorkOrderStatus
 from fieldbox.service.models import Booking, Charge, Expense, Material, Ticket, TimeEntry, WorkOrder
 from fieldbox.service.models.contracts import Contract
-from fieldbox.service.models.verification import LineKind, Verification, VerifiedLine
+from fieldbox.service.models.verification import Verification, VerifiedLine, VerifiedLineKind
 from fieldbox.service.selectors_contracts import contract_covering
 
 # Who opens the final verification: admins only (technicians and the office do not).
@@ -32,7 +32,7 @@ WORK_TO_VERIFY = (WorkOrderStatus.DONE, WorkOrderStatus.FOLLOW_UP)
 CALLS_TO_VERIFY = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 HOUR = Decimal(60)
 # Lines measured in minutes (their quantity is the hours).
-TIMED = (LineKind.LABOUR, LineKind.CALL_TIME)
+TIMED = (VerifiedLineKind.LABOUR, VerifiedLineKind.CALL_TIME)
 
 
 class QueueKind:
@@ -159,7 +159,7 @@ class Line:
 
     @property
     def kind_label(self) -> str:
-        return str(LineKind(self.kind).label)
+        return str(VerifiedLineKind(self.kind).label)
 
     @property
     def billing(self) -> str:
@@ -205,8 +205,10 @@ def totals_of(lines: list[Line]) -> Totals:
     return Totals(
         minutes=sum(line.minutes or 0 for line in timed),
         billable_minutes=sum(line.minutes or 0 for line in timed if line.billable and not line.covered),
-        parts=sum((line.quantity for line in kept if line.kind == LineKind.PART), Decimal("0.00")),
-        expenses=sum((line.amount or Decimal(0) for line in kept if line.kind == LineKind.EXPENSE), Decimal("0.00")),
+        parts=sum((line.quantity for line in kept if line.kind == VerifiedLineKind.PART), Decimal("0.00")),
+        expenses=sum(
+            (line.amount or Decimal(0) for line in kept if line.kind == VerifiedLineKind.EXPENSE), Decimal("0.00")
+        ),
         billable_amount=sum((a for a in amounts if a is not None), Decimal("0.00")),
         unpriced=sum(1 for a in amounts if a is None),
     )
@@ -253,18 +255,20 @@ def propose_for_work_order(order: WorkOrder) -> Proposal:
     entries = TimeEntry.objects.filter(work_order=order).select_related("user").order_by("starts_at", "pk")
     for e in entries:
         what = f"{kind_name} · {e.get_kind_display()} · {e.user}"
-        lines.append(Line(f"time_entry:{e.pk}", LineKind.LABOUR, what, e.day, hours_of(e.minutes), "h", e.minutes))
+        lines.append(
+            Line(f"time_entry:{e.pk}", VerifiedLineKind.LABOUR, what, e.day, hours_of(e.minutes), "h", e.minutes)
+        )
         lines[-1].billable, lines[-1].work_type_id, lines[-1].work_type = e.billable, order.work_type_id, kind_name
     day = _work_day(order, tz)
     used = Material.objects.filter(work_order=order, use__in=(MaterialUse.USED, MaterialUse.LEFT)).order_by("pk")
     for m in used:
-        line = Line(f"material:{m.pk}", LineKind.PART, m.description, day, m.quantity, m.unit, item_code=m.code)
+        line = Line(f"material:{m.pk}", VerifiedLineKind.PART, m.description, day, m.quantity, m.unit, item_code=m.code)
         line.billable = m.billable
         lines.append(line)
     spent = Expense.objects.filter(report__work_order=order, report__status=ReportStatus.SIGNED).order_by("pk")
     for x in spent.select_related("report"):
         what = f"{x.get_kind_display()}{' · ' + x.description if x.description else ''}"
-        lines.append(Line(f"expense:{x.pk}", LineKind.EXPENSE, what, day, Decimal(1), unit_price=x.amount))
+        lines.append(Line(f"expense:{x.pk}", VerifiedLineKind.EXPENSE, what, day, Decimal(1), unit_price=x.amount))
     lines = [_covered(line, cover) for line in lines]
     return Proposal(lines, cover.first() or cover.on(day))
 
@@ -278,9 +282,11 @@ def propose_for_call(ticket: Ticket) -> Proposal:
         day = clock.day_of(c.created_at, tz)
         if c.kind == ChargeKind.TIME:
             minutes = c.minutes or 0
-            line = Line(f"charge:{c.pk}", LineKind.CALL_TIME, c.description, day, hours_of(minutes), "h", minutes)
+            line = Line(
+                f"charge:{c.pk}", VerifiedLineKind.CALL_TIME, c.description, day, hours_of(minutes), "h", minutes
+            )
         else:
-            kind = LineKind.PART if c.kind == ChargeKind.PART else LineKind.EXPENSE
+            kind = VerifiedLineKind.PART if c.kind == ChargeKind.PART else VerifiedLineKind.EXPENSE
             line = Line(f"charge:{c.pk}", kind, c.description, day, c.quantity)
         line.unit_price, line.billable = c.unit_price, c.billable
         lines.append(_covered(line, cover))

@@ -74,7 +74,7 @@ class RunPage(Schema):
     next_cursor: int | None
 
 
-class LineOut(Schema):
+class InvoiceLineOut(Schema):
     id: int
     position: int
     description: str
@@ -129,7 +129,7 @@ class InvoiceOut(InvoiceRow):
     vat_summary: list[dict[str, str]]
     xml_name: str
     still_due: str
-    lines: list[LineOut]
+    lines: list[InvoiceLineOut]
     dues: list[DueOut]
     payments: list[PaymentOut]
     credit_notes: list[int]
@@ -169,7 +169,7 @@ class PaymentIn(Schema):
     reference: str = Field("", max_length=120)
 
 
-class SendIn(Schema):
+class InvoiceSendIn(Schema):
     to: str = Field("", max_length=254, description="Empty: the customer's default contact, else the customer")
 
 
@@ -451,7 +451,7 @@ def invoice_pay(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> An
     response={202: SentOut, **errors_of(403, 404, 409, 422)},
     summary="E-mail an issued invoice's PDF (and XML) to the customer (through the outbox)",
 )
-def invoice_send(request: HttpRequest, invoice_id: int, payload: SendIn) -> Any:
+def invoice_send(request: HttpRequest, invoice_id: int, payload: InvoiceSendIn) -> Any:
     sent = invoicing_mail.invoice_send(scope=scope_of(request), invoice_id=invoice_id, to=payload.to)
     return Status(202, {"to": sent})
 

@@ -52,7 +52,7 @@ class UseIn(Schema):
     reason: str = Field(max_length=500)
 
 
-class ReverseIn(Schema):
+class MinuteReverseIn(Schema):
     reason: str = Field(max_length=500)
 
 
@@ -76,7 +76,7 @@ class PackageOut(Schema):
     created_at: datetime
 
 
-class MoveOut(Schema):
+class MinuteMoveOut(Schema):
     id: int
     package_id: int
     kind: MinuteMoveKind
@@ -95,8 +95,8 @@ class PackagePage(Schema):
     next_cursor: int | None
 
 
-class MovePage(Schema):
-    items: list[MoveOut]
+class MinuteMovePage(Schema):
+    items: list[MinuteMoveOut]
     next_cursor: int | None
 
 
@@ -180,7 +180,7 @@ def package_create(request: HttpRequest, payload: PackageIn) -> Any:
 
 @router.get(
     "/prepaid-packages/{int:package_id}/moves",
-    response={200: MovePage, **errors_of(403, 404, 422)},
+    response={200: MinuteMovePage, **errors_of(403, 404, 422)},
     summary="The package's ledger, newest first",
 )
 def move_list(request: HttpRequest, package_id: int, filters: Query[PageFilters]) -> Any:
@@ -191,7 +191,7 @@ def move_list(request: HttpRequest, package_id: int, filters: Query[PageFilters]
 
 @router.post(
     "/prepaid-packages/{int:package_id}/use",
-    response={201: MoveOut, **errors_of(403, 404, 409, 422)},
+    response={201: MinuteMoveOut, **errors_of(403, 404, 409, 422)},
     summary="Use minutes by hand, with a reason (409 on an expired package; 422 beyond the balance)",
 )
 def package_use(request: HttpRequest, package_id: int, payload: UseIn) -> Any:
@@ -203,9 +203,9 @@ def package_use(request: HttpRequest, package_id: int, payload: UseIn) -> Any:
 
 @router.post(
     "/prepaid-moves/{int:move_id}/reverse",
-    response={201: MoveOut, **errors_of(403, 404, 409, 422)},
+    response={201: MinuteMoveOut, **errors_of(403, 404, 409, 422)},
     summary="Reverse one move with a reason: a new move of the opposite minutes pointing to it",
 )
-def move_reverse(request: HttpRequest, move_id: int, payload: ReverseIn) -> Any:
+def move_reverse(request: HttpRequest, move_id: int, payload: MinuteReverseIn) -> Any:
     move = services.move_reverse(scope=scope_of(request), move_id=move_id, reason=payload.reason)
     return Status(201, _move(move))

@@ -20,7 +20,7 @@ from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import Amount, Count, QueryDay, errors_of
 from fieldbox.core.tenancy import Scope
 from fieldbox.service import selectors_verification as reads
-from fieldbox.service.models.verification import LineKind
+from fieldbox.service.models.verification import VerifiedLineKind
 from fieldbox.service.selectors_verification import Line, Proposal, QueueKind
 from fieldbox.service.services import verification as services
 from fieldbox.service.services.verification import Correction
@@ -55,10 +55,10 @@ class QueuePage(Schema):
     next_cursor: int | None
 
 
-class LineOut(Schema):
+class VerifiedLineOut(Schema):
     key: str = Field(description="The recorded line it comes from (`time_entry:12`, `material:3`, `expense:5`, "
                      "`charge:7`) or `added:<id>`")  # fmt: skip
-    kind: LineKind
+    kind: VerifiedLineKind
     description: str
     day: date | None
     quantity: str = Field(description="A decimal, as text (the hours of a timed line)")
@@ -85,7 +85,7 @@ class TotalsOut(Schema):
 
 
 class LinesOut(Schema):
-    lines: list[LineOut]
+    lines: list[VerifiedLineOut]
     totals: TotalsOut
 
 
@@ -116,7 +116,7 @@ class CorrectionIn(Schema):
     billable: bool | None = Field(None, strict=True)
     drop: bool = Field(False, strict=True)
     reason: str = Field("", max_length=500, description="Required when the line differs from what was recorded")
-    kind: LineKind | Literal[""] = ""
+    kind: VerifiedLineKind | Literal[""] = ""
     description: str = Field("", max_length=255)
     item_code: str = Field("", max_length=40)
 

@@ -20,7 +20,7 @@ from fieldbox.service.models.work import WorkOrder, WorkType
 USER = settings.AUTH_USER_MODEL
 
 
-class LineKind(models.TextChoices):
+class VerifiedLineKind(models.TextChoices):
     """What a verified line bills."""
 
     LABOUR = "labour", _("Labour")
@@ -85,7 +85,7 @@ class VerifiedLine(models.Model):
 
     organisation = models.ForeignKey(ORGANISATION, on_delete=models.CASCADE, related_name="+")
     verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(_("kind"), max_length=10, choices=LineKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=VerifiedLineKind.choices)
     description = models.CharField(_("description"), max_length=255)
     work_type = models.ForeignKey(
         WorkType, verbose_name=_("type of work"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -26,7 +26,7 @@ from fieldbox.core.validators import typed_text
 from fieldbox.service import selectors_verification as reads
 from fieldbox.service.choices import WORK_ORDER_TABLE
 from fieldbox.service.models import Ticket, WorkOrder
-from fieldbox.service.models.verification import LineKind, Verification, VerifiedLine
+from fieldbox.service.models.verification import Verification, VerifiedLine, VerifiedLineKind
 from fieldbox.service.selectors_verification import Line, Proposal
 
 REASON_LIMIT = 500
@@ -37,8 +37,8 @@ MOST_LINES = 500
 
 audit.label_actions(
     {
-        "verification.call": gettext_lazy("Call verified"),
-        "verification.work_order": gettext_lazy("Work order verified"),
+        "verification.call": gettext_lazy("Final verification of a call"),
+        "verification.work_order": gettext_lazy("Final verification of a work order"),
     }
 )
 
@@ -105,7 +105,7 @@ def _checked(n: int, line: Line, c: Correction, errors: list[str]) -> Line:
 def _added(n: int, c: Correction, errors: list[str]) -> Line:
     what = typed_text(c.description, "description", 255, lines=False)
     who = _("Line %(n)s (%(what)s)") % {"n": n, "what": what[:60] or _("added")}
-    if c.kind not in LineKind.values:
+    if c.kind not in VerifiedLineKind.values:
         errors.append(_("%(line)s: choose what the line bills.") % {"line": who})
     if not what:
         errors.append(_("%(line)s: describe it.") % {"line": who})

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from PIL import Image, ImageDraw
 
 from fieldbox.accounts.choices import Role
@@ -74,6 +75,13 @@ class World:
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' messages in English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
