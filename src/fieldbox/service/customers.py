@@ -26,6 +26,17 @@ def contacts_of(scope: Scope, customer: Customer | int) -> QuerySet[Contact]:
     return contacts_for(scope).filter(customer=customer).order_by("-is_default", "name", "email", "pk")
 
 
+def mail_address(customer: Customer) -> str:
+    """Where a document for ``customer`` is e-mailed: its default contact's address, else the customer's own."""
+    contact = (
+        Contact.objects.filter(organisation_id=customer.organisation_id, customer=customer, is_default=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .first()
+    )
+    return contact or customer.email
+
+
 def contacts_to_confirm(scope: Scope) -> QuerySet[Contact]:
     """Senders nobody knew: contacts of no customer yet, newest first (keyset pages)."""
     return contacts_for(scope).filter(confirmed_at__isnull=True)

@@ -21,7 +21,7 @@ from fieldbox.messaging.choices import Channel
 from fieldbox.messaging.kinds import MessageKind
 from fieldbox.messaging.outbox import Attachment
 from fieldbox.messaging.services import send_email
-from fieldbox.service.models import Contact
+from fieldbox.service import customers
 
 KIND = "commerce.delivery_note"
 
@@ -48,16 +48,6 @@ kinds.register(
 audit.label_actions({"delivery_note.send": gettext_lazy("Delivery note e-mailed")})
 
 
-def _recipient(note: DeliveryNote) -> str:
-    contact = (
-        Contact.objects.filter(organisation_id=note.organisation_id, customer_id=note.customer_id, is_default=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .first()
-    )
-    return contact or note.customer.email
-
-
 def delivery_send(*, scope: Scope, note_id: int, to: str = "") -> str:
     """E-mail an issued note's PDF to the customer (or to ``to``); the address it goes to."""
     DELIVERY_NOTE_TABLE.require("issue", scope)
@@ -71,7 +61,7 @@ def delivery_send(*, scope: Scope, note_id: int, to: str = "") -> str:
         note = DELIVERY_NOTE_TABLE.lock(DeliveryNote.objects.visible_to(scope).select_related("customer"), note_id)
         if note.status != DeliveryNoteStatus.ISSUED:
             raise Conflict(_("Only an issued delivery note is sent."))
-        address = typed or _recipient(note)
+        address = typed or customers.mail_address(note.customer)
         if not address:
             raise Conflict(_("The customer has no e-mail address: add one to the customer or type it."))
         organisation = Organisation.objects.get(pk=note.organisation_id)

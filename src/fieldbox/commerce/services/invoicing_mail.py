@@ -23,7 +23,7 @@ from fieldbox.messaging.events import EventType
 from fieldbox.messaging.kinds import MessageKind
 from fieldbox.messaging.outbox import Attachment
 from fieldbox.messaging.services import send_email
-from fieldbox.service.models import Contact
+from fieldbox.service import customers
 
 KIND = "commerce.invoice"
 
@@ -96,18 +96,6 @@ def on_invoice_move(step: Step) -> None:
     events.emit(event, organisation=organisation, key=f"invoice:{invoice.pk}:{step.action}", data=_data(invoice))
 
 
-def _recipient(invoice: Invoice) -> str:
-    contact = (
-        Contact.objects.filter(
-            organisation_id=invoice.organisation_id, customer_id=invoice.customer_id, is_default=True
-        )
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .first()
-    )
-    return contact or invoice.customer.email
-
-
 def invoice_send(*, scope: Scope, invoice_id: int, to: str = "") -> str:
     """E-mail an issued invoice's PDF (and XML) to the customer (or to ``to``); the address it goes to."""
     INVOICE_TABLE.require("credit", scope)
@@ -121,7 +109,7 @@ def invoice_send(*, scope: Scope, invoice_id: int, to: str = "") -> str:
         invoice = INVOICE_TABLE.lock(Invoice.objects.visible_to(scope).select_related("customer"), invoice_id)
         if invoice.status == InvoiceStatus.DRAFT:
             raise Conflict(_("Only an issued invoice is sent."))
-        address = typed or _recipient(invoice)
+        address = typed or customers.mail_address(invoice.customer)
         if not address:
             raise Conflict(_("The customer has no e-mail address: add one to the customer or type it."))
         organisation = Organisation.objects.get(pk=invoice.organisation_id)
