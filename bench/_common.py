@@ -211,6 +211,33 @@ class Laps:
         self.last = now
 
 
+# --- processes at once -----------------------------------------------------------------------------------------
+
+
+def at_once(
+    target: Callable[..., None], argses: list[tuple[Any, ...]], timeout: float = 120
+) -> tuple[float, list[Any]]:
+    """Fork one process per ``argses`` entry running ``target(*args, barrier, results)``, all started together (each
+    waits at ``barrier``, then puts its outcome on ``results``); the time they started and their outcomes, in the
+    order they came. The children must not share the parent's database connection: it is closed first."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(len(argses) + 1), context.Queue()
+    children = [context.Process(target=target, args=(*args, barrier, results)) for args in argses]
+    for child in children:
+        child.start()
+    barrier.wait(timeout)
+    started = time.perf_counter()
+    outcomes = [results.get(timeout=1800) for _ in children]
+    for child in children:
+        child.join()
+    return started, outcomes
+
+
 # --- timed runs and their figures ---------------------------------------------------------------------------------
 
 

@@ -20,7 +20,6 @@ figure misses its limit.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import random
 import statistics
 import sys
@@ -171,26 +170,9 @@ def _child(side: str, args: tuple[Any, ...], barrier: Any, results: Any) -> None
 
 def race(side: str, stock: _stock_data.Warehouse, moves: list[Planned], workers: int) -> tuple[float, int, int]:
     """All workers at once (processes, each its own connection); seconds from the start to the last one done."""
-    from django.db import connections
-
-    connections.close_all()  # the children must not share the parent's connection
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(workers + 1), context.Queue()
     counted = frozenset(stock.counted)
-    children = [
-        context.Process(
-            target=_child,
-            args=(side, (stock.organisation.pk, stock.user_id, counted, moves[n::workers]), barrier, results),
-        )
-        for n in range(workers)
-    ]
-    for child in children:
-        child.start()
-    barrier.wait(START_TIMEOUT)
-    started = time.perf_counter()
-    outcomes = [results.get(timeout=1800) for _ in children]
-    for child in children:
-        child.join()
+    argses = [(side, (stock.organisation.pk, stock.user_id, counted, moves[n::workers])) for n in range(workers)]
+    started, outcomes = _common.at_once(_child, argses, START_TIMEOUT)
     errors = [o[1] for o in outcomes if o[0] == "error"]
     if errors:
         raise SystemExit(f"bench {NAME}: a {side} worker failed:\n{errors[0]}")
@@ -399,7 +381,6 @@ def _note_child(args: tuple[Any, ...], barrier: Any, results: Any) -> None:
 
 
 def measure_notes(stock: _stock_data.Warehouse, args: argparse.Namespace) -> bool:
-    from django.db import connections
 
     from fieldbox.commerce.models import DeliveryNote
     from fieldbox.fleet.models import Customer
@@ -407,23 +388,9 @@ def measure_notes(stock: _stock_data.Warehouse, args: argparse.Namespace) -> boo
     customer = Customer.objects.filter(organisation=stock.organisation).values_list("pk", flat=True).first()
     workers, total = args.note_workers, args.notes
     shares = [total // workers + (1 if n < total % workers else 0) for n in range(workers)]
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(workers + 1), context.Queue()
-    children = [
-        context.Process(
-            target=_note_child, args=((stock.organisation.pk, customer, stock.user_id, share, n), barrier, results)
-        )
-        for n, share in enumerate(shares)
-    ]
-    for child in children:
-        child.start()
-    barrier.wait(START_TIMEOUT)
-    started = time.perf_counter()
-    outcomes = [results.get(timeout=1800) for _ in children]
+    argses = [((stock.organisation.pk, customer, stock.user_id, share, n),) for n, share in enumerate(shares)]
+    started, outcomes = _common.at_once(_note_child, argses, START_TIMEOUT)
     seconds = time.perf_counter() - started
-    for child in children:
-        child.join()
     errors = [o[1] for o in outcomes if o[0] == "error"]
     if errors:
         print(f"  a delivery-note worker failed:\n{errors[0]}")

@@ -4,15 +4,19 @@
   customer to bill (``services.field``, a hook on the report's table);
 - the call page's "quote" and "parts" sections and the work order's pages show the quotes and offers
   (``call_quotes``, ``call_parts``, through ``service.call_sections``);
+- the contract's page shows and chooses its price list for work outside it (``contract_billing``, through
+  ``service.contract_sections``);
 - the e-mails of quotes, offers, supplier orders and delivery notes (message kinds), and the scheduled expiry.
 """
 
-from fieldbox.commerce import (  # noqa: F401 - sections of service's pages, beat task, prepaid minutes
+from fieldbox.commerce import (  # noqa: F401 - sections of service's pages, beat tasks, prepaid minutes
     call_invoiced,
     call_parts,
     call_quotes,
+    contract_billing,
     prepaid_hooks,
     tasks,
+    tasks_invoicing,
 )
 from fieldbox.commerce.services import (  # noqa: F401 - message kinds and events
     buying_mail,

@@ -17,6 +17,7 @@ from fieldbox.accounts.models import Organisation
 from fieldbox.commerce import fatturapa, invoicing_pdf
 from fieldbox.commerce.choices import InvoiceStatus
 from fieldbox.commerce.models.invoicing import Invoice
+from fieldbox.commerce.services import invoicing_documents
 
 EXPORTED = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 
@@ -46,9 +47,9 @@ def files_of(invoice: Invoice) -> Iterator[tuple[str, bytes]]:
     it has no XML: an organisation abroad)."""
     if invoice.xml and invoice.xml_name:
         yield invoice.xml_name, invoice.xml.encode("utf-8")
-        yield f"{invoice.xml_name.removesuffix('.xml')}.pdf", invoicing_pdf.render(invoice)
+        yield f"{invoice.xml_name.removesuffix('.xml')}.pdf", invoicing_documents.pdf_of(invoice)
     else:
-        yield invoicing_pdf.filename(invoice), invoicing_pdf.render(invoice)
+        yield invoicing_pdf.filename(invoice), invoicing_documents.pdf_of(invoice)
 
 
 class Tally:

@@ -6,21 +6,45 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from fieldbox.accounts.models import Organisation
 from fieldbox.commerce.choices import VAT_RATES, VatTreatment
 from fieldbox.commerce.models.invoicing import Invoice, InvoiceLine, InvoicingSettings
 from fieldbox.core.money import rounded
-from fieldbox.fleet.models import CustomerAddress
+from fieldbox.fleet.models import Customer, CustomerAddress
 
 ZERO = Decimal(0)
 
 
-def totals(lines: Sequence[InvoiceLine]) -> tuple[Decimal, Decimal, list[dict[str, str]]]:
+class IssuedLine(NamedTuple):
+    """A line of an invoice being issued, as issuing reads it (a tuple: a run reads tens of thousands)."""
+
+    invoice_id: int
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    discount: Decimal
+    vat: str
+    amount: Decimal
+    source_kind: str
+    source_id: int | None
+
+    @classmethod
+    def of(cls, invoice_ids: Iterable[int]) -> list[IssuedLine]:
+        """The lines of the invoices ``invoice_ids``, in their order (one query)."""
+        rows = InvoiceLine.objects.filter(invoice_id__in=list(invoice_ids)).order_by("position", "pk")
+        return [cls._make(row) for row in rows.values_list(*cls._fields)]
+
+
+Line = InvoiceLine | IssuedLine
+
+
+def totals(lines: Sequence[Line]) -> tuple[Decimal, Decimal, list[dict[str, str]]]:
     """Taxable amount, VAT and the VAT summary (one row per treatment: VAT rounded once per rate)."""
     taxable: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
@@ -48,39 +72,56 @@ def due_dates(terms: str, issued_on: date) -> date:
 def parties_of(invoice: Invoice, organisation: Organisation) -> dict[str, Any]:
     """The seller and the buyer as they are at issue (the PDF and the XML read these)."""
     customer = invoice.customer
-    address = (
-        CustomerAddress.objects.filter(customer=customer).order_by("kind", "pk").first()
-    )  # the head office first by kind
+    return {
+        "seller": seller_of(organisation),
+        "buyer": buyer_of(customer, head_addresses([customer.pk]).get(customer.pk)),
+    }
+
+
+def head_addresses(customer_ids: Iterable[int]) -> dict[int, CustomerAddress]:
+    """Each customer's address an invoice names (the first by kind: billing, then branch, head office …), in one
+    query for any number of customers."""
+    found: dict[int, CustomerAddress] = {}
+    for address in CustomerAddress.objects.filter(customer_id__in=list(customer_ids)).order_by(
+        "customer_id", "kind", "pk"
+    ):
+        found.setdefault(address.customer_id, address)
+    return found
+
+
+def seller_of(organisation: Organisation) -> dict[str, Any]:
+    """The seller as an invoice names it: the organisation's contacts and its fiscal data."""
     seller = {
         "address": organisation.address,
         "email": organisation.email,
         "phone": organisation.phone,
     }
-    seller |= _seller_fiscal(organisation)
+    return seller | _seller_fiscal(organisation)
+
+
+def buyer_of(customer: Customer, address: CustomerAddress | None) -> dict[str, Any]:
+    """The buyer as an invoice names it, with the address ``head_addresses`` chose."""
     return {
-        "seller": seller,
-        "buyer": {
-            "name": customer.display_name,
-            "kind": customer.kind,
-            "first_name": customer.first_name,
-            "last_name": customer.last_name,
-            "code": customer.code,
-            "vat_number": customer.vat_number,
-            "fiscal_code": customer.fiscal_code,
-            "sdi_code": customer.sdi_code,
-            "pec": customer.pec,
-            "email": customer.email,
-            "address": (
-                {
-                    "street": address.street,
-                    "postcode": address.postcode,
-                    "city": address.city,
-                    "country": address.country,
-                }
-                if address is not None
-                else None
-            ),
-        },
+        "name": customer.display_name,
+        "kind": customer.kind,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "code": customer.code,
+        "vat_number": customer.vat_number,
+        "fiscal_code": customer.fiscal_code,
+        "sdi_code": customer.sdi_code,
+        "pec": customer.pec,
+        "email": customer.email,
+        "address": (
+            {
+                "street": address.street,
+                "postcode": address.postcode,
+                "city": address.city,
+                "country": address.country,
+            }
+            if address is not None
+            else None
+        ),
     }
 
 

@@ -27,3 +27,9 @@ def take(organisation_id: int, kind: DocumentKind | str, on: date, series: str =
     that saves the document."""
     n = numbering.take(series_key(organisation_id, kind, on.year, series))
     return shown(kind, on.year, n, series)
+
+
+def take_many(organisation_id: int, kind: DocumentKind | str, on: date, count: int, series: str = "") -> int:
+    """``count`` consecutive numbers of that kind (a run issuing many documents at once): the first; each is
+    written with ``shown``."""
+    return numbering.take(series_key(organisation_id, kind, on.year, series), count)

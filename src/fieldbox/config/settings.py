@@ -376,6 +376,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "poll-support-mailboxes": {"task": "fieldbox.service.tasks.poll_mailboxes", "schedule": SERVICE_IMAP_POLL_EVERY},
     "expire-quotes-and-offers": {"task": "fieldbox.commerce.tasks.expire_quotes_and_offers", "schedule": 3600.0},
     "expire-prepaid-minutes": {"task": "fieldbox.commerce.tasks_prepaid.expire_prepaid_minutes", "schedule": 3600.0},
+    "make-missing-invoice-pdfs": {
+        "task": "fieldbox.commerce.tasks_invoicing.make_missing_invoice_pdfs",
+        "schedule": 600.0,
+    },
     "generate-plan-work-orders": {"task": "fieldbox.service.tasks.generate_plan_work_orders", "schedule": 86400.0},
     "renew-contracts": {"task": "fieldbox.service.tasks.renew_contracts", "schedule": 86400.0},
     "purge-expired-credentials": {

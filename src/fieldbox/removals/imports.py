@@ -13,8 +13,8 @@ confirms (they become removal lines) or discards the request.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldbox.accounts import selectors as accounts_selectors
-from fieldbox.core import uploads
+from fieldbox.core import bulk, uploads
 from fieldbox.core.tenancy import Scope
 from fieldbox.core.uploads import RowError, cell_text
 from fieldbox.fleet.choices import SubscriptionStatus
@@ -279,26 +279,9 @@ def _wished(row: int, value: Any, today: date, errors: list[RowError]) -> date |
     return wished
 
 
-@contextmanager
-def _draft_writer() -> Iterator[Callable[[tuple[Any, ...]], None]]:
+def _draft_writer() -> AbstractContextManager[Callable[[tuple[Any, ...]], None]]:
     """Write draft lines (values in the order of DRAFT_COLUMNS): COPY on PostgreSQL, ``bulk_create`` elsewhere."""
-    if connection.vendor == "postgresql":
-        meta = RemovalDraftLine._meta
-        # Binary COPY: each value goes as its column's type, without being written out as text first.
-        fields = {f.column: f for f in meta.concrete_fields}
-        types = [(fields[c].db_type(connection) or "").split("(")[0] for c in DRAFT_COLUMNS]
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {meta.db_table} ({', '.join(DRAFT_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy,
-        ):
-            copy.set_types(types)
-            yield copy.write_row
-        return
-    values: list[tuple[Any, ...]] = []
-    yield values.append
-    RemovalDraftLine.objects.bulk_create(
-        [RemovalDraftLine(**dict(zip(DRAFT_COLUMNS, v, strict=True))) for v in values], batch_size=500
-    )
+    return bulk.writer(RemovalDraftLine, DRAFT_COLUMNS)
 
 
 # A vehicle is taken when it is in an open removal (a line notified or accepted) or holds an open job (draft,

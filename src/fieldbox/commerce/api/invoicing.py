@@ -28,7 +28,7 @@ from fieldbox.commerce.choices import (
 )
 from fieldbox.commerce.models.invoicing import Invoice
 from fieldbox.commerce.services import invoicing as services
-from fieldbox.commerce.services import invoicing_mail, invoicing_settings
+from fieldbox.commerce.services import invoicing_documents, invoicing_mail, invoicing_settings
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import Amount, Count, errors_of
@@ -464,7 +464,7 @@ def invoice_send(request: HttpRequest, invoice_id: int, payload: InvoiceSendIn) 
 )
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> Any:
     invoice = reads.invoice_for(scope_of(request), invoice_id)
-    response = HttpResponse(invoicing_pdf.render(invoice), content_type=PDF)
+    response = HttpResponse(invoicing_documents.pdf_of(invoice), content_type=PDF)
     response["Content-Disposition"] = f'attachment; filename="{invoicing_pdf.filename(invoice)}"'
     return response
 

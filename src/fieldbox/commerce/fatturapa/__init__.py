@@ -48,7 +48,7 @@ from fieldbox.commerce.fatturapa.rules import (
     total_of,
 )
 from fieldbox.commerce.fatturapa.text import clean_text
-from fieldbox.commerce.fatturapa.xml import build, validate
+from fieldbox.commerce.fatturapa.xml import build, build_tree, text_of, validate, validate_tree
 
 __all__ = [
     "BANK_TRANSFER",
@@ -80,6 +80,7 @@ __all__ = [
     "Seller",
     "VatSummary",
     "build",
+    "build_tree",
     "clean_text",
     "file_name",
     "problems",
@@ -87,6 +88,8 @@ __all__ = [
     "summarise",
     "summary_of",
     "tax_of",
+    "text_of",
     "total_of",
     "validate",
+    "validate_tree",
 ]

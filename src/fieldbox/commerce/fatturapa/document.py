@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from fieldbox.core.money import rounded
 
@@ -141,9 +142,10 @@ class Line:
     period_start: date | None = None  # DataInizioPeriodo (e.g. a contract fee's period)
     period_end: date | None = None  # DataFinePeriodo
 
-    @property
+    @cached_property
     def total(self) -> Decimal:
-        """PrezzoTotale: rounded once to the cent (core.money)."""
+        """PrezzoTotale: rounded once to the cent (core.money); computed once (the checks, the summary and the XML
+        read it)."""
         gross = (self.quantity if self.quantity is not None else Decimal(1)) * self.unit_price
         if self.discount_percent:
             gross = gross * (Decimal(100) - self.discount_percent) / Decimal(100)

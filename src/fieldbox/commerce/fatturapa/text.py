@@ -4,6 +4,7 @@ What a person types is turned into such text, never refused for its characters."
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Typographic characters and their plain equivalents.
@@ -37,6 +38,10 @@ REPLACEMENTS = {
 }
 
 
+# Text made only of characters kept as they are (printable, not replaced): cleaned by spacing alone.
+KEPT = {0x80: re.compile(r"[\x20-\x7e]*"), 0x100: re.compile(r"[\x20-\x7e\xa1-\xac\xae-\xff]*")}
+
+
 def _plain(char: str, limit: int) -> str:
     """One character as text below code point ``limit`` (0x80 Basic Latin, 0x100 with Latin-1): replaced,
     decomposed (``ā`` → ``a``) or dropped."""
@@ -57,6 +62,8 @@ def clean_text(value: str, max_len: int, *, basic_latin: bool = False) -> str:
     ``basic_latin`` for the fields that allow only ASCII (number, unit …): ``è`` becomes ``e``.
     May return "" (the caller decides whether an empty field is omitted or refused)."""
     limit = 0x80 if basic_latin else 0x100
-    text = "".join(_plain(char, limit) for char in str(value or ""))
+    text = str(value or "")
+    if not KEPT[limit].fullmatch(text):
+        text = "".join(_plain(char, limit) for char in text)
     text = " ".join(text.split())
     return text[:max_len].rstrip()

@@ -49,6 +49,11 @@ def validate(xml: bytes) -> list[str]:
         tree = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         return [f"not well-formed XML: {exc}"]
+    return validate_tree(tree)
+
+
+def validate_tree(tree: etree._Element) -> list[str]:
+    """``validate`` for a tree ``build_tree`` made (not parsed again)."""
     checker = schema()
     if checker.validate(tree):
         return []
@@ -65,6 +70,8 @@ def amount(value: Decimal) -> str:
 
 def price(value: Decimal) -> str:
     """Amount8DecimalType / QuantitaType: two to eight decimals (as many as the value has, up to eight)."""
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:  # already as written: most prices
+        return format(value, "f")
     exact = Decimal(value).quantize(Decimal("1E-8"), rounding=ROUND_HALF_UP).normalize()
     if exact.as_tuple().exponent > -2:  # type: ignore[operator]
         exact = exact.quantize(Decimal("0.01"))
@@ -222,31 +229,33 @@ def _general(body: etree._Element, document: Document) -> None:
 
 
 def _line(parent: etree._Element, number: int, line: Line) -> None:
-    node = _sub(parent, "DettaglioLinee")
-    _sub(node, "NumeroLinea", str(number))
-    item_code = clean_text(line.code, 35)
-    if item_code:
-        article = _sub(node, "CodiceArticolo")
-        _sub(article, "CodiceTipo", "INTERNO")
-        _sub(article, "CodiceValore", item_code)
-    _sub(node, "Descrizione", latin(line.description, 1000))
+    sub = etree.SubElement  # the hottest loop of a run: thousands of lines, a dozen elements each
+    node = sub(parent, "DettaglioLinee")
+    sub(node, "NumeroLinea").text = str(number)
+    if line.code:
+        item_code = clean_text(line.code, 35)
+        if item_code:
+            article = sub(node, "CodiceArticolo")
+            sub(article, "CodiceTipo").text = "INTERNO"
+            sub(article, "CodiceValore").text = item_code
+    sub(node, "Descrizione").text = latin(line.description, 1000)
     if line.quantity is not None:
-        _sub(node, "Quantita", price(abs(line.quantity)))
-        unit = clean_text(line.unit, 10, basic_latin=True)
+        sub(node, "Quantita").text = price(abs(line.quantity))
+        unit = clean_text(line.unit, 10, basic_latin=True) if line.unit else ""
         if unit:
-            _sub(node, "UnitaMisura", unit)
+            sub(node, "UnitaMisura").text = unit
     if line.period_start and line.period_end:
-        _sub(node, "DataInizioPeriodo", line.period_start.isoformat())
-        _sub(node, "DataFinePeriodo", line.period_end.isoformat())
-    _sub(node, "PrezzoUnitario", price(line.unit_price))
+        sub(node, "DataInizioPeriodo").text = line.period_start.isoformat()
+        sub(node, "DataFinePeriodo").text = line.period_end.isoformat()
+    sub(node, "PrezzoUnitario").text = price(line.unit_price)
     if line.discount_percent:
-        discount = _sub(node, "ScontoMaggiorazione")
-        _sub(discount, "Tipo", "SC")
-        _sub(discount, "Percentuale", rate(line.discount_percent))
-    _sub(node, "PrezzoTotale", price(line.total))
-    _sub(node, "AliquotaIVA", rate(line.vat_rate))
+        discount = sub(node, "ScontoMaggiorazione")
+        sub(discount, "Tipo").text = "SC"
+        sub(discount, "Percentuale").text = rate(line.discount_percent)
+    sub(node, "PrezzoTotale").text = price(line.total)
+    sub(node, "AliquotaIVA").text = rate(line.vat_rate)
     if line.natura:
-        _sub(node, "Natura", line.natura)
+        sub(node, "Natura").text = line.natura
 
 
 def _summary(parent: etree._Element, row: VatSummary) -> None:
@@ -284,6 +293,15 @@ def build(document: Document) -> bytes:
     """The FatturaPA XML of ``document`` (UTF-8, with its declaration, the ``p:`` namespace and ``versione``
     FPR12 or FPA12). Texts are cleaned (``clean_text``) and cut to their length; ``problems`` says beforehand
     what would still make it refused, ``validate`` checks the result against the schema."""
+    return text_of(build_tree(document))
+
+
+def text_of(tree: etree._Element) -> bytes:
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def build_tree(document: Document) -> etree._Element:
+    """``build``'s tree, for ``validate_tree`` and ``text_of``."""
     root = etree.Element(etree.QName(NAMESPACE, "FatturaElettronica"), nsmap={"p": NAMESPACE, "ds": DSIG, "xsi": XSI})
     root.set("versione", document.format)
     _header(root, document)
@@ -299,4 +317,4 @@ def build(document: Document) -> bytes:
         _sub(payment, "CondizioniPagamento", document.payment.terms)
         for instalment in document.payment.instalments:
             _instalment(payment, instalment)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return root

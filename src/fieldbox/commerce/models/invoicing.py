@@ -101,6 +101,7 @@ class Invoice(models.Model):
     vat_summary = models.JSONField(_("VAT summary"), default=list, blank=True)
     xml = models.TextField(_("XML"), blank=True)
     xml_name = models.CharField(_("XML file name"), max_length=40, blank=True)
+    pdf = models.FileField(_("PDF"), max_length=200, blank=True)  # made by a worker once issued
     paid_at = models.DateTimeField(_("paid on"), null=True, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created on"), default=timezone.now)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -42,7 +42,8 @@ from fieldbox.commerce.choices import (
     SourceKind,
     VatTreatment,
 )
-from fieldbox.commerce.invoicing_rules import due_dates, parties_of, totals
+from fieldbox.commerce.fatturapa import Document
+from fieldbox.commerce.invoicing_rules import IssuedLine, buyer_of, due_dates, head_addresses, seller_of, totals
 from fieldbox.commerce.models import Billable, CommerceSettings, CustomerTerms, DeliveryNote, DeliveryNoteLine
 from fieldbox.commerce.models.invoicing import (
     Invoice,
@@ -51,9 +52,9 @@ from fieldbox.commerce.models.invoicing import (
     InvoiceRun,
     Payment,
 )
-from fieldbox.commerce.services import invoicing_sources, invoicing_xml
+from fieldbox.commerce.services import invoicing_documents, invoicing_sources, invoicing_xml
 from fieldbox.commerce.services.invoicing_sources import Candidate
-from fieldbox.core import clock, transitions
+from fieldbox.core import bulk, clock, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.money import rounded
 from fieldbox.core.tenancy import Scope
@@ -151,31 +152,50 @@ def _drafts(scope: Scope | None, run: InvoiceRun, found: dict[int, list[Candidat
         for customer_id, rows in sorted(found.items())
     ]
     INVOICE_TABLE.create_many(invoices, "create", scope=scope, data=lambda i: {"run": run.pk})
-    lines = [
-        _line(invoice, n, candidate)
-        for invoice in invoices
-        for n, candidate in enumerate(found[invoice.customer_id], start=1)
-    ]
-    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+    with bulk.writer(InvoiceLine, LINE_COLUMNS) as write:
+        for invoice in invoices:
+            for n, candidate in enumerate(found[invoice.customer_id], start=1):
+                write(_line(invoice, n, candidate))
     return invoices
 
 
-def _line(invoice: Invoice, position: int, c: Candidate) -> InvoiceLine:
-    return InvoiceLine(
-        organisation_id=invoice.organisation_id,
-        invoice=invoice,
-        position=position,
-        description=c.description[:255],
-        quantity=c.quantity,
-        unit=c.unit[:6],
-        unit_price=c.unit_price,
-        vat=c.vat,
-        amount=pricing.amount(c.quantity, c.unit_price),
-        source_kind=c.source_kind,
-        source_id=c.source_id,
-        reference=c.reference[:60],
-        work_order_id=c.work_order_id,
-        ticket_id=c.ticket_id,
+LINE_COLUMNS = (
+    "organisation_id",
+    "invoice_id",
+    "position",
+    "description",
+    "quantity",
+    "unit",
+    "unit_price",
+    "discount",
+    "vat",
+    "amount",
+    "source_kind",
+    "source_id",
+    "reference",
+    "work_order_id",
+    "ticket_id",
+)
+
+
+def _line(invoice: Invoice, position: int, c: Candidate) -> tuple[Any, ...]:
+    """A draft's line, in the order of ``LINE_COLUMNS``."""
+    return (
+        invoice.organisation_id,
+        invoice.pk,
+        position,
+        c.description[:255],
+        c.quantity,
+        c.unit[:6],
+        c.unit_price,
+        ZERO,
+        c.vat,
+        pricing.amount(c.quantity, c.unit_price),
+        c.source_kind,
+        c.source_id,
+        c.reference[:60],
+        c.work_order_id,
+        c.ticket_id,
     )
 
 
@@ -203,13 +223,9 @@ def invoice_run_issue(*, scope: Scope, run_id: int) -> tuple[InvoiceRun, dict[in
     run = InvoiceRun.objects.visible_to(scope).get(pk=run_id)
     if run.status != InvoiceRunStatus.DRAFT:
         raise Conflict(INVOICE_RUN_TABLE.why_not(run, "issue", scope) or "")
-    refused: dict[int, dict[str, str]] = {}
     drafts = Invoice.objects.filter(run=run, status=InvoiceStatus.DRAFT).order_by("customer_id", "pk")
-    for invoice_id in drafts.values_list("pk", flat=True):
-        try:
-            invoice_issue(scope=scope, invoice_id=invoice_id)
-        except ValidationError as error:
-            refused[invoice_id] = {k: " ".join(v) for k, v in error.message_dict.items()}
+    found = _issue_chunks(scope, list(drafts.values_list("pk", flat=True)))
+    refused = {pk: {field: " ".join(words) for field, words in errors.items()} for pk, errors in found.items()}
     if not refused:
         with transitions.atomic():
             run = INVOICE_RUN_TABLE.lock(InvoiceRun.objects.visible_to(scope), run_id)
@@ -309,76 +325,188 @@ def invoice_discard(*, scope: Scope, invoice_id: int) -> None:
 # ---- Issue ---------------------------------------------------------------------------------------------------------
 
 
-def invoice_issue(*, scope: Scope | None, invoice_id: int, organisation: Organisation | None = None) -> Invoice:
+ISSUE_CHUNK = 200  # drafts issued per transaction: numbers are taken per chunk, so a run holds them briefly
+
+
+def invoice_issue(*, scope: Scope, invoice_id: int) -> Invoice:
     """Number, date and freeze a draft; mark what it bills as billed."""
-    where = Invoice.objects.visible_to(scope) if scope else Invoice.objects.filter(organisation=organisation)
-    with transitions.atomic():
-        invoice = INVOICE_TABLE.lock(where.select_related("customer"), invoice_id)
-        INVOICE_TABLE.check(invoice, "issue", scope)
-        return _issue(scope, invoice)
+    INVOICE_TABLE.require("issue", scope)
+    try:
+        with transitions.atomic():
+            _locked(scope, invoice_id, "issue")
+            refused = _issue_all(scope, scope.organisation, [invoice_id])
+            if refused:
+                raise ValidationError(refused[invoice_id])
+    except _SchemaRefused as bad:
+        raise ValidationError(bad.errors) from None
+    return Invoice.objects.get(pk=invoice_id)
 
 
-def _issue(scope: Scope | None, invoice: Invoice) -> Invoice:
-    lines = list(invoice.lines.all())
-    if not lines:
-        raise ValidationError({"lines": _("Add at least one line.")})
-    organisation = Organisation.objects.get(pk=invoice.organisation_id)
+def _issue_chunks(scope: Scope, ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """Issue the drafts ``ids``, ``ISSUE_CHUNK`` per transaction; the refused ones stay drafts, with their reasons.
+    A draft whose XML the schema refuses (what ``problems_of`` did not foresee) rolls its chunk back, which is then
+    issued again without it: the numbers stay without gaps."""
+    refused: dict[int, dict[str, list[str]]] = {}
+    for start in range(0, len(ids), ISSUE_CHUNK):
+        pending = ids[start : start + ISSUE_CHUNK]
+        while pending:
+            try:
+                with transitions.atomic():
+                    refused |= _issue_all(scope, scope.organisation, pending)
+                break
+            except _SchemaRefused as bad:
+                refused[bad.invoice_id] = bad.errors
+                pending = [pk for pk in pending if pk != bad.invoice_id]
+    return refused
+
+
+class _SchemaRefused(Exception):
+    def __init__(self, invoice_id: int, errors: dict[str, list[str]]) -> None:
+        super().__init__(invoice_id)
+        self.invoice_id, self.errors = invoice_id, errors
+
+
+def _issue_all(scope: Scope | None, organisation: Organisation, ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
+    """Issue the drafts ``ids`` of ``organisation`` in the caller's transaction, in a fixed number of queries
+    whatever their number and their lines': lock them, read their lines, customers' addresses and delivery notes,
+    check each (a refused one is left out, with its reasons), take their numbers and files' progressives in blocks,
+    build and validate each XML, then one update, one insert of their audit rows, of their due dates, and one update
+    per kind of source billed. Their PDFs are made by a worker once the transaction is kept."""
+    found = (
+        Invoice.objects.filter(organisation_id=organisation.pk, pk__in=list(ids), status=InvoiceStatus.DRAFT)
+        .select_related("customer", "corrects")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    invoices = [INVOICE_TABLE.hold(invoice) for invoice in found]
+    lines: dict[int, list[IssuedLine]] = defaultdict(list)
+    for line in IssuedLine.of(i.pk for i in invoices):
+        lines[line.invoice_id].append(line)
+    every_line = [line for rows in lines.values() for line in rows]
+    notes = invoicing_xml.delivery_notes_of(every_line)
+    addresses = head_addresses({i.customer_id for i in invoices})
+    seller = seller_of(organisation)
     today = clock.today(organisation.time_zone)
+    refused: dict[int, dict[str, list[str]]] = {}
+    ready: list[tuple[Invoice, list[InvoiceDue], Document | None]] = []
+    for invoice in invoices:
+        invoice.parties = {"seller": seller, "buyer": buyer_of(invoice.customer, addresses.get(invoice.customer_id))}
+        try:
+            ready.append((invoice, *_prepared(invoice, lines[invoice.pk], notes, today)))
+        except ValidationError as error:
+            refused[invoice.pk] = error.message_dict
+    if not ready:
+        return refused
+    _number(organisation.pk, [invoice for invoice, _dues, _doc in ready], today)
+    with_xml = [(invoice, document) for invoice, _dues, document in ready if document is not None]
+    first = invoicing_xml.progressives(organisation.pk, len(with_xml)) if with_xml else 0
+    for n, (invoice, document) in enumerate(with_xml):
+        try:
+            made = invoicing_xml.xml_of(document, invoice.number, first + n)
+        except ValidationError as error:
+            raise _SchemaRefused(invoice.pk, error.message_dict) from None
+        invoice.xml, invoice.xml_name = made["xml"], made["xml_name"]
+    issued = [invoice for invoice, _dues, _doc in ready]
+    now = timezone.now()
+    INVOICE_TABLE.apply_many(
+        issued, "issue", scope=scope, changes=lambda i: _frozen(i, now), data=lambda i: {"number": i.number}
+    )
+    InvoiceDue.objects.bulk_create([due for invoice, dues, _doc in ready for due in _of(invoice, dues)])
+    ids_issued = [invoice.pk for invoice in issued]
+    _mark_billed(ids_issued, [line for invoice in issued for line in lines[invoice.pk]])
+    transaction.on_commit(lambda: invoicing_documents.make_pdfs_later(ids_issued), robust=True)
+    return refused
+
+
+def _prepared(
+    invoice: Invoice, lines: list[IssuedLine], notes: invoicing_xml.Notes, today: date
+) -> tuple[list[InvoiceDue], Document | None]:
+    """Check a draft about to be issued and set what it keeps (date, document type, totals, due dates); its
+    number is a placeholder as wide as a real one until ``_number``. Its due dates and its e-invoice (None when
+    the organisation issues none), or ``ValidationError`` when it cannot be issued."""
+    if not lines:
+        raise ValidationError({"lines": [_("Add at least one line.")]})
     taxable, vat, summary = totals(lines)
     if invoice.kind == InvoiceKind.INVOICE and taxable <= 0:
-        raise ValidationError({"lines": _("The invoice's total must be more than zero.")})
-    kind = DocumentKind.CREDIT_NOTE if invoice.kind == InvoiceKind.CREDIT_NOTE else DocumentKind.INVOICE
-    invoice.parties = parties_of(invoice, organisation)
+        raise ValidationError({"lines": [_("The invoice's total must be more than zero.")]})
     invoice.taxable, invoice.vat, invoice.total, invoice.vat_summary = taxable, vat, taxable + vat, summary
+    invoice.payable = taxable if invoicing_xml.split_payment(invoice.parties) else taxable + vat
     invoice.issued_on = today
     if invoice.kind == InvoiceKind.INVOICE:  # deferred (TD24) while it still bills lines of delivery notes
         deferred = any(line.source_kind == SourceKind.DELIVERY_NOTE_LINE for line in lines)
         invoice.document_type = DocumentType.TD24 if deferred else DocumentType.TD01
-    number = numbering.take(invoice.organisation_id, kind, today, invoice.series)
-    invoice.number = number
-    payable = taxable if invoicing_xml.split_payment(invoice.parties) else taxable + vat
+    invoice.number = numbering.shown(_kind(invoice), today.year, 99999, invoice.series)
     dues = []
     if invoice.kind == InvoiceKind.INVOICE:
-        dues = [InvoiceDue(due_on=due_dates(invoice.payment_terms, today), amount=payable)]
-    changes = {
-        "number": number,
-        "progressive": int(number.rsplit("/", 1)[1]),
+        dues = [InvoiceDue(due_on=due_dates(invoice.payment_terms, today), amount=invoice.payable)]
+    if not invoicing_xml.wanted(invoice.parties):
+        return dues, None
+    document = invoicing_xml.draft_document(invoice, lines, dues, notes)
+    found = invoicing_xml.problems_of(document)  # refused here, naming the field: nothing is kept
+    if found:
+        raise ValidationError(found)
+    return dues, document
+
+
+def _kind(invoice: Invoice) -> DocumentKind:
+    return DocumentKind.CREDIT_NOTE if invoice.kind == InvoiceKind.CREDIT_NOTE else DocumentKind.INVOICE
+
+
+def _number(organisation_id: int, invoices: list[Invoice], today: date) -> None:
+    """Their numbers, in their order, one block per kind and series (in the issuing transaction: no gap)."""
+    groups: dict[tuple[DocumentKind, str], list[Invoice]] = defaultdict(list)
+    for invoice in invoices:
+        groups[(_kind(invoice), invoice.series)].append(invoice)
+    for (kind, series), rows in groups.items():
+        first = numbering.take_many(organisation_id, kind, today, len(rows), series)
+        for n, invoice in enumerate(rows):
+            invoice.number = numbering.shown(kind, today.year, first + n, series)
+            invoice.progressive = first + n
+
+
+def _frozen(invoice: Invoice, now: datetime) -> dict[str, Any]:
+    """What an issued invoice keeps for good."""
+    return {
+        "number": invoice.number,
+        "progressive": invoice.progressive,
         "document_type": invoice.document_type,
-        "issued_on": today,
-        "issued_at": timezone.now(),
+        "issued_on": invoice.issued_on,
+        "issued_at": now,
         "parties": invoice.parties,
-        "taxable": taxable,
-        "vat": vat,
-        "total": taxable + vat,
-        "payable": payable,
-        "vat_summary": summary,
+        "taxable": invoice.taxable,
+        "vat": invoice.vat,
+        "total": invoice.total,
+        "payable": invoice.payable,
+        "vat_summary": invoice.vat_summary,
+        "xml": invoice.xml,
+        "xml_name": invoice.xml_name,
     }
-    if invoicing_xml.wanted(invoice.parties):  # refused here, naming the field: the transaction keeps nothing
-        changes |= invoicing_xml.xml_of(invoice, lines, dues)
-    INVOICE_TABLE.apply(invoice, "issue", scope=scope, changes=changes, data={"number": number})
+
+
+def _of(invoice: Invoice, dues: list[InvoiceDue]) -> list[InvoiceDue]:
     for due in dues:
         due.invoice = invoice
-    InvoiceDue.objects.bulk_create(dues)
-    _mark_billed(invoice, lines)
-    return invoice
+    return dues
 
 
-def _mark_billed(invoice: Invoice, lines: list[InvoiceLine]) -> None:
-    """Its materials are billed, its delivery notes invoiced (one update each)."""
+def _mark_billed(invoice_ids: list[int], lines: list[IssuedLine]) -> None:
+    """The materials the invoices' lines bill are billed, their delivery notes invoiced: one update per kind of
+    source they bill, each reading the sources through the invoices' lines (no list of thousands of ids)."""
     now = timezone.now()
-    ids = defaultdict(list)
-    for line in lines:
-        if line.source_id is not None:
-            ids[line.source_kind].append(line.source_id)
-    if ids[SourceKind.BILLABLE]:
-        Billable.objects.filter(pk__in=ids[SourceKind.BILLABLE], billed_at__isnull=True).update(billed_at=now)
-    if ids[SourceKind.VERIFIED_LINE]:  # the materials left that verified part lines bill
-        materials = VerifiedLine.objects.filter(pk__in=ids[SourceKind.VERIFIED_LINE], source_kind="material")
+    kinds = {line.source_kind for line in lines if line.source_id is not None}
+
+    def sources(kind: str) -> QuerySet[InvoiceLine, Any]:
+        return InvoiceLine.objects.filter(invoice_id__in=invoice_ids, source_kind=kind).values("source_id")
+
+    if SourceKind.BILLABLE in kinds:
+        Billable.objects.filter(pk__in=sources(SourceKind.BILLABLE), billed_at__isnull=True).update(billed_at=now)
+    if SourceKind.VERIFIED_LINE in kinds:  # the materials left that verified part lines bill
+        materials = VerifiedLine.objects.filter(pk__in=sources(SourceKind.VERIFIED_LINE), source_kind="material")
         Billable.objects.filter(material_id__in=materials.values("source_id"), billed_at__isnull=True).update(
             billed_at=now
         )
-    if ids[SourceKind.DELIVERY_NOTE_LINE]:
-        notes = DeliveryNoteLine.objects.filter(pk__in=ids[SourceKind.DELIVERY_NOTE_LINE]).values("note_id")
+    if SourceKind.DELIVERY_NOTE_LINE in kinds:
+        notes = DeliveryNoteLine.objects.filter(pk__in=sources(SourceKind.DELIVERY_NOTE_LINE)).values("note_id")
         DeliveryNote.objects.filter(pk__in=notes, invoiced_at__isnull=True).update(invoiced_at=now)
 
 
@@ -390,6 +518,13 @@ def invoice_credit(
 ) -> Invoice:
     """A credit note (TD04) of an issued invoice, of all its lines or the chosen ones, issued at once."""
     words = typed_text(reason, "reason", 200)
+    try:
+        return _credit(scope, invoice_id, line_ids, words)
+    except _SchemaRefused as bad:
+        raise ValidationError(bad.errors) from None
+
+
+def _credit(scope: Scope, invoice_id: int, line_ids: Sequence[int] | None, words: str) -> Invoice:
     with transitions.atomic():
         original = _locked(scope, invoice_id, "credit")
         lines = list(original.lines.all())
@@ -436,7 +571,10 @@ def invoice_credit(
         )
         INVOICE_TABLE.apply(original, "credit", scope=scope, reason=words, data={"lines": len(lines)})
         INVOICE_TABLE.check(note, "issue", scope)
-        _issue(scope, note)
+        refused = _issue_all(scope, scope.organisation, [note.pk])
+        if refused:
+            raise ValidationError(refused[note.pk])
+    note.refresh_from_db()
     return note
 
 

@@ -13,6 +13,7 @@ from fieldbox.accounts.models import Organisation
 from fieldbox.commerce import invoicing_pdf
 from fieldbox.commerce.choices import INVOICE_TABLE, InvoiceStatus
 from fieldbox.commerce.models.invoicing import Invoice
+from fieldbox.commerce.services import invoicing_documents
 from fieldbox.core import audit, transitions
 from fieldbox.core.errors import Conflict
 from fieldbox.core.tenancy import Scope
@@ -91,7 +92,7 @@ def on_invoice_move(step: Step) -> None:
     if step.action not in ("issue", "pay"):
         return
     invoice: Invoice = step.record
-    organisation = Organisation.objects.get(pk=invoice.organisation_id)
+    organisation = step.scope.organisation if step.scope else Organisation.objects.get(pk=invoice.organisation_id)
     event = "invoice.issued" if step.action == "issue" else "invoice.paid"
     events.emit(event, organisation=organisation, key=f"invoice:{invoice.pk}:{step.action}", data=_data(invoice))
 
@@ -120,7 +121,7 @@ def invoice_send(*, scope: Scope, invoice_id: int, to: str = "") -> str:
             action="invoice.send",
             data={"to": address},
         )
-        files = [Attachment(invoicing_pdf.filename(invoice), invoicing_pdf.render(invoice), "application/pdf")]
+        files = [Attachment(invoicing_pdf.filename(invoice), invoicing_documents.pdf_of(invoice), "application/pdf")]
         if invoice.xml:
             files.append(Attachment(invoice.xml_name, invoice.xml.encode("utf-8"), "application/xml"))
         send_email(

@@ -31,8 +31,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -260,16 +262,18 @@ def contract_fees(
         customer_ids,
     )
     contracts = list(Contract.objects.filter(where).order_by("customer_id", "starts_on", "pk"))
-    ids = [
-        c.pk * FEE_ID_BASE + index
-        for c in contracts
-        for index, *_rest in fee_periods(c.starts_on, c.ends_on, FEE_PERIOD_MONTHS.get(c.fee_period, 12), period_end)
-    ]
+    if not contracts:
+        return []
+    ids = [c.pk for c in contracts]  # the fees billed of these contracts: those in their range of source ids
     billed = set(
         InvoiceLine.objects.filter(
-            organisation_id=organisation_id, source_kind=SourceKind.CONTRACT_FEE, source_id__in=ids
+            organisation_id=organisation_id,
+            source_kind=SourceKind.CONTRACT_FEE,
+            source_id__gte=min(ids) * FEE_ID_BASE,
+            source_id__lt=(max(ids) + 1) * FEE_ID_BASE,
         ).values_list("source_id", flat=True)
     )
+    days: dict[date, str] = {}  # the same few days, written once each
     found = []
     for c in contracts:
         last = getattr(c, "terminated_on", None) or c.ends_on
@@ -278,12 +282,15 @@ def contract_fees(
             if source_id in billed:
                 continue
             words = _("Contract %(number)s fee, %(start)s to %(end)s")
+            for day in (start, end):
+                if day not in days:
+                    days[day] = _day(day)
             found.append(
                 Candidate(
                     customer_id=c.customer_id,
                     source_kind=SourceKind.CONTRACT_FEE,
                     source_id=source_id,
-                    description=words % {"number": c.number, "start": _day(start), "end": _day(end)},
+                    description=words % {"number": c.number, "start": days[start], "end": days[end]},
                     quantity=Decimal(1),
                     unit="svc",
                     unit_price=c.fee,
@@ -295,6 +302,7 @@ def contract_fees(
 
 TIMED = ("labour", "call_time")
 HOUR = Decimal(60)
+THOUSANDTH = Decimal("0.001")
 
 
 def verified_lines(
@@ -315,13 +323,15 @@ def verified_lines(
         customer_ids,
         "verification__customer_id",
     )
-    rows = list(
-        VerifiedLine.objects.filter(where)
+    rows = [
+        Verified._make(row)
+        for row in VerifiedLine.objects.filter(where)
         .exclude(_not_billed(organisation_id, SourceKind.VERIFIED_LINE))
-        .select_related("verification__work_order", "verification__ticket")
         .order_by("verification__customer_id", "verification__verified_at", "verification_id", "pk")
-    )
-    contracts = {r.verification.contract_id for r in rows if r.verification.contract_id}
+        .annotate(**_verified_paths(tz))
+        .values_list(*Verified._fields)
+    ]
+    contracts = {r.contract_id for r in rows if r.contract_id}
     terms = dict(
         ContractTerms.objects.filter(contract_id__in=contracts, price_list__isnull=False).values_list(
             "contract_id", "price_list_id"
@@ -329,48 +339,70 @@ def verified_lines(
     )
     codes = {r.item_code for r in rows if r.item_code}
     items = dict(Item.objects.filter(organisation_id=organisation_id, code__in=codes).values_list("code", "pk"))
-    customers = {r.verification.customer_id for r in rows}
+    customers = {r.customer for r in rows}
     prices = Prices(organisation_id, customers, set(items.values()), set(terms.values()), labour=True)
-    return [_verified(row, prices, terms, items, tz) for row in rows]
+    return [_verified(row, prices, terms, items) for row in rows]
 
 
-def _verified(row: VerifiedLine, prices: Prices, terms: dict[int, int], items: dict[str, int], tz: str) -> Candidate:
-    v = row.verification
-    customer_id = v.customer_id
-    assert customer_id is not None
-    day = row.day or clock.day_of(v.verified_at, tz)
-    list_id = terms.get(v.contract_id or 0)
-    quantity, unit = row.quantity, row.unit or "pc"
+class Verified(NamedTuple):
+    """What a verified line is billed from, its own fields and its verification's (tens of thousands in a run)."""
+
+    pk: int
+    kind: str
+    description: str
+    work_type_id: int | None
+    item_code: str
+    quantity: Decimal
+    unit: str
+    minutes: int | None
+    unit_price: Decimal | None
+    customer: int
+    on: date  # its day, or the day it was verified
+    contract_id: int | None
+    work_order_id: int | None
+    ticket_id: int | None
+    order_number: str | None
+    order_ticket_id: int | None
+    ticket_number: str | None
+
+
+def _verified_paths(tz: str) -> dict[str, Any]:
+    return {
+        "customer": F("verification__customer_id"),
+        "on": Coalesce("day", TruncDate("verification__verified_at", tzinfo=clock.zone(tz))),
+        "contract_id": F("verification__contract_id"),
+        "work_order_id": F("verification__work_order_id"),
+        "ticket_id": F("verification__ticket_id"),
+        "order_number": F("verification__work_order__number"),
+        "order_ticket_id": F("verification__work_order__ticket_id"),
+        "ticket_number": F("verification__ticket__number"),
+    }
+
+
+def _verified(row: Verified, prices: Prices, terms: dict[int, int], items: dict[str, int]) -> Candidate:
+    list_id = terms.get(row.contract_id or 0)
+    quantity, unit, own = row.quantity, row.unit or "pc", row.unit_price
     if row.kind in TIMED:
-        hours = Decimal(row.minutes) / HOUR if row.minutes is not None else row.quantity
-        quantity, unit = hours.quantize(Decimal("0.001")), "h"
-        price = (
-            row.unit_price
-            if row.unit_price is not None
-            else prices.rate(customer_id, row.work_type_id, day, list_id)[0]
-        )
+        hours = Decimal(row.minutes) / HOUR if row.minutes is not None else quantity
+        quantity, unit = hours.quantize(THOUSANDTH), "h"
+        price = own if own is not None else prices.rate(row.customer, row.work_type_id, row.on, list_id)[0]
     elif row.kind == "visit":
-        price = (
-            row.unit_price
-            if row.unit_price is not None
-            else prices.rate(customer_id, row.work_type_id, day, list_id)[1]
-        )
-    elif row.kind == "part" and row.unit_price is None:
-        price = prices.of(customer_id, items.get(row.item_code), day, list_id)
+        price = own if own is not None else prices.rate(row.customer, row.work_type_id, row.on, list_id)[1]
+    elif row.kind == "part" and own is None:
+        price = prices.of(row.customer, items.get(row.item_code), row.on, list_id)
     else:
-        price = row.unit_price or Decimal(0)
-    order, ticket = v.work_order, v.ticket
+        price = own or Decimal(0)
     return Candidate(
-        customer_id=customer_id,
+        customer_id=row.customer,
         source_kind=SourceKind.VERIFIED_LINE,
         source_id=row.pk,
         description=row.description,
         quantity=quantity if quantity > 0 else Decimal(1),
         unit=unit[:6],
         unit_price=price,
-        reference=(order.number if order else getattr(ticket, "number", "")) or "",
-        work_order_id=v.work_order_id,
-        ticket_id=v.ticket_id or (order.ticket_id if order else None),
+        reference=row.order_number or row.ticket_number or "",
+        work_order_id=row.work_order_id,
+        ticket_id=row.ticket_id or row.order_ticket_id,
     )
 
 

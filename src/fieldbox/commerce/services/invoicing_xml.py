@@ -13,6 +13,8 @@ issued onto a ``fatturapa.Document``, from the parties it keeps (so the XML says
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,8 +23,9 @@ from django.core.exceptions import ValidationError
 
 from fieldbox.commerce import fatturapa
 from fieldbox.commerce.choices import VAT_RATES, InvoiceKind, SourceKind, VatTreatment
+from fieldbox.commerce.invoicing_rules import Line
 from fieldbox.commerce.models import DeliveryNoteLine
-from fieldbox.commerce.models.invoicing import Invoice, InvoiceDue, InvoiceLine
+from fieldbox.commerce.models.invoicing import Invoice, InvoiceDue
 from fieldbox.core import numbering
 
 NATURA = {
@@ -105,7 +108,7 @@ def _recipient(buyer: dict[str, Any], foreign: bool) -> tuple[str, fatturapa.Rec
     return fatturapa.PRIVATE, fatturapa.Recipient(code=fatturapa.NO_CODE, pec=buyer.get("pec", "") or "")
 
 
-def _line(line: InvoiceLine) -> fatturapa.Line:
+def _line(line: Line) -> fatturapa.Line:
     natura, reference = NATURA.get(VatTreatment(line.vat), ("", ""))
     return fatturapa.Line(
         description=line.description,
@@ -119,27 +122,28 @@ def _line(line: InvoiceLine) -> fatturapa.Line:
     )
 
 
-def _delivery_notes(lines: list[InvoiceLine]) -> tuple[fatturapa.DeliveryNote, ...]:
+Notes = dict[int, tuple[str, date]]  # a delivery note's line id → the note's number and date
+
+
+def delivery_notes_of(lines: Sequence[Line]) -> Notes:
+    """The delivery notes the lines of any number of invoices bill (one query), for ``document_of``."""
     ids = [li.source_id for li in lines if li.source_kind == SourceKind.DELIVERY_NOTE_LINE and li.source_id]
     if not ids:
-        return ()
-    notes = {
-        pk: (number, day)
-        for pk, number, day in DeliveryNoteLine.objects.filter(pk__in=ids).values_list(
-            "pk", "note__number", "note__issued_on"
-        )
-    }
+        return {}
+    found = DeliveryNoteLine.objects.filter(pk__in=ids).values_list("pk", "note__number", "note__issued_on")
+    return {pk: (number, day) for pk, number, day in found if day is not None}  # a billed note is issued, so dated
+
+
+def _delivery_notes(lines: Sequence[Line], notes: Notes) -> tuple[fatturapa.DeliveryNote, ...]:
     by_note: dict[tuple[str, date], list[int]] = defaultdict(list)
     for n, line in enumerate(lines, start=1):
         if line.source_kind == SourceKind.DELIVERY_NOTE_LINE and line.source_id in notes:
-            number, day = notes[line.source_id]
-            assert day is not None  # a note is billed once issued, so dated
-            by_note[(number, day)].append(n)
+            by_note[notes[line.source_id]].append(n)
     return tuple(fatturapa.DeliveryNote(number=k[0], date=k[1], lines=tuple(v)) for k, v in by_note.items())
 
 
 def document_of(
-    invoice: Invoice, lines: list[InvoiceLine], dues: list[InvoiceDue], progressive: str
+    invoice: Invoice, lines: Sequence[Line], dues: list[InvoiceDue], progressive: str, notes: Notes
 ) -> fatturapa.Document:
     issued_on = invoice.issued_on
     assert issued_on is not None  # set by the issue before its XML is built
@@ -167,6 +171,7 @@ def document_of(
             )
         )
     vat_due = fatturapa.VAT_SPLIT if form == fatturapa.PUBLIC else fatturapa.VAT_IMMEDIATE
+    summary = fatturapa.summarise(mapped, vat_due=vat_due)  # once: the checks and the XML read it
     return fatturapa.Document(
         seller=_seller(seller),
         buyer=buyer,
@@ -178,28 +183,46 @@ def document_of(
         format=form,
         document_type=invoice.document_type,
         vat_due=vat_due,
+        summary=summary,
         linked=linked,
-        delivery_notes=_delivery_notes(lines),
+        delivery_notes=_delivery_notes(lines, notes),
         stamp_duty=fatturapa.stamp_duty_due(mapped),
         payment=payment,
         reasons=(invoice.notes[:200],) if invoice.notes else (),
     )
 
 
-def xml_of(invoice: Invoice, lines: list[InvoiceLine], dues: list[InvoiceDue]) -> dict[str, Any]:
-    """The XML of an invoice being issued and its file name, or ``ValidationError`` naming each field the
-    exchange system would refuse (the caller's transaction then keeps nothing, the file's progressive included)."""
-    progressive = f"{numbering.take(f'commerce.fatturapa:{invoice.organisation_id}'):05d}"
-    document = document_of(invoice, lines, dues, progressive)
-    found = fatturapa.problems(document)
-    if found:
-        raise ValidationError({field: [message] for field, message in found.items()})
-    xml = fatturapa.build(document)
-    invalid = fatturapa.validate(xml)
+PROGRESSIVES = "commerce.fatturapa:{organisation_id}"
+PLACEHOLDER = "99999"
+
+
+def progressives(organisation_id: int, count: int) -> int:
+    """Reserve ``count`` progressives of the organisation's e-invoice files (in the issuing transaction); the first."""
+    return numbering.take(PROGRESSIVES.format(organisation_id=organisation_id), count)
+
+
+def draft_document(invoice: Invoice, lines: Sequence[Line], dues: list[InvoiceDue], notes: Notes) -> fatturapa.Document:
+    """The e-invoice of an invoice being issued, before it takes its number (``invoice.number`` a placeholder as
+    wide as a real one, the file progressive too): what ``problems_of`` checks and ``xml_of`` writes."""
+    return document_of(invoice, lines, dues, PLACEHOLDER, notes)
+
+
+def problems_of(document: fatturapa.Document) -> dict[str, list[str]]:
+    """What the exchange system would refuse, by field (empty: nothing)."""
+    return {field: [message] for field, message in fatturapa.problems(document).items()}
+
+
+def xml_of(document: fatturapa.Document, number: str, progressive: int) -> dict[str, Any]:
+    """The XML of a checked ``draft_document`` with its number and file progressive, and the file's name; or
+    ``ValidationError`` naming what the schema refuses (the caller's transaction then keeps nothing)."""
+    numbered = replace(document, number=number, progressive=f"{progressive:05d}")
+    tree = fatturapa.build_tree(numbered)
+    invalid = fatturapa.validate_tree(tree)
     if invalid:
         raise ValidationError({"xml": invalid[:5]})
-    seller = document.seller
+    xml = fatturapa.text_of(tree)
+    seller = numbered.seller
     return {
         "xml": xml.decode("utf-8"),
-        "xml_name": fatturapa.file_name(seller.country, seller.vat_number, progressive),
+        "xml_name": fatturapa.file_name(seller.country, seller.vat_number, numbered.progressive),
     }

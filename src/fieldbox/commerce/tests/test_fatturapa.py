@@ -476,3 +476,12 @@ def test_any_amounts_that_pass_the_checks_make_a_valid_xml(rows):
     assert fp.problems(doc) == {}
     assert fp.problems(replace(doc, summary=fp.summarise(lines), total=fp.total_of(doc))) == {}
     assert fp.validate(fp.build(doc)) == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=80), basic_latin=st.booleans(), limit=st.integers(min_value=1, max_value=90))
+def test_clean_text_keeps_plain_text_as_the_character_by_character_rule_would(text, basic_latin, limit):
+    """The quick way for text already allowed gives what cleaning each character gives (a control character at
+    the end, cleaned to a space and trimmed, takes the character-by-character way)."""
+    slow = fp.clean_text(text + "\x00", limit, basic_latin=basic_latin)
+    assert fp.clean_text(text, limit, basic_latin=basic_latin) == slow

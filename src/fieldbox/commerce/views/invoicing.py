@@ -19,7 +19,7 @@ from fieldbox.commerce.choices import BILLERS, INVOICE_RUN_TABLE, INVOICE_TABLE
 from fieldbox.commerce.forms_invoicing import CreditForm, InvoiceFilterForm, LineForm, PaymentForm, RunForm, SellerForm
 from fieldbox.commerce.models.invoicing import Invoice
 from fieldbox.commerce.services import invoicing as services
-from fieldbox.commerce.services import invoicing_mail, invoicing_settings
+from fieldbox.commerce.services import invoicing_documents, invoicing_mail, invoicing_settings
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.spreadsheets import table_response
@@ -273,7 +273,7 @@ def invoice_move(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
 @scope_required(*PEOPLE)
 def invoice_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     found = reads.invoice_for(request.scope, pk)
-    response = HttpResponse(invoicing_pdf.render(found), content_type="application/pdf")
+    response = HttpResponse(invoicing_documents.pdf_of(found), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoicing_pdf.filename(found)}"'
     return response
 
