@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
 import sys
 import time
@@ -404,21 +403,9 @@ def _run_child(books: _invoice_data.Books, customers: list[int], barrier: Any, r
 
 
 def measure_concurrent(books: _invoice_data.Books, args: argparse.Namespace) -> bool:
-    from django.db import connections
-
     workers = args.workers
     groups = [books.customers[n::workers] for n in range(workers)]
-    connections.close_all()  # the children must not share the parent's connection
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(workers + 1), context.Queue()
-    children = [context.Process(target=_run_child, args=(books, g, barrier, results)) for g in groups]
-    for child in children:
-        child.start()
-    barrier.wait(START_TIMEOUT)
-    started = time.perf_counter()
-    outcomes = [results.get(timeout=1800) for _ in children]
-    for child in children:
-        child.join()
+    started, outcomes = _common.at_once(_run_child, [(books, group) for group in groups], START_TIMEOUT)
     errors = [o[1] for o in outcomes if o[0] == "error"]
     if errors:
         print(f"  an invoice run failed:\n{errors[0]}")

@@ -114,13 +114,16 @@ def alpha_plans(a, ids: dict[str, int]) -> dict[str, int]:
 
 
 def contracts_state(world: Any) -> tuple[Any, ...]:
-    """Alpha's contracts as they were: statuses, terms, covered equipment (a fresh world: see A_STATE below)."""
+    """Alpha's contracts as they were: statuses, terms, covered equipment, billing terms (a fresh world: see A_STATE
+    below)."""
+    from fieldbox.commerce.models.invoicing import ContractTerms
     from fieldbox.service.models.contracts import Contract, ContractEquipment
 
     own = Contract.objects.filter(organisation=world.a.company).order_by("pk")
     return (
         tuple(own.values_list("status", "fee", "starts_on", "ends_on", "terminated_on")),
         tuple(ContractEquipment.objects.filter(contract__in=own).order_by("pk").values_list("equipment_id", "months")),
+        tuple(ContractTerms.objects.filter(contract__in=own).order_by("pk").values_list("contract_id", "price_list")),
     )
 
 
@@ -226,6 +229,7 @@ _WEB_ROUTES_INVOICING = {
     "commerce:invoice_line": ("object", "invoice"),
     "commerce:invoice_move": ("object", "invoice"),
     "commerce:invoicing_settings": ("page", None),
+    "commerce:contract_billing": ("object", "contract"),  # the contract page's price list for work outside it
 }
 
 _WEB_ROUTES_FATTURAPA = {

@@ -10,6 +10,7 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         from fieldbox.service import (  # noqa: F401 - webhooks of ticket moves, the worker's tasks
             assignments,  # work orders sent to their people: e-mails, links to answer
+            call_contract,  # the call page's contract (in its section 1)
             call_verified,  # the call page's "verified" section (final verification)
             events,
             events_work,  # webhooks of work-order moves

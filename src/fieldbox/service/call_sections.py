@@ -1,6 +1,7 @@
 """What other apps show on the SYS call page (its sections 3. quote and 5. parts) and on a work order's pages (the
 office's ``work_order`` page and the technician's ``field_order`` page) without service knowing them: commerce
-adds the quotes and spare-parts offers, the stock the work used, and the technician's "ask for a quote".
+adds the quotes and spare-parts offers, the stock the work used, and the technician's "ask for a quote". Parts of
+service's own kept out of the page's view register here too (``call_contract``, ``call_verified``).
 
 An app registers, once when it starts, a function of the request and the call (or the work order) that returns the
 HTML of its part of a section (rendered with its own templates and selectors, scoped like any page), or None::
@@ -21,7 +22,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-SECTIONS = ("quote", "parts", "work_order", "field_order", "prepaid", "verified", "invoiced")
+SECTIONS = ("contract", "quote", "parts", "work_order", "field_order", "prepaid", "verified", "invoiced")
 Maker = Callable[[HttpRequest, Any], "str | None"]
 _makers: dict[str, list[Maker]] = {name: [] for name in SECTIONS}
 
@@ -36,7 +37,9 @@ def register(section: str, maker: Maker) -> Maker:
 
 
 def parts_of(
-    request: HttpRequest, record: Any, sections: tuple[str, ...] = ("quote", "parts", "prepaid", "verified", "invoiced")
+    request: HttpRequest,
+    record: Any,
+    sections: tuple[str, ...] = ("contract", "quote", "parts", "prepaid", "verified", "invoiced"),
 ) -> dict[str, SafeString]:
     """The HTML each of ``sections`` gets from the other apps for ``record`` (the call, or the work order), an
     empty string where none has anything to show."""

@@ -1,6 +1,7 @@
 """Reads of the maintenance contracts: the office's list with its filters, one contract with its covered
 equipment, its renewal chain and its history, and ``contract_covering``: which contract covers a piece of
-equipment on a day (final verification and invoicing read it). Each read for a person is scoped by the model's
+equipment on a day (final verification and invoicing read it; ``cover_of`` adds its line for the equipment and
+call pages, ``call_day`` is the day a call is read on). Each read for a person is scoped by the model's
 ``visible_to``: another organisation's contract answers 404."""
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.dates import MONTHS
 
 from fieldbox.accounts.choices import OFFICE
 from fieldbox.core import clock
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
 from fieldbox.service.choices import ContractStatus
+from fieldbox.service.models import Ticket
 from fieldbox.service.models.contracts import Contract, ContractEquipment
 
 HISTORY_LIMIT = 200
@@ -76,6 +79,11 @@ def lines_of(contract: Contract) -> list[ContractEquipment]:
     )
 
 
+def month_labels(line: ContractEquipment) -> str:
+    """A line's service months in the reader's words ("January, July"); empty when covered on call only."""
+    return ", ".join(str(MONTHS[m]) for m in line.month_numbers)
+
+
 def renewed_by(contract: Contract) -> Contract | None:
     """The contract that renewed this one, if any."""
     return Contract.objects.filter(renews=contract).first()
@@ -89,10 +97,13 @@ def history_of(contract: Contract) -> list[AuditEvent]:
     return list(rows.order_by("at", "id")[:HISTORY_LIMIT])
 
 
-def contract_covering(*, organisation_id: int, equipment_id: int, on: date) -> Contract | None:
+def contract_covering(*, organisation_id: int, equipment_id: int | None, on: date) -> Contract | None:
     """The contract of the organisation that covered ``equipment_id`` on the day ``on``: one in force then (active,
     or since renewed, expired, or terminated no earlier than that day). Never two (overlaps are refused); a renewal
-    starts the day after the contract it renews ends."""
+    starts the day after the contract it renews ends. Work without equipment (a call about none) has no contract:
+    it is billed from the price list."""
+    if equipment_id is None:
+        return None
     lines = ContractEquipment.objects.filter(equipment_id=equipment_id).values("contract_id")
     return (
         Contract.objects.filter(
@@ -106,3 +117,30 @@ def contract_covering(*, organisation_id: int, equipment_id: int, on: date) -> C
         .order_by("-starts_on", "-pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The contract covering a piece of equipment, with its line: the service months and the type of work."""
+
+    contract: Contract
+    line: ContractEquipment
+
+    @property
+    def months(self) -> str:
+        return month_labels(self.line)
+
+
+def cover_of(*, organisation_id: int, equipment_id: int | None, on: date) -> Cover | None:
+    """``contract_covering`` with the equipment's line (two queries at most); None when no contract covers it."""
+    contract = contract_covering(organisation_id=organisation_id, equipment_id=equipment_id, on=on)
+    if contract is None or equipment_id is None:
+        return None
+    line = ContractEquipment.objects.select_related("work_type").get(contract=contract, equipment_id=equipment_id)
+    return Cover(contract, line)
+
+
+def call_day(ticket: Ticket, tz: str) -> date:
+    """The day a call's contract is read on: the day it was resolved (or closed), today while it is open."""
+    when = ticket.resolved_at or ticket.closed_at
+    return clock.day_of(when, tz) if when else clock.today(tz)

@@ -23,7 +23,7 @@ from fieldbox.service.choices import ChargeKind, MaterialUse, ReportStatus, Tick
 from fieldbox.service.models import Booking, Charge, Expense, Material, Ticket, TimeEntry, WorkOrder
 from fieldbox.service.models.contracts import Contract
 from fieldbox.service.models.verification import Verification, VerifiedLine, VerifiedLineKind
-from fieldbox.service.selectors_contracts import contract_covering
+from fieldbox.service.selectors_contracts import call_day, contract_covering
 
 # Who opens the final verification: admins only (technicians and the office do not).
 VERIFICATION_READERS = tuple(sorted(VERIFIERS))
@@ -222,7 +222,7 @@ class _Cover:
         self.days: dict[date, Contract | None] = {}
 
     def on(self, day: date | None) -> Contract | None:
-        if self.equipment_id is None or day is None:
+        if day is None:
             return None
         if day not in self.days:
             self.days[day] = contract_covering(
@@ -290,8 +290,7 @@ def propose_for_call(ticket: Ticket) -> Proposal:
             line = Line(f"charge:{c.pk}", kind, c.description, day, c.quantity)
         line.unit_price, line.billable = c.unit_price, c.billable
         lines.append(_covered(line, cover))
-    when = ticket.resolved_at or ticket.closed_at
-    return Proposal(lines, cover.first() or cover.on(clock.day_of(when, tz) if when else None))
+    return Proposal(lines, cover.first() or cover.on(call_day(ticket, tz)))
 
 
 def _as_line(v: VerifiedLine) -> Line:

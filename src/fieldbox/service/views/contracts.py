@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +20,7 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.core.web import id_of, run_service, scope_required
+from fieldbox.service import contract_sections
 from fieldbox.service import selectors_calls as calls
 from fieldbox.service import selectors_contracts as reads
 from fieldbox.service import selectors_work_orders as work_reads
@@ -160,13 +160,14 @@ def _covered_form(contract: Contract, request: AuthedRequest, data: Any = None) 
 
 
 def page(request: AuthedRequest, pk: int, **bound: Any) -> HttpResponse:
-    """The contract's page; ``bound`` holds a form sent back with its errors (then the answer is a 400)."""
+    """The contract's page; ``bound`` holds a form sent back with its errors (then the answer is a 400), its own or
+    one of the other apps' parts (``contract_sections``)."""
     scope = request.scope
     contract = reads.contract_for(scope, pk)
     allowed = CONTRACT_TABLE.allowed(contract, scope, ("edit", "activate", "terminate"))
     lines = reads.lines_of(contract)
     for line in lines:
-        line.month_labels = ", ".join(str(MONTHS[m]) for m in line.month_numbers)  # type: ignore[attr-defined]
+        line.month_labels = reads.month_labels(line)  # type: ignore[attr-defined]
     context = {
         "contract": contract,
         "lines": lines,
@@ -175,6 +176,7 @@ def page(request: AuthedRequest, pk: int, **bound: Any) -> HttpResponse:
         "allowed": allowed,
         "covered_form": bound.get("covered_form") or _covered_form(contract, request),
         "terminate_form": bound.get("terminate_form") or TerminateForm(),
+        "from_apps": contract_sections.parts_of(request, contract, bound),  # its billing terms (commerce)
     }
     return render(request, "service/contracts/detail.html", context, status=400 if bound else 200)
 

@@ -1,6 +1,6 @@
 """Pages of a customer's contacts and equipment: the senders still to confirm, a contact's form, a piece of equipment
-with its components as a tree and its tickets, and its form. Everyone of the back office reads them; the keepers of
-the customers' registry change them."""
+with its components as a tree, the contract covering it today and its tickets, and its form. Everyone of the back
+office reads them (the office alone opens the contract); the keepers of the customers' registry change them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fieldbox.accounts.choices import BACK_OFFICE, CUSTOMER_KEEPERS
+from fieldbox.core import clock
 from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.web import run_service, scope_required
@@ -25,6 +26,7 @@ from fieldbox.fleet.models import Customer
 from fieldbox.fleet.services import normalise_plate
 from fieldbox.messaging.phones import PhoneField
 from fieldbox.service import customers as reads
+from fieldbox.service import selectors_contracts as contract_reads
 from fieldbox.service.models import Contact, Equipment
 from fieldbox.service.services import contacts as contact_services
 from fieldbox.service.services import equipment as equipment_services
@@ -233,6 +235,12 @@ def equipment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         path=reads.ancestors(scope, item),
         rows=reads.tree_rows(reads.equipment_tree(scope, item.customer_id, under=item.pk)),
         can_edit=scope.role in CUSTOMER_KEEPERS,
+        cover=contract_reads.cover_of(
+            organisation_id=scope.organisation.pk,
+            equipment_id=item.pk,
+            on=clock.today(scope.organisation.time_zone),
+        ),
+        can_open_contract=scope.role in contract_reads.CONTRACT_READERS,
     )
     return render(request, "service/equipment_detail.html", context)
 
