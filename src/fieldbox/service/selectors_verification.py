@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -181,6 +181,7 @@ class Proposal:
     lines: list[Line]
     contract: Contract | None
     verification: Verification | None = None
+    included: Allowance | None = None  # what the contract still included before this work (minutes, visits)
 
     @property
     def totals(self) -> Totals:
@@ -214,12 +215,41 @@ def totals_of(lines: list[Line]) -> Totals:
     )
 
 
-class _Cover:
-    """Which contract covered a piece of equipment on a day (asked once per day)."""
+@dataclass
+class Allowance:
+    """What a contract with included minutes or visits still includes before the work being verified."""
 
-    def __init__(self, organisation_id: int, equipment_id: int | None) -> None:
-        self.organisation_id, self.equipment_id = organisation_id, equipment_id
+    contract: Contract
+    minutes: int  # minutes of work left (included_minutes 0: not counted)
+    visits: int  # visits left (included_visits 0: not counted)
+
+
+def allowance_of(contract: Contract, *, besides: Q) -> Allowance:
+    """What ``contract`` still includes: its included minutes less the covered time of the work verified under it,
+    its included visits less the verified work with covered time (one visit each); ``besides`` leaves out the
+    verification of the work being verified again. One query."""
+    used = (
+        VerifiedLine.objects.filter(verification__contract=contract, covered=True, dropped=False, kind__in=TIMED)
+        .exclude(besides)
+        .aggregate(minutes=Sum("minutes", default=0), visits=Count("verification", distinct=True))
+    )
+    return Allowance(contract, contract.included_minutes - used["minutes"], contract.included_visits - used["visits"])
+
+
+class _Cover:
+    """Which contract covered a piece of equipment on a day (asked once per day), and what each still includes.
+
+    A contract without included minutes or visits includes all work on its equipment (time, parts, expenses): the
+    fee pays for it. One with included minutes or visits includes time only, while they last: a line of time is
+    covered when the minutes left hold it and a visit is left (each piece of work takes one); parts, expenses and
+    the time beyond are billed."""
+
+    def __init__(self, organisation_id: int, equipment_id: int | None, besides: Q) -> None:
+        self.organisation_id, self.equipment_id, self.besides = organisation_id, equipment_id, besides
         self.days: dict[date, Contract | None] = {}
+        self.left: dict[int, Allowance] = {}
+        self.visited: set[int] = set()
+        self.before: Allowance | None = None  # what the first counting contract had left before this work
 
     def on(self, day: date | None) -> Contract | None:
         if day is None:
@@ -233,9 +263,38 @@ class _Cover:
     def first(self) -> Contract | None:
         return next((c for c in self.days.values() if c is not None), None)
 
+    def allowance(self, contract: Contract) -> Allowance | None:
+        """What a contract with included minutes or visits had left before this work (None: it includes all)."""
+        if not (contract.included_minutes or contract.included_visits):
+            return None
+        if contract.pk not in self.left:
+            found = allowance_of(contract, besides=self.besides)
+            self.left[contract.pk] = found
+            self.before = self.before or Allowance(contract, found.minutes, found.visits)
+        return self.left[contract.pk]
+
+    def covers(self, line: Line) -> bool:
+        contract = self.on(line.day)
+        if contract is None:
+            return False
+        left = self.allowance(contract)
+        if left is None:
+            return True
+        if line.kind not in TIMED or not line.billable:
+            return False
+        minutes = line.minutes or 0
+        visit = contract.included_visits > 0 and contract.pk not in self.visited
+        if (contract.included_minutes and left.minutes < minutes) or (visit and left.visits < 1):
+            return False
+        left.minutes -= minutes if contract.included_minutes else 0
+        if visit:
+            left.visits -= 1
+            self.visited.add(contract.pk)
+        return True
+
 
 def _covered(line: Line, cover: _Cover) -> Line:
-    if cover.on(line.day) is not None:
+    if cover.covers(line):
         line.covered, line.billable = True, False
     return line
 
@@ -249,7 +308,7 @@ def propose_for_work_order(order: WorkOrder) -> Proposal:
     """The lines of a done work order as recorded: its hours (each time entry, by its type of work), the materials
     used or left with the customer, the expenses of its signed report."""
     tz = order.organisation.time_zone
-    cover = _Cover(order.organisation_id, order.equipment_id)
+    cover = _Cover(order.organisation_id, order.equipment_id, Q(verification__work_order=order))
     kind_name = order.work_type.name if order.work_type else _("Labour")
     lines: list[Line] = []
     entries = TimeEntry.objects.filter(work_order=order).select_related("user").order_by("starts_at", "pk")
@@ -270,13 +329,13 @@ def propose_for_work_order(order: WorkOrder) -> Proposal:
         what = f"{x.get_kind_display()}{' · ' + x.description if x.description else ''}"
         lines.append(Line(f"expense:{x.pk}", VerifiedLineKind.EXPENSE, what, day, Decimal(1), unit_price=x.amount))
     lines = [_covered(line, cover) for line in lines]
-    return Proposal(lines, cover.first() or cover.on(day))
+    return Proposal(lines, cover.first() or cover.on(day), included=cover.before)
 
 
 def propose_for_call(ticket: Ticket) -> Proposal:
     """The lines of a resolved call as recorded: its charges (call time, parts, fees)."""
     tz = ticket.organisation.time_zone
-    cover = _Cover(ticket.organisation_id, ticket.equipment_id)
+    cover = _Cover(ticket.organisation_id, ticket.equipment_id, Q(verification__ticket=ticket))
     lines: list[Line] = []
     for c in Charge.objects.filter(ticket=ticket).order_by("created_at", "pk"):
         day = clock.day_of(c.created_at, tz)
@@ -290,7 +349,7 @@ def propose_for_call(ticket: Ticket) -> Proposal:
             line = Line(f"charge:{c.pk}", kind, c.description, day, c.quantity)
         line.unit_price, line.billable = c.unit_price, c.billable
         lines.append(_covered(line, cover))
-    return Proposal(lines, cover.first() or cover.on(call_day(ticket, tz)))
+    return Proposal(lines, cover.first() or cover.on(call_day(ticket, tz)), included=cover.before)
 
 
 def _as_line(v: VerifiedLine) -> Line:

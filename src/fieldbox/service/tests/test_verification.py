@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.utils import translation
 from PIL import Image, ImageDraw
 
@@ -163,10 +164,13 @@ def resolved_call(w: World) -> Ticket:
     return ticket
 
 
-def contract_for(w: World, *, starts: date = date(2026, 1, 1), ends: date = date(2026, 12, 31)) -> Contract:
+def contract_for(
+    w: World, *, starts: date = date(2026, 1, 1), ends: date = date(2026, 12, 31), **included: int
+) -> Contract:
     """An active contract covering the boiler (made as the office makes it)."""
     office = w.scope(w.office)
-    contract = contract_create(scope=office, customer_id=w.customer.pk, terms=Terms(starts_on=starts, ends_on=ends))
+    terms = Terms(starts_on=starts, ends_on=ends, **included)
+    contract = contract_create(scope=office, customer_id=w.customer.pk, terms=terms)
     contract_equipment_add(scope=office, contract_id=contract.pk, equipment_id=w.boiler.pk, months="1,7")
     return contract_activate(scope=office, contract_id=contract.pk)
 
@@ -209,6 +213,33 @@ def test_what_a_contract_covers_that_day_is_proposed_covered_and_not_billable(wo
     assert proposal.contract == contract
     assert all(line.covered and not line.billable for line in proposal.lines)
     assert proposal.totals.billable_amount == Decimal("0.00") and proposal.totals.billable_minutes == 0
+
+
+def test_a_contract_with_included_minutes_covers_time_while_they_last_and_bills_parts_and_expenses(world):
+    contract_for(world, included_minutes=180)
+    first = reads.propose_for_work_order(done_work(world, start=8))
+    assert [line.covered for line in first.lines] == [True, False, False, False, False]  # time only
+    assert (first.included.minutes, first.included.visits) == (180, 0)
+    verify_work_order(scope=world.scope(), work_order_id=WorkOrder.objects.order_by("pk").first().pk)
+    second = reads.propose_for_work_order(done_work(world, start=14))
+    assert second.included.minutes == 45  # 180 less the 135 verified under it
+    assert not any(line.covered for line in second.lines)  # 135 minutes do not fit in 45: billed
+    admin = Client()
+    admin.force_login(world.admin)
+    with translation.override("en"):
+        page = admin.get(f"/desk/verification/work-orders/{WorkOrder.objects.order_by('pk').last().pk}/")
+    assert "45 minutes of 180 left before this work" in page.content.decode()
+    again = reads.propose_for_work_order(WorkOrder.objects.order_by("pk").first())
+    assert again.included.minutes == 180  # the verified work itself is not counted against itself
+
+
+def test_a_contract_with_included_visits_covers_one_piece_of_work_per_visit(world):
+    contract_for(world, included_visits=1)
+    order = done_work(world, start=8)
+    assert reads.propose_for_work_order(order).lines[0].covered
+    verify_work_order(scope=world.scope(), work_order_id=order.pk)
+    later = reads.propose_for_work_order(done_work(world, start=14))
+    assert later.included.visits == 0 and not later.lines[0].covered and later.lines[0].billable
 
 
 def test_a_contract_that_ended_before_the_day_covers_nothing(world):
