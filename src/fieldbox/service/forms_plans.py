@@ -6,24 +6,24 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fieldbox.service.forms_work import Choices, optional
 from fieldbox.service.services.plans import FIRST_YEAR, LAST_YEAR
 
-MONTH_NAMES = (
-    gettext_lazy("Jan"),
-    gettext_lazy("Feb"),
-    gettext_lazy("Mar"),
-    gettext_lazy("Apr"),
-    gettext_lazy("May"),
-    gettext_lazy("Jun"),
-    gettext_lazy("Jul"),
-    gettext_lazy("Aug"),
-    gettext_lazy("Sep"),
-    gettext_lazy("Oct"),
-    gettext_lazy("Nov"),
-    gettext_lazy("Dec"),
+MONTH_NAMES = (  # with a context: "May" alone is Django's full month name
+    pgettext_lazy("month, short", "Jan"),
+    pgettext_lazy("month, short", "Feb"),
+    pgettext_lazy("month, short", "Mar"),
+    pgettext_lazy("month, short", "Apr"),
+    pgettext_lazy("month, short", "May"),
+    pgettext_lazy("month, short", "Jun"),
+    pgettext_lazy("month, short", "Jul"),
+    pgettext_lazy("month, short", "Aug"),
+    pgettext_lazy("month, short", "Sep"),
+    pgettext_lazy("month, short", "Oct"),
+    pgettext_lazy("month, short", "Nov"),
+    pgettext_lazy("month, short", "Dec"),
 )
 MONTH_CHOICES = [(str(n), name) for n, name in enumerate(MONTH_NAMES, start=1)]
 
