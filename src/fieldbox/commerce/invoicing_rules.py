@@ -5,6 +5,7 @@ buyer as they are now."""
 from __future__ import annotations
 
 import calendar
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -59,14 +60,20 @@ def totals(lines: Sequence[Line]) -> tuple[Decimal, Decimal, list[dict[str, str]
     return base, sum((Decimal(row["tax"]) for row in summary), ZERO), summary
 
 
-def due_dates(terms: str, issued_on: date) -> date:
-    """The due date of payment terms ("30df": 30 days from the invoice; "30fm": the end of the month 30 days
-    after it; anything else: on receipt)."""
-    days = int("".join(ch for ch in terms if ch.isdigit()) or 0)
-    due = issued_on + timedelta(days=days)
-    if terms.endswith("fm"):
-        due = due.replace(day=calendar.monthrange(due.year, due.month)[1])
-    return due
+def instalments(terms: str, issued_on: date, amount: Decimal) -> list[tuple[date, Decimal]]:
+    """The due dates of payment terms and what falls due on each: "30df" 30 days from the invoice, "30fm" the end
+    of the month 30 days after it, "30-60-90fm" three instalments (equal parts to the cent, the last one taking
+    what the rounding left); anything else: on receipt."""
+    days = [int(n) for n in re.findall(r"\d+", terms)] or [0]
+    dates = []
+    for n in days:
+        due = issued_on + timedelta(days=n)
+        if terms.endswith("fm"):
+            due = due.replace(day=calendar.monthrange(due.year, due.month)[1])
+        dates.append(due)
+    part = rounded(amount / len(dates))
+    parts = [part] * (len(dates) - 1) + [amount - part * (len(dates) - 1)]
+    return list(zip(dates, parts, strict=True))
 
 
 def parties_of(invoice: Invoice, organisation: Organisation) -> dict[str, Any]:

@@ -29,7 +29,7 @@ class AddressKind(models.TextChoices):
 
 class PaymentTerms(models.TextChoices):
     """When an invoice falls due ("condizioni di pagamento"): days from the invoice date (DF) or to the end of the
-    month (FM) that many days after it."""
+    month (FM) that many days after it; several numbers are as many instalments (Ri.Ba. 30/60/90)."""
 
     IMMEDIATE = "immediate", _("On receipt")
     DF30 = "30df", _("30 days from invoice")
@@ -37,6 +37,8 @@ class PaymentTerms(models.TextChoices):
     FM30 = "30fm", _("30 days end of month")
     FM60 = "60fm", _("60 days end of month")
     FM90 = "90fm", _("90 days end of month")
+    FM30_60 = "30-60fm", _("30 and 60 days end of month")
+    FM30_60_90 = "30-60-90fm", _("30, 60 and 90 days end of month")
 
 
 class VehicleType(models.TextChoices):

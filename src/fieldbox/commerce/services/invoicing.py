@@ -43,7 +43,7 @@ from fieldbox.commerce.choices import (
     VatTreatment,
 )
 from fieldbox.commerce.fatturapa import Document
-from fieldbox.commerce.invoicing_rules import IssuedLine, buyer_of, due_dates, head_addresses, seller_of, totals
+from fieldbox.commerce.invoicing_rules import IssuedLine, buyer_of, head_addresses, instalments, seller_of, totals
 from fieldbox.commerce.models import Billable, CommerceSettings, CustomerTerms, DeliveryNote, DeliveryNoteLine
 from fieldbox.commerce.models.invoicing import (
     Invoice,
@@ -438,7 +438,7 @@ def _prepared(
     invoice.number = numbering.shown(_kind(invoice), today.year, 99999, invoice.series)
     dues = []
     if invoice.kind == InvoiceKind.INVOICE:
-        dues = [InvoiceDue(due_on=due_dates(invoice.payment_terms, today), amount=invoice.payable)]
+        dues = [InvoiceDue(due_on=d, amount=a) for d, a in instalments(invoice.payment_terms, today, invoice.payable)]
     if not invoicing_xml.wanted(invoice.parties):
         return dues, None
     document = invoicing_xml.draft_document(invoice, lines, dues, notes)

@@ -168,7 +168,8 @@ def document_of(
                     iban=seller.get("iban", "") if method == fatturapa.BANK_TRANSFER else "",
                 )
                 for due in dues
-            )
+            ),
+            terms=fatturapa.PAY_INSTALMENTS if len(dues) > 1 else fatturapa.PAY_IN_FULL,
         )
     vat_due = fatturapa.VAT_SPLIT if form == fatturapa.PUBLIC else fatturapa.VAT_IMMEDIATE
     summary = fatturapa.summarise(mapped, vat_due=vat_due)  # once: the checks and the XML read it

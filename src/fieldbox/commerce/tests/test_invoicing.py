@@ -13,7 +13,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
+from lxml import etree
 
+from fieldbox.commerce import fatturapa
 from fieldbox.commerce.choices import DocumentType, InvoiceKind, InvoiceRunStatus, InvoiceStatus, SourceKind
 from fieldbox.commerce.models import Billable, CustomerTerms, DeliveryNote, Price, PriceList
 from fieldbox.commerce.models.invoicing import Invoice, InvoiceLine, InvoiceRun, InvoicingSettings
@@ -153,6 +155,24 @@ def test_issuing_numbers_dates_sets_the_due_date_and_marks_the_sources_billed(sh
     note.refresh_from_db()
     assert material.billed_at is not None and note.invoiced_at is not None
     assert run(shop).invoices.count() == 0
+
+
+def test_ri_ba_terms_fall_due_in_instalments_written_in_the_e_invoice(shop):
+    shop.customer.payment_terms = "30-60-90fm"
+    shop.customer.save()
+    left(shop)
+    invoice = inv.invoice_issue(scope=shop.scope(shop.office), invoice_id=run(shop).invoices.get().pk)
+    assert invoice.total == Decimal("60.76")
+    dues = [(d.due_on, d.amount) for d in invoice.dues.order_by("due_on")]
+    assert dues == [
+        (date(2026, 4, 30), Decimal("20.25")),
+        (date(2026, 5, 31), Decimal("20.25")),
+        (date(2026, 6, 30), Decimal("20.26")),  # the last one takes the cent the rounding left
+    ]
+    tree = etree.fromstring(invoice.xml.encode())
+    assert tree.findtext(".//DatiPagamento/CondizioniPagamento") == "TP01"
+    assert [e.text for e in tree.iterfind(".//DettaglioPagamento/ImportoPagamento")] == ["20.25", "20.25", "20.26"]
+    assert fatturapa.validate(invoice.xml.encode()) == []
 
 
 def test_an_issued_invoice_never_changes(shop):
