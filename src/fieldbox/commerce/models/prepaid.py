@@ -133,9 +133,10 @@ class MinuteMove(models.Model):
         ordering = ["at", "pk"]
         constraints = [
             models.CheckConstraint(condition=~Q(minutes=0), name="minutemove_not_zero"),
-            # A charge uses minutes once; a move is reversed once.
+            # A charge uses minutes once of each package (a call beyond one goes on to the next); a move is reversed
+            # once.
             models.UniqueConstraint(
-                fields=["charge"], condition=Q(charge__isnull=False), name="minutemove_charge_once"
+                fields=["charge", "package"], condition=Q(charge__isnull=False), name="minutemove_charge_once"
             ),
             models.UniqueConstraint(
                 fields=["reverses"], condition=Q(reverses__isnull=False), name="minutemove_reversed_once"

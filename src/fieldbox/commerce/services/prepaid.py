@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import IntegerField, Q, Sum, Value
+from django.db.models import F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats
@@ -319,16 +319,18 @@ def minutes_use(*, scope: Scope, package_id: int, minutes: object, reason: objec
         return _write_use(scope, package, count, left=left, note=why)
 
 
-def _package_for_call(organisation_id: int, customer_id: int, day: date) -> PrepaidPackage | None:
-    """The customer's package a call uses: of those valid today, the first to end that has minutes left (else the
-    first to end, which bills the call beyond its balance); locked."""
+def _packages_for_call(organisation_id: int, customer_id: int, day: date) -> list[tuple[PrepaidPackage, int]]:
+    """The customer's packages a call uses, in order, each locked with its balance: of those valid today, those with
+    minutes left, the first to end first (a call beyond one goes on to the next); when none has any, the first to
+    end alone (it bills the call beyond its balance, or takes it if it may go below zero)."""
     valid = PrepaidPackage.objects.filter(valid_on(day), organisation_id=organisation_id, customer_id=customer_id)
-    ids = list(valid.order_by("valid_until", "valid_from", "pk").values_list("pk", flat=True)[:50])
+    first_to_end = (F("valid_until").asc(nulls_last=True), "valid_from", "pk")  # a package without end comes last
+    ids = list(valid.order_by(*first_to_end).values_list("pk", flat=True)[:50])
     if not ids:
-        return None
+        return []
     left = balances(ids)
-    chosen = next((pk for pk in ids if left[pk] > 0), ids[0])
-    return _locked(PrepaidPackage.objects.all(), chosen)
+    chosen = [pk for pk in ids if left[pk] > 0] or ids[:1]
+    return [(_locked(PrepaidPackage.objects.all(), pk), balance_of(pk)) for pk in chosen]  # read again, locked
 
 
 def _hourly_rate(organisation_id: int, customer_id: int, day: date) -> Decimal | None:
@@ -338,7 +340,9 @@ def _hourly_rate(organisation_id: int, customer_id: int, day: date) -> Decimal |
 
 
 def charge_used(*, scope: Scope, charge: Charge) -> None:
-    """A billable time charge on a customer's call uses the customer's package (``service.charge_hooks``)."""
+    """A billable time charge on a customer's call uses the customer's packages (``service.charge_hooks``): the
+    minutes as the first package counts them, from each package in turn while they last; what is left is billed
+    at the customer's hourly rate, as a charge of its own."""
     if charge.kind != ChargeKind.TIME or not charge.minutes or not charge.billable:
         return
     if MinuteMove.objects.filter(charge=charge).exists():  # a charge uses minutes once
@@ -347,46 +351,56 @@ def charge_used(*, scope: Scope, charge: Charge) -> None:
     if ticket is None or ticket["customer_id"] is None:
         return
     day = _today(scope.organisation)
-    package = _package_for_call(charge.organisation_id, ticket["customer_id"], day)
-    if package is None:
+    packages = _packages_for_call(charge.organisation_id, ticket["customer_id"], day)
+    if not packages:
         return
-    needed = rounded_minutes(package, charge.minutes)
-    left = balance_of(package.pk)
-    covered = needed if package.allow_overdraft else max(0, min(needed, left))
+    needed = rounded_minutes(packages[0][0], charge.minutes)
+    uses: list[tuple[PrepaidPackage, int, int]] = []  # package, minutes taken, balance before
+    remaining = needed
+    for package, left in packages:
+        taken = remaining if package.allow_overdraft else max(0, min(remaining, left))
+        if taken:
+            uses.append((package, taken, left))
+            remaining -= taken
+        if not remaining:
+            break
     rate = _hourly_rate(charge.organisation_id, ticket["customer_id"], day)
-    if covered == 0:  # nothing left: the whole call is billed as the price list says
+    if not uses:  # nothing left: the whole call is billed as the price list says
         if charge.unit_price is None and rate is not None:
             charge.unit_price = rate
             charge.save(update_fields=["unit_price"])
         return
     billed = None
-    if covered < needed:
+    if remaining:
         billed = Charge.objects.create(
             organisation_id=charge.organisation_id,
             ticket_id=charge.ticket_id,
             kind=ChargeKind.TIME,
-            description=(_("Beyond prepaid package %(number)s") % {"number": package.number})[:255],
-            minutes=needed - covered,
+            description=(_("Beyond prepaid package %(number)s") % {"number": uses[-1][0].number})[:255],
+            minutes=remaining,
             unit_price=charge.unit_price if charge.unit_price is not None else rate,
             billable=True,
             author=scope.user,
         )
-    charge.billable = False  # covered by the package: not billed again
+    charge.billable = False  # covered by the packages: not billed again
     charge.save(update_fields=["billable"])
     note = _("%(minutes)s min recorded, %(counted)s counted") % {"minutes": charge.minutes, "counted": needed}
-    _write_use(scope, package, covered, left=left, note=note, ticket_id=charge.ticket_id, charge=charge, billed=billed)
+    for n, (package, taken, left) in enumerate(uses, start=1):
+        extra = billed if n == len(uses) else None
+        _write_use(scope, package, taken, left=left, note=note, ticket_id=charge.ticket_id, charge=charge, billed=extra)
 
 
 def charge_removed(*, scope: Scope, charge: Charge) -> None:
-    """A charge taken off its call gives back the minutes it used, and takes off what was billed beyond them."""
-    move = MinuteMove.objects.filter(charge=charge, kind=MK.USE, reversed_by__isnull=True).first()
-    if move is None:
+    """A charge taken off its call gives back the minutes it used (of each package), and takes off what was billed
+    beyond them."""
+    moves = list(MinuteMove.objects.filter(charge=charge, kind=MK.USE, reversed_by__isnull=True).order_by("pk"))
+    if not moves:
         return
     with transaction.atomic():
-        package = _locked(PrepaidPackage.objects.all(), move.package_id)
-        _reverse(scope, package, move, _("The charge was removed from the call."))
-        if move.billed_id is not None:
-            extra = Charge.objects.filter(pk=move.billed_id).first()
+        for move in moves:
+            package = _locked(PrepaidPackage.objects.all(), move.package_id)
+            _reverse(scope, package, move, _("The charge was removed from the call."))
+            extra = Charge.objects.filter(pk=move.billed_id).first() if move.billed_id is not None else None
             if extra is not None:
                 audit.record(
                     actor=scope.user,
@@ -396,9 +410,6 @@ def charge_removed(*, scope: Scope, charge: Charge) -> None:
                     data={"kind": extra.kind, "description": extra.description},
                 )
                 extra.delete()
-
-
-# ---- Corrections and expiry -------------------------------------------------------------------------------------
 
 
 def _reverse(scope: Scope, package: PrepaidPackage, move: MinuteMove, why: str) -> MinuteMove:

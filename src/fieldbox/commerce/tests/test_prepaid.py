@@ -137,6 +137,23 @@ def test_a_call_beyond_the_balance_is_billed_at_the_customers_hourly_rate(shop):
     assert prepaid.balance_of(package.pk) == 0
 
 
+def test_a_call_beyond_one_package_goes_on_to_the_next_then_is_billed(shop):
+    rate(shop)
+    first = sell(shop, minutes=30, low_minutes=0, valid_until=date(2026, 6, 30))
+    second = sell(shop, minutes=60, low_minutes=0)
+    ticket = call(shop)
+    charge = time_on(shop, ticket, 120)  # 30 from the first (ends first), 60 from the second, 30 billed
+    assert (prepaid.balance_of(first.pk), prepaid.balance_of(second.pk)) == (0, 0)
+    moves = MinuteMove.objects.filter(charge=charge).order_by("pk")
+    assert [(m.package_id, m.minutes) for m in moves] == [(first.pk, -30), (second.pk, -60)]
+    billed = Charge.objects.get(billable=True)
+    assert billed.minutes == 30 and billed.description == f"Beyond prepaid package {second.number}"
+    assert moves.last().billed_id == billed.pk
+    charge_remove(scope=shop.scope(shop.marco), charge_id=charge.pk)  # every package gets its minutes back
+    assert (prepaid.balance_of(first.pk), prepaid.balance_of(second.pk)) == (30, 60)
+    assert not Charge.objects.exists()
+
+
 def test_a_package_that_may_go_below_zero_takes_the_whole_call(shop):
     package = sell(shop, minutes=30, low_minutes=0, allow_overdraft=True)
     time_on(shop, call(shop), 50)
