@@ -364,6 +364,8 @@ def measure_queries(books: _invoice_data.Books) -> bool:
 
     chosen = books.customers[:40]
     t = _common.table
+    invoice_run(books, chosen)  # a first run fills what is read once and cached (who listens to the webhooks)
+    reset(books)
     counts = []
     for half in (True, False):
         with connection.cursor() as cursor:
