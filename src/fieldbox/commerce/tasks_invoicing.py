@@ -16,4 +16,5 @@ def make_invoice_pdfs(invoice_ids: list[int]) -> int:
 
 @shared_task(ignore_result=True)
 def make_missing_invoice_pdfs() -> int:
+    """Queue again the PDFs a lost task left; answers how many."""
     return invoicing_documents.pdfs_missing()

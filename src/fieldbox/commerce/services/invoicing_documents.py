@@ -1,11 +1,11 @@
 """An issued invoice's PDF, made once by a worker and kept (``Invoice.pdf``): issuing a run of a thousand invoices
 does not wait for a thousand PDFs, and the document stays as it was issued whatever later changes to its template.
 
-- ``make_pdfs_later``: queued when the issuing transaction is kept (a broker that cannot take it is logged, and the
-  sweep makes them);
+- ``make_pdfs_later``: queued when the issuing transaction is kept, 20 invoices per task (a run's PDFs are shared
+  among the workers and no task runs long; a broker that cannot take them is logged, and the sweep queues them);
 - ``make_pdfs``: the worker's side, for invoices issued without their PDF yet (two workers at once: one keeps its
   file, the other's is removed);
-- ``pdfs_missing``: the periodic sweep of issued invoices still without a PDF after a few minutes;
+- ``pdfs_missing``: the periodic sweep: queues again the issued invoices still without a PDF after a few minutes;
 - ``pdf_of``: the bytes a page, an e-mail or an export gives: the kept file, or made and kept now when the worker
   has not been yet; a draft's is made each time (it still changes).
 """
@@ -29,15 +29,17 @@ from fieldbox.core.later import later
 log = logging.getLogger(__name__)
 TASK = "fieldbox.commerce.tasks_invoicing.make_invoice_pdfs"
 SWEEP_AFTER = timedelta(minutes=5)
-SWEEP_BATCH = 200
+SWEEP_LIMIT = 2000  # invoices queued again per sweep
+PER_TASK = 20  # invoices per task: about 10 to 20 seconds of a worker
 ISSUED = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 
 
 def make_pdfs_later(invoice_ids: list[int]) -> None:
     try:
-        later(TASK, invoice_ids)
-    except Exception:  # the broker is away: the sweep makes them
-        log.warning("invoice PDFs not queued; the sweep will make them", extra={"invoices": len(invoice_ids)})
+        for start in range(0, len(invoice_ids), PER_TASK):
+            later(TASK, invoice_ids[start : start + PER_TASK])
+    except Exception:  # the broker is away: the sweep queues them again
+        log.warning("invoice PDFs not queued; the sweep will queue them", extra={"invoices": len(invoice_ids)})
 
 
 def _keep(invoice: Invoice) -> bytes:
@@ -63,10 +65,13 @@ def make_pdfs(invoice_ids: Iterable[int]) -> int:
 
 
 def pdfs_missing() -> int:
-    """The sweep: issued invoices without a PDF a few minutes after their issue (a lost task) get it."""
+    """The sweep: the issued invoices without a PDF a few minutes after their issue (a lost task) are queued again
+    (a task finding one made meanwhile skips it); how many."""
     late = timezone.now() - SWEEP_AFTER
     ids = Invoice.objects.filter(status__in=ISSUED, pdf="", issued_at__lt=late).order_by("pk")
-    return make_pdfs(list(ids.values_list("pk", flat=True)[:SWEEP_BATCH]))
+    found = list(ids.values_list("pk", flat=True)[:SWEEP_LIMIT])
+    make_pdfs_later(found)
+    return len(found)
 
 
 def pdf_of(invoice: Invoice) -> bytes:
