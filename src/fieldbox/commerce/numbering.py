@@ -25,8 +25,7 @@ def shown(kind: DocumentKind | str, year: int, n: int, series: str = "") -> str:
 def take(organisation_id: int, kind: DocumentKind | str, on: date, series: str = "") -> str:
     """The next number of that kind for the organisation, in the year of ``on``: called inside the transaction
     that saves the document."""
-    n = numbering.take(series_key(organisation_id, kind, on.year, series))
-    return shown(kind, on.year, n, series)
+    return shown(kind, on.year, take_many(organisation_id, kind, on, 1, series), series)
 
 
 def take_many(organisation_id: int, kind: DocumentKind | str, on: date, count: int, series: str = "") -> int:
