@@ -29,6 +29,7 @@ class Books:
     customers: list[int]
     work_orders: int
     period_end: date
+    history_until: int = 0  # the invoices up to this id are last year's (``invoice_run.history``), kept throughout
 
 
 def vat_number(n: int) -> str:

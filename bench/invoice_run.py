@@ -20,11 +20,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import _common  # bench/ is on the path of a benchmark script
@@ -33,6 +38,8 @@ import _invoice_data
 NAME = "invoice_run"
 LIMIT = 5.0  # the run from draft to issued / (raw SQL aggregation + COPY of the lines): at most
 START_TIMEOUT = 120
+RUN_TIMEOUT = 600
+POLL = 0.05
 SAMPLE_PDFS = 3
 
 
@@ -42,6 +49,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--per-customer", type=int, default=20, help="verified work orders per customer")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=8, help="invoice runs at once in (c)")
+    parser.add_argument("--concurrency", type=int, default=4, help="processes of the worker that takes the parts")
+    parser.add_argument("--worker-log", default="", help="keep the worker's log in this file")
     parser.add_argument("--profile", action="store_true", help="print where a run spends its time, then stop")
     args = parser.parse_args(argv)
     if args.customers < 80 or args.per_customer < 2:
@@ -186,21 +195,80 @@ class Counted:
 
 
 def invoice_run(books: _invoice_data.Books, customers: list[int] | None = None) -> tuple[float, int, Any]:
-    """Ours: a run from draft to issued; seconds, queries, the run."""
+    """Ours: a run from draft to issued, by the workers when it is large; seconds, the queries of this process (all
+    of them when the run is small enough to be worked here), the run."""
     from django.db import connection
 
     from fieldbox.commerce.services import invoicing
 
     scope = scope_of(books)
     counted = Counted()
+    busy = machine_busy()
     with connection.execute_wrapper(counted):
         started = time.perf_counter()
         run = invoicing.invoice_run_create(scope=scope, period_end=books.period_end, customer_ids=customers)
-        run, refused = invoicing.invoice_run_issue(scope=scope, run_id=run.pk)
+        run = settled(run, "draft")
+        collected = time.perf_counter() - started
+        run, _refused = invoicing.invoice_run_issue(scope=scope, run_id=run.pk)
+        run = settled(run, "issued")
         seconds = time.perf_counter() - started
-    if refused:
-        raise SystemExit(f"bench {NAME}: {len(refused)} invoices refused, e.g. {next(iter(refused.values()))}")
+    run.phases = (
+        f"collected in {collected:.2f} s, issued in {seconds - collected:.2f} s; the machine's processors busy "
+        f"{machine_busy() - busy:.2f} s of {os.cpu_count() * seconds:.2f} s"
+    )
     return seconds, counted.count, run
+
+
+def machine_busy() -> float:
+    """Seconds the machine's processors have been busy since it started (every process: ours, the workers', the
+    database's), from /proc/stat; 0 where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def settled(run: Any, wanted: str) -> Any:
+    """The run once the workers are done with it (read every few milliseconds), which must be ``wanted``."""
+    from fieldbox.commerce.models.invoicing import InvoiceRun
+
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while run.working:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench {NAME}: the workers did not finish run {run.pk} in {RUN_TIMEOUT} s")
+        time.sleep(POLL)
+        run = InvoiceRun.objects.get(pk=run.pk)
+    if run.status != wanted:
+        raise SystemExit(f"bench {NAME}: run {run.pk} is {run.status}, not {wanted}; refused: {run.refused}")
+    return run
+
+
+@contextmanager
+def workers(concurrency: int, keep_log: str = "") -> Iterator[None]:
+    """``fieldbox worker`` on the scratch database and the broker, taking the runs' parts (its queue of documents
+    left alone: the PDFs are counted, then dropped); stopped afterwards."""
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-worker-", suffix=".log")  # noqa: SIM115 - closed below
+    command = [sys.executable, "-m", "fieldbox", "worker", f"--concurrency={concurrency}", "--queues=celery"]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while "ready." not in Path(log.name).read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"bench {NAME}: the worker did not start:\n{Path(log.name).read_text()[-2000:]}")
+            time.sleep(0.1)
+        print(f"  a worker with {concurrency} processes takes the runs' parts")
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if keep_log:
+            Path(keep_log).write_text(Path(log.name).read_text())
+        log.close()
 
 
 def check_invoices(books: _invoice_data.Books, customers: list[int] | None = None) -> list[str]:
@@ -209,7 +277,7 @@ def check_invoices(books: _invoice_data.Books, customers: list[int] | None = Non
     from fieldbox.commerce.models.invoicing import Invoice
 
     expected = raw_totals(books, customers)
-    invoices = Invoice.objects.filter(organisation=books.organisation)
+    invoices = Invoice.objects.filter(organisation=books.organisation, pk__gt=books.history_until)
     problems: list[str] = []
     seen = 0
     for pk, customer, status, taxable, xml, pdf in invoices.values_list(
@@ -234,7 +302,8 @@ def numbers_problems(books: _invoice_data.Books) -> tuple[int, int, int, int]:
     """Duplicates and gaps of the invoice numbers and of the XML files' progressives."""
     from fieldbox.commerce.models.invoicing import Invoice
 
-    rows = list(Invoice.objects.filter(organisation=books.organisation).values_list("progressive", "xml_name"))
+    invoices = Invoice.objects.filter(organisation=books.organisation, pk__gt=books.history_until)
+    rows = list(invoices.values_list("progressive", "xml_name"))
     numbers = [n for n, _name in rows]
     files = [int(name.rsplit("_", 1)[1].removesuffix(".xml")) for _n, name in rows]
 
@@ -244,13 +313,16 @@ def numbers_problems(books: _invoice_data.Books) -> tuple[int, int, int, int]:
     return (*holes(numbers), *holes(files))
 
 
+DOCUMENTS = "documents"  # the queue of the PDF tasks (``CELERY_TASK_ROUTES``)
+
+
 def queued_pdf_tasks() -> Iterator[str]:
-    """The PDF tasks waiting in the broker (Celery's default queue in Redis), as sent."""
+    """The PDF tasks waiting in the broker (their queue in Redis), as sent."""
     import redis
     from django.conf import settings
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    for raw in client.lrange("celery", 0, -1):
+    for raw in client.lrange(DOCUMENTS, 0, -1):
         if b"make_invoice_pdfs" in raw:
             yield raw.decode("utf-8")
 
@@ -261,32 +333,59 @@ def drop_pdf_tasks() -> int:
     from django.conf import settings
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    return sum(int(client.lrem("celery", 0, raw)) for raw in list(queued_pdf_tasks()))
+    return sum(int(client.lrem(DOCUMENTS, 0, raw)) for raw in list(queued_pdf_tasks()))
 
 
 def reset(books: _invoice_data.Books) -> None:
-    """Forget every invoice: what they billed is free again, the numbers start over."""
+    """Forget the invoices issued since the history: what they billed is free again, the numbers start over."""
     from django.db import connection
 
     from fieldbox.commerce.models import Billable
     from fieldbox.commerce.models.invoicing import Invoice, InvoiceDue, InvoiceLine, InvoiceRun
     from fieldbox.core.models import NumberSeries
 
-    org = books.organisation.pk
+    org, since = books.organisation.pk, books.history_until
     t = _common.table
     with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {t(InvoiceDue)} WHERE invoice_id > %s", [since])
+        cursor.execute(f"DELETE FROM {t(InvoiceLine)} WHERE organisation_id = %s AND invoice_id > %s", [org, since])
+        cursor.execute(f"DELETE FROM {t(Invoice)} WHERE organisation_id = %s AND id > %s", [org, since])
         cursor.execute(
-            f"DELETE FROM {t(InvoiceDue)} WHERE invoice_id IN (SELECT id FROM {t(Invoice)} WHERE organisation_id = %s)",
+            f"DELETE FROM {t(InvoiceRun)} r WHERE organisation_id = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {t(Invoice)} i WHERE i.run_id = r.id)",
             [org],
         )
-        cursor.execute(f"DELETE FROM {t(InvoiceLine)} WHERE organisation_id = %s", [org])
-        cursor.execute(f"DELETE FROM {t(Invoice)} WHERE organisation_id = %s", [org])
-        cursor.execute(f"DELETE FROM {t(InvoiceRun)} WHERE organisation_id = %s", [org])
         cursor.execute(f"DELETE FROM {t(NumberSeries)} WHERE key LIKE 'commerce.%%'")
         cursor.execute(f"UPDATE {t(Billable)} SET billed_at = NULL WHERE organisation_id = %s", [org])
         for model in (InvoiceDue, InvoiceLine, Invoice, InvoiceRun, Billable):
             cursor.execute(f"VACUUM ANALYZE {t(model)}")
     drop_pdf_tasks()
+
+
+def history(books: _invoice_data.Books) -> None:
+    """Last year's invoicing, as an organisation running for a year has it: one full run, issued, then turned
+    into last year's (dated a year back, numbered apart, its lines no longer holding their sources, which are free
+    for this year's runs). The tables then hold a year of invoices, as the planner will see them in use; it is
+    also the warm-up of the workers."""
+    from django.db import connection
+
+    from fieldbox.commerce.models.invoicing import Invoice, InvoiceLine
+
+    started = time.perf_counter()
+    invoice_run(books)
+    org = books.organisation.pk
+    t = _common.table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {t(InvoiceLine)} SET source_id = NULL WHERE organisation_id = %s", [org])
+        cursor.execute(
+            f"UPDATE {t(Invoice)} SET number = 'PREV-' || id, issued_on = issued_on - interval '1 year', "
+            "xml_name = 'PREV-' || xml_name WHERE organisation_id = %s",
+            [org],
+        )
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {t(Invoice)}")
+        books.history_until = cursor.fetchone()[0]
+    reset(books)
+    print(f"  last year's invoices: {books.history_until:,}, made and kept in {time.perf_counter() - started:.1f} s")
 
 
 # --- (a) the run against the baseline --------------------------------------------------------------------------
@@ -305,13 +404,13 @@ def measure_run(books: _invoice_data.Books, args: argparse.Namespace) -> bool:
                 seconds, raw_lines = baseline(books)
                 print(f"  run {number} baseline: {raw_lines:,} lines priced, totalled and copied in {seconds:.2f} s")
             else:
-                seconds, queries, _run = invoice_run(books)
-                invoices = Invoice.objects.filter(organisation=books.organisation).count()
-                lines = InvoiceLine.objects.filter(organisation=books.organisation).count()
+                seconds, queries, run = invoice_run(books)
+                invoices = Invoice.objects.filter(organisation=books.organisation, pk__gt=books.history_until).count()
+                lines = InvoiceLine.objects.filter(invoice_id__gt=books.history_until).count()
                 tasks = len(list(queued_pdf_tasks()))
                 print(
-                    f"  run {number} ours: {invoices:,} invoices with {lines:,} lines issued in {seconds:.2f} s, "
-                    f"{queries:,} queries, {tasks} PDF tasks queued for the workers"
+                    f"  run {number} ours: {invoices:,} invoices with {lines:,} lines issued in {seconds:.2f} s "
+                    f"({run.phases}), {queries:,} queries here, {tasks} PDF tasks queued for the workers"
                 )
                 found = check_invoices(books)
                 problems += [f"run {number}: {p}" for p in found[:5]]
@@ -341,11 +440,12 @@ def sample_pdfs(books: _invoice_data.Books) -> None:
     from fieldbox.commerce.models.invoicing import Invoice
     from fieldbox.commerce.services import invoicing_documents
 
-    ids = list(Invoice.objects.filter(organisation=books.organisation).values_list("pk", flat=True)[:SAMPLE_PDFS])
+    issued = Invoice.objects.filter(organisation=books.organisation, pk__gt=books.history_until)
+    ids = list(issued.values_list("pk", flat=True)[:SAMPLE_PDFS])
     started = time.perf_counter()
     made = invoicing_documents.make_pdfs(ids)
     each = (time.perf_counter() - started) / max(made, 1)
-    total = Invoice.objects.filter(organisation=books.organisation).count()
+    total = issued.count()
     print(f"  a worker makes a PDF in {each:.2f} s: {total:,} of them would add {each * total:,.0f} s to the run")
     from django.core.files.storage import default_storage
 
@@ -434,7 +534,7 @@ def profile(books: _invoice_data.Books) -> None:
 
     profiler = cProfile.Profile()
     profiler.enable()
-    seconds, queries, _run = invoice_run(books)
+    seconds, queries, _run = invoice_run(books)  # the parts worked here (eager): the PDFs too, outside the profile
     profiler.disable()
     print(f"  one run: {seconds:.2f} s, {queries:,} queries")
     pstats.Stats(profiler).sort_stats("cumulative").print_stats("fieldbox", 45)
@@ -458,7 +558,10 @@ def measure(args: argparse.Namespace) -> bool:
     if args.profile:
         profile(books)
         return False
-    results = [measure_queries(books), measure_run(books, args), measure_concurrent(books, args)]
+    drop_pdf_tasks()
+    with workers(args.concurrency, args.worker_log):
+        history(books)
+        results = [measure_queries(books), measure_run(books, args), measure_concurrent(books, args)]
     return all(results)
 
 
@@ -467,8 +570,11 @@ def main(argv: list[str]) -> int:
     if not os.environ.get("REDIS_URL"):
         print(f"bench {NAME}: needs Redis for the workers' queue; set REDIS_URL (or run `make bench B={NAME}`)")
         return 1
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"  # PDFs are queued for workers, not made in the run
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # the sample PDFs' font subsetting
+    # The runs' parts and the PDFs are queued for workers, not made in the run (with --profile the parts are worked
+    # here, one after the other, so the profile sees them).
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1" if args.profile else "0"
+    for name in ("fontTools", "weasyprint"):  # the sample PDFs' layout steps and font subsetting
+        logging.getLogger(name).setLevel(logging.ERROR)
     return _common.run(NAME, lambda: measure(args))
 
 

@@ -220,6 +220,7 @@ _WEB_ROUTES_INVOICING = {
     "commerce:invoice_runs": ("page", None),
     "commerce:invoice_run_new": ("page", None),
     "commerce:invoice_run": ("object", "invoice_run"),
+    "commerce:invoice_run_progress": ("object", "invoice_run"),
     "commerce:invoice_run_move": ("object", "invoice_run"),
     "commerce:invoices": ("page", None),
     "commerce:invoices_aged": ("page", None),

@@ -333,7 +333,9 @@ class InvoiceStatus(models.TextChoices):
 
 
 class InvoiceRunStatus(models.TextChoices):
+    COLLECTING = "collecting", _("Collecting")
     DRAFT = "draft", _("Draft")
+    ISSUING = "issuing", _("Issuing")
     ISSUED = "issued", _("Issued")
     DISCARDED = "discarded", _("Discarded")
 
@@ -408,6 +410,12 @@ INVOICE_RUN_TABLE: Table[Any] = Table(
         Move("create", CREATED, IR.DRAFT, BILLERS | {SYSTEM}),
         Move("issue", (IR.DRAFT,), IR.ISSUED, BILLERS | {SYSTEM}),
         Move("discard", (IR.DRAFT,), IR.DISCARDED, BILLERS | {SYSTEM}),
+        # A large run is collected and issued by the workers, part by part (``services.invoicing``).
+        Move("collect", CREATED, IR.COLLECTING, BILLERS | {SYSTEM}),
+        Move("collected", (IR.COLLECTING,), IR.DRAFT, frozenset({SYSTEM})),
+        Move("issue_later", (IR.DRAFT,), IR.ISSUING, BILLERS | {SYSTEM}),
+        Move("issued", (IR.ISSUING,), IR.ISSUED, frozenset({SYSTEM})),
+        Move("refused", (IR.ISSUING,), IR.DRAFT, frozenset({SYSTEM})),
     ),
 )
 

@@ -146,6 +146,17 @@ def aged(scope: Scope, *, customer_id: int | None = None) -> list[AgedRow]:
     return sorted(found.values(), key=lambda r: r.customer.lower())
 
 
+def run_refusals(run: InvoiceRun) -> list[dict[str, Any]]:
+    """The drafts the run's last issue refused, still drafts, with why (customer name, then reasons)."""
+    if not run.refused:
+        return []
+    drafts = Invoice.objects.filter(run=run, status=InvoiceStatus.DRAFT, pk__in=[int(pk) for pk in run.refused])
+    return [
+        {"invoice": invoice, "customer": invoice.customer.display_name, "why": run.refused[str(invoice.pk)]}
+        for invoice in drafts.select_related("customer").order_by("pk")[:200]
+    ]
+
+
 def run_totals(scope: Scope, run: InvoiceRun) -> list[dict[str, Any]]:
     """Per customer of a run: its invoice, the number of lines and their amount."""
     rows = invoices_filtered(scope, run_id=run.pk).order_by("customer__company_name", "customer__last_name", "pk")

@@ -364,6 +364,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+# Documents (PDFs made after the fact) wait in a queue of their own: a thousand invoices' PDFs never hold up the
+# short work queued after them (an invoice run's parts, mail). ``fieldbox worker`` takes both queues by default.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"fieldbox.commerce.tasks_invoicing.make_invoice_pdfs": {"queue": "documents"}}
+WORKER_QUEUES = ("celery", "documents")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "drain-outbox": {
         "task": "fieldbox.messaging.tasks.drain_outbox",
@@ -380,6 +385,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "fieldbox.commerce.tasks_invoicing.make_missing_invoice_pdfs",
         "schedule": 600.0,
     },
+    "resume-invoice-runs": {"task": "fieldbox.commerce.tasks_invoicing.resume_invoice_runs", "schedule": 300.0},
     "generate-plan-work-orders": {"task": "fieldbox.service.tasks.generate_plan_work_orders", "schedule": 86400.0},
     "renew-contracts": {"task": "fieldbox.service.tasks.renew_contracts", "schedule": 86400.0},
     "purge-expired-credentials": {

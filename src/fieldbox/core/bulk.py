@@ -6,11 +6,15 @@ invoices): the same on PostgreSQL and SQLite, quicker on PostgreSQL.
   ``IntegrityError``, as from the ORM;
 - ``update_rows(records, fields)``: save ``fields`` of many records of one model, one ``UPDATE … WHERE id = %s``
   per record sent together (psycopg's ``executemany`` pipelines them): unlike ``bulk_update``, no ``CASE`` per field
-  and record to build and for the database to read.
+  and record to build and for the database to read;
+- ``checked_now(*models)``: the foreign keys of the rows of ``models`` written so far in the transaction checked
+  now rather than at its commit (PostgreSQL defers them): called before taking a lock others wait for, the commit
+  that releases it is quick.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -57,3 +61,30 @@ def update_rows(records: Sequence[models.Model], fields: Sequence[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def checked_now(*models: type[models.Model]) -> None:
+    """Check now the foreign keys of the rows of ``models`` written so far in the transaction, which PostgreSQL would
+    check at its commit, then defer them again as they were (the caller's transaction is otherwise unchanged).
+    SQLite checks them as it goes."""
+    if connection.vendor != "postgresql" or not models:
+        return
+    names = _deferred_keys(tuple(model._meta.db_table for model in models))
+    if names:
+        quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {quoted} IMMEDIATE")  # checks what is pending
+            cursor.execute(f"SET CONSTRAINTS {quoted} DEFERRED")
+
+
+@functools.cache
+def _deferred_keys(tables: tuple[str, ...]) -> tuple[str, ...]:
+    """The foreign keys of ``tables`` that are checked at commit (Django declares them so), by name."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+            "WHERE c.contype = 'f' AND c.condeferrable AND c.condeferred AND t.relname = ANY(%s) "
+            "AND t.relnamespace = to_regnamespace(current_schema()) ORDER BY c.conname",
+            [list(tables)],
+        )
+        return tuple(name for (name,) in cursor.fetchall())

@@ -66,6 +66,9 @@ class RunOut(RunRow):
     refused: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="After issuing: the invoices left as drafts, by id, and why (field: words)"
     )
+    progress: int = Field(
+        description="While the workers collect or issue a large run (status `collecting` or `issuing`): percent done"
+    )
     actions: list[str]
 
 
@@ -192,7 +195,7 @@ def _money(value: Any) -> str:
     return f"{value:.2f}"
 
 
-def _run(scope: Scope, pk: int, refused: dict[int, dict[str, str]] | None = None) -> dict[str, Any]:
+def _run(scope: Scope, pk: int) -> dict[str, Any]:
     run = reads.run_for(scope, pk)
     return {
         "id": run.pk,
@@ -209,9 +212,10 @@ def _run(scope: Scope, pk: int, refused: dict[int, dict[str, str]] | None = None
                 "status": row["invoice"].status,
                 "taxable": _money(row["taxable"]),
             }
-            for row in reads.run_totals(scope, run)
+            for row in ([] if run.working else reads.run_totals(scope, run))
         ],
-        "refused": {str(k): v for k, v in (refused or {}).items()},
+        "refused": {str(row["invoice"].pk): row["why"] for row in reads.run_refusals(run)},
+        "progress": run.progress,
         "actions": sorted(INVOICE_RUN_TABLE.allowed(run, scope)),
     }
 
@@ -293,7 +297,9 @@ def run_list(request: HttpRequest, filters: Query[PageFilters]) -> Any:
     response={201: RunOut, **errors_of(403, 409, 422)},
     summary="Collect what is to be billed into one draft invoice per customer",
     description="Contract fees due, verified work not covered, materials left with the customer, delivery notes "
-    "not invoiced and prepaid packages sold, up to `period_end`; what another invoice already holds is left out.",
+    "not invoiced and prepaid packages sold, up to `period_end`; what another invoice already holds is left out. "
+    "A run of more than 100 customers is collected by the workers: it answers at once with the status "
+    "`collecting`; read the run until it is `draft` (`progress` says how far it is).",
 )
 def run_create(request: HttpRequest, payload: RunIn) -> Any:
     scope = scope_of(request)
@@ -314,11 +320,13 @@ def run_get(request: HttpRequest, run_id: int) -> Any:
     "/invoice-runs/{int:run_id}/issue",
     response={200: RunOut, **errors_of(403, 404, 409)},
     summary="Issue every draft of the run; those refused stay drafts, listed with why in `refused`",
+    description="A run of more than 100 drafts is issued by the workers: it answers at once with the status "
+    "`issuing`; read the run until it is `issued`, or `draft` again with the refused ones in `refused`.",
 )
 def run_issue(request: HttpRequest, run_id: int) -> Any:
     scope = scope_of(request)
-    _, refused = services.invoice_run_issue(scope=scope, run_id=run_id)
-    return _run(scope, run_id, refused)
+    services.invoice_run_issue(scope=scope, run_id=run_id)
+    return _run(scope, run_id)
 
 
 @router.post(

@@ -48,7 +48,7 @@ from fieldbox.commerce.fatturapa.rules import (
     total_of,
 )
 from fieldbox.commerce.fatturapa.text import clean_text
-from fieldbox.commerce.fatturapa.xml import build, build_tree, text_of, validate, validate_tree
+from fieldbox.commerce.fatturapa.xml import build, build_text, renumbered, validate
 
 __all__ = [
     "BANK_TRANSFER",
@@ -80,16 +80,15 @@ __all__ = [
     "Seller",
     "VatSummary",
     "build",
-    "build_tree",
+    "build_text",
     "clean_text",
     "file_name",
     "problems",
+    "renumbered",
     "stamp_duty_due",
     "summarise",
     "summary_of",
     "tax_of",
-    "text_of",
     "total_of",
     "validate",
-    "validate_tree",
 ]

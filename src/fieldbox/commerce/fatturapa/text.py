@@ -4,6 +4,7 @@ What a person types is turned into such text, never refused for its characters."
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -55,6 +56,7 @@ def _plain(char: str, limit: int) -> str:
     return "".join(c for c in decomposed if ord(c) < limit and not unicodedata.combining(c) and c.isprintable())
 
 
+@functools.lru_cache(maxsize=8192)  # a run writes the same descriptions, units and names thousands of times
 def clean_text(value: str, max_len: int, *, basic_latin: bool = False) -> str:
     """``value`` as the schema accepts it: typographic quotes, dashes and ``€`` as plain ones (``'``, ``"``,
     ``-``, ``EUR``), accented letters outside the allowed range without their accent, control characters and

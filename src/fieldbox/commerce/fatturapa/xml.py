@@ -49,11 +49,6 @@ def validate(xml: bytes) -> list[str]:
         tree = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         return [f"not well-formed XML: {exc}"]
-    return validate_tree(tree)
-
-
-def validate_tree(tree: etree._Element) -> list[str]:
-    """``validate`` for a tree ``build_tree`` made (not parsed again)."""
     checker = schema()
     if checker.validate(tree):
         return []
@@ -70,8 +65,13 @@ def amount(value: Decimal) -> str:
 
 def price(value: Decimal) -> str:
     """Amount8DecimalType / QuantitaType: two to eight decimals (as many as the value has, up to eight)."""
-    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:  # already as written: most prices
-        return format(value, "f")
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        if exponent == -2:  # already as written: most prices
+            return format(value, "f")
+        if isinstance(exponent, int) and -8 <= exponent < -2:  # as stored (4 decimals …): its zeros beyond the cent go
+            whole, _dot, decimals = format(value, "f").partition(".")
+            return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
     exact = Decimal(value).quantize(Decimal("1E-8"), rounding=ROUND_HALF_UP).normalize()
     if exact.as_tuple().exponent > -2:  # type: ignore[operator]
         exact = exact.quantize(Decimal("0.01"))
@@ -100,221 +100,290 @@ def code(value: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", str(value or "").upper())
 
 
-# -- the tree ------------------------------------------------------------------------------------------------
+# -- the text -------------------------------------------------------------------------------------------------
+# The XML is written as text, element by element, and checked by parsing it against the schema (``validate``):
+# a run writes thousands of documents with dozens of lines each, and text is several times faster to write than a
+# tree. Every text goes through ``_escaped`` (the cleaned texts hold no control character; ``&``, ``<`` and ``>``
+# are escaped); tags and codes are the product's own.
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
+def _escaped(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
-def _fiscal_id(parent: etree._Element, tag: str, country: str, identifier: str) -> None:
-    node = _sub(parent, tag)
-    _sub(node, "IdPaese", code(country)[:2] or "IT")
-    _sub(node, "IdCodice", identifier[:28] or NO_FOREIGN_ID)
+class _Writer:
+    """Pretty-printed elements, two spaces a level, as lxml's ``pretty_print`` writes them."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.depth = 0
+
+    def leaf(self, tag: str, text: str) -> None:
+        self.parts.append(f"{'  ' * self.depth}<{tag}>{_escaped(text)}</{tag}>\n")
+
+    def open(self, tag: str) -> None:
+        self.parts.append(f"{'  ' * self.depth}<{tag}>\n")
+        self.depth += 1
+
+    def close(self, tag: str) -> None:
+        self.depth -= 1
+        self.parts.append(f"{'  ' * self.depth}</{tag}>\n")
 
 
-def _party_name(parent: etree._Element, name: str, first_name: str, last_name: str) -> None:
-    node = _sub(parent, "Anagrafica")
+def _fiscal_id(out: _Writer, tag: str, country: str, identifier: str) -> None:
+    out.open(tag)
+    out.leaf("IdPaese", code(country)[:2] or "IT")
+    out.leaf("IdCodice", identifier[:28] or NO_FOREIGN_ID)
+    out.close(tag)
+
+
+def _party_name(out: _Writer, name: str, first_name: str, last_name: str) -> None:
+    out.open("Anagrafica")
     if clean_text(name, 80) or not (clean_text(first_name, 60) or clean_text(last_name, 60)):
-        _sub(node, "Denominazione", latin(name, 80))
+        out.leaf("Denominazione", latin(name, 80))
     else:
-        _sub(node, "Nome", latin(first_name, 60))
-        _sub(node, "Cognome", latin(last_name, 60))
+        out.leaf("Nome", latin(first_name, 60))
+        out.leaf("Cognome", latin(last_name, 60))
+    out.close("Anagrafica")
 
 
-def _address(parent: etree._Element, tag: str, address: Address) -> None:
-    node = _sub(parent, tag)
+def _address(out: _Writer, tag: str, address: Address) -> None:
+    out.open(tag)
     country = code(address.country)[:2] or "IT"
-    _sub(node, "Indirizzo", latin(address.street, 60))
+    out.leaf("Indirizzo", latin(address.street, 60))
     number = clean_text(address.number, 8, basic_latin=True)
     if number:
-        _sub(node, "NumeroCivico", number)
+        out.leaf("NumeroCivico", number)
     postcode = re.sub(r"\D", "", address.postcode or "")
-    _sub(node, "CAP", postcode if len(postcode) == 5 else "00000")  # abroad: "00000" unless it has 5 digits
-    _sub(node, "Comune", latin(address.town, 60))
+    out.leaf("CAP", postcode if len(postcode) == 5 else "00000")  # abroad: "00000" unless it has 5 digits
+    out.leaf("Comune", latin(address.town, 60))
     province = code(address.province)
     if country == "IT" and re.fullmatch(r"[A-Z]{2}", province):
-        _sub(node, "Provincia", province)
-    _sub(node, "Nazione", country)
+        out.leaf("Provincia", province)
+    out.leaf("Nazione", country)
+    out.close(tag)
 
 
-def _contacts(parent: etree._Element, email: str, phone: str) -> None:
+def _contacts(out: _Writer, email: str, phone: str) -> None:
     phone = clean_text(phone, 40, basic_latin=True)
     email = clean_text(email, 256, basic_latin=True).replace(" ", "")
     phone_ok = 5 <= len(phone) <= 12
     email_ok = len(email) >= 7 and re.fullmatch(r".+@.+[.]+.+", email) is not None
     if not (phone_ok or email_ok):
         return
-    node = _sub(parent, "Contatti")
+    out.open("Contatti")
     if phone_ok:
-        _sub(node, "Telefono", phone)
+        out.leaf("Telefono", phone)
     if email_ok:
-        _sub(node, "Email", email)
+        out.leaf("Email", email)
+    out.close("Contatti")
 
 
-def _header(root: etree._Element, document: Document) -> None:
-    header = _sub(root, "FatturaElettronicaHeader")
+def _header(out: _Writer, document: Document) -> None:
+    out.open("FatturaElettronicaHeader")
     seller = document.seller
-    transmission = _sub(header, "DatiTrasmissione")
+    out.open("DatiTrasmissione")
     transmitter = code(document.transmitter_code) or code(seller.fiscal_code) or code(seller.vat_number)
-    _fiscal_id(transmission, "IdTrasmittente", document.transmitter_country or seller.country, transmitter)
-    _sub(transmission, "ProgressivoInvio", ascii_text(document.progressive.rjust(5, "0"), 10))
-    _sub(transmission, "FormatoTrasmissione", document.format)
+    _fiscal_id(out, "IdTrasmittente", document.transmitter_country or seller.country, transmitter)
+    out.leaf("ProgressivoInvio", ascii_text(document.progressive.rjust(5, "0"), 10))
+    out.leaf("FormatoTrasmissione", document.format)
     recipient_code = code(document.recipient.code)
     if document.buyer.is_foreign and document.format != PUBLIC and not recipient_code.strip("0"):
         recipient_code = FOREIGN_CODE
-    _sub(transmission, "CodiceDestinatario", recipient_code)
+    out.leaf("CodiceDestinatario", recipient_code)
     pec = clean_text(document.recipient.pec, 256, basic_latin=True).replace(" ", "")
     if EMAIL.fullmatch(pec):
-        _sub(transmission, "PECDestinatario", pec)
+        out.leaf("PECDestinatario", pec)
+    out.close("DatiTrasmissione")
 
-    cedente = _sub(header, "CedentePrestatore")
-    personal = _sub(cedente, "DatiAnagrafici")
-    _fiscal_id(personal, "IdFiscaleIVA", seller.country, code(seller.vat_number))
+    out.open("CedentePrestatore")
+    out.open("DatiAnagrafici")
+    _fiscal_id(out, "IdFiscaleIVA", seller.country, code(seller.vat_number))
     if code(seller.fiscal_code):
-        _sub(personal, "CodiceFiscale", code(seller.fiscal_code))
-    _party_name(personal, seller.name, seller.first_name, seller.last_name)
-    _sub(personal, "RegimeFiscale", seller.tax_regime)
-    _address(cedente, "Sede", seller.address)
-    _contacts(cedente, seller.email, seller.phone)
+        out.leaf("CodiceFiscale", code(seller.fiscal_code))
+    _party_name(out, seller.name, seller.first_name, seller.last_name)
+    out.leaf("RegimeFiscale", seller.tax_regime)
+    out.close("DatiAnagrafici")
+    _address(out, "Sede", seller.address)
+    _contacts(out, seller.email, seller.phone)
+    out.close("CedentePrestatore")
 
-    _buyer(_sub(header, "CessionarioCommittente"), document.buyer)
+    out.open("CessionarioCommittente")
+    _buyer(out, document.buyer)
+    out.close("CessionarioCommittente")
+    out.close("FatturaElettronicaHeader")
 
 
-def _buyer(parent: etree._Element, buyer: Buyer) -> None:
-    personal = _sub(parent, "DatiAnagrafici")
+def _buyer(out: _Writer, buyer: Buyer) -> None:
+    out.open("DatiAnagrafici")
     vat = code(buyer.vat_number)
     if buyer.is_foreign:
-        _fiscal_id(personal, "IdFiscaleIVA", buyer.country, vat or NO_FOREIGN_ID)
+        _fiscal_id(out, "IdFiscaleIVA", buyer.country, vat or NO_FOREIGN_ID)
     elif vat:
-        _fiscal_id(personal, "IdFiscaleIVA", "IT", vat)
+        _fiscal_id(out, "IdFiscaleIVA", "IT", vat)
     fiscal = code(buyer.fiscal_code)
     if fiscal and not buyer.is_foreign:
-        _sub(personal, "CodiceFiscale", fiscal)
-    _party_name(personal, buyer.name, buyer.first_name, buyer.last_name)
-    _address(parent, "Sede", buyer.address)
+        out.leaf("CodiceFiscale", fiscal)
+    _party_name(out, buyer.name, buyer.first_name, buyer.last_name)
+    out.close("DatiAnagrafici")
+    _address(out, "Sede", buyer.address)
 
 
-def _general(body: etree._Element, document: Document) -> None:
-    general = _sub(body, "DatiGenerali")
-    data = _sub(general, "DatiGeneraliDocumento")
-    _sub(data, "TipoDocumento", document.document_type)
-    _sub(data, "Divisa", code(document.currency) or "EUR")
-    _sub(data, "Data", document.date.isoformat())
-    _sub(data, "Numero", ascii_text(document.number, 20))
+def _general(out: _Writer, document: Document) -> None:
+    out.open("DatiGenerali")
+    out.open("DatiGeneraliDocumento")
+    out.leaf("TipoDocumento", document.document_type)
+    out.leaf("Divisa", code(document.currency) or "EUR")
+    out.leaf("Data", document.date.isoformat())
+    out.leaf("Numero", ascii_text(document.number, 20))
     if document.stamp_duty is not None:
-        stamp = _sub(data, "DatiBollo")
-        _sub(stamp, "BolloVirtuale", "SI")
-        _sub(stamp, "ImportoBollo", amount(document.stamp_duty))
-    _sub(data, "ImportoTotaleDocumento", amount(total_of(document)))
+        out.open("DatiBollo")
+        out.leaf("BolloVirtuale", "SI")
+        out.leaf("ImportoBollo", amount(document.stamp_duty))
+        out.close("DatiBollo")
+    out.leaf("ImportoTotaleDocumento", amount(total_of(document)))
     for reason in document.reasons:
         text = clean_text(reason, 200)
         if text:
-            _sub(data, "Causale", text)
+            out.leaf("Causale", text)
+    out.close("DatiGeneraliDocumento")
     for linked in document.linked:
-        node = _sub(general, "DatiFattureCollegate")
+        out.open("DatiFattureCollegate")
         for number in linked.lines:
-            _sub(node, "RiferimentoNumeroLinea", str(number))
-        _sub(node, "IdDocumento", ascii_text(linked.number, 20))
-        _sub(node, "Data", linked.date.isoformat())
+            out.leaf("RiferimentoNumeroLinea", str(number))
+        out.leaf("IdDocumento", ascii_text(linked.number, 20))
+        out.leaf("Data", linked.date.isoformat())
+        out.close("DatiFattureCollegate")
     for note in document.delivery_notes:
-        node = _sub(general, "DatiDDT")
-        _sub(node, "NumeroDDT", ascii_text(note.number, 20))
-        _sub(node, "DataDDT", note.date.isoformat())
+        out.open("DatiDDT")
+        out.leaf("NumeroDDT", ascii_text(note.number, 20))
+        out.leaf("DataDDT", note.date.isoformat())
         for number in note.lines:
-            _sub(node, "RiferimentoNumeroLinea", str(number))
+            out.leaf("RiferimentoNumeroLinea", str(number))
+        out.close("DatiDDT")
+    out.close("DatiGenerali")
 
 
-def _line(parent: etree._Element, number: int, line: Line) -> None:
-    sub = etree.SubElement  # the hottest loop of a run: thousands of lines, a dozen elements each
-    node = sub(parent, "DettaglioLinee")
-    sub(node, "NumeroLinea").text = str(number)
+def _line(number: int, line: Line) -> str:
+    """One DettaglioLinee, written in one piece: the hottest loop of a run (thousands of lines)."""
+    pad = "        "
+    parts = [f"      <DettaglioLinee>\n{pad}<NumeroLinea>{number}</NumeroLinea>\n"]
     if line.code:
         item_code = clean_text(line.code, 35)
         if item_code:
-            article = sub(node, "CodiceArticolo")
-            sub(article, "CodiceTipo").text = "INTERNO"
-            sub(article, "CodiceValore").text = item_code
-    sub(node, "Descrizione").text = latin(line.description, 1000)
+            parts.append(
+                f"{pad}<CodiceArticolo>\n{pad}  <CodiceTipo>INTERNO</CodiceTipo>\n"
+                f"{pad}  <CodiceValore>{_escaped(item_code)}</CodiceValore>\n{pad}</CodiceArticolo>\n"
+            )
+    parts.append(f"{pad}<Descrizione>{_escaped(latin(line.description, 1000))}</Descrizione>\n")
     if line.quantity is not None:
-        sub(node, "Quantita").text = price(abs(line.quantity))
+        parts.append(f"{pad}<Quantita>{price(abs(line.quantity))}</Quantita>\n")
         unit = clean_text(line.unit, 10, basic_latin=True) if line.unit else ""
         if unit:
-            sub(node, "UnitaMisura").text = unit
+            parts.append(f"{pad}<UnitaMisura>{_escaped(unit)}</UnitaMisura>\n")
     if line.period_start and line.period_end:
-        sub(node, "DataInizioPeriodo").text = line.period_start.isoformat()
-        sub(node, "DataFinePeriodo").text = line.period_end.isoformat()
-    sub(node, "PrezzoUnitario").text = price(line.unit_price)
+        parts.append(
+            f"{pad}<DataInizioPeriodo>{line.period_start.isoformat()}</DataInizioPeriodo>\n"
+            f"{pad}<DataFinePeriodo>{line.period_end.isoformat()}</DataFinePeriodo>\n"
+        )
+    parts.append(f"{pad}<PrezzoUnitario>{price(line.unit_price)}</PrezzoUnitario>\n")
     if line.discount_percent:
-        discount = sub(node, "ScontoMaggiorazione")
-        sub(discount, "Tipo").text = "SC"
-        sub(discount, "Percentuale").text = rate(line.discount_percent)
-    sub(node, "PrezzoTotale").text = price(line.total)
-    sub(node, "AliquotaIVA").text = rate(line.vat_rate)
+        parts.append(
+            f"{pad}<ScontoMaggiorazione>\n{pad}  <Tipo>SC</Tipo>\n"
+            f"{pad}  <Percentuale>{rate(line.discount_percent)}</Percentuale>\n{pad}</ScontoMaggiorazione>\n"
+        )
+    parts.append(
+        f"{pad}<PrezzoTotale>{price(line.total)}</PrezzoTotale>\n{pad}<AliquotaIVA>{rate(line.vat_rate)}</AliquotaIVA>\n"
+    )
     if line.natura:
-        sub(node, "Natura").text = line.natura
+        parts.append(f"{pad}<Natura>{_escaped(line.natura)}</Natura>\n")
+    parts.append("      </DettaglioLinee>\n")
+    return "".join(parts)
 
 
-def _summary(parent: etree._Element, row: VatSummary) -> None:
-    node = _sub(parent, "DatiRiepilogo")
-    _sub(node, "AliquotaIVA", rate(row.vat_rate))
+def _summary(out: _Writer, row: VatSummary) -> None:
+    out.open("DatiRiepilogo")
+    out.leaf("AliquotaIVA", rate(row.vat_rate))
     if row.natura:
-        _sub(node, "Natura", row.natura)
-    _sub(node, "ImponibileImporto", amount(row.taxable))
-    _sub(node, "Imposta", amount(row.tax))
+        out.leaf("Natura", row.natura)
+    out.leaf("ImponibileImporto", amount(row.taxable))
+    out.leaf("Imposta", amount(row.tax))
     if row.vat_due:
-        _sub(node, "EsigibilitaIVA", row.vat_due)
+        out.leaf("EsigibilitaIVA", row.vat_due)
     reference = clean_text(row.legal_reference, 100)
     if reference:
-        _sub(node, "RiferimentoNormativo", reference)
+        out.leaf("RiferimentoNormativo", reference)
+    out.close("DatiRiepilogo")
 
 
-def _instalment(parent: etree._Element, instalment: Instalment) -> None:
-    node = _sub(parent, "DettaglioPagamento")
+def _instalment(out: _Writer, instalment: Instalment) -> None:
+    out.open("DettaglioPagamento")
     beneficiary = clean_text(instalment.beneficiary, 200)
     if beneficiary:
-        _sub(node, "Beneficiario", beneficiary)
-    _sub(node, "ModalitaPagamento", instalment.method)
+        out.leaf("Beneficiario", beneficiary)
+    out.leaf("ModalitaPagamento", instalment.method)
     if instalment.due_on:
-        _sub(node, "DataScadenzaPagamento", instalment.due_on.isoformat())
-    _sub(node, "ImportoPagamento", amount(instalment.amount))
+        out.leaf("DataScadenzaPagamento", instalment.due_on.isoformat())
+    out.leaf("ImportoPagamento", amount(instalment.amount))
     bank = clean_text(instalment.bank, 80)
     if bank:
-        _sub(node, "IstitutoFinanziario", bank)
+        out.leaf("IstitutoFinanziario", bank)
     iban = code(instalment.iban)
     if iban:
-        _sub(node, "IBAN", iban)
+        out.leaf("IBAN", iban)
+    out.close("DettaglioPagamento")
+
+
+DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 def build(document: Document) -> bytes:
     """The FatturaPA XML of ``document`` (UTF-8, with its declaration, the ``p:`` namespace and ``versione``
     FPR12 or FPA12). Texts are cleaned (``clean_text``) and cut to their length; ``problems`` says beforehand
     what would still make it refused, ``validate`` checks the result against the schema."""
-    return text_of(build_tree(document))
+    return build_text(document).encode("utf-8")
 
 
-def text_of(tree: etree._Element) -> bytes:
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def build_tree(document: Document) -> etree._Element:
-    """``build``'s tree, for ``validate_tree`` and ``text_of``."""
-    root = etree.Element(etree.QName(NAMESPACE, "FatturaElettronica"), nsmap={"p": NAMESPACE, "ds": DSIG, "xsi": XSI})
-    root.set("versione", document.format)
-    _header(root, document)
-    body = _sub(root, "FatturaElettronicaBody")
-    _general(body, document)
-    goods = _sub(body, "DatiBeniServizi")
-    for number, line in enumerate(document.lines, start=1):
-        _line(goods, number, line)
+def build_text(document: Document) -> str:
+    """``build`` as text."""
+    out = _Writer()
+    out.parts.append(
+        f'{DECLARATION}<p:FatturaElettronica xmlns:p="{NAMESPACE}" xmlns:ds="{DSIG}" xmlns:xsi="{XSI}" '
+        f'versione="{document.format}">\n'
+    )
+    out.depth = 1
+    _header(out, document)
+    out.open("FatturaElettronicaBody")
+    _general(out, document)
+    out.open("DatiBeniServizi")
+    out.parts.extend(_line(number, line) for number, line in enumerate(document.lines, start=1))
     for row in summary_of(document):
-        _summary(goods, row)
+        _summary(out, row)
+    out.close("DatiBeniServizi")
     if document.payment and document.payment.instalments:
-        payment = _sub(body, "DatiPagamento")
-        _sub(payment, "CondizioniPagamento", document.payment.terms)
+        out.open("DatiPagamento")
+        out.leaf("CondizioniPagamento", document.payment.terms)
         for instalment in document.payment.instalments:
-            _instalment(payment, instalment)
-    return root
+            _instalment(out, instalment)
+        out.close("DatiPagamento")
+    out.close("FatturaElettronicaBody")
+    out.parts.append("</p:FatturaElettronica>\n")
+    return "".join(out.parts)
+
+
+def renumbered(text: str, document: Document, number: str, progressive: str) -> str:
+    """``build_text(document)`` as it is with ``number`` and file ``progressive`` instead of the document's: a
+    document is written and validated before it takes its number (numbers are taken last, so the transaction that
+    takes them holds them briefly). Both are the one element of their tag; what a number may hold (Basic Latin, up
+    to 20 characters) is what the document's had, so the text stays as valid as it was."""
+    for tag, old, new, width in (
+        ("Numero", document.number, number, 20),
+        ("ProgressivoInvio", document.progressive.rjust(5, "0"), progressive.rjust(5, "0"), 10),
+    ):
+        was = f"<{tag}>{_escaped(ascii_text(old, width))}</{tag}>"
+        if text.count(was) != 1:
+            raise ValueError(f"{tag} is not written once")
+        text = text.replace(was, f"<{tag}>{_escaped(ascii_text(new, width))}</{tag}>")
+    return text

@@ -48,6 +48,13 @@ class InvoiceRun(models.Model):
     created_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created on"), default=timezone.now)
     changed_at = models.DateTimeField(_("changed on"), default=timezone.now)
+    # A large run is collected, then issued, by the workers in parts: each part the ids it works on (customers
+    # while collecting, draft invoices while issuing), the parts done so far, who asked for the issue.
+    parts = models.JSONField(default=list, blank=True)
+    parts_done = models.JSONField(default=list, blank=True)
+    issued_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The drafts the last issue refused: invoice id → {field: message}.
+    refused = models.JSONField(default=dict, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 
@@ -58,6 +65,16 @@ class InvoiceRun(models.Model):
 
     def __str__(self) -> str:
         return f"{_('Invoice run')} {self.pk}"
+
+    @property
+    def working(self) -> bool:
+        """Being collected or issued by the workers."""
+        return self.status in (InvoiceRunStatus.COLLECTING, InvoiceRunStatus.ISSUING)
+
+    @property
+    def progress(self) -> int:
+        """Percent of the parts done while the workers collect or issue it."""
+        return round(100 * len(self.parts_done) / len(self.parts)) if self.parts else 0
 
 
 class Invoice(models.Model):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -34,6 +33,8 @@ NATURA = {
     VatTreatment.EXEMPT: ("N4", "Art. 10 DPR 633/72"),
     VatTreatment.REVERSE_CHARGE: ("N6.9", "Art. 17 DPR 633/72"),
 }
+NO_NATURA = ("", "")
+ZERO = Decimal(0)
 METHOD = {
     "bank_transfer": fatturapa.BANK_TRANSFER,
     "advance": fatturapa.BANK_TRANSFER,
@@ -109,11 +110,11 @@ def _recipient(buyer: dict[str, Any], foreign: bool) -> tuple[str, fatturapa.Rec
 
 
 def _line(line: Line) -> fatturapa.Line:
-    natura, reference = NATURA.get(VatTreatment(line.vat), ("", ""))
+    natura, reference = NATURA.get(line.vat, NO_NATURA)  # type: ignore[call-overload]  # the choices are str
     return fatturapa.Line(
         description=line.description,
         unit_price=line.unit_price,
-        vat_rate=VAT_RATES.get(VatTreatment(line.vat), Decimal(0)),
+        vat_rate=VAT_RATES.get(line.vat, ZERO),  # type: ignore[call-overload]
         quantity=line.quantity,
         unit=line.unit,
         discount_percent=line.discount or None,
@@ -213,17 +214,21 @@ def problems_of(document: fatturapa.Document) -> dict[str, list[str]]:
     return {field: [message] for field, message in fatturapa.problems(document).items()}
 
 
-def xml_of(document: fatturapa.Document, number: str, progressive: int) -> dict[str, Any]:
-    """The XML of a checked ``draft_document`` with its number and file progressive, and the file's name; or
-    ``ValidationError`` naming what the schema refuses (the caller's transaction then keeps nothing)."""
-    numbered = replace(document, number=number, progressive=f"{progressive:05d}")
-    tree = fatturapa.build_tree(numbered)
-    invalid = fatturapa.validate_tree(tree)
+def xml_of(document: fatturapa.Document) -> str:
+    """The XML of a checked ``draft_document`` (its placeholder number and progressive), valid against the schema;
+    or ``ValidationError`` naming what the schema refuses (what ``problems_of`` did not foresee)."""
+    text = fatturapa.build_text(document)
+    invalid = fatturapa.validate(text.encode("utf-8"))
     if invalid:
         raise ValidationError({"xml": invalid[:5]})
-    xml = fatturapa.text_of(tree)
-    seller = numbered.seller
+    return text
+
+
+def numbered(text: str, document: fatturapa.Document, number: str, progressive: int) -> dict[str, Any]:
+    """``xml_of``'s text with the invoice's number and the file's progressive, and the file's name."""
+    shown = f"{progressive:05d}"
+    seller = document.seller
     return {
-        "xml": xml.decode("utf-8"),
-        "xml_name": fatturapa.file_name(seller.country, seller.vat_number, numbered.progressive),
+        "xml": fatturapa.renumbered(text, document, number, shown),
+        "xml_name": fatturapa.file_name(seller.country, seller.vat_number, shown),
     }

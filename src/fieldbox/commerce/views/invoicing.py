@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -65,7 +65,8 @@ def invoice_run_new(request: AuthedRequest) -> HttpResponse:
             request, form, lambda: services.invoice_run_create(scope=scope, period_end=end, customer_ids=chosen)
         )
         if run is not None:
-            messages.success(request, _("Invoice run ready: review its drafts, then issue them."))
+            if not run.working:
+                messages.success(request, _("Invoice run ready: review its drafts, then issue them."))
             return redirect("commerce:invoice_run", pk=run.pk)
     return render(request, "commerce/invoicing/run_new.html", {"form": form}, status=400 if form.is_bound else 200)
 
@@ -74,14 +75,26 @@ def invoice_run_new(request: AuthedRequest) -> HttpResponse:
 def invoice_run(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     run = reads.run_for(scope, pk)
-    rows = reads.run_totals(scope, run)
+    rows = [] if run.working else reads.run_totals(scope, run)
     context = {
         "run": run,
         "rows": rows,
         "total": sum((row["taxable"] for row in rows), services.ZERO),
         "allowed": INVOICE_RUN_TABLE.allowed(run, scope),
+        "refused": reads.run_refusals(run),
     }
     return render(request, "commerce/invoicing/run.html", context)
+
+
+@scope_required(*PEOPLE)
+def invoice_run_progress(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The progress of a run the workers collect or issue (polled by HTMX); once done, the page reloads."""
+    run = reads.run_for(request.scope, pk)
+    if not run.working:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("commerce:invoice_run", args=[run.pk])
+        return response
+    return render(request, "commerce/invoicing/_run_progress.html", {"run": run})
 
 
 @require_POST
@@ -91,11 +104,10 @@ def invoice_run_move(request: AuthedRequest, pk: int, action: str) -> HttpRespon
     if action == "issue":
         done = run_service(request, None, lambda: services.invoice_run_issue(scope=scope, run_id=pk))
         if done is not None:
-            refused = done[1]
-            for invoice_id, fields in refused.items():
-                words = "; ".join(f"{field}: {message}" for field, message in fields.items())
-                messages.error(request, _("Draft #%(id)s not issued: %(why)s") % {"id": invoice_id, "why": words})
-            if not refused:
+            run, refused = done
+            if refused:
+                messages.error(request, _("Some drafts were not issued: see why below, correct them and issue again."))
+            elif not run.working:
                 messages.success(request, _("Every invoice of the run is issued."))
     elif action == "discard":
         if run_service(request, None, lambda: services.invoice_run_discard(scope=scope, run_id=pk)) is not None:
@@ -320,6 +332,7 @@ def invoicing_settings_view(request: AuthedRequest) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("invoicing-settings/", invoicing_settings_view, name="invoicing_settings"),
     path("invoice-runs/", invoice_runs, name="invoice_runs"),
+    path("invoice-runs/<int:pk>/progress/", invoice_run_progress, name="invoice_run_progress"),
     path("invoice-runs/new/", invoice_run_new, name="invoice_run_new"),
     path("invoice-runs/<int:pk>/", invoice_run, name="invoice_run"),
     path("invoice-runs/<int:pk>/<str:action>/", invoice_run_move, name="invoice_run_move"),

@@ -14,6 +14,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--beat", action="store_true", help="Also run the scheduler (one per deployment).")
         parser.add_argument("--concurrency", type=int, default=2)
+        parser.add_argument(
+            "--queues",
+            default=",".join(settings.WORKER_QUEUES),
+            help="The queues to take work from, separated by commas (default: all of them).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:
@@ -27,6 +32,7 @@ class Command(BaseCommand):
             f"--concurrency={options['concurrency']}",
             "--without-mingle",
             "--without-gossip",
+            f"--queues={options['queues']}",
         ]
         if options["beat"]:
             argv.append("--beat")
