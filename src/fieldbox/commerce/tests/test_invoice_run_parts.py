@@ -169,3 +169,25 @@ def test_the_api_answers_at_once_while_the_workers_collect(shop, tenant, django_
     work(queued)
     body = call("get", f"/invoice-runs/{body['id']}", office).json()
     assert body["status"] == "draft" and body["progress"] == 0 and len(body["invoices"]) == 3
+
+
+@pytest.mark.postgres
+def test_keys_checked_early_leave_the_callers_transaction_deferred_as_it_was(shop):
+    from datetime import date
+
+    from django.db import IntegrityError, connection, transaction
+
+    from fieldbox.commerce.models.invoicing import InvoiceDue
+    from fieldbox.core import bulk
+
+    with transaction.atomic():  # a dangling key is found by the early check
+        InvoiceDue.objects.create(invoice_id=987654, due_on=date(2026, 3, 31), amount=1)
+        with pytest.raises(IntegrityError):
+            bulk.checked_now(InvoiceDue)
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        bulk.checked_now(InvoiceDue)
+        InvoiceDue.objects.create(invoice_id=987654, due_on=date(2026, 3, 31), amount=1)  # deferred again: no error
+        with pytest.raises(IntegrityError), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would say
+        transaction.set_rollback(True)
