@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from fieldbox.commerce.choices import BILLERS, InvoiceKind, InvoiceStatus
-from fieldbox.commerce.models.invoicing import Invoice, InvoiceDue, InvoiceRun, Payment
+from fieldbox.commerce.models.invoicing import Invoice, InvoiceDue, InvoiceLine, InvoiceRun, Payment
 from fieldbox.core import clock
 from fieldbox.core.tenancy import Scope
 
@@ -157,15 +157,28 @@ def run_refusals(run: InvoiceRun) -> list[dict[str, Any]]:
     ]
 
 
-def run_totals(scope: Scope, run: InvoiceRun) -> list[dict[str, Any]]:
-    """Per customer of a run: its invoice, the number of lines and their amount."""
+def run_invoices(scope: Scope, run: InvoiceRun) -> QuerySet[WithAnnotations[Invoice, DraftTotals]]:
+    """A run's invoices by customer name, each with the sum of its lines (for a page of them)."""
     rows = invoices_filtered(scope, run_id=run.pk).order_by("customer__company_name", "customer__last_name", "pk")
-    rows = with_draft_totals(rows)
-    return [
-        {
-            "invoice": invoice,
-            "customer": invoice.customer.display_name,
-            "taxable": invoice.taxable if invoice.number else invoice.lines_total,
-        }
-        for invoice in rows
-    ]
+    return with_draft_totals(rows)
+
+
+def run_row(invoice: WithAnnotations[Invoice, DraftTotals]) -> dict[str, Any]:
+    """One customer of a run: its invoice, its name and its taxable amount (as issued, or its draft's lines)."""
+    return {
+        "invoice": invoice,
+        "customer": invoice.customer.display_name,
+        "taxable": invoice.taxable if invoice.number else invoice.lines_total,
+    }
+
+
+def run_total(run: InvoiceRun) -> Decimal:
+    """What the whole run bills: the issued invoices' taxable amounts and the drafts' lines (two sums)."""
+    issued = Invoice.objects.filter(run=run).exclude(number="").aggregate(s=Sum("taxable"))["s"] or ZERO
+    drafts = InvoiceLine.objects.filter(invoice__run=run, invoice__number="").aggregate(s=Sum("amount"))["s"]
+    return issued + (drafts or ZERO)
+
+
+def run_totals(scope: Scope, run: InvoiceRun) -> list[dict[str, Any]]:
+    """Per customer of a run: its invoice and its taxable amount (all of them: the API's run)."""
+    return [run_row(invoice) for invoice in run_invoices(scope, run)]

@@ -191,3 +191,25 @@ def test_keys_checked_early_leave_the_callers_transaction_deferred_as_it_was(sho
         with pytest.raises(IntegrityError), connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would say
         transaction.set_rollback(True)
+
+
+def test_a_large_runs_page_shows_its_customers_a_page_at_a_time_with_the_whole_total(
+    shop, django_capture_on_commit_callbacks, monkeypatch
+):
+    from fieldbox.commerce.views import invoicing as pages
+
+    monkeypatch.setattr(pages, "RUN_PAGE_SIZE", 2)
+    run, queued = collecting(shop, 5, django_capture_on_commit_callbacks)
+    work(queued)
+    browser = signed_in(shop.office)
+    first = browser.get(reverse("commerce:invoice_run", args=[run.pk])).content.decode()
+    last = browser.get(reverse("commerce:invoice_run", args=[run.pk]) + "?page=3").content.decode()
+    assert first.count("Cliente ") == 2 and last.count("Cliente ") == 1 and "Page 1 of 3" in first
+    whole = sum(invoice.lines_total for invoice in inv_rows(shop, run))
+    assert f"{whole:.2f} €" in first and f"{whole:.2f} €" in last  # the run's total, not the page's
+
+
+def inv_rows(shop, run):
+    from fieldbox.commerce import selectors_invoicing as reads
+
+    return reads.run_invoices(shop.scope(shop.office), run)

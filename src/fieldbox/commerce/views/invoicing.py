@@ -7,6 +7,7 @@ through ``services.invoicing``."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -29,6 +30,7 @@ from fieldbox.fleet.models import Customer
 
 PEOPLE = tuple(sorted(BILLERS))
 PAGE_SIZE = 50
+RUN_PAGE_SIZE = 100  # a run's customers per page
 EXPORT_HEADER = ("Number", "Kind", "Type", "Status", "Date", "Customer", "Taxable amount", "VAT", "Total")
 AGED_HEADER = ("Customer", "Not yet due", "1-30 days", "31-60 days", "61-90 days", "Over 90 days", "Total")
 
@@ -75,11 +77,13 @@ def invoice_run_new(request: AuthedRequest) -> HttpResponse:
 def invoice_run(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     run = reads.run_for(scope, pk)
-    rows = [] if run.working else reads.run_totals(scope, run)
+    page = Paginator(reads.run_invoices(scope, run) if not run.working else Invoice.objects.none(), RUN_PAGE_SIZE)
+    invoices = page.get_page(request.GET.get("page"))
     context = {
         "run": run,
-        "rows": rows,
-        "total": sum((row["taxable"] for row in rows), services.ZERO),
+        "rows": [reads.run_row(invoice) for invoice in invoices],
+        "invoices": invoices,
+        "total": services.ZERO if run.working else reads.run_total(run),
         "allowed": INVOICE_RUN_TABLE.allowed(run, scope),
         "refused": reads.run_refusals(run),
     }
