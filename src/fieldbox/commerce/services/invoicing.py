@@ -238,9 +238,9 @@ def invoice_run_discard(*, scope: Scope, run_id: int) -> InvoiceRun:
 
 
 def invoice_run_issue(*, scope: Scope, run_id: int) -> tuple[InvoiceRun, dict[int, dict[str, str]]]:
-    """Issue every draft of the run, ``RUN_PART`` per transaction (a refused one stays a draft, with its reasons,
-    also kept on the run); the run is issued when none is left. A run of more drafts than one part is issued by
-    the workers, part by part at once: it is "issuing" until the last part is done (nothing refused yet)."""
+    """Issue every draft of the run (a refused one stays a draft, with its reasons, also kept on the run); the run is
+    issued when none is left. A run of more drafts than one part is issued by the workers, part by part at once: it
+    is "issuing" until the last part is done (nothing refused yet)."""
     INVOICE_RUN_TABLE.require("issue", scope)
     run = InvoiceRun.objects.visible_to(scope).get(pk=run_id)
     if run.status != InvoiceRunStatus.DRAFT:
@@ -249,11 +249,8 @@ def invoice_run_issue(*, scope: Scope, run_id: int) -> tuple[InvoiceRun, dict[in
     ids = list(drafts.values_list("pk", flat=True))
     if len(ids) > RUN_PART:
         return _issue_later(scope, run_id, _parts(ids)), {}
-    found: dict[int, dict[str, list[str]]] = {}
-    for part in _parts(ids):
-        with transitions.atomic():
-            found |= _issue_all(scope, scope.organisation, part)
-    refused = _said(found)
+    with transitions.atomic():  # one part at most: issued here, in one transaction
+        refused = _said(_issue_all(scope, scope.organisation, ids))
     with transitions.atomic():
         run = INVOICE_RUN_TABLE.lock(InvoiceRun.objects.visible_to(scope), run_id)
         if refused:
