@@ -6,6 +6,7 @@ against the schema's lengths (their characters are never a problem: ``build`` cl
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -120,6 +121,14 @@ EU_COUNTRIES = frozenset(
 CENT = Decimal("0.01")
 
 
+# Whether an identifier passes its check (python-stdnum): the same seller's and customers' numbers and IBAN come
+# back on every invoice of a run.
+_valid_iva = functools.lru_cache(maxsize=4096)(iva.is_valid)
+_valid_fiscal_code = functools.lru_cache(maxsize=4096)(codicefiscale.is_valid)
+_valid_eu_vat = functools.lru_cache(maxsize=4096)(eu_vat.is_valid)
+_valid_iban = functools.lru_cache(maxsize=1024)(iban_check.is_valid)
+
+
 def _compact(value: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", str(value or "").upper())
 
@@ -144,7 +153,7 @@ def _two_decimals(value: Decimal) -> bool:
 
 def _italian_vat(found: dict[str, str], path: str, value: str) -> None:
     number = _compact(value)
-    if not iva.is_valid(number):
+    if not _valid_iva(number):
         found[path] = _("%(value)s is not a valid Italian VAT number (11 digits with their check digit).") % {
             "value": value or "-"
         }
@@ -152,7 +161,7 @@ def _italian_vat(found: dict[str, str], path: str, value: str) -> None:
 
 def _italian_fiscal_code(found: dict[str, str], path: str, value: str) -> None:
     number = _compact(value)
-    valid = iva.is_valid(number) if len(number) == 11 else codicefiscale.is_valid(number)
+    valid = _valid_iva(number) if len(number) == 11 else _valid_fiscal_code(number)
     if not valid:
         found[path] = _(
             "%(value)s is not a valid Italian fiscal code (16 characters for a person, 11 digits for a company)."
@@ -165,7 +174,7 @@ def _foreign_vat(found: dict[str, str], path: str, country: str, value: str) -> 
     number = _compact(value)
     if country in EU_COUNTRIES and number and not number.startswith("99999"):
         prefix = "EL" if country == "GR" else country
-        if not eu_vat.is_valid(prefix + number.removeprefix(prefix)):
+        if not _valid_eu_vat(prefix + number.removeprefix(prefix)):
             found[path] = _("%(value)s is not a valid VAT number of %(country)s.") % {
                 "value": value,
                 "country": country,
@@ -416,7 +425,7 @@ def _payment(found: dict[str, str], document: Document) -> None:
             }
         if not _two_decimals(instalment.amount):
             found[f"{path}.amount"] = _("An amount has at most two decimals.")
-        if instalment.iban and not iban_check.is_valid(instalment.iban):
+        if instalment.iban and not _valid_iban(instalment.iban):
             found[f"{path}.iban"] = _("%(value)s is not a valid IBAN.") % {"value": instalment.iban}
         _too_long(found, f"{path}.bank", instalment.bank, 80)
         _too_long(found, f"{path}.beneficiary", instalment.beneficiary, 200)

@@ -145,7 +145,15 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    organisation = models.ForeignKey(ORGANISATION, on_delete=models.CASCADE, related_name="+")
+    """A line of an invoice. An invoice run writes tens of thousands at once, so the database checks one key of a
+    line, its invoice (each checked key costs a line a lookup and a lock of the row it names). ``organisation`` is
+    its invoice's, written with it, for the rule that a source is billed once per organisation (lines are read
+    through their invoice: no index of its own); ``work_order`` and ``ticket`` say what the line refers to, shown on
+    the document (the ORM sets them to null when one is deleted)."""
+
+    organisation = models.ForeignKey(
+        ORGANISATION, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(_("position"), default=0)
     description = models.CharField(_("description"), max_length=255)
@@ -161,9 +169,11 @@ class InvoiceLine(models.Model):
     # What the line belongs to, shown on the document (a work order's number, a delivery note's, a period).
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     work_order = models.ForeignKey(
-        "service.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "service.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
     )
-    ticket = models.ForeignKey("service.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ticket = models.ForeignKey(
+        "service.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
 
     class Meta:
         ordering = ["position", "pk"]

@@ -175,7 +175,9 @@ class Billable(models.Model):
     material = models.OneToOneField(
         "service.Material", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # The signed report that left it (a correction of the report replaces the rows not billed yet).
+    # The signed report that left it (a correction of the report replaces the rows not billed yet). Signed reports
+    # and stock moves are never deleted and billables are read by work order: these two keys have no index (each
+    # run marks thousands billed, and every index is written again for each).
     report = models.ForeignKey(
         "service.WorkReport",
         verbose_name=_("work report"),
@@ -183,6 +185,7 @@ class Billable(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     item = models.ForeignKey(
         Item, verbose_name=_("item"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -191,7 +194,9 @@ class Billable(models.Model):
     description = models.CharField(_("description"), max_length=255)
     quantity = quantity_field(_("quantity"))
     unit = models.CharField(_("unit"), max_length=6, default="pc")
-    move = models.ForeignKey(StockMove, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    move = models.ForeignKey(
+        StockMove, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(_("left on"), default=timezone.now)
     billed_at = models.DateTimeField(_("billed on"), null=True, blank=True)
 

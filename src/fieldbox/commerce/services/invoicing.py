@@ -108,7 +108,7 @@ def invoice_run_create(
     *, scope: Scope, period_end: date | None = None, customer_ids: Sequence[int] | None = None
 ) -> InvoiceRun:
     """A draft run: one draft invoice per customer with something to bill up to ``period_end`` (today when
-    empty), for the chosen customers or all of them. A run of more than ``RUN_PART`` customers is collected by the
+    empty), for the chosen customers or all of them. A run of more than ``IN_REQUEST`` customers is collected by the
     workers, part by part at once: it is "collecting" until the last part is done."""
     INVOICE_RUN_TABLE.require("create", scope)
     organisation = scope.organisation
@@ -118,7 +118,7 @@ def invoice_run_create(
         raise ValidationError({"period_end": _("Bill up to today at the latest.")})
     chosen = _customer_ids(scope, customer_ids)
     customers = chosen if chosen is not None else _every_customer(scope)
-    if len(customers) > RUN_PART:
+    if len(customers) > IN_REQUEST:
         return _collect_later(scope, end, chosen, _parts(customers))
     try:
         with transitions.atomic():
@@ -247,9 +247,9 @@ def invoice_run_issue(*, scope: Scope, run_id: int) -> tuple[InvoiceRun, dict[in
         raise Conflict(INVOICE_RUN_TABLE.why_not(run, "issue", scope) or "")
     drafts = Invoice.objects.filter(run=run, status=InvoiceStatus.DRAFT).order_by("customer_id", "pk")
     ids = list(drafts.values_list("pk", flat=True))
-    if len(ids) > RUN_PART:
+    if len(ids) > IN_REQUEST:
         return _issue_later(scope, run_id, _parts(ids)), {}
-    with transitions.atomic():  # one part at most: issued here, in one transaction
+    with transitions.atomic():  # a small run: issued here, in one transaction
         refused = _said(_issue_all(scope, scope.organisation, ids))
     with transitions.atomic():
         run = INVOICE_RUN_TABLE.lock(InvoiceRun.objects.visible_to(scope), run_id)
@@ -268,14 +268,19 @@ def _said(found: dict[int, dict[str, list[str]]]) -> dict[str, dict[str, str]]:
 
 
 # ---- Runs in the workers -------------------------------------------------------------------------------------------
-# A large run is worked by the workers in parts of ``RUN_PART`` customers (collecting) or drafts (issuing), several at
-# once, each part in its own transaction: collected parts write their drafts, issued parts take their numbers as the
-# last thing before their commit (no gap, held briefly). Each part, as it ends, marks itself done on the run in the
-# same transaction (so a part run twice by a redelivered task does nothing the second time); the last one moves the
-# run on. A worker that dies midway leaves its part's transaction undone and the broker gives the task to another;
-# a part never queued (the broker away) is queued again by ``runs_resume``.
+# A run of more than ``IN_REQUEST`` customers (or drafts) is worked by the workers in parts of ``RUN_PART``
+# customers (collecting) or drafts (issuing), several at once, each part in its own transaction: collected parts
+# write their drafts, issued parts take their numbers as the last thing before their commit (no gap, held briefly).
+# Each part, as it ends, marks itself done on the run in the same transaction (so a part run twice by a redelivered
+# task does nothing the second time); the last one moves the run on. A worker that dies midway leaves its part's
+# transaction undone and the broker gives the task to another; a part never queued (the broker away) is queued
+# again by ``runs_resume``.
 
-RUN_PART = 100  # customers collected, or drafts issued, per transaction
+IN_REQUEST = 100  # customers collected, or drafts issued, in the request at most (about a second)
+# Customers collected, or drafts issued, per transaction. Each part reads again the price lists, the customers and
+# the organisation, and has its own transaction and task: with parts of 100 this cost a run of 1,000 customers about
+# a sixth of its work. 250 keeps a part a second or two of work, and such a run four parts at once.
+RUN_PART = 250
 COLLECT_TASK = "fieldbox.commerce.tasks_invoicing.collect_invoice_run_part"
 ISSUE_TASK = "fieldbox.commerce.tasks_invoicing.issue_invoice_run_part"
 RESUME_AFTER = timedelta(minutes=10)  # a run whose parts made no progress for so long has its parts queued again
@@ -312,7 +317,7 @@ def _queue(task: str, run_id: int, indexes: Iterable[int]) -> None:
         for index in indexes:
             later(task, run_id, index)
     except Exception:  # the broker is away: runs_resume queues them again
-        log.warning("invoice run parts not queued; they will be queued again", extra={"run": run_id})
+        log.warning("invoice run parts not queued; they will be queued again", extra={"run": run_id}, exc_info=True)
 
 
 class _PartDone(Exception):

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _small_parts(monkeypatch):
+    monkeypatch.setattr(inv, "IN_REQUEST", 2)
     monkeypatch.setattr(inv, "RUN_PART", 2)
     with time_machine.travel(NOW, tick=False):
         yield
