@@ -49,7 +49,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--per-customer", type=int, default=20, help="verified work orders per customer")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=8, help="invoice runs at once in (c)")
-    parser.add_argument("--concurrency", type=int, default=4, help="processes of the worker that takes the parts")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="processes of the worker that takes the parts (default: one per processor, as Celery's own default)",
+    )
     parser.add_argument("--worker-log", default="", help="keep the worker's log in this file")
     parser.add_argument("--profile", action="store_true", help="print where a run spends its time, then stop")
     args = parser.parse_args(argv)
