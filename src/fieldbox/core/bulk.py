@@ -9,12 +9,14 @@ invoices): the same on PostgreSQL and SQLite, quicker on PostgreSQL.
   and record to build and for the database to read;
 - ``checked_now(*models)``: the foreign keys of the rows of ``models`` written so far in the transaction checked
   now rather than at its commit (PostgreSQL defers them): called before taking a lock others wait for, the commit
-  that releases it is quick.
+  that releases it is quick;
+- ``cycles_later()``: Python's cycle collector paused for a batch that makes hundreds of thousands of objects.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -88,3 +90,18 @@ def _deferred_keys(tables: tuple[str, ...]) -> tuple[str, ...]:
             [list(tables)],
         )
         return tuple(name for (name,) in cursor.fetchall())
+
+
+@contextmanager
+def cycles_later() -> Iterator[None]:
+    """Pause Python's cycle collector for a batch that makes hundreds of thousands of objects (an invoice run's part:
+    rows, lines, documents). Counting them, the collector would scan the whole process again and again, about a
+    third of such a batch's time. Objects are still freed as they go by their reference counts; what cycles the batch
+    left are collected once the collector is back, as it was before, also when the batch fails."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -346,7 +346,7 @@ def run_part_collect(run_id: int, index: int) -> str:
             return "done"
         scope = _scope_of(run.created_by_id, run.organisation_id)
         try:
-            with transitions.atomic():
+            with bulk.cycles_later(), transitions.atomic():
                 found = _collected(run.organisation, run.period_end, run.parts[index])
                 _drafts(scope, run, found)
                 bulk.checked_now(InvoiceLine, Invoice)  # not while the run is held
@@ -366,7 +366,7 @@ def run_part_issue(run_id: int, index: int) -> str:
         return "done"
     scope = _scope_of(run.issued_by_id, run.organisation_id)
     try:
-        with transitions.atomic():
+        with bulk.cycles_later(), transitions.atomic():
             found = _issue_all(scope, run.organisation, run.parts[index])
             _finish_part(run_id, index, "issued", _said(found))
     except _PartDone:

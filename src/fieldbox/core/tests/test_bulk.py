@@ -3,6 +3,8 @@ duplicate with Django's IntegrityError, writing nothing; update_rows saves the c
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -39,3 +41,20 @@ def write_both(*rows: tuple[str, int]) -> None:
     with bulk.writer(NumberSeries, ("key", "last")) as write:
         for row in rows:
             write(row)
+
+
+def test_cycles_later_pauses_the_collector_and_puts_it_back_also_after_a_failure():
+    assert gc.isenabled()
+    with bulk.cycles_later():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), bulk.cycles_later():
+        _ = 1 / 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk.cycles_later():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
