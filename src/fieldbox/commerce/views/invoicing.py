@@ -7,7 +7,6 @@ through ``services.invoicing``."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -25,7 +24,7 @@ from fieldbox.core.http import AuthedRequest
 from fieldbox.core.pagination import request_page
 from fieldbox.core.spreadsheets import table_response
 from fieldbox.core.tenancy import Scope
-from fieldbox.core.web import run_service, scope_required
+from fieldbox.core.web import page_of, run_service, scope_required
 from fieldbox.fleet.models import Customer
 
 PEOPLE = tuple(sorted(BILLERS))
@@ -77,12 +76,13 @@ def invoice_run_new(request: AuthedRequest) -> HttpResponse:
 def invoice_run(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = request.scope
     run = reads.run_for(scope, pk)
-    page = Paginator(reads.run_invoices(scope, run) if not run.working else Invoice.objects.none(), RUN_PAGE_SIZE)
-    invoices = page.get_page(request.GET.get("page"))
+    page = page_of(
+        request, reads.run_invoices(scope, run) if not run.working else Invoice.objects.none(), RUN_PAGE_SIZE
+    )
     context = {
         "run": run,
-        "rows": [reads.run_row(invoice) for invoice in invoices],
-        "invoices": invoices,
+        "rows": [reads.run_row(invoice) for invoice in page],
+        "page": page,
         "total": services.ZERO if run.working else reads.run_total(run),
         "allowed": INVOICE_RUN_TABLE.allowed(run, scope),
         "refused": reads.run_refusals(run),
