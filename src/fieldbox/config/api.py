@@ -6,18 +6,19 @@ import json
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from fieldbox.accounts.api import router as accounts_router
 from fieldbox.accounts.auth import SessionScopeAuth, TokenAuth
 from fieldbox.commerce.api import router as commerce_router
 from fieldbox.core import problems
+from fieldbox.core.throttles import AnonThrottle, AuthThrottle
 from fieldbox.fleet.api import router as fleet_router
 from fieldbox.jobs.api.calendar import router as calendar_router
 from fieldbox.jobs.api.care import router as care_router
@@ -81,7 +82,7 @@ api = FieldboxAPI(
         "the NUL character (U+0000): a request with one answers 422 naming the field, before anything else."
     ),
     auth=[TokenAuth(), SessionScopeAuth()],
-    throttle=[AnonRateThrottle("60/m"), AuthRateThrottle("1200/m")],
+    throttle=[AnonThrottle(settings.API_ANONYMOUS_RATE), AuthThrottle(settings.API_RATE)],
     urls_namespace="api",
     renderer=ORJSONRenderer(),
     parser=ObjectParser(),

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "fieldbox.accounts.middleware.TwoFactorMiddleware",
     # Every input checked once before any view: NUL characters refused, bodies over DATA_UPLOAD_MAX_MEMORY_SIZE 413.
     "fieldbox.core.middleware.RequestInputMiddleware",
+    # A statement the database cut (REQUEST_STATEMENT_TIMEOUT) answers 503 "try again", not a server error.
+    "fieldbox.core.limits.StatementCutMiddleware",
     "axes.middleware.AxesMiddleware",
     # A phone's change sent with an Idempotency-Key is applied once, in one transaction with its key.
     "fieldbox.service.offline.FieldChangeMiddleware",
@@ -125,6 +127,19 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long one SQL statement may run, in seconds (fieldbox.core.limits): in a web process (a page, an API call), and
+# in a worker's task. A transaction left idle that long in either gives its locks back. Commands have no limit.
+REQUEST_STATEMENT_TIMEOUT = float(env("REQUEST_STATEMENT_TIMEOUT", "30"))
+TASK_STATEMENT_TIMEOUT = float(env("TASK_STATEMENT_TIMEOUT", "300"))
+IDLE_TRANSACTION_TIMEOUT = float(env("IDLE_TRANSACTION_TIMEOUT", "60"))
+# The web server (gunicorn, `fieldbox serve`): a process silent this many seconds is killed and replaced (above
+# the statement limit, below the proxy's read timeout); one asked to stop has this long to finish its request; each
+# is replaced after about this many requests.
+WEB_TIMEOUT = int(env("WEB_TIMEOUT", "50"))
+WEB_GRACEFUL_TIMEOUT = int(env("WEB_GRACEFUL_TIMEOUT", "30"))
+WEB_MAX_REQUESTS = int(env("WEB_MAX_REQUESTS", "2000"))
+if WEB_TIMEOUT <= REQUEST_STATEMENT_TIMEOUT:
+    raise ImproperlyConfigured("WEB_TIMEOUT must be longer than REQUEST_STATEMENT_TIMEOUT.")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -205,6 +220,10 @@ PASSWORD_RESET_RATE_PER_ACCOUNT = env("PASSWORD_RESET_RATE_PER_ACCOUNT", "3/h")
 JOB_CODE_RATE_PER_ADDRESS = env("JOB_CODE_RATE_PER_ADDRESS", "10/h")
 JOB_CODE_RATE_PER_INSTALLER_CODE = env("JOB_CODE_RATE_PER_INSTALLER_CODE", "30/h")
 JOB_CODE_SESSION_MINUTES = int(env("JOB_CODE_SESSION_MINUTES", "120"))
+# The API's requests per client (fieldbox.core.throttles: counted atomically in Redis across web processes): with a
+# token or a session, per token; without, per address.
+API_RATE = env("API_RATE", "1200/m")
+API_ANONYMOUS_RATE = env("API_ANONYMOUS_RATE", "60/m")
 # "Is this vehicle equipped?": look-ups per person.
 VEHICLE_CHECK_RATE = env("VEHICLE_CHECK_RATE", "120/h")
 
@@ -363,6 +382,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A task past its soft limit gets SoftTimeLimitExceeded (its transaction rolls back); past the hard limit its process
+# is killed and the task is failed, not redelivered. Scheduled work (drain, resume runs) picks up what it left. Both
+# stay well below the broker's visibility timeout (1 h), after which a task not acknowledged would run twice.
+CELERY_TASK_SOFT_TIME_LIMIT = int(env("TASK_SOFT_TIME_LIMIT", "900"))
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# A worker process is replaced after so many tasks, or once it holds more than so many KiB after a task: a slow leak
+# (a library's cache, a large import's objects) never grows without bound.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(env("WORKER_MAX_TASKS_PER_CHILD", "1000"))
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("WORKER_MAX_MEMORY_MB", "1024")) * 1024
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 # Documents (PDFs made after the fact) wait in a queue of their own: a thousand invoices' PDFs never hold up the
 # short work queued after them (an invoice run's parts, mail). ``fieldbox worker`` takes both queues by default.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -210,7 +211,7 @@ def install(api: NinjaAPI) -> None:
     def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
         response = problem(429, _("Too many requests."), _("Slow down and try again shortly."))
         if exc.wait:
-            response["Retry-After"] = str(int(exc.wait))
+            response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
         return response
 
     @api.exception_handler(HttpError)

@@ -8,13 +8,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.throttling import AnonRateThrottle
 from pydantic import BaseModel
 
 from fieldbox.accounts.choices import ADMIN_ROLES, Role
 from fieldbox.core.http import scope_of
 from fieldbox.core.pagination import PageFilters, keyset_page
 from fieldbox.core.problems import Problem, errors_of, problem
+from fieldbox.core.throttles import AnonThrottle
 from fieldbox.messaging import inbound, selectors, services
 from fieldbox.messaging.choices import FeedFormat
 from fieldbox.messaging.models import DeviceEvent, OutboxMessage, WebhookEndpoint
@@ -73,7 +73,7 @@ def _receive(request: HttpRequest, fmt: str) -> Any:
 @router.post(
     "/device-events",
     auth=None,
-    throttle=[AnonRateThrottle(settings.DEVICE_EVENT_RATE)],
+    throttle=[AnonThrottle(settings.DEVICE_EVENT_RATE)],
     response={202: EventAck, 200: EventAck, **SIGNED_ERRORS},
     summary="Receive a device event from a telematics backend (signed with HMAC-SHA256)",
     description=(
@@ -91,7 +91,7 @@ def device_event_receive(request: HttpRequest) -> Any:
 @router.post(
     "/device-events/traccar",
     auth=None,
-    throttle=[AnonRateThrottle(settings.DEVICE_EVENT_RATE)],
+    throttle=[AnonThrottle(settings.DEVICE_EVENT_RATE)],
     response={202: EventAck, 200: EventAck, **SIGNED_ERRORS},
     summary="Receive a Traccar forwarded event (event.forward.url)",
     description=(

@@ -79,5 +79,16 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--access-logfile",
             "-",
+            # A web process silent this long (a request stuck outside the database) is killed and replaced; one
+            # asked to stop finishes its request within the graceful time. Each is replaced after about
+            # WEB_MAX_REQUESTS requests (jittered, so they do not all restart at once): no slow leak grows.
+            "--timeout",
+            str(settings.WEB_TIMEOUT),
+            "--graceful-timeout",
+            str(settings.WEB_GRACEFUL_TIMEOUT),
+            "--max-requests",
+            str(settings.WEB_MAX_REQUESTS),
+            "--max-requests-jitter",
+            str(max(1, settings.WEB_MAX_REQUESTS // 10)),
         ]
         run()

@@ -1,0 +1,87 @@
+"""How long one SQL statement may run, by kind of process, and what a person sees when one is cut.
+
+A web process (``config/wsgi.py``) cuts a statement after ``REQUEST_STATEMENT_TIMEOUT`` seconds, a worker's task
+process (``config/celery.py``) after ``TASK_STATEMENT_TIMEOUT``: PostgreSQL's ``statement_timeout``, so the server
+itself stops the query and frees what it held, whether or not the process that sent it is still there. Both also
+end a transaction left open and idle for ``IDLE_TRANSACTION_TIMEOUT`` seconds (a process stuck between two
+statements gives its row locks back). Management commands (``migrate``, ``backup``) have no limit: a migration of a
+large table may take its time.
+
+The limits are libpq start-up options of every new connection (no extra round trip); a connection already open in
+this thread gets them by ``SET``. A request whose statement was cut answers 503 with ``Retry-After`` (problem+json
+under ``/api/``), and its transaction is rolled back: nothing is half written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import OperationalError, connections
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from fieldbox.core.problems import problem
+
+RETRY_AFTER_SECONDS = 30
+_operator_options: dict[str, str] = {}  # each database's own libpq options (DATABASE_URL), kept before ours
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def limit_statements(seconds: float | None) -> None:
+    """From now on this process's PostgreSQL connections cut a statement after ``seconds`` (None: no limit) and end
+    a transaction idle for ``IDLE_TRANSACTION_TIMEOUT``. SQLite (the demo) has no such limit and is left alone."""
+    for alias in connections:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        options = connection.settings_dict.setdefault("OPTIONS", {})
+        base = _operator_options.setdefault(alias, str(options.get("options", "")))
+        statement = _ms(seconds) if seconds else 0
+        idle = _ms(settings.IDLE_TRANSACTION_TIMEOUT) if seconds else 0
+        ours = f"-c statement_timeout={statement} -c idle_in_transaction_session_timeout={idle}"
+        options["options"] = f"{base} {ours}".strip()
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {statement}")
+                cursor.execute(f"SET idle_in_transaction_session_timeout = {idle}")
+
+
+def was_cut(exception: BaseException) -> bool:
+    """Whether the database stopped this statement because it ran past its time (not a lost connection)."""
+    if not isinstance(exception, OperationalError):
+        return False
+    from psycopg import errors
+
+    return isinstance(exception.__cause__, errors.QueryCanceled)
+
+
+def too_slow(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        response = problem(
+            503,
+            _("The request took too long."),
+            _("The server stopped it after %(seconds)s seconds and changed nothing. Try again in a moment.")
+            % {"seconds": f"{settings.REQUEST_STATEMENT_TIMEOUT:g}"},
+        )
+    else:
+        response = render(request, "503.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class StatementCutMiddleware:
+    """A request whose statement the database cut answers 503 "try again" instead of a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return too_slow(request) if was_cut(exception) else None
