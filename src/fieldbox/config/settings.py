@@ -91,8 +91,8 @@ MIDDLEWARE = [
     "fieldbox.accounts.middleware.TwoFactorMiddleware",
     # Every input checked once before any view: NUL characters refused, bodies over DATA_UPLOAD_MAX_MEMORY_SIZE 413.
     "fieldbox.core.middleware.RequestInputMiddleware",
-    # A statement the database cut (REQUEST_STATEMENT_TIMEOUT) answers 503 "try again", not a server error.
-    "fieldbox.core.limits.StatementCutMiddleware",
+    # A statement the database cut (REQUEST_STATEMENT_TIMEOUT) answers 503 "try again", a full disk 507.
+    "fieldbox.core.limits.ServerLimitsMiddleware",
     "axes.middleware.AxesMiddleware",
     # A phone's change sent with an Idempotency-Key is applied once, in one transaction with its key.
     "fieldbox.service.offline.FieldChangeMiddleware",

@@ -10,10 +10,16 @@ large table may take its time.
 The limits are libpq start-up options of every new connection (no extra round trip); a connection already open in
 this thread gets them by ``SET``. A request whose statement was cut answers 503 with ``Retry-After`` (problem+json
 under ``/api/``), and its transaction is rolled back: nothing is half written.
+
+The other limit a request can meet is the disk: when the media storage is full (or over its quota) a file cannot be
+kept. Every service stores its file inside the transaction of its record, so the record rolls back with it; the
+request answers 507 "storage full", and the error is logged for the operator.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -24,7 +30,9 @@ from django.utils.translation import gettext as _
 
 from fieldbox.core.problems import problem
 
+log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _operator_options: dict[str, str] = {}  # each database's own libpq options (DATABASE_URL), kept before ours
 
 
@@ -74,8 +82,26 @@ def too_slow(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class StatementCutMiddleware:
-    """A request whose statement the database cut answers 503 "try again" instead of a server error."""
+def is_disk_full(exception: BaseException) -> bool:
+    return isinstance(exception, OSError) and exception.errno in DISK_FULL
+
+
+def storage_full(request: HttpRequest) -> HttpResponse:
+    log.error("The media storage is full: a file of %s %s could not be kept", request.method, request.path)
+    if request.path.startswith("/api/"):
+        response = problem(
+            507,
+            _("The file storage is full."),
+            _("Nothing was saved. Try again later; the operators have been told."),
+        )
+    else:
+        response = render(request, "507.html", status=507)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS * 10)
+    return response
+
+
+class ServerLimitsMiddleware:
+    """A statement the database cut answers 503 "try again", a full media storage 507: not a server error."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -84,4 +110,8 @@ class StatementCutMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        return too_slow(request) if was_cut(exception) else None
+        if was_cut(exception):
+            return too_slow(request)
+        if is_disk_full(exception):
+            return storage_full(request)
+        return None

@@ -261,3 +261,30 @@ def test_other_apps_add_panels_to_the_customer_page_in_order(tenant, monkeypatch
     page = signed_in(tenant.company_admin).get(f"/customers/{customer.pk}/").content.decode()
     assert page.count("<h2>Contatti</h2>") == 1 and page.index("Contatti") < page.index("Apparecchiature")
     assert "<h2>Subscriptions</h2>" not in page  # a provider's panel: this company has none
+
+
+def test_a_full_disk_keeps_nothing_and_says_so(tenant, settings, tmp_path, monkeypatch, caplog):
+    """The media storage has no room left (fault injected where the bytes are written): the page and the API answer
+    507 in the person's language, no file record is kept, and the operator finds the error in the log."""
+    import errno
+
+    from django.core.files.storage import FileSystemStorage
+
+    def full(*args: Any, **kwargs: Any) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    customer = own_customer(tenant)
+    client = signed_in(tenant.company_admin)
+    client.cookies["fieldbox_language"] = "it"
+    page = client.post(f"/customers/{customer.pk}/files/", {"file": SimpleUploadedFile("contratto.pdf", PDF)})
+    assert page.status_code == 507 and "Archivio pieno" in page.content.decode()
+    answer = Client().post(
+        f"/api/v1/customers/{customer.pk}/files",
+        {"file": SimpleUploadedFile("a.pdf", PDF)},
+        **api(tenant, tenant.company_admin),
+    )
+    assert answer.status_code == 507 and answer["Content-Type"] == "application/problem+json"
+    assert not CustomerFile.objects.exists() and not list(tmp_path.rglob("*.pdf"))
+    assert "media storage is full" in caplog.text
