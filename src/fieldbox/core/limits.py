@@ -11,7 +11,9 @@ The limits are libpq start-up options of every new connection (no extra round tr
 this thread gets them by ``SET``. A request whose statement was cut answers 503 with ``Retry-After`` (problem+json
 under ``/api/``), and its transaction is rolled back: nothing is half written.
 
-The other limit a request can meet is the disk: when the media storage is full (or over its quota) a file cannot be
+When the database cannot answer at all (restarted, failed over, too many connections) the request answers 503 too,
+from a page that needs no database; the next request reconnects (``conn_health_checks``). The other limit a request
+can meet is the disk: when the media storage is full (or over its quota) a file cannot be
 kept. Every service stores its file inside the transaction of its record, so the record rolls back with it; the
 request answers 507 "storage full", and the error is logged for the operator.
 """
@@ -26,6 +28,7 @@ from django.conf import settings
 from django.db import OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from fieldbox.core.problems import problem
@@ -82,6 +85,20 @@ def too_slow(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def database_away(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    log.warning("The database did not answer %s %s: %s", request.method, request.path, exception)
+    if request.path.startswith("/api/"):
+        response = problem(
+            503,
+            _("The service is briefly unavailable."),
+            _("The database did not answer and nothing was changed. Try again in a moment."),
+        )
+    else:
+        response = HttpResponse(render_to_string("503-database.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def is_disk_full(exception: BaseException) -> bool:
     return isinstance(exception, OSError) and exception.errno in DISK_FULL
 
@@ -101,7 +118,8 @@ def storage_full(request: HttpRequest) -> HttpResponse:
 
 
 class ServerLimitsMiddleware:
-    """A statement the database cut answers 503 "try again", a full media storage 507: not a server error."""
+    """A statement the database cut or a database that does not answer: 503 "try again"; a full media storage:
+    507. Not a server error."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -112,6 +130,8 @@ class ServerLimitsMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if was_cut(exception):
             return too_slow(request)
+        if isinstance(exception, OperationalError):
+            return database_away(request, exception)
         if is_disk_full(exception):
             return storage_full(request)
         return None

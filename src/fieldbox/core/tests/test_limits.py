@@ -32,8 +32,8 @@ def still_sleeping() -> int:
 def test_a_slow_statement_is_cut_and_nothing_keeps_running(transactional_db, limited):
     started = time.monotonic()
     with pytest.raises(OperationalError, match="statement timeout"), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_sleep(5)")
-    assert time.monotonic() - started < 2
+        cursor.execute("SELECT pg_sleep(30)")
+    assert time.monotonic() - started < 15  # cut long before the 30 s it asked for, however busy the machine
     assert still_sleeping() == 0
 
 
@@ -54,8 +54,8 @@ def test_new_connections_start_with_the_limit(transactional_db, limited):
 @pytest.mark.urls("fieldbox.core.tests.slow_urls")
 def test_a_page_whose_query_is_cut_answers_try_again(transactional_db, limited):
     started = time.monotonic()
-    response = Client(raise_request_exception=False).get("/slow/?s=5")
-    assert time.monotonic() - started < 3
+    response = Client(raise_request_exception=False).get("/slow/?s=30")
+    assert time.monotonic() - started < 15
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert b"too long" in response.content
     assert still_sleeping() == 0
@@ -64,6 +64,35 @@ def test_a_page_whose_query_is_cut_answers_try_again(transactional_db, limited):
 
 @pytest.mark.urls("fieldbox.core.tests.slow_urls")
 def test_an_api_call_whose_query_is_cut_answers_a_problem(transactional_db, limited):
-    response = Client(raise_request_exception=False).get("/api/v1/slow?s=5", HTTP_ACCEPT_LANGUAGE="it")
+    response = Client(raise_request_exception=False).get("/api/v1/slow?s=30", HTTP_ACCEPT_LANGUAGE="it")
     assert response.status_code == 503 and response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"].startswith("Il server")
+
+
+def end_our_connection() -> None:
+    """What a PostgreSQL restart does to a web process: the server ends its connection under it."""
+    import psycopg
+
+    pid = connection.connection.info.backend_pid
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.urls("fieldbox.core.tests.slow_urls")
+def test_a_database_gone_in_the_middle_answers_try_again_and_the_next_request_reconnects(transactional_db):
+    from django.db import close_old_connections
+
+    client = Client(raise_request_exception=False)
+    assert client.get("/slow/?s=0").status_code == 200
+    end_our_connection()
+    api = client.get("/api/v1/slow?s=0")
+    assert api.status_code == 503 and api["Retry-After"] == "30"
+    assert api.json()["title"] == "The service is briefly unavailable."
+    end_our_connection()
+    page = client.get("/slow/?s=0", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 503 and "pas répondu" in page.content.decode()
+    close_old_connections()  # what every request does first outside the test client: a broken connection is replaced
+    assert client.get("/slow/?s=0").status_code == 200
