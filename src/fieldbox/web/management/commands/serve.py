@@ -77,7 +77,9 @@ class Command(BaseCommand):
             f"{options['host']}:{options['port']}",
             "--workers",
             str(options["workers"]),
-            "--access-logfile",
-            "-",
+            # The access line is written by fieldbox.core.logs.RequestIdMiddleware (with the request's id), and
+            # gunicorn's own lines go through the project's logging: JSON in production.
+            "--logger-class",
+            "fieldbox.core.logs.GunicornLogger",
         ]
         run()
