@@ -16,13 +16,14 @@ from collections.abc import Iterator
 import pytest
 from celery import current_app
 from celery.contrib.testing.worker import start_worker
+from celery.signals import before_task_publish
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from fieldbox.accounts.choices import Role
 from fieldbox.accounts.tests.fixtures import Tenant, signed_in
-from fieldbox.core.logs import FIELDS, ContextFilter, JsonFormatter
+from fieldbox.core.logs import FIELDS, TASK_HEADER, ContextFilter, JsonFormatter, request_id_var
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 DRAIN = "fieldbox.messaging.tasks.drain_outbox"
@@ -103,9 +104,11 @@ def test_a_line_logged_during_a_request_is_one_json_object_with_the_ids_and_no_e
 
 
 def test_the_access_line_names_the_route_not_the_path_nor_the_query(tenant: Tenant, lines):
-    signed_in(tenant.care).get(f"/customers/?q={tenant.care.email}")
-    (line,) = [line for line in lines.json() if line["logger"] == "fieldbox.access"]
-    assert line["route"] == "customers/"
+    client = signed_in(tenant.care)
+    client.get(f"/customers/?q={tenant.care.email}")
+    client.get(f"/nowhere/?q={tenant.care.email}")  # Django logs its 404 with the whole request as an extra
+    found, missing = [line for line in lines.json() if line["logger"] == "fieldbox.access"]
+    assert found["route"] == "customers/" and missing["route"] is None and missing["status"] == 404
     assert "@" not in lines.raw() and "?" not in lines.raw()
 
 
@@ -190,3 +193,21 @@ def test_the_demo_logs_plain_text_and_production_json():
     production = json.loads(log_line())
     assert production["message"] == "hello" and production["request_id"] == "req-demo"
     assert production["level"] == "WARNING" and production["user"] is None
+
+
+def published_id() -> object:
+    """The request id a task's message gets when queued now (what Celery's publish hands to the signal)."""
+    headers: dict[str, object] = {}
+    before_task_publish.send(sender=DRAIN, body=(), exchange="", routing_key="celery", headers=headers)
+    return headers[TASK_HEADER]
+
+
+def test_a_task_queued_by_a_task_keeps_the_id_and_the_schedulers_get_a_new_one():
+    assert request_id_var.get() is None
+    first, second = published_id(), published_id()  # the scheduler queues outside any request: a new id each time
+    assert HEX_ID.fullmatch(str(first)) and HEX_ID.fullmatch(str(second)) and first != second
+    token = request_id_var.set("req-from-a-task")  # what task_prerun sets in the worker from the task's header
+    try:
+        assert published_id() == "req-from-a-task"
+    finally:
+        request_id_var.reset(token)
