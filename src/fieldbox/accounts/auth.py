@@ -10,6 +10,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from fieldbox.accounts.models import ApiToken
 from fieldbox.accounts.selectors import scope_for, two_factor_missing
+from fieldbox.core.logs import bind_scope
 from fieldbox.core.tokens import hash_token
 
 
@@ -37,6 +38,7 @@ class TokenAuth(HttpBearer):
         request.user = row.user
         request.scope = scope  # type: ignore[attr-defined]
         request.api_token = row  # type: ignore[attr-defined]
+        bind_scope(user=row.user.pk, organisation=scope.organisation.pk)
         return row.user
 
 

@@ -15,6 +15,7 @@ from fieldbox.accounts.choices import PORTAL
 from fieldbox.accounts.selectors import scope_for, two_factor_required
 from fieldbox.core.audit import current_ip
 from fieldbox.core.http import client_ip
+from fieldbox.core.logs import bind_scope
 
 SESSION_ORG_KEY = "fieldbox_organisation_id"
 
@@ -64,6 +65,8 @@ class ScopeMiddleware:
             if user.is_authenticated:
                 scope = scope_for(user, request.session.get(SESSION_ORG_KEY))
             request.scope = scope  # type: ignore[attr-defined]
+            if user.is_authenticated:
+                bind_scope(user=user.pk, organisation=scope.organisation.pk if scope is not None else None)
             if scope is not None:
                 timezone.activate(zoneinfo.ZoneInfo(scope.organisation.time_zone))
                 if scope.role in PORTAL and not _portal_may_open(request.path):

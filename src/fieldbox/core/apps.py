@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from fieldbox.core import checks  # noqa: F401 - registers the deployment checks
+        from fieldbox.core import (
+            checks,  # noqa: F401 - registers the deployment checks
+            logs,  # noqa: F401 - carries the request's id into the Celery tasks it queues
+        )

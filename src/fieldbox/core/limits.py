@@ -86,7 +86,7 @@ def too_slow(request: HttpRequest) -> HttpResponse:
 
 
 def database_away(request: HttpRequest, exception: BaseException) -> HttpResponse:
-    log.warning("The database did not answer %s %s: %s", request.method, request.path, exception)
+    log.warning("The database did not answer: %s", exception)  # the access line of the same request_id names the route
     if request.path.startswith("/api/"):
         response = problem(
             503,
@@ -104,7 +104,7 @@ def is_disk_full(exception: BaseException) -> bool:
 
 
 def storage_full(request: HttpRequest) -> HttpResponse:
-    log.error("The media storage is full: a file of %s %s could not be kept", request.method, request.path)
+    log.error("The media storage is full: a file could not be kept")
     if request.path.startswith("/api/"):
         response = problem(
             507,

@@ -77,8 +77,10 @@ class Command(BaseCommand):
             f"{options['host']}:{options['port']}",
             "--workers",
             str(options["workers"]),
-            "--access-logfile",
-            "-",
+            # The access line is written by fieldbox.core.logs.RequestIdMiddleware (with the request's id), and
+            # gunicorn's own lines go through the project's logging: JSON in production.
+            "--logger-class",
+            "fieldbox.core.logs.GunicornLogger",
             # A web process silent this long (a request stuck outside the database) is killed and replaced; one
             # asked to stop finishes its request within the graceful time. Each is replaced after about
             # WEB_MAX_REQUESTS requests (jittered, so they do not all restart at once): no slow leak grows.
