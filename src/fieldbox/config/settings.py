@@ -6,6 +6,7 @@ without ``REDIS_URL`` background tasks run in-process. See docs/deploy.md.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Counts and times every request by URL pattern and status for /metrics (first: it sees every answer).
+    "fieldbox.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -393,6 +396,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 3600.0,
     },
 }
+
+# /metrics (Prometheus): readable with the bearer token METRICS_TOKEN or from an address in METRICS_ALLOWED_NETWORKS
+# (CIDRs, separated by commas); with neither set it answers 404. The demo and development open it to this machine.
+# Each process of a host writes its counters under PROMETHEUS_MULTIPROC_DIR; `fieldbox serve` empties it as it starts.
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128" if (DEBUG or DEMO) else "")
+METRICS_DIR = Path(env("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus")))
+try:
+    [ipaddress.ip_network(cidr, strict=False) for cidr in METRICS_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from exc
+if not (DEBUG or DEMO or TESTING):
+    SECURE_REDIRECT_EXEMPT.append(r"^metrics$")  # Prometheus scrapes each web process directly, inside the network
 
 LOGGING = {
     "version": 1,
