@@ -242,11 +242,11 @@ def test_one_scrape_costs_the_same_few_queries_whatever_the_data(scraper: Client
     assigned_job(tenant)
     with CaptureQueriesContext(connection) as small:
         scrape(scraper)
-    _load(tenant, 300)
+    _load(tenant, 120)
     assigned_job(tenant)
     with CaptureQueriesContext(connection) as large:
         found = scrape(scraper)
-    assert value(found, "fieldbox_device_events_waiting") == 301
+    assert value(found, "fieldbox_device_events_waiting") == 121
     assert len(large) == len(small) <= 16, [q["sql"][:120] for q in large.captured_queries]
 
 
@@ -340,3 +340,35 @@ def test_serve_counts_in_every_web_worker_and_a_dead_worker_keeps_its_counts(tmp
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_the_example_alert_rules_use_only_figures_that_exist(scraper: Client, tenant: Tenant, settings: Any) -> None:
+    import yaml
+
+    team = Team.objects.create(organisation=tenant.company, name="Assistenza")
+    Mailbox.objects.create(
+        organisation=tenant.company, team=team, address="imap@alpha.example", imap_host="imap.example"
+    )
+    Client().get("/healthz")
+    rules = yaml.safe_load(ALERTS.read_text())
+    names = {name for (name, _labels) in scrape(scraper)}
+    names |= {n.removesuffix("_bucket") for n in names} | {"fieldbox_celery_queue_length"}  # needs a broker
+    used = {n for rule in rules["groups"][0]["rules"] for n in re.findall(r"fieldbox_\w+", rule["expr"])}
+    assert used and used <= names, used - names
+    assert {r["alert"] for r in rules["groups"][0]["rules"]} >= {"FieldboxOutboxStuck", "FieldboxServerErrors"}
+
+
+ALERTS = Path(__file__).resolve().parents[4] / "docs" / "prometheus-alerts.yml"
+
+
+def test_the_tasks_a_worker_runs_are_counted_by_name_and_outcome(scraper: Client) -> None:
+    from fieldbox.core import metrics
+    from fieldbox.messaging.tasks import sweep_device_events
+
+    metrics.count_tasks()  # what `fieldbox worker` does before it starts
+    name = "fieldbox.messaging.tasks.sweep_device_events"
+    before = value(scrape(scraper), "fieldbox_tasks_total", task=name, outcome="ok")
+    sweep_device_events.apply()
+    found = scrape(scraper)
+    assert value(found, "fieldbox_tasks_total", task=name, outcome="ok") == before + 1
+    assert value(found, "fieldbox_task_duration_seconds_count", task=name) >= 1
