@@ -399,7 +399,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 # /metrics (Prometheus): readable with the bearer token METRICS_TOKEN or from an address in METRICS_ALLOWED_NETWORKS
 # (CIDRs, separated by commas); with neither set it answers 404. The demo and development open it to this machine.
-# Each process of a host writes its counters under PROMETHEUS_MULTIPROC_DIR; `fieldbox serve` empties it as it starts.
+# Each process of a host writes its counters under PROMETHEUS_MULTIPROC_DIR; `fieldbox serve` clears the dead ones'.
 METRICS_TOKEN = env("METRICS_TOKEN")
 METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128" if (DEBUG or DEMO) else "")
 METRICS_DIR = Path(env("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus")))

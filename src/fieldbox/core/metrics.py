@@ -16,7 +16,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-import shutil
 import time
 from collections.abc import Callable
 from functools import cache
@@ -35,14 +34,28 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 def use_shared_dir(*, empty: bool) -> Path:
-    """Point this process (and the processes it forks) at the host's metrics directory; ``empty`` clears the files
-    of processes that ran before (``serve`` does it as it starts)."""
+    """Point this process (and the processes it forks) at the host's metrics directory; ``empty`` removes the files
+    of processes that no longer run (``serve`` does it as it starts: the last run's web workers; the live
+    Celery workers of the host keep theirs, which they still write)."""
     folder = Path(os.environ.get(ENV) or settings.METRICS_DIR)
-    if empty and folder.exists():
-        shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if empty:
+        for leftover in folder.glob("*.db"):
+            pid = leftover.stem.rpartition("_")[2]
+            if not (pid.isdigit() and _running(int(pid))):
+                leftover.unlink(missing_ok=True)
     os.environ[ENV] = str(folder)
     return folder
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def shared_dir() -> str | None:

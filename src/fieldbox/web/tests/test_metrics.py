@@ -21,6 +21,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
 from fieldbox.accounts.tests.fixtures import Tenant
@@ -303,7 +304,9 @@ def test_serve_counts_in_every_web_worker_and_a_dead_worker_keeps_its_counts(tmp
     a killed worker's requests stay in the total (gunicorn's child_exit hook marks it dead)."""
     folder = tmp_path / "prometheus"
     folder.mkdir()
-    (folder / "counter_999999.db").write_bytes(b"left by the last run")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (folder / f"counter_{gone.stdout.strip()}.db").write_bytes(b"left by a process of the last run")
+    MmapedDict(str(folder / f"counter_{os.getpid()}.db")).close()  # of a process that still runs (a Celery worker)
     port = free_port()
     env = {
         **os.environ,
@@ -323,7 +326,8 @@ def test_serve_counts_in_every_web_worker_and_a_dead_worker_keeps_its_counts(tmp
     base = f"http://127.0.0.1:{port}"
     try:
         assert wait_for(lambda: log.read_text().count("Booting worker") >= 2, 90), log.read_text()
-        assert not (folder / "counter_999999.db").exists()
+        assert not (folder / f"counter_{gone.stdout.strip()}.db").exists()
+        assert (folder / f"counter_{os.getpid()}.db").exists()
         for _ in range(20):
             assert _get(f"{base}/healthz")[0] == 200
         status, text = _get(f"{base}/metrics")  # the demo answers to this machine, without a token
