@@ -676,6 +676,7 @@ WEB_ROUTES: dict[str, tuple[str, str | None]] = {
     "web:home": ("page", None),
     "web:healthz": ("public", None),
     "web:readyz": ("public", None),
+    "web:metrics": ("public", None),  # global figures, no tenant data; token or allowed networks only
     "accounts:login": ("public", None),
     "accounts:login_verify": ("public", None),
     "accounts:logout": ("public", None),

@@ -6,6 +6,7 @@ without ``REDIS_URL`` background tasks run in-process. See docs/deploy.md.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The request's id (X-Request-ID) for its log lines and its tasks, and its access line: before anything answers.
     "fieldbox.core.logs.RequestIdMiddleware",
+    # Counts and times every request by URL pattern and status for /metrics (next: it sees every answer).
+    "fieldbox.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -429,6 +432,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 LOG_FORMAT = env("LOG_FORMAT", "plain" if (DEBUG or DEMO) else "json").strip().lower()
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
+# /metrics (Prometheus): readable with the bearer token METRICS_TOKEN or from an address in METRICS_ALLOWED_NETWORKS
+# (CIDRs, separated by commas); with neither set it answers 404. The demo and development open it to this machine.
+# Each process of a host writes its counters under PROMETHEUS_MULTIPROC_DIR; `fieldbox serve` clears the dead ones'.
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128" if (DEBUG or DEMO) else "")
+METRICS_DIR = Path(env("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus")))
+try:
+    [ipaddress.ip_network(cidr, strict=False) for cidr in METRICS_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from exc
+if not (DEBUG or DEMO or TESTING):
+    SECURE_REDIRECT_EXEMPT.append(r"^metrics$")  # Prometheus scrapes each web process directly, inside the network
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldbox.accounts.selectors import partner_provider_ids
 from fieldbox.core.tenancy import Mask, Scope, ScopedQuerySet
-from fieldbox.jobs.choices import BUSY, ENDED, ChecklistKind, CheckType, JobKind, JobStatus, status_label
+from fieldbox.jobs.choices import BUSY, ENDED, OPEN, ChecklistKind, CheckType, JobKind, JobStatus, status_label
 
 ORGANISATION = "accounts.Organisation"
 
@@ -197,6 +197,8 @@ class Job(models.Model):
             ),
             # The assigned jobs that do not show to their company yet (subtracted from its counters).
             models.Index(fields=["company", "visible_from"], name="job_company_hidden", condition=Q(status="assigned")),
+            # /metrics: the open jobs late or due soon (filters.deadline_q), counted up to a cap from this index.
+            models.Index(fields=["deadline_at"], name="job_open_deadline", condition=Q(status__in=OPEN)),
         ]
 
     def __str__(self) -> str:

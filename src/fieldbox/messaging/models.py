@@ -69,6 +69,10 @@ class OutboxMessage(models.Model):
             ),
             models.Index(fields=["organisation", "status", "-id"], name="outbox_org_status"),
             models.Index(fields=["endpoint", "-id"], name="outbox_endpoint"),
+            # /metrics: the backlog and the oldest waiting message of each channel, and the failed ones, read from
+            # these small indexes (a capped count, the first row) and never from the table of sent messages.
+            models.Index(fields=["channel", "id"], name="outbox_pending_channel", condition=Q(status="pending")),
+            models.Index(fields=["channel", "id"], name="outbox_failed_channel", condition=Q(status="failed")),
         ]
 
     def __str__(self) -> str:
@@ -178,7 +182,11 @@ class DeviceEvent(models.Model):
         verbose_name_plural = _("device events")
         ordering = ["-occurred_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["organisation", "event_id"], name="device_event_once")]
-        indexes = [models.Index(fields=["device", "-occurred_at"], name="device_event_device")]
+        indexes = [
+            models.Index(fields=["device", "-occurred_at"], name="device_event_device"),
+            # The events still waiting (the sweep's and /metrics' reads): only these rows are in it.
+            models.Index(fields=["received_at", "id"], name="device_event_waiting", condition=Q(status="received")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device} {self.type} {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -21,6 +21,8 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 from django.utils.module_loading import import_string
 
+from fieldbox.core import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -67,6 +69,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from gunicorn.app.wsgiapp import run
 
+        metrics.use_shared_dir(empty=True)  # before any fork: every process of the host counts into it
         if not settings.REDIS_URL:
             scheduler = start_scheduler()
             self.stdout.write(f"In-process worker and scheduler (process {scheduler.pid}): on (no REDIS_URL).")
@@ -92,5 +95,7 @@ class Command(BaseCommand):
             str(settings.WEB_MAX_REQUESTS),
             "--max-requests-jitter",
             str(max(1, settings.WEB_MAX_REQUESTS // 10)),
+            "--config",
+            "python:fieldbox.config.gunicorn_hooks",
         ]
         run()

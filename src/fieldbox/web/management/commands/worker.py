@@ -25,6 +25,12 @@ class Command(BaseCommand):
             raise CommandError("Set REDIS_URL: without a broker, 'fieldbox serve' runs the work in-process.")
         from celery import current_app as app  # the project's, made current when the settings package loaded
 
+        from fieldbox.core import metrics
+
+        # The tasks' figures go to the host's metrics directory; /metrics of a web process on this host shows them.
+        metrics.use_shared_dir(empty=False)
+        metrics.count_tasks()
+
         # No mingle/gossip: workers share nothing but the broker, and a restarted worker is back a second sooner.
         argv = [
             "worker",
