@@ -263,7 +263,6 @@ PERMISSIONS_POLICY = {
         feature: []
         for feature in (
             "accelerometer",
-            "bluetooth",
             "browsing-topics",
             "display-capture",
             "gyroscope",
