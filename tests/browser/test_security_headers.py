@@ -1,6 +1,7 @@
-"""The Content-Security-Policy holds on every page: each kind of user of the demo signs in and opens every page of
-their menu (and the first record each list links to); the browser reports no violated directive, the calendar
-renders, the signature pad draws, and an htmx swap lands. A violation fails the test naming the page, the directive
+"""The Content-Security-Policy holds on every page: each kind of user of the demo signs in and opens the pages of
+their menu and the first record each lists (a kind of page another user already opened is not opened again); the
+browser reports no violated directive and no Permissions-Policy error, and the planner's calendar, a map of a
+customer's sites, the signature pad and an htmx swap work. A violation fails the test naming the page, the directive
 and what was blocked."""
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def walk(page: Page, seen: Violations, base: str, email: str, walked: set[str]) 
     return opened
 
 
-def test_no_page_breaks_the_content_security_policy(browser: Browser, live_server):
+def test_no_page_breaks_the_content_security_policy(browser: Browser, live_server, settings):
     call_command("demo", verbosity=0)
     started = time.monotonic()
     base = live_server.url
@@ -126,6 +127,7 @@ def test_no_page_breaks_the_content_security_policy(browser: Browser, live_serve
         opened += walk(page, seen, base, email, walked)
         if email == "ufficio@rossi.example":
             calendar(page, seen, base)
+            sites_map(page, seen, base, settings)
         if email == "mario@rossi.example":
             htmx_swap(page, seen, base)
         if email == "tecnico@rossi.example":
@@ -157,6 +159,19 @@ def calendar(page: Page, seen: Violations, base: str) -> None:
     expect(page.locator(".ec").first).to_be_visible()
     page.locator(".ec-next").first.click()
     expect(page.locator(".ec-body").first).to_be_visible()
+
+
+def sites_map(page: Page, seen: Violations, base: str, settings: Any) -> None:
+    """A customer's sites on the map (Leaflet), its tiles from a tile server (here an image of ours: img-src 'self')."""
+    settings.MAP_TILE_URL = f"{base}/static/leaflet/images/layers.png?z={{z}}&x={{x}}&y={{y}}"
+    site = CustomerAddress.objects.filter(
+        customer__organisation__name=service_demo.COMPANY, latitude__isnull=False
+    ).first()
+    assert site is not None, "no site of the demo has coordinates"
+    open_page(page, seen, f"{base}/customers/{site.customer_id}/")
+    expect(page.locator(".leaflet-container")).to_be_visible()
+    expect(page.locator("img.leaflet-tile-loaded").first).to_be_attached()
+    settings.MAP_TILE_URL = ""
 
 
 def htmx_swap(page: Page, seen: Violations, base: str) -> None:
