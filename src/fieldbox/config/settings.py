@@ -10,8 +10,10 @@ import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def _tile_origin(template: str) -> list[str]:
+    """The scheme and host of a tile URL template (``https://{s}.tiles.example/{z}/{x}/{y}.png``), for img-src."""
+    if not template:
+        return []
+    parts = urlsplit(template.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -82,6 +92,9 @@ MIDDLEWARE = [
     # Counts and times every request by URL pattern and status for /metrics (next: it sees every answer).
     "fieldbox.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy with a nonce per request (request.csp_nonce), and Permissions-Policy: every response.
+    "csp.middleware.CSPMiddleware",
+    "fieldbox.core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -248,6 +261,47 @@ if not (DEBUG or DEMO or TESTING):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
+# Content-Security-Policy (django-csp), the same in production, the demo and the tests: no inline script or style,
+# only files we serve and the blocks that carry the request's nonce (docs/deploy.md, "Security headers"). A map's tile
+# server (MAP_TILE_URL) is allowed in img-src; CSP_EXTRA_IMG_SRC / CSP_EXTRA_CONNECT_SRC add hosts by hand.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origin(env("MAP_TILE_URL")), *env_list("CSP_EXTRA_IMG_SRC")],
+        "connect-src": ["'self'", *env_list("CSP_EXTRA_CONNECT_SRC")],
+        "font-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+# Permissions-Policy on every response (fieldbox.core.headers): the camera for the barcode scanner, the position for
+# clocking in on site, nothing else.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "geolocation": ["self"],
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "browsing-topics",
+            "display-capture",
+            "gyroscope",
+            "hid",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "xr-spatial-tracking",
+        )
+    },
+}
 
 # Internationalisation: Italian, French and English; times stored in UTC.
 LANGUAGE_CODE = env("LANGUAGE_CODE", "en")
@@ -352,7 +406,7 @@ SERVICE_IMAP_TIMEOUT = float(env("SERVICE_IMAP_TIMEOUT", "30"))
 CUSTOMER_FILE_MAX_BYTES = int(env("CUSTOMER_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
 # The map of a customer's sites: the tile server's URL template (e.g. https://tiles.example/{z}/{x}/{y}.png) and the
 # attribution its licence asks for. Empty: no map is drawn, the sites' coordinates are listed with a link instead.
-# A Content-Security-Policy set in front of Fieldbox must allow the tile server's host in img-src.
+# Our Content-Security-Policy allows the tile server's host in img-src (CONTENT_SECURITY_POLICY above).
 MAP_TILE_URL = env("MAP_TILE_URL")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION")
 # Fernet keys (comma-separated, newest first) that encrypt secrets at rest (core.crypto); derived from SECRET_KEY

@@ -6,3 +6,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 }, true);
+
+// A field marked data-autosubmit sends its form as soon as it changes (instead of an inline onchange handler).
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field instanceof HTMLElement && field.hasAttribute("data-autosubmit") && field.form) {
+    field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
+  }
+});
