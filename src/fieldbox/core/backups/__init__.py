@@ -72,6 +72,7 @@ class Restored:
     files: int = 0
     size: int = 0
     differences: list[str] = field(default_factory=list)
+    counted: dict[str, int] = field(default_factory=dict)  # every table's rows after the restore
 
 
 def restore_backup(folder: Path, media_root: Path | None = None) -> Restored:
@@ -84,7 +85,7 @@ def restore_backup(folder: Path, media_root: Path | None = None) -> Restored:
     kind.restore(folder, manifest)
     done = Restored(files=len(manifest["media"]), size=sum(f["size"] for f in manifest["media"]))
     done.differences += restore_media(folder / MEDIA, manifest["media"], media_root)
-    counted = kind.count_restored(list(manifest["tables"]))
+    done.counted = counted = kind.count_restored(list(manifest["tables"]))
     for table, rows in sorted(manifest["tables"].items()):
         if counted.get(table) != rows:
             done.differences.append(f"table {table}: {rows} rows in the backup, {counted.get(table, 'no table')} now")

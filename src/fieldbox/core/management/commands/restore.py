@@ -26,6 +26,9 @@ class Command(BaseCommand):
             done = restore_backup(options["backup"], options["media_root"])
         except BackupError as error:
             raise CommandError(str(error)) from error
+        if options["verbosity"] > 1:
+            for table, rows in sorted(done.counted.items()):
+                self.stdout.write(f"{table}: {rows}")
         for line in done.differences:
             self.stdout.write(line)
         if done.differences:
