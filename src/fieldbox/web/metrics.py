@@ -25,7 +25,8 @@ from fieldbox.jobs import filters as job_filters
 from fieldbox.jobs.models import Job
 from fieldbox.messaging.choices import Channel, DeviceEventStatus, MessageStatus
 from fieldbox.messaging.models import DeviceEvent, OutboxMessage
-from fieldbox.service.models import Mailbox
+from fieldbox.service import sla
+from fieldbox.service.models import Mailbox, Ticket
 
 CAP = 10_000
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -52,6 +53,7 @@ class DeploymentCollector:
         yield from self._queues()
         yield from self._mailboxes(now)
         yield from self._jobs()
+        yield from self._tickets(now)
 
     def _outbox(self, now: datetime) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
@@ -152,6 +154,19 @@ class DeploymentCollector:
         at_risk.add_metric(["overdue"], capped_count(Job.objects.filter(overdue)))
         at_risk.add_metric(["soon"], capped_count(Job.objects.filter(soon)))
         yield at_risk
+
+    def _tickets(self, now: datetime) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        late = GaugeMetricFamily(
+            "fieldbox_tickets_late",
+            "Open tickets past the promise they are held to now, by promise: their first answer (first_answer) or "
+            f"their resolution (resolution), as the desk's service levels read them; up to {CAP}.",
+            labels=["promise"],
+        )
+        for promise, q in sla.late_q(now).items():
+            late.add_metric([promise], capped_count(Ticket.objects.filter(q)))
+        yield late
 
 
 def queue_lengths(url: str, queues: tuple[str, ...] | list[str]) -> dict[str, int]:

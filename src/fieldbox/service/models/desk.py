@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from fieldbox.accounts.choices import PORTAL
 from fieldbox.core.tenancy import Scope, ScopedQuerySet
 from fieldbox.service.choices import (
+    OPEN_TICKET,
     Channel,
     ChargeKind,
     ClosedReply,
@@ -28,6 +29,9 @@ from fieldbox.service.choices import (
 )
 
 ORGANISATION = "accounts.Organisation"
+# The open tickets' states in the partial indexes, as plain strings (a migration's condition must not change when
+# the choices' labels do).
+OPEN_STATES = tuple(str(status.value) for status in OPEN_TICKET)
 
 
 class OwnedQuerySet(ScopedQuerySet[Any]):
@@ -287,7 +291,16 @@ class Ticket(models.Model):
             models.Index(
                 fields=["organisation", "resolution_due_at"],
                 name="ticket_due",
-                condition=Q(status__in=("new", "open", "waiting")),
+                condition=Q(status__in=OPEN_STATES),
+            ),
+            # /metrics: the open tickets past their promise, over every organisation (service.sla.late_q).
+            models.Index(
+                fields=["resolution_due_at"], name="ticket_open_resolution", condition=Q(status__in=OPEN_STATES)
+            ),
+            models.Index(
+                fields=["response_due_at"],
+                name="ticket_unanswered",
+                condition=Q(status__in=OPEN_STATES, first_response_at__isnull=True),
             ),
         ]
 

@@ -32,7 +32,8 @@ from fieldbox.messaging import outbox
 from fieldbox.messaging.channels import DeliveryError, each
 from fieldbox.messaging.choices import Channel, DeviceEventType
 from fieldbox.messaging.models import DeviceEvent, OutboxMessage
-from fieldbox.service.models import Mailbox, Team
+from fieldbox.service import sla
+from fieldbox.service.models import Mailbox, Team, Ticket
 from fieldbox.web.tests.test_serve import free_port, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +174,30 @@ def test_jobs_at_risk_as_customer_care_reads_them(scraper: Client, tenant: Tenan
     assert value(soon, "fieldbox_jobs_at_risk", state="overdue") == 0
     Job.objects.filter(pk=job.pk).update(deadline_at=timezone.now() - timedelta(hours=1))
     assert value(scrape(scraper), "fieldbox_jobs_at_risk", state="overdue") == 1
+
+
+def test_tickets_past_their_promise_as_the_desk_reads_them(scraper: Client, tenant: Tenant) -> None:
+    team = Team.objects.create(organisation=tenant.company, name="Assistenza")
+    now, hour = timezone.now(), timedelta(hours=1)
+
+    def ticket(n: int, **fields: Any) -> Ticket:
+        return Ticket.objects.create(
+            organisation=tenant.company, team=team, number=f"T{n:07d}", subject="Guasto", **fields
+        )
+
+    ticket(1, response_due_at=now - hour, resolution_due_at=now + 5 * hour)  # no first answer, in time no more
+    ticket(2, response_due_at=now - 3 * hour, first_response_at=now - 4 * hour, resolution_due_at=now - hour)
+    ticket(3, response_due_at=now + hour, resolution_due_at=now - hour)  # held to its first answer: still in time
+    ticket(4, status="closed", resolution_due_at=now - hour, resolved_at=now)  # ended
+    found = scrape(scraper)
+    assert value(found, "fieldbox_tickets_late", promise="first_answer") == 1
+    assert value(found, "fieldbox_tickets_late", promise="resolution") == 1
+    one_by_one = {
+        t.number
+        for t in Ticket.objects.all()
+        if (due := sla.due_of(t, tenant.company, now)) and due.late and not due.ended
+    }
+    assert one_by_one == {"T0000001", "T0000002"}  # the same tickets as the desk's own reading
 
 
 def test_the_ingestion_lag_of_each_imap_mailbox(scraper: Client, tenant: Tenant) -> None:
