@@ -51,7 +51,21 @@ def billing(company: Any, customers: int) -> None:
         )
 
 
-def main(jobs: int, installers: int, customers: int) -> dict[str, object]:
+def removable(provider: Any, vehicles: int) -> list[list[str]]:
+    """Vehicles of ``provider`` with a VIN and an active subscription: [VIN, subscription number] each."""
+    from fieldbox.fleet.models import Vehicle
+    from fieldbox.fleet.tests.factories import registry
+
+    rows = []
+    for n in range(vehicles):
+        reg = registry(provider)
+        vin = f"WBA1T5108{n + 1:08d}"
+        Vehicle.objects.filter(pk=reg.vehicle.pk).update(vin=vin, make="BMW", model="SERIE 1")
+        rows.append([vin, reg.subscription.number])
+    return rows
+
+
+def main(jobs: int, installers: int, customers: int, removals: int) -> dict[str, object]:
     from fieldbox.accounts.choices import Role
     from fieldbox.accounts.services.tokens import token_create
     from fieldbox.accounts.tests.factories import member
@@ -63,7 +77,11 @@ def main(jobs: int, installers: int, customers: int) -> dict[str, object]:
         member(tenant.company, Role.INSTALLER, email=f"fitter{n}@day-workshop.example") for n in range(1, installers)
     ]
 
+    from fieldbox.service.models import Mailbox, Team
+
     billing(tenant.company, customers)
+    team = Team.objects.create(organisation=tenant.company, name="Assistenza tecnica")
+    mailbox = Mailbox.objects.create(organisation=tenant.company, team=team, address="assistenza@day-workshop.example")
     office = member(tenant.company, Role.OFFICE, email="office@day-workshop.example")
 
     def token(user: Any, organisation: Any) -> str:
@@ -74,6 +92,10 @@ def main(jobs: int, installers: int, customers: int) -> dict[str, object]:
         "dispatcher": token(tenant.dispatcher, tenant.provider),
         "installers": [token(user, tenant.company) for user in fitters],
         "office": token(office, tenant.company),
+        "desk": token(tenant.company_admin, tenant.company),
+        "mailbox": mailbox.address,
+        "installer_code": tenant.company.installer_code,
+        "removals": removable(tenant.provider, removals),
         "jobs": [draft_job(tenant).pk for _ in range(jobs)],
     }
 
@@ -81,4 +103,4 @@ def main(jobs: int, installers: int, customers: int) -> dict[str, object]:
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fieldbox.config.settings")
     django.setup()
-    print(json.dumps(main(*(int(arg) for arg in sys.argv[1:4]))))
+    print(json.dumps(main(*(int(arg) for arg in sys.argv[1:5]))))
