@@ -16,7 +16,7 @@ from typing import Any
 import django
 
 
-def billing(company: Any, customers: int) -> None:
+def billing(company: Any, customers: int) -> list[int]:
     """The installer company's back office: its seller data, a price list, and something left to bill to each of
     ``customers`` Italian customers (one draft invoice each in a run)."""
     from fieldbox.commerce.models import Billable, Item, Price, PriceList
@@ -35,6 +35,7 @@ def billing(company: Any, customers: int) -> None:
     public = PriceList.objects.create(organisation=company, name="Listino pubblico", is_default=True)
     part = Item.objects.create(organisation=company, code="FLT-100", description="Filtro aria", last_cost=Decimal(8))
     Price.objects.create(price_list=public, item=part, price=Decimal("24.90"), valid_from=date(2026, 1, 1))
+    made = []
     for n in range(customers):
         customer = Customer.objects.create(
             organisation=company,
@@ -49,6 +50,8 @@ def billing(company: Any, customers: int) -> None:
         Billable.objects.create(
             organisation=company, customer=customer, item=part, description="Filtro aria", quantity=Decimal(2)
         )
+        made.append(customer.pk)
+    return made
 
 
 def removable(provider: Any, vehicles: int) -> list[list[str]]:
@@ -79,7 +82,17 @@ def main(jobs: int, installers: int, customers: int, removals: int) -> dict[str,
 
     from fieldbox.service.models import Mailbox, Team
 
-    billing(tenant.company, customers)
+    billed = billing(tenant.company, customers)
+    technicians = [
+        member(
+            tenant.company,
+            Role.TECHNICIAN,
+            email=f"tech{n}@day-workshop.example",
+            first_name="Tecnico",
+            last_name=f"N{n}",
+        )
+        for n in range(2)
+    ]
     team = Team.objects.create(organisation=tenant.company, name="Assistenza tecnica")
     mailbox = Mailbox.objects.create(organisation=tenant.company, team=team, address="assistenza@day-workshop.example")
     office = member(tenant.company, Role.OFFICE, email="office@day-workshop.example")
@@ -93,6 +106,8 @@ def main(jobs: int, installers: int, customers: int, removals: int) -> dict[str,
         "installers": [token(user, tenant.company) for user in fitters],
         "office": token(office, tenant.company),
         "desk": token(tenant.company_admin, tenant.company),
+        "customers": billed,
+        "technicians": [{"id": user.pk, "token": token(user, tenant.company)} for user in technicians],
         "mailbox": mailbox.address,
         "installer_code": tenant.company.installer_code,
         "removals": removable(tenant.provider, removals),
