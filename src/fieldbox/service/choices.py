@@ -226,6 +226,8 @@ BUSY = (W.PLANNED, W.SENT, W.ACCEPTED, W.IN_PROGRESS, W.DONE, W.FOLLOW_UP, W.VER
 # Still to be carried out: a planner may move it; a resource or a person may be changed.
 MOVABLE = (W.TO_PLAN, W.PLANNED, W.SENT, W.ACCEPTED, W.DECLINED, W.ON_HOLD)
 ENDED_WORK = (W.DONE, W.FOLLOW_UP, W.VERIFIED, W.DONE_BY_PHONE, W.CANCELLED)
+# Planned and not started yet: late to start once its planned start has passed (service.selectors_work_orders).
+WAITING_START = (W.PLANNED, W.SENT, W.ACCEPTED)
 
 # A work order's life (SYS "intervento", Appsistance "ordine di lavoro"): to plan (from a call, a plan or by
 # hand) → planned (a day, a time, people, resources) → sent to its assignees → accepted by every one of them →

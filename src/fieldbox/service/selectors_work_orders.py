@@ -5,7 +5,7 @@ Each read is scoped by the model's ``visible_to``: another organisation's work o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -15,7 +15,7 @@ from fieldbox.accounts.choices import DESK, WORK_DOERS
 from fieldbox.core import clock
 from fieldbox.core.models import AuditEvent
 from fieldbox.core.tenancy import Scope
-from fieldbox.service.choices import MaterialUse
+from fieldbox.service.choices import WAITING_START, MaterialUse
 from fieldbox.service.models import Booking, Material, Resource, Team, WorkOrder, WorkType
 
 HISTORY_LIMIT = 200
@@ -56,6 +56,11 @@ def work_orders_filtered(scope: Scope, filters: Filters) -> QuerySet[WorkOrder]:
             starts_at__gte=clock.start_of_day(filters.day, tz), starts_at__lt=clock.day_after(filters.day, tz)
         )
     return qs
+
+
+def late_to_start_q(now: datetime) -> Q:
+    """The work orders at risk: planned (sent, accepted) for a start that has passed, and not started."""
+    return Q(status__in=WAITING_START, starts_at__lt=now)
 
 
 def work_order_for(scope: Scope, pk: int) -> WorkOrder:

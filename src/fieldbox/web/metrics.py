@@ -26,7 +26,8 @@ from fieldbox.jobs.models import Job
 from fieldbox.messaging.choices import Channel, DeviceEventStatus, MessageStatus
 from fieldbox.messaging.models import DeviceEvent, OutboxMessage
 from fieldbox.service import sla
-from fieldbox.service.models import Mailbox, Ticket
+from fieldbox.service.models import Mailbox, Ticket, WorkOrder
+from fieldbox.service.selectors_work_orders import late_to_start_q
 
 CAP = 10_000
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -53,7 +54,7 @@ class DeploymentCollector:
         yield from self._queues()
         yield from self._mailboxes(now)
         yield from self._jobs()
-        yield from self._tickets(now)
+        yield from self._service(now)
 
     def _outbox(self, now: datetime) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
@@ -155,7 +156,7 @@ class DeploymentCollector:
         at_risk.add_metric(["soon"], capped_count(Job.objects.filter(soon)))
         yield at_risk
 
-    def _tickets(self, now: datetime) -> Iterator[Any]:
+    def _service(self, now: datetime) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
         late = GaugeMetricFamily(
@@ -167,6 +168,13 @@ class DeploymentCollector:
         for promise, q in sla.late_q(now).items():
             late.add_metric([promise], capped_count(Ticket.objects.filter(q)))
         yield late
+        work = GaugeMetricFamily(
+            "fieldbox_work_orders_late",
+            "Work orders planned, sent or accepted whose planned start has passed and that are not started yet; "
+            f"up to {CAP}.",
+        )
+        work.add_metric([], capped_count(WorkOrder.objects.filter(late_to_start_q(now))))
+        yield work
 
 
 def queue_lengths(url: str, queues: tuple[str, ...] | list[str]) -> dict[str, int]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldbox.core.tenancy import Scope
 from fieldbox.service.choices import (
+    WAITING_START,
     ActivityKind,
     Answer,
     MaterialUse,
@@ -23,6 +24,8 @@ from fieldbox.service.choices import (
 from fieldbox.service.models.desk import ORGANISATION, Equipment, OwnedQuerySet, Ticket
 
 USER = settings.AUTH_USER_MODEL
+# The states in the partial index, as plain strings (a migration's condition must not change with the labels).
+WAITING_STATES = tuple(str(status.value) for status in WAITING_START)
 
 
 class WorkType(models.Model):
@@ -145,6 +148,8 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "-id"], name="intervention_status"),
             models.Index(fields=["organisation", "starts_at"], name="workorder_start"),
+            # /metrics: the work orders late to start, over every organisation (selectors_work_orders.late_to_start_q).
+            models.Index(fields=["starts_at"], name="workorder_waiting_start", condition=Q(status__in=WAITING_STATES)),
         ]
 
     def __str__(self) -> str:

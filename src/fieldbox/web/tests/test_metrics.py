@@ -33,7 +33,7 @@ from fieldbox.messaging.channels import DeliveryError, each
 from fieldbox.messaging.choices import Channel, DeviceEventType
 from fieldbox.messaging.models import DeviceEvent, OutboxMessage
 from fieldbox.service import sla
-from fieldbox.service.models import Mailbox, Team, Ticket
+from fieldbox.service.models import Mailbox, Team, Ticket, WorkOrder
 from fieldbox.web.tests.test_serve import free_port, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +200,32 @@ def test_tickets_past_their_promise_as_the_desk_reads_them(scraper: Client, tena
     assert one_by_one == {"T0000001", "T0000002"}  # the same tickets as the desk's own reading
 
 
+def test_work_orders_late_to_start(scraper: Client, tenant: Tenant) -> None:
+    team = Team.objects.create(organisation=tenant.company, name="Assistenza")
+    call = Ticket.objects.create(organisation=tenant.company, team=team, number="T0000009", subject="Caldaia")
+    now, hour = timezone.now(), timedelta(hours=1)
+
+    def order(n: int, status: str, starts_at: Any) -> None:
+        ends_at = starts_at + hour if starts_at else None
+        WorkOrder.objects.create(
+            organisation=tenant.company,
+            ticket=call,
+            number=f"I{n:07d}",
+            description="Revisione",
+            status=status,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+
+    order(1, "planned", now - hour)  # should have started an hour ago
+    order(2, "accepted", now - 2 * hour)
+    order(3, "in_progress", now - hour)  # started
+    order(4, "sent", now + hour)  # not yet
+    order(5, "to_plan", None)
+    order(6, "done", now - 3 * hour)
+    assert value(scrape(scraper), "fieldbox_work_orders_late") == 2
+
+
 def test_the_ingestion_lag_of_each_imap_mailbox(scraper: Client, tenant: Tenant) -> None:
     team = Team.objects.create(organisation=tenant.company, name="Assistenza")
     piped = Mailbox.objects.create(organisation=tenant.company, team=team, address="piped@alpha.example")
@@ -273,7 +299,7 @@ def test_one_scrape_costs_the_same_few_queries_whatever_the_data(scraper: Client
     with CaptureQueriesContext(connection) as large:
         found = scrape(scraper)
     assert value(found, "fieldbox_device_events_waiting") == 121
-    assert len(large) == len(small) <= 16, [q["sql"][:120] for q in large.captured_queries]
+    assert len(large) == len(small) <= 17, [q["sql"][:120] for q in large.captured_queries]
 
 
 # Several processes, one set of figures.
