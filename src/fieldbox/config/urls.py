@@ -25,3 +25,4 @@ urlpatterns = [
 ]
 
 handler404 = "fieldbox.web.views.not_found"
+handler500 = "fieldbox.web.views.server_error"

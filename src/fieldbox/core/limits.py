@@ -86,12 +86,13 @@ def too_slow(request: HttpRequest) -> HttpResponse:
 
 
 def database_away(request: HttpRequest, exception: BaseException) -> HttpResponse:
-    log.warning("The database did not answer: %s", exception)  # the access line of the same request_id names the route
+    # No path: the access line of the same request_id names the route (a path may hold a token).
+    log.warning("The database could not complete a request: %s", exception)
     if request.path.startswith("/api/"):
         response = problem(
             503,
             _("The service is briefly unavailable."),
-            _("The database did not answer and nothing was changed. Try again in a moment."),
+            _("The database could not complete the request and nothing was changed. Try again in a moment."),
         )
     else:
         response = HttpResponse(render_to_string("503-database.html"), status=503)
@@ -117,9 +118,23 @@ def storage_full(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def fault_answer(request: HttpRequest, exception: BaseException | None) -> HttpResponse | None:
+    """What a person sees of a fault of the servers around us, or None for a fault of ours (a server error)."""
+    if exception is None:
+        return None
+    if was_cut(exception):
+        return too_slow(request)
+    if isinstance(exception, OperationalError):
+        return database_away(request, exception)
+    if is_disk_full(exception):
+        return storage_full(request)
+    return None
+
+
 class ServerLimitsMiddleware:
     """A statement the database cut or a database that does not answer: 503 "try again"; a full media storage:
-    507. Not a server error."""
+    507. Not a server error. (What fails before a view, in a middleware such as the session's, is answered the same
+    way by the server-error page, ``web.views.server_error``.)"""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -128,10 +143,4 @@ class ServerLimitsMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if was_cut(exception):
-            return too_slow(request)
-        if isinstance(exception, OperationalError):
-            return database_away(request, exception)
-        if is_disk_full(exception):
-            return storage_full(request)
-        return None
+        return fault_answer(request, exception)

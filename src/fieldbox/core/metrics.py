@@ -7,7 +7,8 @@ variable: so nothing here imports it at module level, ``serve`` and ``worker`` s
 exists (``use_shared_dir``), and the metrics are made on first use, in the process that counts.
 
 Who may read: a bearer token (``METRICS_TOKEN``, compared in constant time) or an address in
-``METRICS_ALLOWED_NETWORKS`` (the client address as ``core.http.client_ip`` reads it). With neither set the page
+``METRICS_ALLOWED_NETWORKS`` (the address of the connection itself, REMOTE_ADDR: Prometheus scrapes the web
+processes directly, and a header a client writes cannot open it). With neither set the page
 does not exist (404); the demo sets the networks to this machine.
 """
 
@@ -24,8 +25,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-
-from fieldbox.core.http import client_ip
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNRESOLVED = "<unresolved>"  # the route label of a request no URL pattern matched (404s, static files)
@@ -163,7 +162,7 @@ def access(request: HttpRequest) -> str:
     networks = _networks(tuple(settings.METRICS_ALLOWED_NETWORKS))
     if not token and not networks:
         return UNKNOWN
-    if networks and _address_in(client_ip(request), networks):
+    if networks and _address_in(str(request.META.get("REMOTE_ADDR") or ""), networks):
         return OPEN
     if token:
         given = str(request.META.get("HTTP_AUTHORIZATION", ""))

@@ -57,4 +57,15 @@ class AnonThrottle(CountedThrottle, AnonRateThrottle):
 
 
 class AuthThrottle(CountedThrottle, AuthRateThrottle):
-    """Requests with a token (or a session), per token; per address without either."""
+    """Requests with a token, per token; with a session, per person; per address without either. (ninja's own key is
+    the text of ``request.auth``, a person's name: two people of the same name would share one count.)"""
+
+    def get_cache_key(self, request: HttpRequest) -> str:
+        token = getattr(request, "api_token", None)
+        if token is not None:
+            ident = f"token-{token.pk}"
+        elif getattr(request, "auth", None) is not None:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"address-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from fieldbox.accounts import selectors
 from fieldbox.accounts.choices import INSTALLER_ROLES, PORTAL
 from fieldbox.core.http import AuthedRequest
+from fieldbox.core.limits import database_away, fault_answer
 from fieldbox.core.web import scope_required
 from fieldbox.jobs import queries
 
@@ -38,6 +41,18 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
         return problem(404, _("Not found."))
     return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500, unless the fault is one of the servers around us (``core.limits``): a database that does not answer or a
+    cut statement is 503, a full disk 507, also when it happens before any view (the session's middleware reads the
+    database first of all)."""
+    exception = sys.exc_info()[1]
+    try:
+        answer = fault_answer(request, exception)
+    except Exception:  # the page of the fault needed what failed: the page that needs nothing
+        answer = database_away(request, exception) if isinstance(exception, OperationalError) else None
+    return answer or defaults.server_error(request)
 
 
 @never_cache

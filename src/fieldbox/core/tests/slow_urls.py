@@ -23,3 +23,4 @@ def slow_api(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [path("slow/", slow_page), path("api/v1/slow", slow_api), *product]
+handler500 = "fieldbox.web.views.server_error"

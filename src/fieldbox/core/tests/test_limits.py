@@ -69,6 +69,13 @@ def test_an_api_call_whose_query_is_cut_answers_a_problem(transactional_db, limi
     assert response.json()["detail"].startswith("Il server")
 
 
+@pytest.fixture
+def reconnects(transactional_db):
+    """The test ends its own connection: the next one (the flush after the test) opens a new one."""
+    yield
+    connection.close()
+
+
 def end_our_connection() -> None:
     """What a PostgreSQL restart does to a web process: the server ends its connection under it."""
     import psycopg
@@ -82,7 +89,7 @@ def end_our_connection() -> None:
 
 
 @pytest.mark.urls("fieldbox.core.tests.slow_urls")
-def test_a_database_gone_in_the_middle_answers_try_again_and_the_next_request_reconnects(transactional_db):
+def test_a_database_gone_in_the_middle_answers_try_again_and_the_next_request_reconnects(reconnects):
     from django.db import close_old_connections
 
     client = Client(raise_request_exception=False)
@@ -93,6 +100,21 @@ def test_a_database_gone_in_the_middle_answers_try_again_and_the_next_request_re
     assert api.json()["title"] == "The service is briefly unavailable."
     end_our_connection()
     page = client.get("/slow/?s=0", HTTP_ACCEPT_LANGUAGE="fr")
-    assert page.status_code == 503 and "pas répondu" in page.content.decode()
+    assert page.status_code == 503 and "pas pu terminer" in page.content.decode()
     close_old_connections()  # what every request does first outside the test client: a broken connection is replaced
     assert client.get("/slow/?s=0").status_code == 200
+
+
+@pytest.mark.urls("fieldbox.core.tests.slow_urls")
+def test_a_signed_in_person_whose_session_cannot_be_read_gets_try_again_not_a_server_error(reconnects):
+    """The session and the person are read by middleware, before any view: the fault is answered the same way."""
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.create_user(email="anna@example.com", password="x" * 16)
+    client = Client(raise_request_exception=False)
+    client.force_login(person)
+    assert client.get("/slow/?s=0").status_code == 200
+    end_our_connection()
+    page = client.get("/slow/?s=0", HTTP_ACCEPT_LANGUAGE="it")
+    assert page.status_code == 503 and page["Retry-After"] == "30"
+    assert "Momentaneamente non disponibile" in page.content.decode()

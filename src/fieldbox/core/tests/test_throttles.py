@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 from django.core.cache import caches
 from django.test import RequestFactory
@@ -31,7 +32,8 @@ def test_concurrent_requests_never_pass_the_limit(db):
         throttle = AuthThrottle("50/m")
         throttle.clock = lambda: NOW
         request = anonymous()
-        request.auth = "token-of-one-client"
+        request.auth = "Anna Bianchi"
+        request.api_token = SimpleNamespace(pk=7)  # one client's token
         start.wait()
         for _ in range(10):
             allowed.append(throttle.allow_request(request))
@@ -69,3 +71,23 @@ def test_requests_with_a_token_are_not_counted_as_anonymous(db):
     request = anonymous()
     request.auth = "token"
     assert all(throttle.allow_request(request) for _ in range(3))
+
+
+def test_each_token_and_each_person_has_a_count_of_their_own(db):
+    """Two people may have the same name: the count is their token's (or, signed in, their own), never the name's."""
+    throttle = AuthThrottle("1/m")
+    throttle.clock = lambda: NOW
+
+    def with_token(token_pk: int, user_pk: int):
+        request = anonymous()
+        request.user = SimpleNamespace(pk=user_pk)
+        request.auth = "Mario Rossi"  # what ninja would key on: the person's name
+        request.api_token = SimpleNamespace(pk=token_pk)
+        return request
+
+    assert throttle.allow_request(with_token(1, 10))
+    assert not throttle.allow_request(with_token(1, 10))
+    assert throttle.allow_request(with_token(2, 11))  # another Mario Rossi
+    session = with_token(0, 12)
+    del session.api_token
+    assert throttle.allow_request(session)
