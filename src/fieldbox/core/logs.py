@@ -51,9 +51,17 @@ def clean_request_id(value: str | None) -> str:
 
 
 class ContextFilter(logging.Filter):
-    """Puts the request's and the task's ids on every record (None when there is none)."""
+    """Puts the request's and the task's ids on every record (None when there is none), and writes the route's
+    pattern where Django's own lines (``django.request``, ``django.security``: "Not Found: /invitations/…/") would
+    write the path, which may hold a token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if isinstance(request, HttpRequest) and isinstance(record.args, tuple):
+            paths = {request.path, request.get_full_path()}
+            match = request.resolver_match
+            shown = f"/{match.route}" if match else "-"
+            record.args = tuple(shown if isinstance(arg, str) and arg in paths else arg for arg in record.args)
         record.request_id = request_id_var.get()
         record.organisation = organisation_var.get()
         record.user = user_var.get()

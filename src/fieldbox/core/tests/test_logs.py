@@ -112,6 +112,14 @@ def test_the_access_line_names_the_route_not_the_path_nor_the_query(tenant: Tena
     assert "@" not in lines.raw() and "?" not in lines.raw()
 
 
+def test_djangos_own_lines_name_the_route_never_a_token_in_the_path(db, lines):
+    """Django logs every 4xx and 5xx with the path ("Not Found: /calendar/<token>.ics"): the route is written."""
+    Client().get("/calendar/a-secret-feed-token.ics")
+    Client().get("/no/such/page/a-secret-typed-token/")
+    assert "a-secret" not in lines.raw()
+    assert "Not Found: /calendar/<str:token>.ics" in lines.raw() and "Not Found: -" in lines.raw()
+
+
 def test_a_line_outside_any_request_has_null_ids_and_an_exception_has_its_text(lines):
     try:
         raise ValueError("broken")
