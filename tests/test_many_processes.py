@@ -11,6 +11,12 @@ planners book one technician for the same hour at once, and the technicians star
 orders. It ends with: every outbox message sent and every e-mail received (its Message-ID comes from the outbox
 row's key), no job taken twice, invoice numbers without a gap, no server error outside the Redis restart.
 
+"No message lost or duplicated" is the outbox's promise (DESIGN.md §4.3, at least once, de-duplicated by key): a
+worker killed in the middle of a batch has that batch sent again by another once its lease ends, with the same
+Message-ID, so every receiver that honours the key sees each message once. The test holds the receiver to it: the
+set of Message-IDs received is exactly the outbox's, and the copies sent again are at most the batches the killed
+worker's processes held.
+
 Run it alone: ``make test PYTEST_ARGS="-m many_processes" SQLITE=no`` (docs/development.md)."""
 
 from __future__ import annotations

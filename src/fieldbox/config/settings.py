@@ -38,6 +38,9 @@ def _tile_origin(template: str) -> list[str]:
     if not template:
         return []
     parts = urlsplit(template.replace("{s}", "*"))
+    if "*" in parts.netloc and not parts.netloc.startswith("*."):
+        # A CSP source allows a wild card only as the host's whole first label.
+        raise ImproperlyConfigured("MAP_TILE_URL: {s} may only be the first part of the host ({s}.tiles.example).")
     return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 

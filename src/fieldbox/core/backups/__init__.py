@@ -58,7 +58,9 @@ def make_backup(output: Path | None = None) -> tuple[Path, dict[str, Any]]:
         manifest = {"format": layout.FORMAT, "fieldbox_version": fieldbox.__version__, "created_at": now.isoformat()}
         manifest |= facts | {"media": media}
         layout.write_manifest(work, manifest)
+        layout.sync_tree(work)
         work.rename(final)
+        layout.sync_folder(final.parent)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -82,9 +84,16 @@ def restore_backup(folder: Path, media_root: Path | None = None) -> Restored:
     media_root = media_root or Path(settings.MEDIA_ROOT)
     refuse_unless_ready(folder, manifest, media_root)
     kind = engine()
-    kind.restore(folder, manifest)
     done = Restored(files=len(manifest["media"]), size=sum(f["size"] for f in manifest["media"]))
-    done.differences += restore_media(folder / MEDIA, manifest["media"], media_root)
+    # The files first, beside the media root: a disk too full for them stops the restore before the database.
+    staged, wrong = stage_media(folder / MEDIA, manifest["media"], media_root)
+    try:
+        kind.restore(folder, manifest)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    place_media(staged, media_root)
+    done.differences += wrong
     done.counted = counted = kind.count_restored(list(manifest["tables"]))
     for table, rows in sorted(manifest["tables"].items()):
         if counted.get(table) != rows:
@@ -111,16 +120,26 @@ def refuse_unless_ready(folder: Path, manifest: dict[str, Any], media_root: Path
         raise BackupError(f"The media directory {media_root} is not empty: name an empty or new one with --media-root.")
 
 
-def restore_media(source: Path, files: list[dict[str, Any]], media_root: Path) -> list[str]:
-    """Copy the files into a temporary folder beside ``media_root``, then move it into place."""
+def stage_media(source: Path, files: list[dict[str, Any]], media_root: Path) -> tuple[Path, list[str]]:
+    """Copy the files into a temporary folder beside ``media_root``; the folder and the files whose copy differs."""
     media_root.parent.mkdir(parents=True, exist_ok=True)
     work = media_root.with_name(f".{media_root.name}.restoring-{os.getpid()}")
     wrong = []
-    for f in files:
-        if layout.copy_file(source / f["path"], work / f["path"]) != (f["size"], f["sha256"]):
-            wrong.append(f"file {f['path']}: its copy differs from the backup")
-    work.mkdir(exist_ok=True)
+    try:
+        for f in files:
+            if layout.copy_file(source / f["path"], work / f["path"]) != (f["size"], f["sha256"]):
+                wrong.append(f"file {f['path']}: its copy differs from the backup")
+        work.mkdir(exist_ok=True)
+        layout.sync_tree(work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return work, wrong
+
+
+def place_media(staged: Path, media_root: Path) -> None:
+    """Move the staged files into place as the media root."""
     if media_root.exists():
         media_root.rmdir()  # empty: checked before anything was restored
-    work.rename(media_root)
-    return wrong
+    staged.rename(media_root)
+    layout.sync_folder(media_root.parent)

@@ -51,6 +51,25 @@ def copy_file(source: Path, target: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def sync_tree(folder: Path) -> None:
+    """Every file and folder under ``folder`` on the disk (fsync), so that a rename afterwards never makes a
+    complete-looking backup or media folder of bytes still in memory when the power goes."""
+    for parent, _dirs, names in os.walk(folder):
+        for name in names:
+            with (Path(parent) / name).open("rb") as f:
+                os.fsync(f.fileno())
+        sync_folder(Path(parent))
+
+
+def sync_folder(folder: Path) -> None:
+    """The folder's entries (a file made or renamed in it) on the disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def copy_media(root: Path, into: Path) -> list[dict[str, Any]]:
     """Copy every regular file under ``root`` into ``into``; one entry (path, size, sha256) per file copied.
 
@@ -96,6 +115,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     for f in manifest["media"]:
         if Path(f["path"]).is_absolute() or ".." in Path(f["path"]).parts:
             raise BackupError(f"The backup names a file outside its media folder: {f['path']!r}.")
+    name = str(manifest["database"]["file"])
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise BackupError(f"The backup names a database file outside its folder: {name!r}.")
     return manifest
 
 
@@ -107,11 +129,15 @@ def damaged_parts(folder: Path, manifest: dict[str, Any]) -> list[str]:
     wrong = []
     for relative, (size, sha) in sorted(wanted.items()):
         path = folder / relative
-        if not path.is_file():
+        if path.is_symlink():  # a backup holds copies; a link could point anywhere on the host
+            wrong.append(f"{relative}: a symbolic link")
+        elif not path.is_file():
             wrong.append(f"{relative}: missing")
         elif sha256_of(path) != (size, sha):
             wrong.append(f"{relative}: checksum differs")
     media = folder / MEDIA
-    present = {MEDIA + "/" + p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file()}
+    present = {
+        MEDIA + "/" + p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file() or p.is_symlink()
+    }
     wrong += [f"{relative}: not in the manifest" for relative in sorted(present - wanted.keys())]
     return wrong

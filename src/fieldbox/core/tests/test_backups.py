@@ -231,3 +231,45 @@ def test_the_demo_sqlite_database_is_backed_up_and_restored_with_its_files(tmp_p
     with sqlite3.connect(target) as db:
         assert db.execute("SELECT count(*), max(plate) FROM jobs_job").fetchone() == (250, "AB249CD")
     assert files(tmp_path / "m2") == files(media)
+
+
+@pytest.mark.parametrize(
+    ("database", "media", "refused"),
+    [
+        ("../../etc/passwd", [], "database file outside its folder"),
+        ("/etc/passwd", [], "database file outside its folder"),
+        ("database.dump", [{"path": "../outside.txt", "size": 1, "sha256": "0"}], "outside its media folder"),
+    ],
+)
+def test_a_backup_naming_files_outside_itself_is_refused_before_anything_is_read(
+    tmp_path: Path, database: str, media: list[dict[str, Any]], refused: str
+) -> None:
+    import hashlib
+
+    from fieldbox.core.backups.layout import FORMAT, BackupError, read_manifest
+
+    manifest = {"format": FORMAT, "database": {"file": database, "size": 1, "sha256": "0"}, "media": media}
+    data = json.dumps(manifest).encode()
+    (tmp_path / "manifest.json").write_bytes(data)
+    (tmp_path / "manifest.json.sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  manifest.json\n")
+    with pytest.raises(BackupError, match=refused):
+        read_manifest(tmp_path)
+
+
+def test_a_symbolic_link_in_a_backup_is_refused(tmp_path: Path) -> None:
+    from fieldbox.core.backups.layout import damaged_parts
+
+    (tmp_path / "database.dump").write_bytes(b"x")
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "photo.jpg").symlink_to("/etc/hostname")
+    manifest = {
+        "database": {"file": "database.dump", "size": 1, "sha256": hashlib_of(b"x")},
+        "media": [{"path": "photo.jpg", "size": 1, "sha256": "0"}],
+    }
+    assert damaged_parts(tmp_path, manifest) == ["media/photo.jpg: a symbolic link"]
+
+
+def hashlib_of(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
