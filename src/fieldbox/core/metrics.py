@@ -14,11 +14,14 @@ does not exist (404); the demo sets the networks to this machine.
 
 from __future__ import annotations
 
+import fcntl
 import hmac
 import ipaddress
+import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,24 +29,27 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+log = logging.getLogger(__name__)
 ENV = "PROMETHEUS_MULTIPROC_DIR"
+ARCHIVE = "archive"  # counter_archive.db, histogram_archive.db: what the host's ended processes counted
+LOCK = "merge.lock"
 UNRESOLVED = "<unresolved>"  # the route label of a request no URL pattern matched (404s, static files)
 # Request latency buckets, in seconds: pages answer in tens of milliseconds, imports and exports in seconds.
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 def use_shared_dir(*, empty: bool) -> Path:
-    """Point this process (and the processes it forks) at the host's metrics directory; ``empty`` removes the files
-    of processes that no longer run (``serve`` does it as it starts: the last run's web workers; the live
-    Celery workers of the host keep theirs, which they still write)."""
+    """Point this process (and the processes it forks) at the host's metrics directory; ``empty`` adds the files of
+    processes that no longer run into the archive (``serve`` does it as it starts: the last run's web workers; the
+    live Celery workers of the host keep theirs, which they still write)."""
     folder = Path(os.environ.get(ENV) or settings.METRICS_DIR)
     folder.mkdir(parents=True, exist_ok=True)
+    os.environ[ENV] = str(folder)
     if empty:
         for leftover in folder.glob("*.db"):
             pid = leftover.stem.rpartition("_")[2]
-            if not (pid.isdigit() and _running(int(pid))):
-                leftover.unlink(missing_ok=True)
-    os.environ[ENV] = str(folder)
+            if pid.isdigit() and not _running(int(pid)):
+                mark_dead(int(pid))  # its counts go on in the archive
     return folder
 
 
@@ -62,11 +68,46 @@ def shared_dir() -> str | None:
 
 
 def mark_dead(pid: int) -> None:
-    """A process of the host ended: its live gauges go (its counters stay in the totals)."""
-    if shared_dir():
-        from prometheus_client import multiprocess
+    """A process of the host ended: its counters and histograms are added into the host's archive files and its own
+    files go, so the directory holds one file per live process (gunicorn and Celery replace their processes all the
+    time: WEB_MAX_REQUESTS, WORKER_MAX_TASKS_PER_CHILD) and a scrape reads a bounded number of files. A scrape never
+    sees the values twice or not at all: it reads under the same lock (``process_figures``)."""
+    folder = shared_dir()
+    if not folder:
+        return
+    from prometheus_client import multiprocess
+    from prometheus_client.mmap_dict import MmapedDict
 
-        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+    with _merge_lock(Path(folder), exclusive=True):
+        for kind in ("counter", "histogram"):
+            dead = Path(folder) / f"{kind}_{pid}.db"
+            if not dead.exists():
+                continue
+            try:
+                values = list(MmapedDict.read_all_values_from_file(str(dead)))  # type: ignore[no-untyped-call]
+            except Exception:
+                log.warning("Metrics file %s cannot be read: removed", dead.name, exc_info=True)
+                values = []
+            archive = MmapedDict(str(Path(folder) / f"{kind}_{ARCHIVE}.db"))  # type: ignore[no-untyped-call]
+            try:
+                for key, value, timestamp, _pos in values:
+                    total, _ = archive.read_value(key)  # type: ignore[no-untyped-call]
+                    archive.write_value(key, total + value, timestamp)  # type: ignore[no-untyped-call]
+            finally:
+                archive.close()  # type: ignore[no-untyped-call]
+            dead.unlink()
+
+
+@contextmanager
+def _merge_lock(folder: Path, *, exclusive: bool) -> Iterator[None]:
+    """Between a dead process's merge (exclusive) and the scrapes (shared), across the processes of the host."""
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @cache
@@ -143,10 +184,12 @@ def process_figures() -> bytes:
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
     _metrics()  # present (at zero) before the first request
-    if shared_dir():
+    folder = shared_dir()
+    if folder:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
+        with _merge_lock(Path(folder), exclusive=False):
+            return generate_latest(registry)
     return generate_latest(REGISTRY)
 
 

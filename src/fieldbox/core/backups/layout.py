@@ -136,8 +136,6 @@ def damaged_parts(folder: Path, manifest: dict[str, Any]) -> list[str]:
         elif sha256_of(path) != (size, sha):
             wrong.append(f"{relative}: checksum differs")
     media = folder / MEDIA
-    present = {
-        MEDIA + "/" + p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file() or p.is_symlink()
-    }
+    present = {MEDIA + "/" + p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file() or p.is_symlink()}
     wrong += [f"{relative}: not in the manifest" for relative in sorted(present - wanted.keys())]
     return wrong

@@ -21,7 +21,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.parser import text_string_to_metric_families
 
 from fieldbox.accounts.tests.fixtures import Tenant
@@ -339,6 +339,13 @@ def test_the_counters_of_every_process_of_the_host_are_added_up(
     assert value(found, "fieldbox_http_requests_total", **ok) == 6
     assert value(found, "fieldbox_http_request_duration_seconds_count", route="/healthz") == 6
     assert value(found, "fieldbox_outbox_pending_messages", channel="email") == 0  # the deployment's figures too
+    # The processes end: their counts move into the host's archive and their files go; the totals stay.
+    from fieldbox.core import metrics
+
+    for pid in pids:
+        metrics.mark_dead(int(pid))
+        assert value(scrape(scraper), "fieldbox_http_requests_total", **ok) == 6
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["counter_archive.db", "histogram_archive.db"]
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -351,12 +358,17 @@ def _get(url: str) -> tuple[int, str]:
 
 @pytest.mark.postgres
 def test_serve_counts_in_every_web_worker_and_a_dead_worker_keeps_its_counts(tmp_path: Path) -> None:
-    """The real server: two gunicorn workers count into a directory emptied at start; /metrics adds them up, and
-    a killed worker's requests stay in the total (gunicorn's child_exit hook marks it dead)."""
+    """The real server: two gunicorn workers count into the host's directory, where the last run's counts wait in
+    the archive; /metrics adds them up, and a killed worker's requests stay in the total (gunicorn's child_exit
+    hook moves them into the archive)."""
     folder = tmp_path / "prometheus"
     folder.mkdir()
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (folder / f"counter_{gone.stdout.strip()}.db").write_bytes(b"left by a process of the last run")
+    last_run = MmapedDict(str(folder / f"counter_{gone.stdout.strip()}.db"))  # of a process of the last run
+    labels = ["route", "method", "status"]
+    key = mmap_key("fieldbox_http_requests_total", "fieldbox_http_requests_total", labels, ["/last", "GET", "200"], "")
+    last_run.write_value(key, 5.0, 0.0)
+    last_run.close()
     MmapedDict(str(folder / f"counter_{os.getpid()}.db")).close()  # of a process that still runs (a Celery worker)
     port = free_port()
     env = {
@@ -383,6 +395,7 @@ def test_serve_counts_in_every_web_worker_and_a_dead_worker_keeps_its_counts(tmp
             assert _get(f"{base}/healthz")[0] == 200
         status, text = _get(f"{base}/metrics")  # the demo answers to this machine, without a token
         assert status == 200 and 'fieldbox_http_requests_total{method="GET",route="/healthz",status="200"} 20.0' in text
+        assert 'fieldbox_http_requests_total{method="GET",route="/last",status="200"} 5.0' in text  # kept
         workers = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", log.read_text())]
         os.kill(workers[0], signal.SIGKILL)
         assert wait_for(lambda: log.read_text().count("Booting worker") >= 3, 60), log.read_text()
