@@ -116,19 +116,21 @@ class Analyser(PostgresqlAnalyser):
 
     def analyse(self, sql_statements: list[str]) -> None:
         super().analyse(sql_statements)
-        created = {m.group(1) for s in sql_statements if (m := re.match(rf"CREATE TABLE {NAME}", s))}
+        created = {m.group(1) for s in sql_statements if (m := re.match(rf"CREATE TABLE {NAME}", s, re.I))}
         # Django adds a NOT NULL column with its default, then drops the default: the running version, which does
         # not know the column, then inserts rows without it and fails.
         not_null = {
             m.groups()
             for s in sql_statements
-            if (m := re.match(rf"ALTER TABLE {NAME} ADD COLUMN {NAME} .*(?<!DROP )(?<!IS )NOT NULL", s))
+            if (m := re.match(rf"ALTER TABLE {NAME} ADD COLUMN {NAME} .*(?<!DROP )(?<!IS )NOT NULL", s, re.I))
         }
         for sql in sql_statements:
             found = [
-                (code, message, m.groups()) for code, message, pattern in STATEMENTS if (m := re.match(pattern, sql))
+                (code, message, m.groups())
+                for code, message, pattern in STATEMENTS
+                if (m := re.match(pattern, sql, re.I))
             ]
-            m = re.match(rf"ALTER TABLE {NAME} ALTER COLUMN {NAME} DROP DEFAULT", sql)
+            m = re.match(rf"ALTER TABLE {NAME} ALTER COLUMN {NAME} DROP DEFAULT", sql, re.I)
             if m and m.groups() in not_null:
                 found.append(("NOT_NULL", NOT_NULL_DROPPED_DEFAULT, m.groups()))
             for code, message, groups in found:
@@ -175,9 +177,17 @@ def collect_sql(labels: Iterable[str]) -> tuple[dict[tuple[str, str], list[str]]
         lines = list(editor.collected_sql)
         if migration.atomic and connection.features.can_rollback_ddl:
             lines = [connection.ops.start_transaction_sql(), *lines, connection.ops.end_transaction_sql()]
-        sql[key] = "\n".join(lines).splitlines()
+        # One statement a line, its whitespace collapsed: a RunSQL written over several lines, or indented, is read
+        # as one statement (the checks match from a statement's start).
+        sql[key] = [" ".join(line.split()) for line in _statements("\n".join(lines))]
         migrations[key] = migration
     return sql, migrations
+
+
+def _statements(text: str) -> list[str]:
+    """The SQL statements of a migration, split at the semicolons that end them (comment lines left out)."""
+    kept = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    return [f"{part.strip()};" for part in kept.split(";") if part.strip()]
 
 
 def exceptions_of(migration: Migration) -> dict[str, str]:

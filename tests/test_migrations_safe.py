@@ -24,6 +24,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField("vehicle", "colour", models.CharField(max_length=20)),
         migrations.RemoveField("vehicle", "make"),
+        migrations.RunSQL(
+            \"\"\"
+            create index vehicle_plate_by_hand
+                on fleet_vehicle (plate)
+            \"\"\",
+            reverse_sql="drop index vehicle_plate_by_hand",
+        ),
     ]
 """
 EXCUSED = """
@@ -73,6 +80,8 @@ def test_a_dangerous_migration_fails_the_check_naming_it_and_the_problem(
     dangerous = [f for f in findings if f.startswith("fleet.0008_dangerous")]
     assert any("NOT_NULL" in f and "table: fleet_vehicle, column: colour" in f for f in dangerous), findings
     assert any("DROP_COLUMN" in f and "column: make" in f for f in dangerous), findings
+    # SQL written by hand, in lower case over several lines, is read as well.
+    assert any("CREATE_INDEX" in f and "table: fleet_vehicle" in f for f in dangerous), findings
     assert findings[-1] == (
         "fleet.0009_excused: UPGRADE_EXCEPTIONS excuses DROP_TABLE, which this migration does not do"
     ), findings
