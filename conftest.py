@@ -73,3 +73,6 @@ def _postgres_and_clean_cache(settings: object) -> None:
 
     events._local.clear()  # webhook subscriptions remembered by the process
     cache.clear()
+    from django.utils import translation
+
+    translation.deactivate()  # a request or a command of an earlier test leaves its language active in the thread
