@@ -15,19 +15,16 @@ class AddIndexConcurrently(AddIndex):
     """``AddIndex`` that builds concurrently on PostgreSQL, plainly elsewhere."""
 
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(model, self.index, concurrently=True)
-        else:
-            schema_editor.add_index(model, self.index)
+        self._run(schema_editor, to_state.apps.get_model(app_label, self.model_name), schema_editor.add_index)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        model = from_state.apps.get_model(app_label, self.model_name)
+        self._run(schema_editor, from_state.apps.get_model(app_label, self.model_name), schema_editor.remove_index)
+
+    def _run(self, schema_editor: Any, model: Any, change: Any) -> None:
+        """Add or remove the index, concurrently on PostgreSQL."""
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.remove_index(model, self.index, concurrently=True)
+            change(model, self.index, concurrently=True)
         else:
-            schema_editor.remove_index(model, self.index)
+            change(model, self.index)

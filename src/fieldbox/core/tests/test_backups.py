@@ -244,14 +244,12 @@ def test_the_demo_sqlite_database_is_backed_up_and_restored_with_its_files(tmp_p
 def test_a_backup_naming_files_outside_itself_is_refused_before_anything_is_read(
     tmp_path: Path, database: str, media: list[dict[str, Any]], refused: str
 ) -> None:
-    import hashlib
-
     from fieldbox.core.backups.layout import FORMAT, BackupError, read_manifest
 
     manifest = {"format": FORMAT, "database": {"file": database, "size": 1, "sha256": "0"}, "media": media}
     data = json.dumps(manifest).encode()
     (tmp_path / "manifest.json").write_bytes(data)
-    (tmp_path / "manifest.json.sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  manifest.json\n")
+    (tmp_path / "manifest.json.sha256").write_text(f"{hashlib_of(data)}  manifest.json\n")
     with pytest.raises(BackupError, match=refused):
         read_manifest(tmp_path)
 
